@@ -1,0 +1,246 @@
+"""Typed parameter defaults: one dataclass per scenario section.
+
+Every field carries metadata (unit, description, source, allowed range) so that the loader
+can validate input and ``docs/scenario-reference.md`` can be generated from this file.
+``source`` names a seed article in ``../shared/seeds`` (by its number), a published figure in
+``../shared/reference/stylized-facts.md``, or says "assumption".
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+S000 = "seed 000 (contractor reps, leverage, sabotage)"
+S001 = "seed 001 (culture of dependency)"
+S002 = "seed 002 (top sellers need not be team players)"
+S003 = "seed 003 (stop micro-managing)"
+S004 = "seed 004 (favouritism)"
+ASSUME = "assumption"
+
+
+def P(default: Any, unit: str, doc: str, source: str = ASSUME, lo: float | None = None,
+      hi: float | None = None, choices: tuple | None = None, length: tuple | None = None):
+    """A parameter: default value plus the metadata the loader and reference doc use."""
+    meta = {"unit": unit, "doc": doc, "source": source, "lo": lo, "hi": hi,
+            "choices": choices, "length": length}
+    if isinstance(default, list):
+        return field(default_factory=lambda: list(default), metadata=meta)
+    return field(default=default, metadata=meta)
+
+
+@dataclass
+class RunParams:
+    weeks: int = P(156, "weeks", "Simulated horizon; one step is one week.", lo=1, hi=5200)
+    seed: int = P(0, "-", "Seed for numpy SeedSequence when none is given on the command line.",
+                  lo=0)
+
+
+@dataclass
+class SeasonParams:
+    calendar: str = P("holiday_peak", "-", "Built-in demand calendar, or 'custom'.", S000,
+                      choices=("holiday_peak", "gift_retail", "general_retail", "flat",
+                               "two_peaks", "custom"))
+    monthly: list = P([], "share of year", "Custom profile: 12 monthly shares summing to 1.",
+                      length=(0, 12))
+    weekly: list = P([], "multiplier", "Custom profile: 52 positive weekly multipliers.",
+                     length=(0, 52))
+    peak_min_multiplier: float = P(1.15, "x mean week", "A week is in the peak window only "
+                                   "if its demand is at least this multiple of the mean.", lo=1.0, hi=10)
+    peak_rel_to_max: float = P(0.6, "share", "...and at least this share of the busiest week.",
+                               lo=0.0, hi=1.0)
+    lookahead_weeks: int = P(8, "weeks", "How far ahead reps look when sensing the coming peak.",
+                             S000, lo=1, hi=26)
+
+
+@dataclass
+class OrgParams:
+    n_reps: int = P(80, "reps", "Initial number of reps (independent contractors).", lo=1, hi=100000)
+    span: int = P(8, "reps per manager", "Reps per first-line manager.",
+                  "stylized facts: span 8.5, typical 6-10", lo=1, hi=100)
+    manager_hours: float = P(45.0, "hours/week", "Weekly hours budget of a manager.", lo=1, hi=100)
+    admin_hours: float = P(16.0, "hours/week", "Hours a manager spends on work unrelated to reps "
+                           "(forecasts, reporting, own deals).", lo=0, hi=100)
+    detect_skill_mean: float = P(0.5, "probability", "Mean manager skill at noticing a warning "
+                                 "sign given a full 1:1 hour with the rep.", S000, lo=0, hi=1)
+
+
+@dataclass
+class AccountParams:
+    per_rep: float = P(20.0, "accounts", "Accounts per rep at the start.", lo=0, hi=10000)
+    potential_median: float = P(25000.0, "currency/year", "Median yearly purchase potential of an "
+                                "account (lognormal).", lo=1)
+    potential_sigma: float = P(1.0, "log units", "Lognormal sigma of account potential "
+                               "(heavy tail).", "stylized facts: right-skewed output", lo=0, hi=4)
+    difficulty_a: float = P(2.0, "-", "Beta(a, b) shape a of account difficulty in [0, 1].", lo=0.01)
+    difficulty_b: float = P(3.0, "-", "Beta(a, b) shape b of account difficulty.", lo=0.01)
+    hours_needed: float = P(1.5, "hours/week", "Attention a median-difficulty account needs "
+                            "for full conversion.", lo=0.01)
+    relationship_init: float = P(0.5, "index", "Initial relationship strength with the owner.",
+                                 lo=0, hi=1)
+    recorded_init: float = P(0.5, "share", "Initial share of account knowledge recorded with "
+                             "the company.", S000, lo=0, hi=1)
+    health_init: float = P(0.8, "index", "Initial account health.", lo=0, hi=1)
+    rel_build: float = P(0.06, "1/week", "Relationship gain per week at full attention.", lo=0, hi=1)
+    rel_decay: float = P(0.03, "1/week", "Relationship loss per week with no attention.", lo=0, hi=1)
+    health_build: float = P(0.08, "1/week", "Health recovery per week at full attention.", lo=0, hi=1)
+    health_decay: float = P(0.04, "1/week", "Health loss per week with no attention.", lo=0, hi=1)
+    churn_base: float = P(0.0008, "1/week", "Weekly churn hazard of a perfectly healthy account.",
+                          lo=0, hi=1)
+    churn_neglect: float = P(0.03, "1/week", "Extra weekly churn hazard at zero health.",
+                             S000, lo=0, hi=1)
+    prospect_rate: float = P(0.16, "accounts/week", "New accounts won per week of full-time "
+                             "prospecting by a median-skill rep.", S000, lo=0, hi=100)
+    new_relationship: float = P(0.25, "index", "Relationship of a newly won account.", lo=0, hi=1)
+    crm_discipline: float = P(0.6, "share", "Share of account knowledge a cooperative rep records.",
+                              lo=0, hi=1)
+    record_rate: float = P(0.03, "1/week", "Speed at which recorded knowledge moves to the rep's "
+                           "recording target.", lo=0, hi=1)
+    follow_scale: float = P(0.7, "probability", "Chance an account follows a leaver when the "
+                            "relationship is full and nothing is recorded.", S000, lo=0, hi=1)
+    reassign_relationship: float = P(0.15, "index", "Relationship floor of a reassigned account.",
+                                     lo=0, hi=1)
+    handover_quality: float = P(0.6, "share", "How much of the recorded knowledge turns into "
+                                "relationship for the new owner.", lo=0, hi=1)
+    cogs_share: float = P(0.55, "share of revenue", "Cost of goods sold.", lo=0, hi=1)
+
+
+@dataclass
+class RepParams:
+    skill_sigma: float = P(0.45, "log units", "Lognormal sigma of rep skill (median 1).",
+                           "stylized facts: Hunter et al. 1990, SD of output 19-48% of mean+",
+                           lo=0, hi=3)
+    motivation_a: float = P(5.0, "-", "Beta shape a of intrinsic motivation.", lo=0.01)
+    motivation_b: float = P(3.0, "-", "Beta shape b of intrinsic motivation.", lo=0.01)
+    self_interest_a: float = P(2.0, "-", "Beta shape a of self-interest.", S000, lo=0.01)
+    self_interest_b: float = P(3.0, "-", "Beta shape b of self-interest.", S000, lo=0.01)
+    hours_per_week: float = P(45.0, "hours/week", "Hours a rep works at full effort.", lo=1, hi=100)
+    min_effort: float = P(0.35, "share of full week", "The minimum a contractor gives to keep "
+                          "the contract (quiet quitting sits here).", S000, lo=0, hi=1)
+    effort_cost: float = P(1500.0, "currency/week", "Money-equivalent disutility of a full week "
+                           "of effort for a calm rep.", lo=0)
+    stress_cost: float = P(1.0, "x", "How much stress raises the cost of effort (1 = doubles at "
+                           "full stress).", S003, lo=0, hi=10)
+    intrinsic_value: float = P(600.0, "currency/week", "Value a fully motivated and engaged rep "
+                               "puts on a full week of work, beyond pay.", lo=0)
+    prospecting_share: float = P(0.15, "share of effort", "Share of effort a rep puts into "
+                                 "prospecting.", S000, lo=0, hi=1)
+    focus: float = P(0.5, "exponent", "How strongly a rep weights accounts by value when "
+                     "splitting attention (0 = evenly).", lo=0, hi=5)
+    sales_noise: float = P(0.3, "log units", "Lognormal noise on weekly account sales.", lo=0, hi=3)
+    stress_leak: float = P(0.35, "share", "Conversion lost at full stress: pressure passed to "
+                           "customers.", S003, lo=0, hi=1)
+    ramp_weeks: int = P(26, "weeks", "Weeks for a new hire to reach full productivity.", lo=0, hi=520)
+    ramp_start: float = P(0.3, "share", "Productivity of a new hire in week one.", lo=0, hi=1)
+    skill_growth: float = P(0.002, "1/week", "Weekly on-the-job learning toward own ceiling.",
+                            lo=0, hi=1)
+
+
+@dataclass
+class CompParams:
+    commission_rate: float = P(0.08, "share of sales", "Base commission rate.", lo=0, hi=1)
+    quota_period: str = P("quarter", "-", "Quota period.", choices=("month", "quarter", "year"))
+    quota_annual: float = P(260000.0, "currency/year", "Annual quota per fully ramped rep, split "
+                            "over periods by expected seasonal demand.", lo=1e-9)
+    threshold: float = P(0.5, "share of quota", "Attainment below which commission is reduced.",
+                         lo=0, hi=1)
+    below_threshold_factor: float = P(0.5, "x rate", "Rate multiplier below the threshold.",
+                                      lo=0, hi=1)
+    accelerator: float = P(1.5, "x rate", "Rate multiplier on sales above quota.", lo=1, hi=10)
+    cap: float = P(0.0, "x target commission", "Cap on commission per period as a multiple of "
+                   "rate x quota; 0 means no cap.", lo=0, hi=100)
+    draw_weekly: float = P(0.0, "currency/week", "Recoverable draw paid when commission falls "
+                           "short; repaid from later commission.", lo=0)
+    team_pool_share: float = P(0.0, "share of variable pay", "Share of each rep's commission "
+                               "put in a pool paid on the team's result.", S000, lo=0, hi=1)
+    team_scope: str = P("team", "-", "Whose result the pool pays on.",
+                        choices=("team", "company"))
+    team_split: str = P("equal", "-", "How the pool is split.", choices=("equal", "pro_rata"))
+    off_peak_bonus: float = P(0.0, "x rate", "Extra commission multiplier outside the peak "
+                              "window (year-round engagement).", S000, lo=0, hi=5)
+
+
+@dataclass
+class BehaviourParams:
+    adapt: float = P(0.08, "1/week", "Speed at which moods (satisfaction, engagement, "
+                     "fairness, stress) move toward their current drivers.", lo=0, hi=1)
+    pay_reference: float = P(1600.0, "currency/week", "Pay a rep regards as normal in the market.",
+                             lo=1)
+    base_stress: float = P(0.25, "index", "Stress of a rep under no pressure.", lo=0, hi=1)
+    quota_pressure: float = P(0.3, "index", "Stress added by being far behind quota late in a "
+                              "period.", S003, lo=0, hi=1)
+    monitoring_stress: float = P(0.5, "index", "Stress added at full monitoring intensity.",
+                                 S003, lo=0, hi=1)
+    entitlement_decay: float = P(0.01, "1/week", "Weekly decay of entitlement.", lo=0, hi=1)
+    dependency_growth: float = P(0.04, "1/week", "Growth of dependency per fully answered "
+                                 "request load.", S001, lo=0, hi=1)
+    dependency_decay: float = P(0.01, "1/week", "Natural weekly decay of dependency.", S001,
+                                lo=0, hi=1)
+    request_rate: float = P(1.0, "requests/week", "Requests a rep with no dependency sends its "
+                            "manager.", S001, lo=0, hi=100)
+    request_dependency: float = P(4.0, "requests/week", "Extra requests at full dependency.",
+                                  S001, lo=0, hi=100)
+    request_hours: float = P(0.3, "hours", "Manager time per answered request.", S001, lo=0, hi=10)
+    offer_rate: float = P(0.012, "1/week", "Weekly chance of a competitor contact for an "
+                          "average, invisible rep.", S000, lo=0, hi=1)
+    offer_visibility: float = P(0.06, "1/week", "Extra weekly chance for the most visible top "
+                                "performer or a rep in full personal-brand mode.", S000, lo=0, hi=1)
+    slump_rate: float = P(0.01, "1/week", "Weekly chance that a slump (skill, personal, tools "
+                          "or motivation) starts.", S003, lo=0, hi=1)
+    slump_weeks: int = P(12, "weeks", "Mean length of an unaddressed slump.", S003, lo=1, hi=520)
+
+
+@dataclass
+class TacticParams:
+    enabled: list = P(["quiet_quitting", "peak_underperformance", "withholding",
+                       "cherry_picking", "false_urgency"], "-", "Tactics reps may choose.", S000)
+    quiet_engagement: float = P(0.3, "index", "Engagement below which a rep may quietly quit.",
+                                S000, lo=0, hi=1)
+    peak_leverage: float = P(0.35, "index", "Leverage above which holding back in the peak "
+                             "can pay off.", S000, lo=0, hi=1)
+    peak_holdback: float = P(0.35, "share of effort", "Effort withheld while underperforming "
+                             "at the peak.", S000, lo=0, hi=1)
+    withhold_fairness: float = P(0.45, "index", "Fairness below which a self-interested rep "
+                                 "may hoard client knowledge.", S000, lo=0, hi=1)
+    withhold_target: float = P(0.1, "share", "Recording target while withholding.", lo=0, hi=1)
+    cherry_gap: float = P(0.4, "share of quota", "Quota gap late in a period above which "
+                          "cherry-picking pays off.", S000, lo=0, hi=1)
+    cherry_focus: float = P(3.0, "exponent", "Value focus while cherry-picking.", lo=0, hi=10)
+    cherry_keep: float = P(0.4, "share of book", "Share of the book (largest, easiest first) "
+                           "kept while cherry-picking.", lo=0, hi=1)
+    urgency_rate: float = P(0.25, "1/week", "Chance per week of a false-urgency claim once it "
+                            "pays off.", S000, lo=0, hi=1)
+    urgency_discount: float = P(0.12, "share of price", "Discount extracted by a false-urgency "
+                                "claim.", S000, lo=0, hi=1)
+    urgency_hours: float = P(1.5, "hours", "Manager hours a false-urgency claim consumes.",
+                             S000, lo=0, hi=40)
+    urgency_detect: float = P(0.35, "probability", "Chance a manager sees through a claim "
+                              "given full attention.", S000, lo=0, hi=1)
+    decision_noise: float = P(0.1, "index", "Noise in the comparison a rep makes before "
+                              "choosing a tactic.", lo=0, hi=1)
+
+
+@dataclass
+class LeverageParams:
+    demand_leverage: float = P(0.4, "index", "Leverage above which a rep may threaten or "
+                               "demand.", S000, lo=0, hi=1)
+    demand_rate: float = P(0.05, "1/week", "Weekly chance of a demand when leverage and "
+                           "grievance are both full.", S000, lo=0, hi=1)
+    raise_step: float = P(0.01, "share of sales", "Commission increase asked for.", S000, lo=0, hi=1)
+    threat_follow_through: float = P(0.5, "probability", "Chance a refused threatener leaves, "
+                                     "scaled by its outside offers.", S000, lo=0, hi=1)
+    entitlement_gain: float = P(0.25, "index", "Entitlement gained by a granted demand.", S000,
+                                lo=0, hi=1)
+    precedent: float = P(0.5, "share", "Share of a grant's entitlement effect felt by teammates.",
+                         S000, lo=0, hi=1)
+
+
+@dataclass
+class AttritionParams:
+    base_hazard: float = P(0.0035, "1/week", "Weekly quit hazard of a content, tenured rep.",
+                           "stylized facts: 15-35% yearly turnover", lo=0, hi=1)
+    newcomer_hazard: float = P(0.006, "1/week", "Extra weekly hazard in the first year, fading "
+                               "with tenure.", "stylized facts: LIMRA first-year retention",
+                               lo=0, hi=1)
+    sensitivity: float = P(3.0, "1/index", "How strongly the gap between outside option and "
+                           "staying moves the hazard (log scale).", lo=0, hi=50)
