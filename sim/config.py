@@ -78,8 +78,10 @@ def read_toml(path: str | os.PathLike, shown: str | None = None) -> dict:
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as err:
-        raise ConfigError(f"{shown}: not a UTF-8 text file (bad byte at position {err.start})") \
-            from None
+        before = raw[:err.start]
+        line, col = before.count(b"\n") + 1, err.start - before.rfind(b"\n")
+        raise ConfigError(f"{shown}:{line}:{col}: not a UTF-8 text file (byte "
+                          f"0x{raw[err.start]:02x}); save it as UTF-8") from None
     return parse_toml(text, shown)
 
 
@@ -274,13 +276,11 @@ def cmd_validate(args) -> int:
     path = args.file
     data = read_toml(path)
     if isinstance(data.get("experiment"), dict):
-        try:
-            from .experiment import load_experiment
-        except ImportError:
-            raise ConfigError(f"{path}: this is an experiment file, and experiment checking "
-                              "is not available in this build") from None
+        from .experiment import design_size, load_experiment, size_text
         exp = load_experiment(path)
-        print(f"{path}: OK (experiment '{getattr(exp, 'name', Path(path).stem)}')")
+        over = math.prod(design_size(exp)) > exp.max_runs
+        note = f"; above max_runs = {exp.max_runs}, sweep needs --yes" if over else ""
+        print(f"{path}: OK (experiment '{exp.name}', {size_text(exp)}{note})")
         return 0
     print(f"{path}: OK ({_describe(load_scenario(path))})")
     return 0
