@@ -201,3 +201,19 @@ def test_validate_command_ok(tmp_path, capsys):
     out = capsys.readouterr().out
     assert out == (f"{f}: OK (scenario 'team', 52 weeks, 24 reps, policies on: team_bonus, "
                    "coaching, monitoring, independence, concessions, hiring)\n")
+
+
+def test_validate_command_on_an_experiment_file(tmp_path, capsys):
+    f = write(tmp_path / "exp.toml", '[experiment]\nname = "cmp"\nseed = 1\nreplications = 3\n'
+              '[policies]\nbase = {}\nrot = { "policies.rotation.share" = 0.3 }\n'
+              '[factors]\n"comp.commission_rate" = [0.05, 0.1]\n')
+    assert cli.main(["validate", str(f)]) == 0
+    assert capsys.readouterr().out == (f"{f}: OK (experiment 'cmp', 2 factor points x 1 season "
+                                       "x 2 policies x 3 replications = 12 runs)\n")
+
+
+def test_validate_command_warns_about_a_large_experiment(tmp_path, capsys):
+    f = write(tmp_path / "big.toml", '[experiment]\nname = "big"\nseed = 1\n'
+              'replications = 30\nmax_runs = 10\n')
+    assert cli.main(["validate", str(f)]) == 0
+    assert capsys.readouterr().out.endswith("= 30 runs; above max_runs = 10, sweep needs --yes)\n")
