@@ -57,7 +57,8 @@ Check a file without running it with `salesim validate FILE`.
 `--set KEY.PATH=VALUE` (repeatable) changes one setting after `extends` is merged and before
 checking, e.g. `--set comp.commission_rate=0.1`, `--set policies.rotation.enabled=true`,
 `--set comp.quota_period=month`.  VALUE is read as a TOML value; text settings also accept
-a bare word.  Errors in such a value name `--set` as their source.
+a bare word.  Errors in such a value name `--set` as their source.  Setting a value inside
+a policy this way does not switch the policy on; add `--set policies.NAME.enabled=true`.
 """
 
 
@@ -75,9 +76,9 @@ def _row(path: str, f: dataclasses.Field) -> str:
     return "| " + " | ".join(_cell(c) for c in cells) + " |"
 
 
-def _table(title: str, prefix: str, cls: type) -> list[str]:
+def _table(prefix: str, cls: type) -> list[str]:
     doc = (cls.__doc__ or "").strip()
-    lines = ["", f"## `[{prefix}]`" if not title else title, ""]
+    lines = ["", f"## `[{prefix}]`", ""]
     if doc and not doc.startswith(cls.__name__ + "("):  # skip dataclass auto-docstrings
         lines += [doc, ""]
     lines += ["| " + " | ".join(COLUMNS) + " |", "|" + " --- |" * len(COLUMNS)]
@@ -89,12 +90,14 @@ def generate() -> str:
     """The full text of the reference document."""
     lines = [INTRO.rstrip("\n"), "", "# Sections"]
     for name, cls in SECTIONS.items():
-        lines += _table("", name, cls)
+        lines += _table(name, cls)
+    on = [name for name, cls in POLICY_CLASSES.items() if cls().enabled]
+    off = [name for name in POLICY_CLASSES if name not in on]
     lines += ["", "# Policies", "",
-              "Policies that describe everyday management (coaching, monitoring, independence,",
-              "concessions, hiring) are on by default; the others are off until switched on."]
+              f"On unless a scenario says `enabled = false`: {', '.join(on)}.",
+              f"Off until a scenario switches them on: {', '.join(off)}."]
     for name, cls in POLICY_CLASSES.items():
-        lines += _table("", f"policies.{name}", cls)
+        lines += _table(f"policies.{name}", cls)
     return "\n".join(lines) + "\n"
 
 

@@ -7,8 +7,14 @@ checks the whole message: it names the file, the key, the bad value and what is 
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from sim import cli
+from sim.config import apply_sets, validate_dict
+from sim.errors import ConfigError
+from sim.scenario import scenario_from_dict
+from sim.validate import all_paths
 
 WEEKLY_OK = ", ".join(["1"] * 52)
 MONTHLY_OK = "[0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.05, 0.05, 0.05, 0.05, 0.05, 0.05]"
@@ -193,3 +199,45 @@ def test_debug_flag_shows_the_exception(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     with pytest.raises(ConfigError):
         cli.main(["--debug", "validate", "s.toml"])
+
+
+scalars = st.one_of(st.integers(-10**6, 10**6), st.floats(), st.booleans(),
+                    st.text(max_size=6), st.sampled_from(["custom", "flat", "month", "top"]))
+values = st.one_of(scalars, st.lists(scalars, max_size=13), st.dictionaries(st.text(max_size=3),
+                                                                              scalars, max_size=2))
+paths = st.one_of(st.sampled_from(all_paths()), st.from_regex(r"[a-z]{1,6}(\.[a-z_]{1,8}){0,2}",
+                                                                fullmatch=True))
+
+
+def nest(pairs: list) -> dict:
+    data: dict = {}
+    for path, value in pairs:
+        *tables, leaf = path.split(".")
+        node = data
+        for part in tables:
+            node = node.setdefault(part, {}) if isinstance(node.get(part, {}), dict) else {}
+        node[leaf] = value
+    return data
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(paths, values), max_size=4))
+def test_any_data_is_accepted_or_gets_one_line(pairs):
+    """Random (mostly wrong) data never escapes as anything but a one-line ConfigError."""
+    try:
+        clean = validate_dict(nest(pairs), "f.toml")
+    except ConfigError as err:
+        msg = str(err)
+        assert msg.startswith("f.toml: ") and "\n" not in msg and len(msg) < 400
+    else:
+        scenario_from_dict(clean)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(paths, st.text(max_size=12)), min_size=1, max_size=3))
+def test_any_set_is_accepted_or_gets_one_line(pairs):
+    sets = [f"{path}={text}" for path, text in pairs]
+    try:
+        validate_dict(apply_sets({}, sets), "--set")
+    except ConfigError as err:
+        assert str(err).startswith("--set") and "\n" not in str(err)
