@@ -1,0 +1,201 @@
+"""Where sweep runs execute: in this process, a local process pool, or a Dask cluster.
+
+Every executor takes an iterator of tasks and yields result dicts as runs finish (in any
+order), or ``None`` when nothing finished within ``heartbeat`` seconds so the caller can flush
+buffered results on time.  Only a bounded number of tasks is in flight at once, which keeps
+memory flat however long the sweep.  A task whose worker dies comes back as a failed result.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing as mp
+import os
+import sys
+from collections.abc import Callable, Iterable, Iterator
+from concurrent import futures as cf
+from typing import Any
+
+from .errors import UserError
+
+IN_FLIGHT_PER_WORKER = 4
+TASKS_PER_CHILD = 1000  # recycle local worker processes now and then
+
+
+def lost(task: dict, err: BaseException) -> dict:
+    """The failed result for a task whose worker raised outside the model (e.g. it died)."""
+    from .runtask import failed, one_line
+    return failed(task, f"worker lost: {one_line(err)}")
+
+
+class Executor:
+    """Interface: ``results(fn, tasks, heartbeat)`` and ``close()``; usable as a context."""
+
+    kind = "base"
+    workers = 1
+
+    def results(self, fn: Callable[[dict], dict], tasks: Iterable[dict],
+                heartbeat: float = 1.0) -> Iterator[dict | None]:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        pass
+
+    def describe(self) -> dict[str, Any]:
+        return {"kind": self.kind, "workers": self.workers}
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+class SerialExecutor(Executor):
+    """Runs every task in this process, one after the other (``--workers 1``)."""
+
+    kind = "local"
+
+    def results(self, fn, tasks, heartbeat=1.0):
+        for task in tasks:
+            yield fn(task)
+
+
+def _drive(submit: Callable[[dict], Any], wait_any: Callable[[set, float], set],
+           tasks: Iterable[dict], limit: Callable[[], int], heartbeat: float,
+           lost_errors: tuple[type[BaseException], ...]) -> Iterator[dict | None]:
+    """Keep up to ``limit()`` tasks in flight; yield each result as it finishes, or None.
+
+    A future that raises one of ``lost_errors`` (its worker died) becomes a failed result.
+    """
+    pending: dict[Any, dict] = {}
+    source = iter(tasks)
+    exhausted = False
+    while True:
+        while not exhausted and len(pending) < limit():
+            task = next(source, None)
+            if task is None:
+                exhausted = True
+                break
+            pending[submit(task)] = task
+        if not pending:
+            return
+        done = wait_any(set(pending), heartbeat)
+        if not done:
+            yield None
+        for fut in done:
+            task = pending.pop(fut)
+            try:
+                result = fut.result()
+            except lost_errors as err:
+                result = lost(task, err)
+            if hasattr(fut, "release"):
+                fut.release()
+            yield result
+
+
+def pool_context() -> mp.context.BaseContext:
+    """'forkserver' where available (safe with threads, cheap starts), else 'spawn'."""
+    if sys.platform != "win32" and "forkserver" in mp.get_all_start_methods():
+        ctx = mp.get_context("forkserver")
+        ctx.set_forkserver_preload(["sim.runtask", "sim.scenario"])
+        return ctx
+    return mp.get_context("spawn")
+
+
+class PoolExecutor(Executor):
+    """A local pool of worker processes (``--workers N``)."""
+
+    kind = "local"
+
+    def __init__(self, workers: int):
+        self.workers = workers
+        self.pool = self._new_pool()
+
+    def _new_pool(self) -> cf.ProcessPoolExecutor:
+        return cf.ProcessPoolExecutor(self.workers, mp_context=pool_context(),
+                                      max_tasks_per_child=TASKS_PER_CHILD)
+
+    def _submit(self, fn, task: dict) -> cf.Future:
+        try:
+            return self.pool.submit(fn, task)
+        except cf.process.BrokenProcessPool:  # a worker died: start a fresh pool
+            self.pool.shutdown(wait=False, cancel_futures=True)
+            self.pool = self._new_pool()
+            return self.pool.submit(fn, task)
+
+    def results(self, fn, tasks, heartbeat=1.0):
+        def wait_any(fs, timeout):
+            return cf.wait(fs, timeout=timeout, return_when=cf.FIRST_COMPLETED).done
+
+        yield from _drive(lambda t: self._submit(fn, t), wait_any, tasks,
+                          lambda: self.workers * IN_FLIGHT_PER_WORKER, heartbeat,
+                          (cf.process.BrokenProcessPool,))
+
+    def close(self) -> None:
+        self.pool.shutdown(wait=True, cancel_futures=True)
+
+
+class DaskExecutor(Executor):
+    """Runs on Dask: a LocalCluster started here, or an existing scheduler's cluster."""
+
+    def __init__(self, workers: int | None = None, scheduler: str | None = None):
+        from distributed import Client, LocalCluster
+        logging.getLogger("distributed").setLevel(logging.ERROR)
+        self.cluster = None
+        if scheduler:
+            self.kind = "dask-scheduler"
+            try:
+                self.client = Client(scheduler, timeout="15s")
+            except (OSError, TimeoutError) as err:
+                raise UserError(f"--scheduler {scheduler}: cannot reach the Dask scheduler "
+                                f"({err})") from None
+        else:
+            self.kind = "dask-local"
+            self.cluster = LocalCluster(n_workers=workers or os.cpu_count() or 1,
+                                        threads_per_worker=1, processes=True,
+                                        dashboard_address=None, silence_logs=logging.ERROR)
+            self.client = Client(self.cluster)
+        self.scheduler = scheduler
+        self.workers = self.threads()
+
+    def threads(self) -> int:
+        info = self.client.scheduler_info(n_workers=-1)
+        return max(1, sum(w.get("nthreads", 1) for w in info.get("workers", {}).values()))
+
+    def describe(self) -> dict[str, Any]:
+        return {"kind": self.kind, "workers": self.threads(), "scheduler": self.scheduler}
+
+    def results(self, fn, tasks, heartbeat=1.0):
+        from distributed import wait
+
+        def wait_any(fs, timeout):
+            try:
+                return wait(list(fs), timeout=timeout, return_when="FIRST_COMPLETED").done
+            except TimeoutError:
+                return set()
+
+        def submit(task):
+            return self.client.submit(fn, task, pure=False)
+
+        # The cluster may grow (dask-jobqueue, Kubernetes): re-read its size as we go.
+        # Any error outside the model (KilledWorker, a worker without salesim) loses the task.
+        yield from _drive(submit, wait_any, tasks,
+                          lambda: max(8, self.threads() * IN_FLIGHT_PER_WORKER), heartbeat,
+                          (Exception,))
+
+    def close(self) -> None:
+        self.client.close()
+        if self.cluster is not None:
+            self.cluster.close()
+
+
+def make_executor(kind: str = "local", workers: int | None = None,
+                  scheduler: str | None = None) -> Executor:
+    """The executor the command line asks for."""
+    if workers is not None and workers < 1:
+        raise UserError(f"--workers {workers}: expected a whole number of at least 1")
+    if scheduler or kind == "dask":
+        return DaskExecutor(workers, scheduler)
+    n = workers or os.cpu_count() or 1
+    return SerialExecutor() if n == 1 else PoolExecutor(n)

@@ -1,0 +1,216 @@
+"""``salesim sweep``: run an experiment's design, streaming results to a resumable folder.
+
+Environment settings (all optional):
+
+``SALESIM_FLUSH_RUNS`` / ``SALESIM_FLUSH_SECONDS``
+    write a part file after this many finished runs or this many seconds (default 200 / 5).
+``SALESIM_FAIL_RUN_IDS``
+    test hook: comma-separated run ids that raise instead of running.
+``SALESIM_RUN_FUNCTION``
+    test hook: ``module:function`` called instead of ``sim.runner:run_scenario``.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pandas as pd
+
+from . import experiment as ex
+from .errors import UserError
+from .executors import make_executor
+from .atomic import write_bytes_atomic
+from .storage import PartWriter, package_versions, prepare, scan, write_manifest, write_parquet
+
+DEFAULT_FLUSH_RUNS = 200
+DEFAULT_FLUSH_SECONDS = 5.0
+SHOWN_ROWS = 10
+SHOWN_FAILURES = 5
+RUN_FUNCTION: str | None = None  # None: the real model; tests may point this elsewhere
+
+
+def now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def env_number(name: str, default: float, kind=int):
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    try:
+        value = kind(raw)
+    except ValueError:
+        raise UserError(f"environment {name}={raw!r}: expected a number") from None
+    if value <= 0:
+        raise UserError(f"environment {name}={raw!r}: expected a number above 0")
+    return value
+
+
+def fail_ids() -> set[int]:
+    raw = os.environ.get("SALESIM_FAIL_RUN_IDS", "")
+    try:
+        return {int(x) for x in raw.replace(" ", "").split(",") if x}
+    except ValueError:
+        raise UserError(f"environment SALESIM_FAIL_RUN_IDS={raw!r}: expected run ids "
+                        "separated by commas") from None
+
+
+def make_tasks(exp: ex.Experiment, design: ex.Design, run_ids: list[int]):
+    """Task dicts for the given runs, built lazily (the executor pulls them as it goes)."""
+    table = design.table.set_index("run_id")
+    function = os.environ.get("SALESIM_RUN_FUNCTION") or RUN_FUNCTION
+    failing = fail_ids()
+    for run_id in run_ids:
+        row = table.loc[run_id]
+        cell = design.cells[int(row["point_id"])]
+        yield {"run_id": int(run_id), "seed": int(row["seed"]), "weeks": cell["run"]["weeks"],
+               "scenario": cell, "kpis": exp.kpis, "run_function": function,
+               "fail": int(run_id) in failing}
+
+
+def dry_run(exp: ex.Experiment, design: ex.Design) -> int:
+    """Print the design size and its first rows; write nothing."""
+    print(f"{exp.name}: {ex.size_text(exp)}")
+    if design.n_runs > exp.max_runs:
+        print(f"(above experiment.max_runs = {exp.max_runs}: a real sweep needs --yes)")
+    print(f"first {min(SHOWN_ROWS, design.n_runs)} of {design.n_runs} runs:")
+    with pd.option_context("display.width", 160, "display.max_columns", 20):
+        print(design.table.head(SHOWN_ROWS).to_string(index=False))
+    return 0
+
+
+def start_folder(out: Path, exp: ex.Experiment, design: ex.Design, digest: str,
+                 manifest: dict | None) -> dict:
+    """Write the experiment copy, design and a fresh manifest, or reuse the existing ones."""
+    if manifest is not None:
+        return manifest
+    write_bytes_atomic(out / "experiment.toml", exp.path.read_bytes())
+    write_parquet(design.table, out / "design.parquet")
+    manifest = {"experiment": exp.name, "source": str(exp.path), "hash": digest,
+                "created": now(), "started": now(), "finished": None, "status": "new",
+                "reference": exp.reference, "kpis": exp.kpis,
+                "factors": design.factor_keys, "seasons": list(exp.seasons),
+                "policies": list(exp.policies), "replications": exp.replications,
+                "versions": package_versions(), "sessions": [],
+                "counts": {"total": design.n_runs, "done": 0, "failed": 0,
+                           "pending": design.n_runs}}
+    write_manifest(out, manifest)
+    return manifest
+
+
+def resume_note(out: Path, found, total: int) -> str | None:
+    parts = []
+    if found.status:
+        parts.append(f"resuming {out}: {len(found.ok)} of {total} runs already done")
+    if found.corrupt:
+        parts.append(f"{len(found.corrupt)} damaged part file(s) moved aside "
+                     f"({', '.join(found.corrupt[:3])}{' ...' if len(found.corrupt) > 3 else ''})"
+                     f"; their {found.corrupt_runs} runs will run again")
+    return "salesim: " + "; ".join(parts) if parts else None
+
+
+def failure_report(failures: list[tuple[int, int, str]], total: int, out: Path) -> str:
+    lines = [f"salesim: {len(failures)} of {total} runs failed (recorded in {out}/runs with "
+             "status 'failed'; they run again when you resume):"]
+    for run_id, seed, error in failures[:SHOWN_FAILURES]:
+        lines.append(f"  run {run_id} (seed {seed}): {error}")
+    if len(failures) > SHOWN_FAILURES:
+        lines.append(f"  ... and {len(failures) - SHOWN_FAILURES} more")
+    return "\n".join(lines)
+
+
+def _raise_interrupt(signum, frame):
+    raise KeyboardInterrupt
+
+
+def run_sweep(args) -> int:
+    exp = ex.load_experiment(args.experiment, args.replications)
+    ex.check_size(exp, yes=args.yes or args.dry_run)
+    design = ex.expand(exp)
+    if args.dry_run:
+        return dry_run(exp, design)
+    out = Path(args.out) if args.out else Path("results") / "sweeps" / exp.name
+    digest = ex.experiment_hash(exp, design)
+    handle, manifest = prepare(out, exp.name, digest, args.force)
+    previous = signal.signal(signal.SIGTERM, _raise_interrupt)
+    try:
+        manifest = start_folder(out, exp, design, digest, manifest)
+        return execute(args, out, exp, design, manifest)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+        handle.close()
+
+
+def execute(args, out: Path, exp: ex.Experiment, design: ex.Design, manifest: dict) -> int:
+    """Run every run not yet done, stream results to ``out`` and keep the manifest current."""
+    from tqdm import tqdm
+
+    found = scan(out)
+    total = design.n_runs
+    note = resume_note(out, found, total)
+    if note:
+        print(note, file=sys.stderr)
+    todo = [int(r) for r in design.table["run_id"] if int(r) not in found.ok]
+    seeds = dict(zip(design.table["run_id"], design.table["seed"]))
+    failures: list[tuple[int, int, str]] = []
+    session = {"started": now(), "finished": None, "runs": 0, "failed": 0}
+    manifest["sessions"].append(session)
+    writer = PartWriter(out, design.table, found.next_seq,
+                        env_number("SALESIM_FLUSH_RUNS", DEFAULT_FLUSH_RUNS),
+                        env_number("SALESIM_FLUSH_SECONDS", DEFAULT_FLUSH_SECONDS, float))
+    done = len(found.ok)
+
+    def save(status: str) -> None:
+        writer.flush()
+        manifest["counts"] = {"total": total, "done": done, "failed": len(failures),
+                              "pending": total - done - len(failures)}
+        manifest["status"] = status
+        session["finished"] = now() if status != "running" else None
+        write_manifest(out, manifest)
+
+    status = "interrupted"
+    t0 = time.monotonic()  # reset once the workers are up, so the rate counts runs only
+    bar = tqdm(total=total, initial=done, unit="run", desc=exp.name, file=sys.stderr,
+               disable=args.quiet or not sys.stderr.isatty(), dynamic_ncols=True)
+    try:
+        with make_executor(args.executor, args.workers, args.scheduler) as executor:
+            session["executor"] = executor.describe()
+            save("running")
+            t0 = time.monotonic()
+            for result in executor.results(ex.execute_run, make_tasks(exp, design, todo)):
+                if result is not None:
+                    writer.add(result)
+                    session["runs"] += 1
+                    if result["status"] == "ok":
+                        done += 1
+                    else:
+                        failures.append((result["run_id"], int(seeds[result["run_id"]]),
+                                         result["error"]))
+                        session["failed"] = len(failures)
+                        bar.set_postfix(failed=len(failures), refresh=False)
+                    bar.update(1)
+                if writer.due():
+                    save("running")
+        status = "complete" if not failures else "failed"
+        if status == "complete":
+            manifest["finished"] = now()
+    finally:
+        bar.close()
+        save(status)
+    return report(args, out, exp, session, failures, total, time.monotonic() - t0)
+
+
+def report(args, out, exp, session, failures, total, seconds) -> int:
+    if not args.quiet:
+        rate = session["runs"] / seconds if seconds > 0 else 0.0
+        print(f"salesim: sweep '{exp.name}': {total - len(failures)} of {total} runs done in "
+              f"{out} ({session['runs']} this session, {rate:.2f} runs/s)", file=sys.stderr)
+    if failures:
+        print(failure_report(failures, total, out), file=sys.stderr)
+        return 1
+    return 0
