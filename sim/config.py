@@ -146,6 +146,11 @@ def enable_present_policies(data: dict) -> None:
 
 # ---------------------------------------------------------------- --set
 
+def _quote_set(item: str) -> str:
+    """The override as typed, or quoted when it holds line breaks or control characters."""
+    return item if item.isprintable() else repr(item)
+
+
 def _parse_set_value(item: str, key: str, text: str) -> Any:
     """The TOML value of one ``--set`` right-hand side (bare text for text settings)."""
     f = lookup_field(key)
@@ -159,8 +164,8 @@ def _parse_set_value(item: str, key: str, text: str) -> Any:
     if kind == "str" and text and "\n" not in text:
         return text  # a bare word (or number) for a text setting
     allowed = allowed_text(kind, dict(f.metadata) if f is not None else {}, key)
-    raise ConfigError(f"{SET_SOURCE} {item}: cannot parse {text!r} as a value; expected "
-                      f"{allowed}")
+    raise ConfigError(f"{SET_SOURCE} {_quote_set(item)}: cannot parse {text!r} as a value; "
+                      f"expected {allowed}")
 
 
 def apply_sets(data: dict, sets: Sequence[str], origins: dict[str, str] | None = None) -> dict:
@@ -175,10 +180,10 @@ def apply_sets(data: dict, sets: Sequence[str], origins: dict[str, str] | None =
         key, sep, text = item.partition("=")
         key, text = key.strip(), text.strip()
         if not sep or not key:
-            raise ConfigError(f"{SET_SOURCE} {item}: expected KEY.PATH=VALUE, for example "
-                              "--set comp.commission_rate=0.1")
+            raise ConfigError(f"{SET_SOURCE} {_quote_set(item)}: expected KEY.PATH=VALUE, for "
+                              "example --set comp.commission_rate=0.1")
         if key not in TOP_KEYS and lookup_field(key) is None:
-            raise ConfigError(f"{SET_SOURCE} {item}: unknown setting '{key}'"
+            raise ConfigError(f"{SET_SOURCE} {_quote_set(item)}: unknown setting {key!r}"
                               f"{suggest_path(key) or '; see docs/scenario-reference.md'}")
         value = _parse_set_value(item, key, text)
         *tables, leaf = key.split(".")

@@ -245,7 +245,8 @@ class Checker:
             raise self.fail(key, value, "expected text in quotes")
         if key == "name" and (not value.strip() or value.startswith(".") or len(value) > 100
                               or any(c in value for c in "/\\") or not value.isprintable()):
-            raise self.fail(key, value, "expected a short name without slashes, e.g. 'rotation-26w'")
+            raise self.fail(key, value, "expected a short name without slashes, "
+                            "e.g. 'rotation-26w'")
         return value
 
     def check(self, data: Any) -> dict:

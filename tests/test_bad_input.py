@@ -20,7 +20,8 @@ WEEKLY_OK = ", ".join(["1"] * 52)
 MONTHLY_OK = "[0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.05, 0.05, 0.05, 0.05, 0.05, 0.05]"
 TACTICS = ("'quiet_quitting', 'peak_underperformance', 'withholding', 'cherry_picking', "
            "'false_urgency'")
-SECTIONS = "run, season, org, accounts, reps, comp, behaviour, tactics, leverage, attrition, policies"
+SECTIONS = ("run, season, org, accounts, reps, comp, behaviour, tactics, leverage, attrition, "
+            "policies")
 POLICIES = ("rotation, team_bonus, coaching, monitoring, independence, concessions, favouritism, "
             "playbook, hiring")
 

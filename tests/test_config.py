@@ -113,7 +113,8 @@ def test_apply_sets_copies_and_rejects_unknown():
     data = {"org": {"n_reps": 5}}
     out = apply_sets(data, ["org.span=3"])
     assert out == {"org": {"n_reps": 5, "span": 3}} and data == {"org": {"n_reps": 5}}
-    with pytest.raises(ConfigError, match=r"unknown setting 'org\.spam' \(did you mean 'org\.span'"):
+    with pytest.raises(ConfigError,
+                       match=r"unknown setting 'org\.spam' \(did you mean 'org\.span'"):
         apply_sets(data, ["org.spam=3"])
 
 
