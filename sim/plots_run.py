@@ -1,0 +1,360 @@
+"""Figures that work on a single run as well as on a sweep: time series and rep distributions.
+
+Each function takes a :class:`~sim.plotdata.PlotData` and returns ``(figure, caption)``; the
+title states the finding, computed from the data.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from matplotlib.ticker import FuncFormatter, PercentFormatter
+
+from .plotdata import WEEKS_PER_YEAR, PlotData, hours_columns, peak_weeks, tactic_columns
+from .plotstats import kaplan_meier, lorenz, survival_at, top_share, weekly_band
+from .plotstyle import (fmt_money, fmt_signed, new_figure, policy_colours, pretty, styled, wrap_title)
+
+MONTH_STARTS = [0, 4.4, 8.4, 12.9, 17.1, 21.6, 25.7, 30.1, 34.6, 38.9, 43.3, 47.6]
+MONTHS = "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split()
+# Colours for categories that are not policies (tactics, activities): Paul Tol's muted set.
+CATEGORY_COLOURS = ["#332288", "#88CCEE", "#44AA99", "#117733", "#999933", "#DDCC77",
+                    "#CC6677", "#882255", "#AA4499", "#DDDDDD"]
+QUINTILE_COLOURS = ["#c6dbef", "#6baed6", "#2171b5", "#08519c", "#08306b"]
+QUINTILE_NAMES = ["bottom 20%", "2nd", "middle", "4th", "top 20%"]
+
+
+def _month_axis(ax) -> None:
+    ax.set_xlim(0, WEEKS_PER_YEAR - 1)
+    ax.set_xticks(MONTH_STARTS, MONTHS)
+    ax.set_xlabel("week of the year (month shown)")
+
+
+def _shade_peak(ax, peak: np.ndarray, label: bool = True) -> str:
+    """Shade contiguous peak weeks; return 'weeks a-b' text for titles."""
+    idx = np.flatnonzero(peak)
+    if not len(idx):
+        return ""
+    runs = np.split(idx, np.flatnonzero(np.diff(idx) > 1) + 1)
+    for i, r in enumerate(runs):
+        ax.axvspan(r[0] - 0.5, r[-1] + 0.5, color="#e3e3e3", zorder=0,
+                   label="peak window" if (label and i == 0) else None)
+    return ", ".join(f"{r[0] + 1}\u2013{r[-1] + 1}" for r in runs)
+
+
+def _thousands(ax, axis: str = "y") -> None:
+    fmt = FuncFormatter(lambda v, _: fmt_money(v))
+    (ax.yaxis if axis == "y" else ax.xaxis).set_major_formatter(fmt)
+
+
+def _panels(n: int, width: float = 11.0, row_h: float = 3.6, ncols: int | None = None):
+    ncols = ncols or min(n, 3)
+    nrows = int(np.ceil(n / ncols))
+    fig, axes = new_figure(width, 1.2 + row_h * nrows, nrows, ncols, sharey=True)
+    flat = list(axes.ravel())
+    for ax in flat[n:]:
+        ax.set_visible(False)
+    return fig, flat[:n]
+
+
+@styled
+def weekly_revenue(data: PlotData):
+    """Weekly revenue by week of the year, mean and 95% band per policy, peak shaded."""
+    colours = policy_colours(data.policies)
+    band = weekly_band(data.weekly, "revenue", ["season", "policy"])
+    fig, axes = _panels(len(data.seasons), row_h=4.2, ncols=min(len(data.seasons), 2))
+    findings = []
+    for ax, season in zip(axes, data.seasons):
+        peak = peak_weeks(data, season)
+        span = _shade_peak(ax, peak)
+        for pol in data.policies:
+            b = band[(band["season"] == season) & (band["policy"] == pol)].sort_values("woy")
+            if b.empty:
+                continue
+            ax.fill_between(b["woy"], b["lo"], b["hi"], color=colours[pol], alpha=0.18, lw=0)
+            ax.plot(b["woy"], b["mean"], color=colours[pol], lw=1.8, label=pretty(pol))
+        ref = band[(band["season"] == season) & (band["policy"] == (data.reference
+                                                                      or data.policies[0]))]
+        m = ref.set_index("woy")["mean"].reindex(range(WEEKS_PER_YEAR))
+        share = float(m[peak].sum() / m.sum()) if peak.any() and m.sum() > 0 else float("nan")
+        ax.set_title(pretty(season) + (f": peak weeks {span} bring {share:.0%} of the year"
+                                       if span else ": no peak window"), fontsize=11)
+        _month_axis(ax)
+        _thousands(ax)
+        if span:
+            findings.append((season, share, span))
+    axes[0].set_ylabel("revenue per week (currency)")
+    handles, labels = axes[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="outside lower center", ncols=min(len(labels), 6),
+               frameon=False)
+    if findings:
+        s, share, span = max(findings, key=lambda f: f[1])
+        title = f"{pretty(s)}: the peak window (weeks {span}) brings {share:.0%} of a year's revenue"
+    else:
+        title = "Revenue is spread evenly over the year: no peak window in these calendars"
+    title += _best_policy_text(band, data)
+    fig.suptitle(wrap_title(title))
+    unit = "runs" if data.kind == "sweep" else "years of the run"
+    return fig, (f"Mean weekly revenue by week of the year with its 95% interval over {unit}; "
+                 "grey bands mark the calendar's peak window.")
+
+
+def _best_policy_text(band: pd.DataFrame, data: PlotData) -> str:
+    """'; Team bonus earns the most over the year (+4.1% vs Baseline)' for several policies."""
+    total = band.groupby("policy")["mean"].sum()
+    ref = data.reference or data.policies[0]
+    if len(total) < 2 or ref not in total or total[ref] <= 0:
+        return ""
+    best = total.idxmax()
+    if best == ref:
+        return f"; {pretty(ref)} earns the most over the year"
+    return (f"; {pretty(best)} earns the most over the year "
+            f"({fmt_signed(100 * (total[best] / total[ref] - 1), 1)}% vs {pretty(ref)})")
+
+
+def _tactic_shares(weekly: pd.DataFrame, cols: list[str]) -> pd.DataFrame:
+    head = weekly["headcount"].replace(0, np.nan) if "headcount" in weekly else 1.0
+    shares = weekly[cols].div(head, axis=0) * 100 if "headcount" in weekly else weekly[cols]
+    shares = shares.assign(woy=weekly["woy"], policy=weekly["policy"], peak=weekly.get("peak"))
+    return shares
+
+
+@styled
+def tactics(data: PlotData):
+    """Share of reps using each tactic by week of the year, stacked, one panel per policy."""
+    cols = tactic_columns(data.weekly)
+    season = data.seasons[0]
+    w = data.weekly[data.weekly["season"] == season]
+    shares = _tactic_shares(w, cols)
+    peak = peak_weeks(data, season)
+    fig, axes = _panels(len(data.policies), row_h=3.8, ncols=min(len(data.policies), 3))
+    names = [pretty(c.removeprefix("tactic_")) for c in cols]
+    for ax, pol in zip(axes, data.policies):
+        s = shares[shares["policy"] == pol].groupby("woy")[cols].mean()
+        s = s.reindex(range(WEEKS_PER_YEAR)).fillna(0.0)
+        _shade_peak(ax, peak)
+        ax.stackplot(s.index, *[s[c] for c in cols], labels=names,
+                     colors=CATEGORY_COLOURS[:len(cols)], alpha=0.9)
+        ax.set_title(pretty(pol), color=policy_colours(data.policies)[pol], fontweight="bold")
+        _month_axis(ax)
+    axes[0].set_ylabel("reps using the tactic (% of reps)" if "headcount" in w
+                       else "reps using the tactic")
+    handles, labels = axes[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="outside lower center", ncols=min(len(labels), 6),
+               frameon=False)
+    fig.suptitle(wrap_title(_tactic_title(shares, cols, peak, season)))
+    return fig, (f"Mean share of reps using each sabotage tactic in each week of the year "
+                 f"({pretty(season)} calendar), stacked; grey marks the peak window.")
+
+
+def _tactic_title(shares: pd.DataFrame, cols: list[str], peak: np.ndarray, season: str) -> str:
+    by_week = shares.groupby("woy")[cols].mean().reindex(range(WEEKS_PER_YEAR)).fillna(0.0)
+    pu = "tactic_peak_underperformance"
+    if pu in cols and peak.any() and (~peak).any():
+        inside = float(by_week[pu][peak].mean())
+        outside = float(by_week[pu][~peak].mean())
+        return (f"Peak underperformance happens where it hurts: {inside:.1f}% of reps in peak "
+                f"weeks vs {outside:.1f}% outside ({pretty(season)} calendar)")
+    if not cols:
+        return "No tactic columns in this output"
+    top = by_week.mean().idxmax()
+    return (f"{pretty(top.removeprefix('tactic_'))} is the most common tactic: "
+            f"{by_week[top].mean():.1f}% of reps in an average week")
+
+
+def _mean_lorenz(reps: pd.DataFrame, grid: np.ndarray) -> tuple[np.ndarray, float]:
+    curves, tops = [], []
+    for _, r in reps.groupby("run_id"):
+        x, y = lorenz(r["revenue"])
+        curves.append(np.interp(grid, x, y))
+        tops.append(top_share(r["revenue"]))
+    return np.mean(curves, axis=0), float(np.mean(tops))
+
+
+@styled
+def lorenz_curves(data: PlotData):
+    """Lorenz curve of rep revenue per policy (average over runs)."""
+    colours = policy_colours(data.policies)
+    grid = np.linspace(0, 1, 101)
+    fig, axes = new_figure(7.6, 6.4)
+    ax = axes[0, 0]
+    ax.plot([0, 100], [0, 100], color="#888888", ls="--", lw=1, label="every rep equal")
+    tops = {}
+    for pol in data.policies:
+        r = data.reps[data.reps["policy"] == pol]
+        if r.empty:
+            continue
+        y, tops[pol] = _mean_lorenz(r, grid)
+        ax.plot(grid * 100, y * 100, color=colours[pol], lw=2,
+                label=f"{pretty(pol)}: top 20% earn {tops[pol]:.0%}")
+    ax.axvline(80, color="#bbbbbb", lw=0.8)
+    ax.set_xlabel("reps, ranked from lowest to highest revenue (cumulative %)")
+    ax.set_ylabel("revenue (cumulative %)")
+    ax.xaxis.set_major_formatter(PercentFormatter())
+    ax.yaxis.set_major_formatter(PercentFormatter())
+    ax.set_xlim(0, 100), ax.set_ylim(0, 100)
+    ax.legend(loc="upper left", frameon=False)
+    ref = data.reference or data.policies[0]
+    title = f"The top 20% of reps bring {tops.get(ref, float('nan')):.0%} of revenue"
+    title += f" under {pretty(ref)}" if len(tops) > 1 else ""
+    if len(tops) > 1:
+        low = min(tops, key=tops.get)
+        if low != ref:
+            title += f"; {pretty(low)} spreads it most ({tops[low]:.0%})"
+    ax.set_title(wrap_title(title, 70))
+    return fig, ("Lorenz curves of revenue per rep (every rep ever employed), averaged over "
+                 "runs; the further below the diagonal, the more revenue depends on a few reps.")
+
+
+def _durations(reps: pd.DataFrame, weeks: int) -> tuple[np.ndarray, np.ndarray]:
+    start = np.maximum(reps["hired_week"].to_numpy(dtype=float), 0)
+    left = reps["left_week"].to_numpy(dtype=float)
+    event = left >= 0
+    end = np.where(event, left, weeks)
+    return np.maximum(end - start, 0), event
+
+
+@styled
+def survival(data: PlotData):
+    """Kaplan-Meier survival of reps by performance quintile, one panel per policy."""
+    fig, axes = _panels(len(data.policies), row_h=4.0, ncols=min(len(data.policies), 3))
+    one_year = {}
+    for ax, pol in zip(axes, data.policies):
+        r = data.reps[data.reps["policy"] == pol]
+        for q in range(5):
+            rq = r[r["perf_quintile"] == q]
+            if rq.empty:
+                continue
+            t, s = kaplan_meier(*_durations(rq, data.weeks))
+            ax.step(t, s * 100, where="post", color=QUINTILE_COLOURS[q], lw=2,
+                    label=QUINTILE_NAMES[q])
+            one_year[(pol, q)] = survival_at(t, s, min(WEEKS_PER_YEAR, data.weeks))
+        ax.set_title(pretty(pol), color=policy_colours(data.policies)[pol], fontweight="bold")
+        ax.set_xlabel("weeks since hire (or since the start)")
+        ax.set_xlim(0, data.weeks)
+        ax.set_ylim(0, 102)
+        ax.yaxis.set_major_formatter(PercentFormatter())
+    axes[0].set_ylabel("reps still with the company (%)")
+    handles, labels = axes[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="outside lower center", ncols=5, frameon=False,
+               title="performance quintile (revenue per week employed)")
+    ref = data.reference or data.policies[0]
+    top, bottom = one_year.get((ref, 4), np.nan), one_year.get((ref, 0), np.nan)
+    horizon = "a full year" if data.weeks >= WEEKS_PER_YEAR else f"{data.weeks} weeks"
+    title = (f"{pretty(ref)}: {top:.0%} of top-quintile reps stay {horizon}, "
+             f"vs {bottom:.0%} of the bottom quintile")
+    others = [p for p in data.policies if p != ref and (p, 4) in one_year]
+    if others:
+        best = max(others, key=lambda p: one_year[(p, 4)])
+        title += f"; {pretty(best)} keeps {one_year[(best, 4)]:.0%} of top reps"
+    fig.suptitle(wrap_title(title))
+    return fig, ("Kaplan-Meier curves: share of reps still employed by time since hire, by "
+                 "performance quintile; reps still there at the end are censored at the horizon.")
+
+
+@styled
+def manager_hours(data: PlotData):
+    """Manager hours per week by activity (per policy) and overload by week of the year."""
+    colours = policy_colours(data.policies)
+    cols = hours_columns(data.weekly)
+    fig, axes = new_figure(12, 1.6 + max(3.2, 0.55 * len(data.policies) + 1.6), 1, 2,
+                           width_ratios=[1.25, 1])
+    ax, ax2 = axes[0]
+    hours = data.weekly.groupby("policy")[cols].mean().reindex(data.policies).fillna(0.0)
+    left = np.zeros(len(hours))
+    names = [pretty(c.removeprefix("hours_")) for c in cols]
+    names = [n + " (not done)" if n == "Skipped" else n for n in names]
+    ypos = np.arange(len(hours))[::-1]
+    for i, (c, n) in enumerate(zip(cols, names)):
+        ax.barh(ypos, hours[c], left=left, color=CATEGORY_COLOURS[i % 10], label=n, height=0.6)
+        left += hours[c].to_numpy()
+    ax.set_yticks(ypos, [pretty(p) for p in hours.index])
+    ax.set_xlabel("manager hours per week (all managers)")
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), ncols=4, frameon=False)
+    ax.set_title("Where manager time goes", fontsize=11)
+    _thousands(ax, "x")
+    season = data.seasons[0]
+    _shade_peak(ax2, peak_weeks(data, season))
+    w = data.weekly[data.weekly["season"] == season]
+    over = w.groupby(["policy", "woy"])["overload_share"].mean() * 100
+    for pol in data.policies:
+        if pol in over.index.get_level_values(0):
+            ax2.plot(over[pol].index, over[pol].to_numpy(), color=colours[pol], lw=1.8,
+                     label=pretty(pol))
+    _month_axis(ax2)
+    ax2.set_ylabel("managers over their hours budget (%)")
+    ax2.yaxis.set_major_formatter(PercentFormatter())
+    ax2.set_title(f"Overload by week ({pretty(season)} calendar)", fontsize=11)
+    if len(data.policies) > 1:
+        ax2.legend(frameon=False, loc="upper left")
+    fig.suptitle(wrap_title(_hours_title(hours, over, data)))
+    return fig, ("Left: mean manager hours per week by activity. Right: share of managers "
+                 "whose weekly demands exceed their hours budget, by week of the year.")
+
+
+def _hours_title(hours: pd.DataFrame, over: pd.Series, data: PlotData) -> str:
+    ref = data.reference or data.policies[0]
+    text = ""
+    if ref in hours.index and hours.loc[ref].sum() > 0:
+        row = hours.loc[ref]
+        top = row.drop("hours_skipped", errors="ignore").idxmax()
+        text = (f"{pretty(ref)}: managers spend {row[top] / row.sum():.0%} of their hours on "
+                f"{top.removeprefix('hours_').replace('_', ' ')}")
+        if "hours_skipped" in row.index:
+            text += f" and skip {row['hours_skipped'] / row.sum():.0%}"
+    if ref in over.index.get_level_values(0):
+        o = over[ref]
+        text += (("; " if text else "") + f"overload peaks at {o.max():.0f}% of managers in "
+                 f"week {int(o.idxmax()) + 1}")
+    return text or "No manager hours recorded"
+
+
+def lead_times(reps: pd.DataFrame) -> tuple[pd.Series, int, int]:
+    """Weeks from first noticed sign to the first threat or resignation after it.
+
+    Returns lead times (indexed like reps), the number of reps with a threat or resignation
+    and how many of those had no sign noticed before it.
+    """
+    sign = reps["first_sign_week"].astype(float).where(reps["first_sign_week"] >= 0)
+    threat = reps["first_threat_week"].astype(float).where(reps["first_threat_week"] >= 0)
+    left = reps["left_week"].astype(float).where(reps["left_week"] >= 0)
+    outcome = pd.concat([threat, left], axis=1).min(axis=1)
+    has_outcome = outcome.notna()
+    lead = (outcome - sign).where(outcome >= sign)
+    missed = int((has_outcome & lead.isna()).sum())
+    return lead.dropna(), int(has_outcome.sum()), missed
+
+
+@styled
+def lead_time(data: PlotData):
+    """Histogram of weeks from first noticed warning sign to a threat or resignation."""
+    colours = policy_colours(data.policies)
+    fig, axes = new_figure(10, 5.6)
+    ax = axes[0, 0]
+    leads = {p: lead_times(data.reps[data.reps["policy"] == p]) for p in data.policies}
+    all_lead = pd.concat([v[0] for v in leads.values()])
+    top = max(8.0, float(all_lead.quantile(0.98)) if len(all_lead) else 8.0)
+    bins = np.arange(0, np.ceil(top) + 2) - 0.5 if top <= 40 else np.linspace(0, top, 30)
+    for pol, (lead, _, _) in leads.items():
+        if len(lead):
+            ax.hist(lead.clip(upper=bins[-1] - 0.5), bins=bins, histtype="step", lw=2,
+                    color=colours[pol], label=f"{pretty(pol)} (median {lead.median():.0f} wk)")
+    ax.set_xlabel("weeks from first noticed warning sign to threat or resignation")
+    ax.set_ylabel("reps (all runs)")
+    if len(all_lead):
+        ax.legend(frameon=False)
+    else:
+        ax.text(0.5, 0.5, "no threat or resignation followed a noticed sign",
+                ha="center", va="center", transform=ax.transAxes)
+    ref = data.reference or data.policies[0]
+    lead, n_out, missed = leads[ref]
+    if n_out:
+        title = (f"{pretty(ref)}: a noticed warning sign came a median {lead.median():.0f} weeks "
+                 f"before a threat or resignation; {missed / n_out:.0%} of them came with no "
+                 "sign noticed") if len(lead) else (
+                 f"{pretty(ref)}: none of {n_out} threats or resignations was preceded by a "
+                 "noticed sign")
+    else:
+        title = "No threats or resignations in these runs"
+    ax.set_title(wrap_title(title, 85))
+    return fig, ("Distribution of lead time: weeks between the first warning sign a manager "
+                 "noticed and the rep's first threat or resignation (first to happen).")

@@ -1,0 +1,201 @@
+"""salesim report / salesim plot: every figure, not blank, embedded in a self-contained page."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from types import SimpleNamespace
+
+import matplotlib.image as mpimg
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import pytest
+
+from report_fixtures import make_run_dir, make_sweep_dir
+from sim.cli import main
+from sim.errors import UserError
+from sim.plotdata import KPIS, load
+from sim.plots import BY_NAME, PLOT_NAMES, missing
+from sim.plotstats import kaplan_meier, lorenz, mean_ci, paired_differences, top_share
+from sim.plotstyle import OKABE_ITO, policy_colours
+from sim.report import cmd_plot, cmd_report
+
+RUN_PLOTS = {"weekly_revenue", "tactics", "lorenz", "survival", "manager_hours", "lead_time"}
+COMPARISON = {f"diff_{k.key}" for k in KPIS} | {"tradeoff"}
+
+
+@pytest.fixture(scope="session")
+def dirs(tmp_path_factory) -> dict[str, Path]:
+    """A run directory and three sweeps (policies, one factor, two factors), reported once."""
+    base = tmp_path_factory.mktemp("report")
+    out = {
+        "run": make_run_dir(base / "run"),
+        "sweep": make_sweep_dir(base / "sweep"),
+        "one_factor": make_sweep_dir(base / "f1", policies=("baseline", "rotation"),
+                                     seasons=("holiday_peak",),
+                                     factors={"policies.rotation.period_weeks": [4, 13, 26]}),
+        "two_factor": make_sweep_dir(base / "f2", policies=("baseline",),
+                                     seasons=("gift_retail",),
+                                     factors={"policies.team_bonus.pool_share": [0.1, 0.3],
+                                              "policies.team_bonus.scope": ["team", "company"]}),
+    }
+    for d in out.values():
+        assert cmd_report(SimpleNamespace(dir=str(d))) == 0
+    return out
+
+
+EXPECTED = {
+    "run": RUN_PLOTS,
+    "sweep": RUN_PLOTS | COMPARISON,
+    "one_factor": RUN_PLOTS | COMPARISON | {"factor_line"},
+    "two_factor": RUN_PLOTS | {"factor_heatmap"},
+}
+
+
+def test_expected_sets_cover_every_plot():
+    assert set().union(*EXPECTED.values()) == set(PLOT_NAMES)
+
+
+@pytest.mark.parametrize("kind", sorted(EXPECTED))
+def test_every_plot_written_and_not_blank(dirs, kind):
+    plots = dirs[kind] / "plots"
+    written = {p.stem for p in plots.glob("*.png")}
+    assert written == EXPECTED[kind]
+    for name in written:
+        png, svg = plots / f"{name}.png", plots / f"{name}.svg"
+        assert png.stat().st_size > 5000 and svg.stat().st_size > 5000
+        pixels = mpimg.imread(png)
+        assert pixels.shape[0] > 300 and pixels.shape[1] > 500
+        assert float(pixels[..., :3].var()) > 1e-3, name
+        assert not list(plots.glob(".*tmp*")), "temporary files left behind"
+
+
+@pytest.mark.parametrize("kind", sorted(EXPECTED))
+def test_report_embeds_every_plot_and_the_table(dirs, kind):
+    html = (dirs[kind] / "report.html").read_text()
+    assert html.count("data:image/png;base64,") == len(EXPECTED[kind])
+    for name in EXPECTED[kind]:
+        assert f"id='fig-{name}'" in html
+    table_id = "summary-table" if kind == "run" else "ranking-table"
+    assert f"id='{table_id}'" in html
+    assert "id='summary'" in html and "What this model assumes" in html
+    assert re.search(r"href='[^']*docs/ODD\.md'", html)
+    assert "Design and size" in html
+    # Self-contained: nothing is fetched from elsewhere.
+    assert not re.search(r"(src|href)=['\"]https?:", html)
+    assert "<script" not in html
+
+
+def test_ranking_table_lists_policies_with_intervals(dirs):
+    html = (dirs["sweep"] / "report.html").read_text()
+    table = html[html.index("id='ranking-table'"):html.index("</table>")]
+    assert table.count("<tr>") == 1 + len(KPIS)
+    assert table.count("\u0394 ") == 2 * len(KPIS)  # two non-reference policies per KPI
+    assert table.count("reference") == len(KPIS)
+    assert table.count("[") >= 3 * len(KPIS)
+
+
+def test_titles_state_findings_with_numbers(dirs):
+    """A title is a finding computed from the data: it contains a number, not just a name."""
+    for kind in ("run", "sweep", "one_factor", "two_factor"):
+        data = load(dirs[kind])
+        for name in EXPECTED[kind]:
+            fig, caption = BY_NAME[name].draw(data)
+            texts = [fig._suptitle.get_text() if fig._suptitle else ""]
+            texts += [ax.get_title() for ax in fig.axes]
+            title = " ".join(texts)
+            assert re.search(r"\d", title), (kind, name, title)
+            assert caption.endswith(".") and len(caption) > 40
+            for ax in fig.axes:
+                if ax.get_visible() and ax.get_xlabel() == "" and not ax.get_label():
+                    raise AssertionError(f"{name}: axis without an x label")
+            plt.close(fig)
+
+
+def test_plot_only_redraws_one_figure(dirs, capsys):
+    target = dirs["run"] / "plots" / "lorenz.png"
+    target.unlink()
+    assert cmd_plot(SimpleNamespace(dir=str(dirs["run"]), only="lorenz")) == 0
+    assert target.exists()
+    assert capsys.readouterr().out.strip().endswith("lorenz.png")
+
+
+def test_plot_only_unknown_name_exits_2_with_one_line(dirs, capsys):
+    rc = main(["plot", str(dirs["run"]), "--only", "pie_chart"])
+    err = capsys.readouterr().err.strip()
+    assert rc == 2
+    assert len(err.splitlines()) == 1
+    assert "pie_chart" in err and "weekly_revenue" in err and "lead_time" in err
+
+
+def test_plot_only_figure_the_data_cannot_support(dirs, capsys):
+    rc = main(["plot", str(dirs["run"]), "--only", "tradeoff"])
+    err = capsys.readouterr().err.strip()
+    assert rc == 2 and len(err.splitlines()) == 1 and "sweep" in err
+
+
+def test_report_on_a_directory_that_is_neither(tmp_path):
+    with pytest.raises(UserError, match="neither a run directory"):
+        cmd_report(SimpleNamespace(dir=str(tmp_path)))
+    with pytest.raises(UserError, match="no such directory"):
+        cmd_report(SimpleNamespace(dir=str(tmp_path / "missing")))
+
+
+def test_plot_requirements_explain_themselves(dirs):
+    data = load(dirs["two_factor"])
+    assert "single policy" in missing(BY_NAME["diff_revenue"], data)
+    assert "one factor" in missing(BY_NAME["factor_line"], data)
+
+
+def test_policy_colours_are_stable_and_colour_blind_safe():
+    a = policy_colours(["baseline", "rotation", "coaching"])
+    b = policy_colours(["baseline", "rotation", "coaching", "playbook"])
+    assert all(a[p] == b[p] for p in a)
+    assert set(b.values()) <= set(OKABE_ITO)
+    assert len(set(b.values())) == 4
+
+
+def test_policy_order_follows_the_experiment(dirs):
+    data = load(dirs["sweep"])
+    assert data.policies == ["baseline", "rotation", "team_bonus"]
+    assert data.reference == "baseline"
+    assert data.seasons == ["holiday_peak", "flat"]
+
+
+# --- the statistics behind the figures -------------------------------------------------------
+
+def test_mean_ci_matches_t_interval():
+    m, lo, hi, n = mean_ci([1.0, 2.0, 3.0, 4.0])
+    assert (m, n) == (2.5, 4)
+    assert hi - m == pytest.approx(3.182446 * np.std([1, 2, 3, 4], ddof=1) / 2, rel=1e-5)
+    assert mean_ci([5.0])[:3] == (5.0, 5.0, 5.0)
+
+
+def test_kaplan_meier_hand_example():
+    # 4 reps: leave at 2, censored at 3, leave at 5, censored at 5.
+    t, s = kaplan_meier([2, 3, 5, 5], [True, False, True, False])
+    assert list(t) == [0, 2, 5]
+    assert s == pytest.approx([1.0, 0.75, 0.375])
+
+
+def test_lorenz_and_top_share():
+    x, y = lorenz([1, 1, 1, 1, 6])
+    assert y[-1] == pytest.approx(1.0) and y[-2] == pytest.approx(0.4)
+    assert top_share([1, 1, 1, 1, 6]) == pytest.approx(0.6)
+    assert top_share(np.ones(10)) == pytest.approx(0.2)
+
+
+def test_paired_differences_pair_by_season_and_replication(dirs):
+    data = load(dirs["sweep"])
+    kpi = KPIS[0]
+    runs = data.runs
+    rows = paired_differences(data, kpi)
+    r = rows[(rows["policy"] == "rotation") & (rows["season"] == "flat")].iloc[0]
+    a = runs[(runs.policy == "rotation") & (runs.season == "flat")].sort_values("replication")
+    b = runs[(runs.policy == "baseline") & (runs.season == "flat")].sort_values("replication")
+    diff = a[kpi.column].to_numpy() - b[kpi.column].to_numpy()
+    assert r["diff"] == pytest.approx(diff.mean())
+    assert r["d"] == pytest.approx(100 * diff.mean() / b[kpi.column].mean())
+    assert r["n"] == 3
+    assert isinstance(rows, pd.DataFrame) and set(rows["policy"]) == {"rotation", "team_bonus"}
