@@ -89,7 +89,7 @@ class AccountParams:
                           lo=0, hi=1)
     churn_neglect: float = P(0.03, "1/week", "Extra weekly churn hazard at zero health.",
                              S000, lo=0, hi=1)
-    prospect_rate: float = P(0.16, "accounts/week", "New accounts won per week of full-time "
+    prospect_rate: float = P(0.8, "accounts/week", "New accounts won per week of full-time "
                              "prospecting by a median-skill rep.", S000, lo=0, hi=100)
     new_relationship: float = P(0.25, "index", "Relationship of a newly won account.", lo=0, hi=1)
     crm_discipline: float = P(0.6, "share", "Share of account knowledge a cooperative rep records.",

@@ -1,0 +1,81 @@
+"""`salesim run` and `salesim demo`."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from .config import load_scenario
+from .errors import UserError
+
+KPI_ROWS = (
+    ("revenue_total", "Revenue, whole horizon", "{:,.0f}"),
+    ("peak_share", "Revenue share in the peak window", "{:.1%}"),
+    ("nov_dec_share", "Revenue share in Nov-Dec", "{:.1%}"),
+    ("gross_margin", "Gross margin after comp", "{:.1%}"),
+    ("attrition_rate_annual", "Rep attrition per year", "{:.1%}"),
+    ("top_quintile_attrition_rate", "Top-quintile attrition per year", "{:.1%}"),
+    ("top20_revenue_share", "Revenue share of the top 20% of reps", "{:.1%}"),
+    ("leverage_events", "Threats and demands", "{:.0f}"),
+    ("concessions_granted", "Concessions granted", "{:.0f}"),
+    ("revenue_lost_to_departures", "Revenue lost to departures (annual)", "{:,.0f}"),
+    ("manager_overload_share", "Manager-weeks overloaded", "{:.1%}"),
+)
+
+
+def kpi_table(summary: dict) -> str:
+    width = max(len(label) for _, label, _ in KPI_ROWS)
+    lines = [f"  {label:<{width}}  {fmt.format(summary[key])}" for key, label, fmt in KPI_ROWS]
+    tac = ", ".join(f"{k} {v:.0f}" for k, v in summary["tactic_rep_weeks"].items())
+    lines.append(f"  {'Tactic rep-weeks':<{width}}  {tac}")
+    return "\n".join(lines)
+
+
+def cmd_run(args) -> int:
+    from .rundir import write_run_dir
+    from .runner import run_scenario
+
+    sc = load_scenario(args.scenario, args.sets)
+    seed = sc.run.seed if args.seed is None else args.seed
+    if seed < 0:
+        raise UserError(f"--seed = {seed}: a seed must be a whole number >= 0")
+    weeks = args.weeks or sc.run.weeks
+    if weeks < 1:
+        raise UserError(f"--weeks = {weeks}: the horizon must be at least 1 week")
+    out = Path(args.out or f"results/runs/{sc.name}-seed{seed}")
+    if out.exists() and any(out.iterdir()) and not (out / "summary.json").exists() \
+            and not args.force:
+        raise UserError(f"{out}: output directory holds other files; choose another --out "
+                        "or add --force")
+    t0 = time.perf_counter()
+    result = run_scenario(sc, seed=seed, weeks=weeks, panel=True)
+    dt = time.perf_counter() - t0
+    result.summary["seed"] = seed
+    write_run_dir(result, sc, out)
+    print(f"salesim run: scenario '{sc.name}', seed {seed}, {weeks} weeks, "
+          f"{sc.org.n_reps} reps ({dt:.2f} s)")
+    print(kpi_table(result.summary))
+    print(f"results in {out}/")
+    return 0
+
+
+def cmd_demo(args) -> int:
+    """The flagship policy comparison, then its report."""
+    from argparse import Namespace
+
+    from .experiment import cmd_sweep
+
+    root = Path(__file__).resolve().parent.parent
+    exp = root / "experiments" / "policy_comparison.toml"
+    out = Path(args.out)
+    rc = cmd_sweep(Namespace(experiment=str(exp), out=str(out), workers=None, executor="local",
+                             scheduler=None, dry_run=False, replications=None,
+                             quiet=args.quiet, force=False, yes=True))
+    if rc not in (0, 1):
+        return rc
+    from .summarize import cmd_summarize
+    cmd_summarize(Namespace(dir=str(out)))
+    from .report import cmd_report
+    cmd_report(Namespace(dir=str(out), only=None))
+    print(f"open {out}/report.html")
+    return rc

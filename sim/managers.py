@@ -1,0 +1,70 @@
+"""Managers' time: a weekly hours budget, demands by activity, and what gets skipped.
+
+Demands are registered per rep (or per manager) and activity.  Each manager serves them in a
+fixed priority order until the budget runs out; what is left is skipped and the week counts as
+overloaded.  Effects downstream use the *served* hours, so an overloaded manager really does
+coach, monitor and answer less.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+# Served first to last: fixed duties, then the urgent, then people development.
+ACTIVITIES = ("admin", "urgency", "retention", "requests", "coaching", "reviews", "support",
+              "monitoring")
+ACT = {a: i for i, a in enumerate(ACTIVITIES)}
+# Hours spent face to face with a rep, during which a manager can notice warning signs.
+FACE_TIME = ("retention", "coaching", "reviews", "support", "monitoring")
+
+
+class HoursLedger:
+    """One week of demands on managers' time and what each manager could serve."""
+
+    def __init__(self, n_slots: int, team_of_slot: np.ndarray, n_managers: int,
+                 budget: np.ndarray):
+        self.team = team_of_slot
+        self.n_managers = n_managers
+        self.budget = budget
+        self.rep_demand = np.zeros((len(ACTIVITIES), n_slots))
+        self.mgr_demand = np.zeros((len(ACTIVITIES), n_managers))
+        self.fraction: np.ndarray | None = None
+
+    def add(self, activity: str, reps: np.ndarray, hours) -> None:
+        """Register hours wanted for ``reps`` (slots) under ``activity``."""
+        np.add.at(self.rep_demand[ACT[activity]], reps, hours)
+
+    def add_manager(self, activity: str, hours) -> None:
+        self.mgr_demand[ACT[activity]] += hours
+
+    def settle(self) -> None:
+        """Serve each manager's demands in priority order within its budget."""
+        valid = self.team >= 0
+        per_mgr = self.mgr_demand.copy()
+        for a in range(len(ACTIVITIES)):
+            per_mgr[a] += np.bincount(self.team[valid], weights=self.rep_demand[a][valid],
+                                      minlength=self.n_managers)
+        self.demand = per_mgr
+        before = np.cumsum(per_mgr, axis=0) - per_mgr
+        left = np.clip(self.budget[None, :] - before, 0, None)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            self.fraction = np.where(per_mgr > 0, np.minimum(1.0, left / per_mgr), 1.0)
+        self.served = per_mgr * self.fraction
+        self.overloaded = per_mgr.sum(axis=0) > self.budget + 1e-9
+
+    def served_for(self, activity: str, reps: np.ndarray) -> np.ndarray:
+        """Hours actually spent on ``reps`` for ``activity`` this week."""
+        a = ACT[activity]
+        return self.rep_demand[a][reps] * self.fraction[a][self.team[reps]]
+
+    def fraction_for(self, activity: str, reps: np.ndarray) -> np.ndarray:
+        return self.fraction[ACT[activity]][self.team[reps]]
+
+    def face_hours(self, reps: np.ndarray) -> np.ndarray:
+        return sum(self.served_for(a, reps) for a in FACE_TIME)
+
+    def totals(self) -> dict[str, float]:
+        """Hours served by activity (all managers), plus hours skipped."""
+        out = {f"hours_{a}": float(self.served[i].sum()) for i, a in enumerate(ACTIVITIES)}
+        out["hours_skipped"] = float((self.demand - self.served).sum())
+        return out

@@ -1,0 +1,77 @@
+"""Growable struct-of-arrays tables: the storage under reps, accounts, events and panels.
+
+Numerous things (accounts, rep state read every week, event rows) live in numpy columns so
+that one weekly pass is a handful of vectorised operations rather than Python loops.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+class Table:
+    """Named numpy columns sharing one length ``n`` and a capacity that doubles on demand.
+
+    Subclasses list their columns in ``COLUMNS`` as ``{name: (dtype, fill)}``.  Columns are
+    plain attributes (``table.skill``), views of the first ``n`` rows come from ``view``.
+    """
+
+    COLUMNS: dict[str, tuple[type, object]] = {}
+
+    def __init__(self, capacity: int = 64):
+        self.n = 0
+        self._cap = max(int(capacity), 1)
+        for name, (dtype, fill) in self.COLUMNS.items():
+            setattr(self, name, np.full(self._cap, fill, dtype=dtype))
+
+    def _grow(self, need: int) -> None:
+        cap = self._cap
+        while cap < need:
+            cap *= 2
+        for name, (dtype, fill) in self.COLUMNS.items():
+            old = getattr(self, name)
+            new = np.full(cap, fill, dtype=dtype)
+            new[: self.n] = old[: self.n]
+            setattr(self, name, new)
+        self._cap = cap
+
+    def add(self, k: int, **values) -> np.ndarray:
+        """Append ``k`` rows (other columns take their fill value); return their indices."""
+        if self.n + k > self._cap:
+            self._grow(self.n + k)
+        idx = np.arange(self.n, self.n + k)
+        for name, v in values.items():
+            getattr(self, name)[idx] = v
+        self.n += k
+        return idx
+
+    def view(self, name: str) -> np.ndarray:
+        return getattr(self, name)[: self.n]
+
+    def to_dict(self, names=None) -> dict[str, np.ndarray]:
+        names = names or list(self.COLUMNS)
+        return {k: getattr(self, k)[: self.n].copy() for k in names}
+
+
+class EventLog(Table):
+    """Every discrete happening: hires, quits, account moves, threats, tactics, signals."""
+
+    KINDS = ("hire", "quit", "account_moved", "account_lost", "account_won", "account_churned",
+             "threat", "demand", "concession", "refusal", "tactic_start", "sign_emitted",
+             "sign_noticed", "urgency_claim", "urgency_detected", "rotation")
+    CODE = {k: i for i, k in enumerate(KINDS)}
+    COLUMNS = {"week": (np.int32, -1), "kind": (np.int16, -1), "rep": (np.int32, -1),
+               "account": (np.int64, -1), "value": (np.float64, np.nan)}
+
+    def log(self, week: int, kind: str, rep=-1, account=-1, value=np.nan) -> None:
+        """Log one or many events of one kind (array arguments broadcast)."""
+        rep, account, value = np.broadcast_arrays(np.asarray(rep), np.asarray(account),
+                                                  np.asarray(value, dtype=float))
+        k = rep.size
+        if k == 0:
+            return
+        self.add(k, week=week, kind=self.CODE[kind], rep=rep.ravel(), account=account.ravel(),
+                 value=value.ravel())
+
+    def count(self, kind: str) -> int:
+        return int(np.count_nonzero(self.view("kind") == self.CODE[kind]))
