@@ -8,6 +8,7 @@ memory flat however long the sweep.  A task whose worker dies comes back as a fa
 
 from __future__ import annotations
 
+import importlib.util
 import logging
 import multiprocessing as mp
 import os
@@ -20,6 +21,7 @@ from .errors import UserError
 
 IN_FLIGHT_PER_WORKER = 4
 TASKS_PER_CHILD = 1000  # recycle local worker processes now and then
+PRELOAD = ("sim.runtask", "sim.scenario", "sim.runner")
 
 
 def lost(task: dict, err: BaseException) -> dict:
@@ -63,10 +65,13 @@ class SerialExecutor(Executor):
 
 def _drive(submit: Callable[[dict], Any], wait_any: Callable[[set, float], set],
            tasks: Iterable[dict], limit: Callable[[], int], heartbeat: float,
-           lost_errors: tuple[type[BaseException], ...]) -> Iterator[dict | None]:
+           lost_errors: tuple[type[BaseException], ...],
+           on_lost: Callable[[dict, BaseException], dict | None] = lost
+           ) -> Iterator[dict | None]:
     """Keep up to ``limit()`` tasks in flight; yield each result as it finishes, or None.
 
-    A future that raises one of ``lost_errors`` (its worker died) becomes a failed result.
+    A future that raises one of ``lost_errors`` (its worker died) is passed to ``on_lost``,
+    which returns the result to yield (by default a failed one) or None to yield nothing.
     """
     pending: dict[Any, dict] = {}
     source = iter(tasks)
@@ -88,17 +93,19 @@ def _drive(submit: Callable[[dict], Any], wait_any: Callable[[set, float], set],
             try:
                 result = fut.result()
             except lost_errors as err:
-                result = lost(task, err)
+                result = on_lost(task, err)
             if hasattr(fut, "release"):
                 fut.release()
-            yield result
+            if result is not None:
+                yield result
 
 
 def pool_context() -> mp.context.BaseContext:
     """'forkserver' where available (safe with threads, cheap starts), else 'spawn'."""
     if sys.platform != "win32" and "forkserver" in mp.get_all_start_methods():
         ctx = mp.get_context("forkserver")
-        ctx.set_forkserver_preload(["sim.runtask", "sim.scenario"])
+        # Import the model once in the server, not once per worker.
+        ctx.set_forkserver_preload([m for m in PRELOAD if importlib.util.find_spec(m)])
         return ctx
     return mp.get_context("spawn")
 
@@ -125,12 +132,21 @@ class PoolExecutor(Executor):
             return self.pool.submit(fn, task)
 
     def results(self, fn, tasks, heartbeat=1.0):
+        """Yield results; when a worker dies, every task in flight with it is lost.
+
+        Those tasks are run again at the end, one at a time, so that only a task that kills
+        its worker by itself is recorded as failed.
+        """
         def wait_any(fs, timeout):
             return cf.wait(fs, timeout=timeout, return_when=cf.FIRST_COMPLETED).done
 
+        suspects: list[dict] = []
         yield from _drive(lambda t: self._submit(fn, t), wait_any, tasks,
                           lambda: self.workers * IN_FLIGHT_PER_WORKER, heartbeat,
-                          (cf.process.BrokenProcessPool,))
+                          (cf.process.BrokenProcessPool,),
+                          lambda task, err: suspects.append(task))
+        yield from _drive(lambda t: self._submit(fn, t), wait_any, suspects, lambda: 1,
+                          heartbeat, (cf.process.BrokenProcessPool,))
 
     def close(self) -> None:
         self.pool.shutdown(wait=True, cancel_futures=True)
