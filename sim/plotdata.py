@@ -20,6 +20,7 @@ from .errors import UserError
 WEEKS_PER_YEAR = 52
 DESIGN_COLS = ("run_id", "point_id", "replication", "seed", "season", "policy")
 NON_FACTOR_COLS = set(DESIGN_COLS) | {"status", "error", "scenario", "weeks", "experiment",
+                                      "factor_point",
                                       "elapsed", "elapsed_s", "duration_s", "worker"}
 TACTICS = ("quiet_quitting", "peak_underperformance", "withholding", "cherry_picking",
            "false_urgency")
@@ -104,13 +105,6 @@ def _canon(df: pd.DataFrame) -> pd.DataFrame:
     return df.rename(columns={k: v for k, v in RENAME.items() if k in df.columns})
 
 
-def _read_parts(folder: Path) -> pd.DataFrame:
-    files = sorted(folder.glob("part-*.parquet")) if folder.is_dir() else []
-    frames = [pd.read_parquet(f) for f in files]
-    frames = [f for f in frames if len(f)]
-    return _canon(pd.concat(frames, ignore_index=True)) if frames else pd.DataFrame()
-
-
 def _read_json(path: Path) -> dict:
     try:
         return json.loads(path.read_text())
@@ -131,9 +125,10 @@ def _read_toml(path: Path) -> dict:
 
 def _add_week_of_year(weekly: pd.DataFrame) -> pd.DataFrame:
     if "week" in weekly.columns and len(weekly):
-        w = weekly["week"].astype(int)
-        weekly["year"] = (w - int(w.min())) // WEEKS_PER_YEAR
-        weekly["woy"] = (w - int(w.min())) % WEEKS_PER_YEAR
+        w = weekly["week"].astype(int) - int(weekly["week"].min())
+        weekly["year"] = w // WEEKS_PER_YEAR
+        weekly["woy"] = (weekly["week_of_year"].astype(int) if "week_of_year" in weekly
+                         else w % WEEKS_PER_YEAR)
     return weekly
 
 
@@ -194,31 +189,52 @@ def _ordered(values: list[str], preferred: list[str]) -> list[str]:
     return seen + [v for v in dict.fromkeys(values) if v not in seen]
 
 
-def _experiment_lists(exp: dict) -> tuple[list[str], list[str], str | None]:
-    """Policy names, season names and the reference policy declared in experiment.toml."""
+def _declared(exp: dict, manifest: dict) -> tuple[list[str], list[str], str | None, list]:
+    """Policies, seasons, reference and factors as the manifest (or experiment.toml) declares.
+
+    The manifest lists them in the experiment's order; experiment.toml is the fallback, with
+    settings either at the top level or in an ``[experiment]`` table.
+    """
+    meta = exp.get("experiment", {}) if isinstance(exp.get("experiment"), dict) else {}
+    meta = {**exp, **meta}
+
     def names(obj) -> list[str]:
         if isinstance(obj, dict):
             return [str(k) for k in obj]
         if isinstance(obj, list):
             return [str(x.get("name")) if isinstance(x, dict) else str(x) for x in obj]
         return []
-    pol = names(exp.get("policies", []))
-    sea = names(exp.get("seasons", exp.get("seasonal_scenarios", [])))
-    ref = exp.get("reference") or exp.get("reference_policy")
-    return pol, sea, (str(ref) if ref else None)
+    policies = names(manifest.get("policies") or exp.get("policies", []))
+    seasons = [Path(s).stem if s.endswith(".toml") else s
+               for s in names(manifest.get("seasons") or meta.get("seasons", []))]
+    ref = manifest.get("reference") or meta.get("reference")
+    return policies, seasons, (str(ref) if ref else None), list(manifest.get("factors") or [])
+
+
+def _read_sweep_tables(root: Path) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Runs, weekly and rep rows of committed parts (latest record of each run)."""
+    from .storage import read_reptable, read_runs, read_weekly
+    try:
+        return (_canon(read_runs(root)), _canon(read_weekly(root)), _canon(read_reptable(root)))
+    except (OSError, ValueError) as err:
+        raise UserError(f"{root}: cannot read the sweep's part files ({err}); rerun "
+                        "`salesim sweep` on it to set damaged parts aside") from None
 
 
 def load_sweep(root: Path) -> PlotData:
     """A sweep directory: finished runs only (failed runs are counted in meta)."""
     design = _optional_parquet(root / "design.parquet")
-    runs = _read_parts(root / "runs")
-    if runs.empty:
+    runs, weekly, reps = _read_sweep_tables(root)
+    if runs.empty or "run_id" not in runs:
         raise UserError(f"{root}: no finished runs in runs/part-*.parquet; run `salesim sweep` "
                         "first")
-    status = runs["status"].fillna("").astype(str) if "status" in runs else None
-    failed = int((~status.str.lower().isin(OK_STATUS)).sum()) if status is not None else 0
+    status = runs["status"].fillna("").astype(str).str.lower() if "status" in runs else None
+    failed = int((~status.isin(OK_STATUS)).sum()) if status is not None else 0
     if status is not None:
-        runs = runs[status.str.lower().isin(OK_STATUS)].reset_index(drop=True)
+        runs = runs[status.isin(OK_STATUS)].reset_index(drop=True)
+    if runs.empty:
+        raise UserError(f"{root}: all {failed} runs failed; see the error column of "
+                        "runs/part-*.parquet")
     for col, default in (("policy", "baseline"), ("season", "season"), ("replication", 0)):
         if col not in runs.columns:
             runs[col] = default
@@ -226,32 +242,26 @@ def load_sweep(root: Path) -> PlotData:
     runs["season"] = runs["season"].astype(str)
     exp = _read_toml(root / "experiment.toml")
     manifest = _read_json(root / "manifest.json")
-    exp_pol, exp_sea, ref = _experiment_lists(exp)
+    exp_pol, exp_sea, ref, declared = _declared(exp, manifest)
     order_src = design if not design.empty else runs
     policies = _ordered(list(runs["policy"].unique()),
                         exp_pol or [str(p) for p in order_src["policy"].unique()])
     seasons = _ordered(list(runs["season"].unique()),
                        exp_sea or [str(s) for s in order_src["season"].unique()])
-    ref = ref or manifest.get("reference") or manifest.get("reference_policy")
     if ref not in policies:
         ref = "baseline" if "baseline" in policies else (policies[0] if policies else None)
-    factors = [c for c in (design.columns if not design.empty else runs.columns)
-               if c not in NON_FACTOR_COLS and c in runs.columns
-               and runs[c].nunique(dropna=True) > 1 and not _is_kpi_column(c, runs, design)]
+    candidates = declared or [c for c in design.columns if c not in NON_FACTOR_COLS]
+    factors = [c for c in candidates if c in runs.columns and runs[c].nunique(dropna=True) > 1]
     runs.attrs["factors"] = factors
-    weekly = _add_week_of_year(_attach(_read_parts(root / "weekly"), runs))
-    reps = _attach(_read_parts(root / "reptable"), runs)
-    weeks = int(weekly["week"].nunique()) if "week" in weekly else int(runs.get("weeks", [0])[0])
+    weekly = _add_week_of_year(_attach(weekly, runs))
+    reps = _attach(reps, runs)
+    weeks = int(weekly["week"].nunique()) if "week" in weekly else 0
     meta = {"experiment": exp, "manifest": manifest, "failed": failed,
-            "name": str(exp.get("name") or manifest.get("name") or root.name),
+            "name": str(manifest.get("experiment") or exp.get("name")
+                        or exp.get("experiment", {}).get("name") or root.name),
             "design_rows": int(len(design))}
     return PlotData("sweep", root, runs, weekly, reps, None, policies, seasons, ref, factors,
                     weeks, meta)
-
-
-def _is_kpi_column(col: str, runs: pd.DataFrame, design: pd.DataFrame) -> bool:
-    """Factors are design columns; without a design file nothing counts as a factor."""
-    return design.empty or col not in design.columns
 
 
 def load(path: str | Path) -> PlotData:

@@ -78,8 +78,8 @@ def build_html(data: PlotData, figures: list[Rendered], skipped: dict[str, str])
         else run_table(data) if data.kind == "run" else _single_policy_table(data)
     table_head = ("How the policies rank on each KPI" if data.kind == "sweep"
                   else "Key results")
-    skipped_html = "".join(f"<li><code>{escape(n)}</code>: {escape(why)}</li>"
-                           for n, why in skipped.items())
+    skipped_html = "".join(f"<li>{escape(', '.join(names))}: left out because {escape(why)}"
+                           "</li>" for why, names in by_reason(skipped).items())
     parts = [
         "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>",
         "<meta name='viewport' content='width=device-width,initial-scale=1'>",
@@ -101,6 +101,19 @@ def build_html(data: PlotData, figures: list[Rendered], skipped: dict[str, str])
     return "\n".join(p for p in parts if p)
 
 
+def by_reason(skipped: dict[str, str]) -> dict[str, list[str]]:
+    """Figure names grouped by the reason they were left out."""
+    out: dict[str, list[str]] = {}
+    for name, why in skipped.items():
+        out.setdefault(why, []).append(name)
+    return out
+
+
+def _print_skipped(skipped: dict[str, str]) -> None:
+    for why, names in by_reason(skipped).items():
+        print(f"  left out {', '.join(names)}: {why}")
+
+
 def _single_policy_table(data: PlotData) -> str:
     """A sweep with one policy: its KPI levels pooled over the design (ranking table form)."""
     return ranking_table(data)
@@ -115,8 +128,7 @@ def cmd_report(args) -> int:
     write_text_atomic(root / "report.html", html)
     print(f"wrote {root / 'report.html'} ({len(figures)} figures; PNG and SVG in "
           f"{root / 'plots'})")
-    for name, why in skipped.items():
-        print(f"  left out {name}: {why}")
+    _print_skipped(skipped)
     return 0
 
 
@@ -131,8 +143,7 @@ def cmd_plot(args) -> int:
         figures, skipped = render_all(data, root / "plots")
         for r in figures:
             print(root / "plots" / f"{r.name}.png")
-        for name, why in skipped.items():
-            print(f"  left out {name}: {why}")
+        _print_skipped(skipped)
         return 0
     spec = BY_NAME[only]
     reason = missing(spec, data)

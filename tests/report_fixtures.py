@@ -83,8 +83,11 @@ def make_run_dir(path: Path, weeks: int = 104, season: str = "holiday_peak", see
 
 def make_sweep_dir(path: Path, policies=("baseline", "rotation", "team_bonus"),
                    seasons=("holiday_peak", "flat"), factors: dict | None = None,
-                   reps: int = 3, weeks: int = 52, seed: int = 2) -> Path:
-    """A sweep directory as `salesim sweep` writes it (one part file per folder)."""
+                   reps: int = 3, weeks: int = 52, seed: int = 2, failed: int = 0) -> Path:
+    """A sweep directory as `salesim sweep` writes it (one part file per folder).
+
+    The last `failed` runs are recorded as failed: no KPIs, no weekly or rep rows.
+    """
     rng = np.random.default_rng(seed)
     factors = factors or {}
     grid = pd.MultiIndex.from_product([list(v) for v in factors.values()],
@@ -99,7 +102,10 @@ def make_sweep_dir(path: Path, policies=("baseline", "rotation", "team_bonus"),
                                  "seed": 100 + r, "season": s, "policy": p, **frow.to_dict()})
     design = pd.DataFrame(rows)
     runs, weekly, table = [], [], []
-    for row in rows:
+    for i, row in enumerate(rows):
+        if i >= len(rows) - failed:
+            runs.append({**row, "status": "failed", "error": "ValueError: synthetic"})
+            continue
         eff = 0.05 * policies.index(row["policy"]) + 0.01 * sum(
             float(row[f]) if isinstance(row[f], (int, float)) else len(str(row[f]))
             for f in factors)
@@ -116,7 +122,12 @@ def make_sweep_dir(path: Path, policies=("baseline", "rotation", "team_bonus"),
     design.to_parquet(path / "design.parquet")
     pol = "\n".join(f"[policies.{p}]" for p in policies)
     (path / "experiment.toml").write_text(
-        f'name = "synthetic"\nreference = "{policies[0]}"\nseasons = {list(seasons)!r}\n'
-        f"replications = {reps}\n{pol}\n".replace("'", '"'))
-    (path / "manifest.json").write_text(json.dumps({"hash": "x", "counts": {"runs": len(rows)}}))
+        f'[experiment]\nname = "synthetic"\nreference = "{policies[0]}"\n'
+        f"seasons = {list(seasons)!r}\nreplications = {reps}\n{pol}\n".replace("'", '"'))
+    manifest = {"experiment": "synthetic", "hash": "x", "reference": policies[0],
+                "policies": list(policies), "seasons": list(seasons), "factors": list(factors),
+                "replications": reps, "started": "2026-01-01T00:00:00",
+                "finished": "2026-01-01T00:01:00",
+                "counts": {"total": len(rows), "done": len(rows), "failed": 0}}
+    (path / "manifest.json").write_text(json.dumps(manifest))
     return path

@@ -31,7 +31,7 @@ def dirs(tmp_path_factory) -> dict[str, Path]:
     base = tmp_path_factory.mktemp("report")
     out = {
         "run": make_run_dir(base / "run"),
-        "sweep": make_sweep_dir(base / "sweep"),
+        "sweep": make_sweep_dir(base / "sweep", failed=1),
         "one_factor": make_sweep_dir(base / "f1", policies=("baseline", "rotation"),
                                      seasons=("holiday_peak",),
                                      factors={"policies.rotation.period_weeks": [4, 13, 26]}),
@@ -161,6 +161,9 @@ def test_policy_order_follows_the_experiment(dirs):
     assert data.policies == ["baseline", "rotation", "team_bonus"]
     assert data.reference == "baseline"
     assert data.seasons == ["holiday_peak", "flat"]
+    assert data.meta["failed"] == 1 and data.n_runs == 17
+    html = (dirs["sweep"] / "report.html").read_text()
+    assert "failed runs left out: 1" in html
 
 
 # --- the statistics behind the figures -------------------------------------------------------
