@@ -43,7 +43,7 @@ class RepTable(Table):
         "revenue_total": (np.float64, 0.0), "rev_annual": (np.float64, 0.0),
         "weeks_employed": (np.int32, 0), "slump": (np.int8, 0), "slump_left": (np.int32, 0),
         "favoured": (np.bool_, False), "mentor": (np.bool_, False),
-        "first_sign": (np.int32, -1), "first_threat": (np.int32, -1),
+        "first_sign": (np.int32, -1), "last_sign": (np.int32, -1), "first_threat": (np.int32, -1),
         "skipped_1on1": (np.bool_, False), "coached": (np.float64, 0.0),
         "face_hours": (np.float64, 0.0), "requests": (np.float64, 0.0),
         "prospect_share": (np.float64, 0.0), "cover": (np.float64, 0.0),

@@ -42,13 +42,15 @@ def perceive(model, a: np.ndarray) -> None:
     with np.errstate(invalid="ignore", divide="ignore"):
         r.recorded_book[a] = np.nan_to_num(rec[a] / book_val[a])
         r.cover[a] = np.clip(np.nan_to_num(cov[a] / book_val[a]) + model.levers.team_cover, 0, 1)
-    # Leverage: how far above an even share of team revenue, felt more as the peak nears.
-    tot = team_sums(model, r.rev_annual[a], a)
-    size = team_sums(model, np.ones(len(a)), a)
+    # Leverage: the revenue that would walk out with the rep (loyal, unrecorded clients),
+    # against an average teammate's revenue; felt more as the peak nears (seed 000).
+    portable = np.bincount(own, weights=b.rev_annual[idx] * b.relationship[idx]
+                           * (1 - b.recorded[idx]), minlength=n)[a]
+    avg = team_sums(model, r.rev_annual[a], a) / team_sums(model, np.ones(len(a)), a)
     with np.errstate(invalid="ignore", divide="ignore"):
-        rel_share = np.nan_to_num(r.rev_annual[a] / tot * size, nan=1.0)
+        ratio = np.nan_to_num(portable / avg)
     timing = 0.5 + 0.5 * cal.lookahead[model.woy]
-    lev = (rel_share - 1) / 2 * timing * (1 - r.cover[a]) * (1 - 0.5 * r.recorded_book[a])
+    lev = (ratio - 0.5) * 0.8 * timing * (1 - r.cover[a])
     r.leverage[a] = np.clip(lev * (1 - 0.3 * model.levers.culture), 0, 1)
     # Outside offers: competitors court visible top performers and reps building a brand.
     pct = np.argsort(np.argsort(r.rev_annual[a])) / max(len(a) - 1, 1)
@@ -103,9 +105,10 @@ def emit_signals(model, a: np.ndarray) -> None:
     k = len(a)
     pay_gap = np.clip(1 - r.pay_ewma[a] / model.sc.behaviour.pay_reference, 0, 1)
     probs = {
-        "comp_talk": 0.25 * np.maximum.reduce([r.entitlement[a], 1 - r.fairness[a], pay_gap]),
+        "comp_talk": 0.3 * np.clip((np.maximum.reduce([r.entitlement[a], 1 - r.fairness[a], pay_gap])
+                                    - 0.35) / 0.65, 0, 1),
         "crm_drop": np.where(r.t_withholding[a] | r.t_quiet_quitting[a], 0.6, 0.0),
-        "brand_activity": 0.4 * r.brand[a],
+        "brand_activity": 0.5 * np.clip(r.brand[a] - 0.2, 0, 1),
         "abrupt_change": np.where(np.abs(r.effort[a] - r.prev_effort[a]) > 0.12, 0.7, 0.0),
         "peak_focus": 0.4 * r.entitlement[a] * model.cal.lookahead[model.woy]
                       * (r.leverage[a] > 0.2),
@@ -115,7 +118,7 @@ def emit_signals(model, a: np.ndarray) -> None:
         if s == "competitor_contact":  # drawn in perceive(); only half are heard about
             col[a] = col[a] & (rng.random(k) < 0.5)
         else:
-            col[a] = rng.random(k) < 0.01 + probs[s]
+            col[a] = rng.random(k) < 0.003 + probs[s]
 
 
 def update_moods(model, a: np.ndarray) -> None:

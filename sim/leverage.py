@@ -19,7 +19,8 @@ def leverage_plays(model, a: np.ndarray) -> None:
     grievance = np.maximum.reduce([r.entitlement[a], 1 - r.fairness[a], pay_gap])
     timing = 0.15 + 0.85 * model.cal.lookahead[model.woy]
     press = 1.0 + r.t_peak_underperformance[a]
-    p = (lp.demand_rate * model.levers.demand_factor * grievance * timing * press
+    worth_asking = 0.3 + 1.4 * r.grant_belief[a]  # asking more when asking has worked
+    p = (lp.demand_rate * model.levers.demand_factor * grievance * timing * press * worth_asking
          * (r.leverage[a] > lp.demand_leverage))
     asking = a[rng.random(len(a)) < p]
     if asking.size == 0:

@@ -219,6 +219,7 @@ class SalesModel(mesa.Model):
         ledger.add("urgency", claim, self.sc.tactics.urgency_hours)
         r.requests[a] = (beh.request_rate + beh.request_dependency * r.dependency[a]
                          + 1.5 * r.skipped_1on1[a]) * lv.request_factor
+        r.requests[a] *= 0.6 + 0.4 * self.demand_now  # busier weeks raise more questions
         ledger.add("requests", a, r.requests[a] * beh.request_hours * (1 - lv.self_resolve))
         for pol in self.policies:
             pol.hour_demands(self, ledger)
@@ -240,8 +241,10 @@ class SalesModel(mesa.Model):
         seen = emitted & (self.rng.random(emitted.shape) < p)
         r.noticed[a] = seen.sum(axis=0)
         got = a[r.noticed[a] > 0]
-        first = got[r.first_sign[got] < 0]
+        # A new episode starts when nothing was noticed for half a year.
+        first = got[(r.first_sign[got] < 0) | (self.week - r.last_sign[got] > 26)]
         r.first_sign[first] = self.week
+        r.last_sign[got] = self.week
         sig, who = np.nonzero(seen)
         self.events.log(self.week, "sign_noticed", a[who], value=sig)
         r.satisfaction[got] = np.clip(r.satisfaction[got] + 0.02, 0, 1)  # the talk that follows

@@ -58,8 +58,8 @@ class OrgParams:
     n_reps: int = P(80, "reps", "Initial number of reps (independent contractors).", lo=1, hi=100000)
     span: int = P(8, "reps per manager", "Reps per first-line manager.",
                   "stylized facts: span 8.5, typical 6-10", lo=1, hi=100)
-    manager_hours: float = P(45.0, "hours/week", "Weekly hours budget of a manager.", lo=1, hi=100)
-    admin_hours: float = P(16.0, "hours/week", "Hours a manager spends on work unrelated to reps "
+    manager_hours: float = P(40.0, "hours/week", "Weekly hours budget of a manager.", lo=1, hi=100)
+    admin_hours: float = P(24.0, "hours/week", "Hours a manager spends on work unrelated to reps "
                            "(forecasts, reporting, own deals).", lo=0, hi=100)
     detect_skill_mean: float = P(0.5, "probability", "Mean manager skill at noticing a warning "
                                  "sign given a full 1:1 hour with the rep.", S000, lo=0, hi=1)
@@ -68,7 +68,7 @@ class OrgParams:
 @dataclass
 class AccountParams:
     per_rep: float = P(20.0, "accounts", "Accounts per rep at the start.", lo=0, hi=10000)
-    potential_median: float = P(25000.0, "currency/year", "Median yearly purchase potential of an "
+    potential_median: float = P(50000.0, "currency/year", "Median yearly purchase potential of an "
                                 "account (lognormal).", lo=1)
     potential_sigma: float = P(1.0, "log units", "Lognormal sigma of account potential "
                                "(heavy tail).", "stylized facts: right-skewed output", lo=0, hi=4)
@@ -81,15 +81,15 @@ class AccountParams:
     recorded_init: float = P(0.5, "share", "Initial share of account knowledge recorded with "
                              "the company.", S000, lo=0, hi=1)
     health_init: float = P(0.8, "index", "Initial account health.", lo=0, hi=1)
-    rel_build: float = P(0.06, "1/week", "Relationship gain per week at full attention.", lo=0, hi=1)
-    rel_decay: float = P(0.03, "1/week", "Relationship loss per week with no attention.", lo=0, hi=1)
+    rel_build: float = P(0.025, "1/week", "Relationship gain per week at full attention.", lo=0, hi=1)
+    rel_decay: float = P(0.012, "1/week", "Relationship loss per week with no attention.", lo=0, hi=1)
     health_build: float = P(0.08, "1/week", "Health recovery per week at full attention.", lo=0, hi=1)
     health_decay: float = P(0.04, "1/week", "Health loss per week with no attention.", lo=0, hi=1)
     churn_base: float = P(0.0008, "1/week", "Weekly churn hazard of a perfectly healthy account.",
                           lo=0, hi=1)
     churn_neglect: float = P(0.03, "1/week", "Extra weekly churn hazard at zero health.",
                              S000, lo=0, hi=1)
-    prospect_rate: float = P(0.8, "accounts/week", "New accounts won per week of full-time "
+    prospect_rate: float = P(0.6, "accounts/week", "New accounts won per week of full-time "
                              "prospecting by a median-skill rep.", S000, lo=0, hi=100)
     new_relationship: float = P(0.25, "index", "Relationship of a newly won account.", lo=0, hi=1)
     crm_discipline: float = P(0.6, "share", "Share of account knowledge a cooperative rep records.",
@@ -140,7 +140,7 @@ class RepParams:
 class CompParams:
     commission_rate: float = P(0.08, "share of sales", "Base commission rate.", lo=0, hi=1)
     quota_period: str = P("quarter", "-", "Quota period.", choices=("month", "quarter", "year"))
-    quota_annual: float = P(260000.0, "currency/year", "Annual quota per fully ramped rep, split "
+    quota_annual: float = P(800000.0, "currency/year", "Annual quota per fully ramped rep, split "
                             "over periods by expected seasonal demand.", lo=1e-9)
     threshold: float = P(0.5, "share of quota", "Attainment below which commission is reduced.",
                          lo=0, hi=1)
@@ -196,7 +196,7 @@ class TacticParams:
                        "cherry_picking", "false_urgency"], "-", "Tactics reps may choose.", S000)
     quiet_engagement: float = P(0.3, "index", "Engagement below which a rep may quietly quit.",
                                 S000, lo=0, hi=1)
-    peak_leverage: float = P(0.35, "index", "Leverage above which holding back in the peak "
+    peak_leverage: float = P(0.3, "index", "Leverage above which holding back in the peak "
                              "can pay off.", S000, lo=0, hi=1)
     peak_holdback: float = P(0.35, "share of effort", "Effort withheld while underperforming "
                              "at the peak.", S000, lo=0, hi=1)
@@ -222,9 +222,9 @@ class TacticParams:
 
 @dataclass
 class LeverageParams:
-    demand_leverage: float = P(0.4, "index", "Leverage above which a rep may threaten or "
+    demand_leverage: float = P(0.3, "index", "Leverage above which a rep may threaten or "
                                "demand.", S000, lo=0, hi=1)
-    demand_rate: float = P(0.05, "1/week", "Weekly chance of a demand when leverage and "
+    demand_rate: float = P(0.15, "1/week", "Weekly chance of a demand when leverage and "
                            "grievance are both full.", S000, lo=0, hi=1)
     raise_step: float = P(0.01, "share of sales", "Commission increase asked for.", S000, lo=0, hi=1)
     threat_follow_through: float = P(0.5, "probability", "Chance a refused threatener leaves, "
@@ -237,7 +237,7 @@ class LeverageParams:
 
 @dataclass
 class AttritionParams:
-    base_hazard: float = P(0.0035, "1/week", "Weekly quit hazard of a content, tenured rep.",
+    base_hazard: float = P(0.0042, "1/week", "Weekly quit hazard of a content, tenured rep.",
                            "stylized facts: 15-35% yearly turnover", lo=0, hi=1)
     newcomer_hazard: float = P(0.006, "1/week", "Extra weekly hazard in the first year, fading "
                                "with tenure.", "stylized facts: LIMRA first-year retention",

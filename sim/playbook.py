@@ -94,5 +94,5 @@ class Playbook(Policy):
         if p.review_every_weeks > 0 and self.due.size:
             got = ledger.served_for("reviews", self.due) / max(p.review_hours, 1e-9)
             # An improvement plan agreed in the review: engagement up, slumps get found.
-            r.engagement[self.due] = np.clip(r.engagement[self.due] + 0.04 * got, 0, 1)
+            r.engagement[self.due] = np.clip(r.engagement[self.due] + 0.02 * got, 0, 1)
             model.slump_fix(self.due[got > 0.5], prob=0.3)

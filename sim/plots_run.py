@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from matplotlib.ticker import FuncFormatter, PercentFormatter
+from matplotlib.ticker import FuncFormatter, MaxNLocator, PercentFormatter
 
 from .plotdata import WEEKS_PER_YEAR, PlotData, hours_columns, peak_weeks, tactic_columns
 from .plotstats import kaplan_meier, lorenz, survival_at, top_share, weekly_band
@@ -19,7 +19,7 @@ MONTHS = "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split()
 # Colours for categories that are not policies (tactics, activities): Paul Tol's muted set.
 CATEGORY_COLOURS = ["#332288", "#88CCEE", "#44AA99", "#117733", "#999933", "#DDCC77",
                     "#CC6677", "#882255", "#AA4499", "#DDDDDD"]
-QUINTILE_COLOURS = ["#c6dbef", "#6baed6", "#2171b5", "#08519c", "#08306b"]
+QUINTILE_COLOURS = ["#b5de2b", "#35b779", "#26828e", "#3e4989", "#440154"]  # viridis
 QUINTILE_NAMES = ["bottom 20%", "2nd", "middle", "4th", "top 20%"]
 
 
@@ -70,14 +70,20 @@ def weekly_revenue(data: PlotData):
             b = band[(band["season"] == season) & (band["policy"] == pol)].sort_values("woy")
             if b.empty:
                 continue
-            ax.fill_between(b["woy"], b["lo"], b["hi"], color=colours[pol], alpha=0.18, lw=0)
-            ax.plot(b["woy"], b["mean"], color=colours[pol], lw=1.8, label=pretty(pol))
+            if data.kind == "run":
+                _year_lines(ax, data.weekly, colours[pol])
+            else:
+                ax.fill_between(b["woy"], b["lo"], b["hi"], color=colours[pol], alpha=0.18,
+                                lw=0)
+            ax.plot(b["woy"], b["mean"], color=colours[pol], lw=2.2,
+                    label=pretty(pol) + (": mean over the years" if data.kind == "run" else ""))
         ref = band[(band["season"] == season) & (band["policy"] == (data.reference
                                                                       or data.policies[0]))]
         m = ref.set_index("woy")["mean"].reindex(range(WEEKS_PER_YEAR))
         share = float(m[peak].sum() / m.sum()) if peak.any() and m.sum() > 0 else float("nan")
-        ax.set_title(pretty(season) + (f": peak weeks {span} bring {share:.0%} of the year"
-                                       if span else ": no peak window"), fontsize=11)
+        if len(data.seasons) > 1:
+            ax.set_title(pretty(season) + (f": peak weeks {span} bring {share:.0%} of the year"
+                                           if span else ": no peak window"), fontsize=11)
         _month_axis(ax)
         _thousands(ax)
         if span:
@@ -93,9 +99,19 @@ def weekly_revenue(data: PlotData):
         title = "Revenue is spread evenly over the year: no peak window in these calendars"
     title += _best_policy_text(band, data)
     fig.suptitle(wrap_title(title))
-    unit = "runs" if data.kind == "sweep" else "years of the run"
-    return fig, (f"Mean weekly revenue by week of the year with its 95% interval over {unit}; "
-                 "grey bands mark the calendar's peak window.")
+    if data.kind == "run":
+        return fig, ("Weekly revenue by week of the year: each simulated year as a thin line, "
+                     "their mean as a thick line; grey marks the calendar's peak window.")
+    return fig, ("Mean weekly revenue by week of the year with its 95% interval over "
+                 f"{data.n_replications} replications; grey marks the calendar's peak window.")
+
+
+def _year_lines(ax, weekly: pd.DataFrame, colour: str) -> None:
+    """One thin line per simulated year (a single run has no replications to band over)."""
+    styles = ["--", ":", "-."]
+    for i, (year, w) in enumerate(weekly.groupby("year")):
+        ax.plot(w["woy"], w["revenue"], color=colour, lw=1, alpha=0.55, ls=styles[i % 3],
+                label=f"year {int(year) + 1}")
 
 
 def _best_policy_text(band: pd.DataFrame, data: PlotData) -> str:
@@ -109,6 +125,18 @@ def _best_policy_text(band: pd.DataFrame, data: PlotData) -> str:
         return f"; {pretty(ref)} earns the most over the year"
     return (f"; {pretty(best)} earns the most over the year "
             f"({fmt_signed(100 * (total[best] / total[ref] - 1), 1)}% vs {pretty(ref)})")
+
+
+TACTIC_COLOURS = {"tactic_quiet_quitting": "#332288", "tactic_peak_underperformance": "#CC3311",
+                  "tactic_withholding": "#44AA99", "tactic_cherry_picking": "#117733",
+                  "tactic_false_urgency": "#DDCC77"}
+
+
+def _pct(x: float) -> str:
+    """A small percentage with enough digits to differ from zero: 0.23%, 4.1%, 12%."""
+    if x == 0:
+        return "0%"
+    return f"{x:.2f}%" if abs(x) < 1 else f"{x:.1f}%" if abs(x) < 10 else f"{x:.0f}%"
 
 
 def _tactic_shares(weekly: pd.DataFrame, cols: list[str]) -> pd.DataFrame:
@@ -133,8 +161,11 @@ def tactics(data: PlotData):
         s = s.reindex(range(WEEKS_PER_YEAR)).fillna(0.0)
         _shade_peak(ax, peak)
         ax.stackplot(s.index, *[s[c] for c in cols], labels=names,
-                     colors=CATEGORY_COLOURS[:len(cols)], alpha=0.9)
-        ax.set_title(pretty(pol), color=policy_colours(data.policies)[pol], fontweight="bold")
+                     colors=[TACTIC_COLOURS.get(c, CATEGORY_COLOURS[i % 10])
+                             for i, c in enumerate(cols)], alpha=0.9)
+        if len(data.policies) > 1:
+            ax.set_title(pretty(pol), color=policy_colours(data.policies)[pol],
+                         fontweight="bold")
         _month_axis(ax)
     axes[0].set_ylabel("reps using the tactic (% of reps)" if "headcount" in w
                        else "reps using the tactic")
@@ -152,21 +183,37 @@ def _tactic_title(shares: pd.DataFrame, cols: list[str], peak: np.ndarray, seaso
     if pu in cols and peak.any() and (~peak).any():
         inside = float(by_week[pu][peak].mean())
         outside = float(by_week[pu][~peak].mean())
-        return (f"Peak underperformance happens where it hurts: {inside:.1f}% of reps in peak "
-                f"weeks vs {outside:.1f}% outside ({pretty(season)} calendar)")
+        where = "where it hurts" if inside > outside else "outside the peak too"
+        return (f"Peak underperformance happens {where}: {_pct(inside)} of reps in peak "
+                f"weeks vs {_pct(outside)} outside ({pretty(season)} calendar)")
     if not cols:
         return "No tactic columns in this output"
     top = by_week.mean().idxmax()
     return (f"{pretty(top.removeprefix('tactic_'))} is the most common tactic: "
-            f"{by_week[top].mean():.1f}% of reps in an average week")
+            f"{_pct(by_week[top].mean())} of reps in an average week")
+
+
+MIN_WEEKS = 13  # reps with shorter stays are left out of the concentration measures
+
+
+def rep_rates(reps: pd.DataFrame) -> pd.Series:
+    """Revenue per week employed, for reps who stayed at least MIN_WEEKS weeks.
+
+    Without a weeks_employed column, total revenue per rep is used.
+    """
+    if "weeks_employed" not in reps:
+        return reps["revenue"]
+    ok = reps["weeks_employed"] >= MIN_WEEKS
+    return reps.loc[ok, "revenue"] / reps.loc[ok, "weeks_employed"]
 
 
 def _mean_lorenz(reps: pd.DataFrame, grid: np.ndarray) -> tuple[np.ndarray, float]:
     curves, tops = [], []
     for _, r in reps.groupby("run_id"):
-        x, y = lorenz(r["revenue"])
+        rates = rep_rates(r)
+        x, y = lorenz(rates)
         curves.append(np.interp(grid, x, y))
-        tops.append(top_share(r["revenue"]))
+        tops.append(top_share(rates))
     return np.mean(curves, axis=0), float(np.mean(tops))
 
 
@@ -187,22 +234,24 @@ def lorenz_curves(data: PlotData):
         ax.plot(grid * 100, y * 100, color=colours[pol], lw=2,
                 label=f"{pretty(pol)}: top 20% earn {tops[pol]:.0%}")
     ax.axvline(80, color="#bbbbbb", lw=0.8)
-    ax.set_xlabel("reps, ranked from lowest to highest revenue (cumulative %)")
+    ax.set_xlabel("reps, ranked from lowest to highest revenue per week (cumulative %)")
     ax.set_ylabel("revenue (cumulative %)")
     ax.xaxis.set_major_formatter(PercentFormatter())
     ax.yaxis.set_major_formatter(PercentFormatter())
     ax.set_xlim(0, 100), ax.set_ylim(0, 100)
     ax.legend(loc="upper left", frameon=False)
     ref = data.reference or data.policies[0]
-    title = f"The top 20% of reps bring {tops.get(ref, float('nan')):.0%} of revenue"
+    title = (f"The 20% of reps who sell most per week bring "
+             f"{tops.get(ref, float('nan')):.0%} of revenue")
     title += f" under {pretty(ref)}" if len(tops) > 1 else ""
     if len(tops) > 1:
         low = min(tops, key=tops.get)
         if low != ref:
             title += f"; {pretty(low)} spreads it most ({tops[low]:.0%})"
     ax.set_title(wrap_title(title, 70))
-    return fig, ("Lorenz curves of revenue per rep (every rep ever employed), averaged over "
-                 "runs; the further below the diagonal, the more revenue depends on a few reps.")
+    return fig, ("Lorenz curves of revenue per week employed (reps who stayed at least "
+                 f"{MIN_WEEKS} weeks), averaged over runs; the further below the diagonal, the "
+                 "more revenue depends on a few reps.")
 
 
 def _durations(reps: pd.DataFrame, weeks: int) -> tuple[np.ndarray, np.ndarray]:
@@ -224,12 +273,16 @@ def survival(data: PlotData):
             rq = r[r["perf_quintile"] == q]
             if rq.empty:
                 continue
-            t, s = kaplan_meier(*_durations(rq, data.weeks))
+            dur, event = _durations(rq, data.weeks)
+            t, s = kaplan_meier(dur, event)
+            t, s = np.append(t, dur.max()), np.append(s, s[-1])  # carry on to the last rep seen
             ax.step(t, s * 100, where="post", color=QUINTILE_COLOURS[q], lw=2,
                     label=QUINTILE_NAMES[q])
             one_year[(pol, q)] = survival_at(t, s, min(WEEKS_PER_YEAR, data.weeks))
-        ax.set_title(pretty(pol), color=policy_colours(data.policies)[pol], fontweight="bold")
-        ax.set_xlabel("weeks since hire (or since the start)")
+        if len(data.policies) > 1:
+            ax.set_title(pretty(pol), color=policy_colours(data.policies)[pol],
+                         fontweight="bold")
+        ax.set_xlabel("weeks since hire (since the start for reps already there)")
         ax.set_xlim(0, data.weeks)
         ax.set_ylim(0, 102)
         ax.yaxis.set_major_formatter(PercentFormatter())
@@ -255,7 +308,7 @@ def survival(data: PlotData):
 def manager_hours(data: PlotData):
     """Manager hours per week by activity (per policy) and overload by week of the year."""
     colours = policy_colours(data.policies)
-    cols = hours_columns(data.weekly)
+    cols = [c for c in hours_columns(data.weekly) if data.weekly[c].abs().sum() > 0]
     fig, axes = new_figure(12, 1.6 + max(3.2, 0.55 * len(data.policies) + 1.6), 1, 2,
                            width_ratios=[1.25, 1])
     ax, ax2 = axes[0]
@@ -281,6 +334,10 @@ def manager_hours(data: PlotData):
             ax2.plot(over[pol].index, over[pol].to_numpy(), color=colours[pol], lw=1.8,
                      label=pretty(pol))
     _month_axis(ax2)
+    if over.max() <= 0:
+        ax2.set_ylim(-0.5, 10)
+        ax2.text(0.5, 0.55, "no manager went over budget in any week", ha="center",
+                 transform=ax2.transAxes, fontsize=11, color="#333333")
     ax2.set_ylabel("managers over their hours budget (%)")
     ax2.yaxis.set_major_formatter(PercentFormatter())
     ax2.set_title(f"Overload by week ({pretty(season)} calendar)", fontsize=11)
@@ -299,12 +356,13 @@ def _hours_title(hours: pd.DataFrame, over: pd.Series, data: PlotData) -> str:
         top = row.drop("hours_skipped", errors="ignore").idxmax()
         text = (f"{pretty(ref)}: managers spend {row[top] / row.sum():.0%} of their hours on "
                 f"{top.removeprefix('hours_').replace('_', ' ')}")
-        if "hours_skipped" in row.index:
-            text += f" and skip {row['hours_skipped'] / row.sum():.0%}"
+        if row.get("hours_skipped", 0) > 0:
+            text += f" and leave {row['hours_skipped'] / row.sum():.0%} of demands undone"
     if ref in over.index.get_level_values(0):
         o = over[ref]
-        text += (("; " if text else "") + f"overload peaks at {o.max():.0f}% of managers in "
-                 f"week {int(o.idxmax()) + 1}")
+        text += ("; " if text else "") + (
+            f"overload peaks at {_pct(o.max())} of managers in week {int(o.idxmax()) + 1}"
+            if o.max() > 0 else "no manager was over budget in any week")
     return text or "No manager hours recorded"
 
 
@@ -339,7 +397,8 @@ def lead_time(data: PlotData):
             ax.hist(lead.clip(upper=bins[-1] - 0.5), bins=bins, histtype="step", lw=2,
                     color=colours[pol], label=f"{pretty(pol)} (median {lead.median():.0f} wk)")
     ax.set_xlabel("weeks from first noticed warning sign to threat or resignation")
-    ax.set_ylabel("reps (all runs)")
+    ax.set_ylabel("reps (all runs)" if data.kind == "sweep" else "reps")
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     if len(all_lead):
         ax.legend(frameon=False)
     else:
@@ -348,9 +407,9 @@ def lead_time(data: PlotData):
     ref = data.reference or data.policies[0]
     lead, n_out, missed = leads[ref]
     if n_out:
-        title = (f"{pretty(ref)}: a noticed warning sign came a median {lead.median():.0f} weeks "
-                 f"before a threat or resignation; {missed / n_out:.0%} of them came with no "
-                 "sign noticed") if len(lead) else (
+        title = (f"{pretty(ref)}: managers noticed a first warning sign a median "
+                 f"{lead.median():.0f} weeks before a threat or resignation; "
+                 f"{missed / n_out:.0%} came with no sign noticed first") if len(lead) else (
                  f"{pretty(ref)}: none of {n_out} threats or resignations was preceded by a "
                  "noticed sign")
     else:

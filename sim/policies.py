@@ -98,7 +98,7 @@ class Coaching(Policy):
         recept = np.clip(0.4 + 0.6 * r.engagement[c] - 0.4 * r.entitlement[c], 0, 1)
         gap = np.clip(r.ceiling[c] - r.skill[c], 0, None)
         r.skill[c] += 0.04 * got[c] * p.quality * recept * fit * gap
-        r.engagement[c] = np.clip(r.engagement[c] + 0.03 * got[c] * fit, 0, 1)
+        r.engagement[c] = np.clip(r.engagement[c] + 0.005 * got[c] * fit, 0, 1)
         r.dependency[c] = np.clip(r.dependency[c] - 0.02 * got[c] * p.quality, 0, 1)
         model.slump_fix(c[(r.slump[c] == 1) & (got[c] > 0.5)], prob=0.15 * p.quality)
 

@@ -58,8 +58,13 @@ class Rotation(Policy):
         if pick.size == 0:
             return
         new = random_teammate(model, model.book.owner[pick])
-        moved = new != model.book.owner[pick]
-        model.move_accounts(pick[moved], new[moved], quality=p.handover_quality, kind="rotation")
+        moved = pick[new != model.book.owner[pick]]
+        # A planned handover means writing things down: the company's record of each
+        # rotated account grows before the new owner takes over.
+        rec = model.book.recorded[moved]
+        model.book.recorded[moved] = rec + 0.5 * p.handover_quality * (1 - rec)
+        model.move_accounts(moved, new[new != model.book.owner[pick]], quality=p.handover_quality,
+                            kind="rotation")
 
 
 class TeamBonus(Policy):

@@ -22,9 +22,9 @@ BUILTIN_MONTHLY = {
     # Q4 = 45% of the year (seed 000's case).
     "holiday_peak": [0.055, 0.05, 0.06, 0.06, 0.06, 0.06, 0.06, 0.065, 0.08, 0.10, 0.16, 0.19],
     # Nov-Dec = 29% (NRF: jewelry 27-30%, hobby/toy ~30%).
-    "gift_retail": [0.071] * 10 + [0.11, 0.18],
+    "gift_retail": [0.073] * 10 + [0.10, 0.17],
     # Nov-Dec = 19.5% (NRF: 19-20% of general retail).
-    "general_retail": [0.0805] * 10 + [0.09, 0.105],
+    "general_retail": [0.0815] * 10 + [0.085, 0.10],
     "flat": list(DAYS_IN_MONTH / 365),
     # A spring and a holiday peak (assumption: e.g. garden and gift lines).
     "two_peaks": [0.06625, 0.06625, 0.11, 0.11] + [0.06625] * 6 + [0.12, 0.13],
