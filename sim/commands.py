@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+from .atomic import ensure_writable_dir
 from .config import load_scenario
 from .errors import UserError
 
@@ -43,10 +44,11 @@ def cmd_run(args) -> int:
     if weeks < 1:
         raise UserError(f"--weeks = {weeks}: the horizon must be at least 1 week")
     out = Path(args.out or f"results/runs/{sc.name}-seed{seed}")
-    if out.exists() and any(out.iterdir()) and not (out / "summary.json").exists() \
+    if out.is_dir() and any(out.iterdir()) and not (out / "summary.json").exists() \
             and not args.force:
         raise UserError(f"{out}: output directory holds other files; choose another --out "
                         "or add --force")
+    ensure_writable_dir(out)  # fail before the run, not after it
     t0 = time.perf_counter()
     result = run_scenario(sc, seed=seed, weeks=weeks, panel=True)
     dt = time.perf_counter() - t0
