@@ -242,3 +242,49 @@ def test_any_set_is_accepted_or_gets_one_line(pairs):
         validate_dict(apply_sets({}, sets), "--set")
     except ConfigError as err:
         assert str(err).startswith("--set") and "\n" not in str(err)
+
+
+# `salesim run` must refuse bad input before the simulation starts.
+RUN_CASES = [
+    ("set-unknown-path", ["--set", "org.n_rep=5"],
+     "--set org.n_rep=5: unknown setting 'org.n_rep' (did you mean 'org.n_reps'?)"),
+    ("set-unknown-section", ["--set", "compensation.cap=2"],
+     "--set compensation.cap=2: unknown setting 'compensation.cap' (did you mean 'comp.cap'?)"),
+    ("set-unparsable", ["--set", "comp.commission_rate=0.1.2"],
+     "--set comp.commission_rate=0.1.2: cannot parse '0.1.2' as a value; "
+     "expected a number from 0 to 1"),
+    ("set-text-for-number", ["--set", "comp.commission_rate=high"],
+     "--set comp.commission_rate=high: cannot parse 'high' as a value; "
+     "expected a number from 0 to 1"),
+    ("set-decimal-for-integer", ["--set", "org.n_reps=2.5"],
+     "--set: org.n_reps = 2.5: expected an integer, without a decimal point; "
+     "allowed: a whole number from 1 to 100000"),
+    ("set-bad-choice", ["--set", "season.calendar=christmas"],
+     "--set: season.calendar = 'christmas': unknown choice; allowed: one of 'holiday_peak', "
+     "'gift_retail', 'general_retail', 'flat', 'two_peaks', 'custom'"),
+    ("set-without-value", ["--set", "org.n_reps"],
+     "--set org.n_reps: expected KEY.PATH=VALUE, for example --set comp.commission_rate=0.1"),
+    ("set-out-of-range", ["--set", "policies.rotation.share=2"],
+     "--set: policies.rotation.share = 2: out of range; allowed: a number from 0 to 1"),
+    ("bad-file", ["s.toml", "--set", "org.span=4", "--set", "tactics.enabled=[]"],
+     "s.toml: org.n_reps = 0: out of range; allowed: a whole number from 1 to 100000"),
+    ("out-under-a-file", ["--out", "somefile/sub"],
+     "somefile/sub: output directory is not writable (somefile is a file, not a folder)"),
+    ("out-is-a-file", ["--out", "somefile"],
+     "somefile: output directory is not writable (somefile is a file, not a folder)"),
+]
+
+
+@pytest.mark.parametrize("args,expected", [c[1:] for c in RUN_CASES],
+                         ids=[c[0] for c in RUN_CASES])
+def test_run_refuses_before_running(tmp_path, monkeypatch, capsys, args, expected):
+    import sim.runner
+
+    def must_not_run(*_a, **_k):
+        raise AssertionError("the simulation started despite bad input")
+
+    monkeypatch.setattr(sim.runner, "run_scenario", must_not_run)
+    write_files(tmp_path, {"s.toml": "[org]\nn_reps = 0\n", "somefile": "not a folder"})
+    monkeypatch.chdir(tmp_path)
+    assert one_error_line(capsys, ["run", *args, "--weeks", "1"]) == expected
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["s.toml", "somefile"]
