@@ -15,7 +15,8 @@ from pathlib import Path
 from matplotlib.figure import Figure
 
 from .plotdata import KPIS, PlotData, hours_columns, tactic_columns
-from .plots_run import lead_time, lorenz_curves, manager_hours, survival, tactics, weekly_revenue
+from .plots_reps import lead_time, lorenz_curves, survival
+from .plots_run import manager_hours, tactics, weekly_revenue
 from .plots_sweep import factor_heatmap, factor_line, kpi_difference, tradeoff
 from .plotstyle import save_figure
 

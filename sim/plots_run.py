@@ -1,4 +1,4 @@
-"""Figures that work on a single run as well as on a sweep: time series and rep distributions.
+"""Figures over the weeks of the year, for a single run or a sweep: revenue, tactics, managers.
 
 Each function takes a :class:`~sim.plotdata.PlotData` and returns ``(figure, caption)``; the
 title states the finding, computed from the data.
@@ -11,7 +11,7 @@ import pandas as pd
 from matplotlib.ticker import FuncFormatter, MaxNLocator, PercentFormatter
 
 from .plotdata import WEEKS_PER_YEAR, PlotData, hours_columns, peak_weeks, tactic_columns
-from .plotstats import kaplan_meier, lorenz, survival_at, top_share, weekly_band
+from .plotstats import weekly_band
 from .plotstyle import (fmt_money, fmt_signed, new_figure, policy_colours, pretty, styled, wrap_title)
 
 MONTH_STARTS = [0, 4.4, 8.4, 12.9, 17.1, 21.6, 25.7, 30.1, 34.6, 38.9, 43.3, 47.6]
@@ -19,14 +19,13 @@ MONTHS = "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split()
 # Colours for categories that are not policies (tactics, activities): Paul Tol's muted set.
 CATEGORY_COLOURS = ["#332288", "#88CCEE", "#44AA99", "#117733", "#999933", "#DDCC77",
                     "#CC6677", "#882255", "#AA4499", "#DDDDDD"]
-QUINTILE_COLOURS = ["#b5de2b", "#35b779", "#26828e", "#3e4989", "#440154"]  # viridis
-QUINTILE_NAMES = ["bottom 20%", "2nd", "middle", "4th", "top 20%"]
 
 
-def _month_axis(ax) -> None:
+def _month_axis(ax, every: int = 1, label: bool = True) -> None:
     ax.set_xlim(0, WEEKS_PER_YEAR - 1)
-    ax.set_xticks(MONTH_STARTS, MONTHS)
-    ax.set_xlabel("week of the year (month shown)")
+    ax.set_xticks(MONTH_STARTS[::every], MONTHS[::every])
+    if label:
+        ax.set_xlabel("week of the year (month shown)")
 
 
 def _shade_peak(ax, peak: np.ndarray, label: bool = True) -> str:
@@ -46,14 +45,42 @@ def _thousands(ax, axis: str = "y") -> None:
     (ax.yaxis if axis == "y" else ax.xaxis).set_major_formatter(fmt)
 
 
-def _panels(n: int, width: float = 11.0, row_h: float = 3.6, ncols: int | None = None):
-    ncols = ncols or min(n, 3)
-    nrows = int(np.ceil(n / ncols))
-    fig, axes = new_figure(width, 1.2 + row_h * nrows, nrows, ncols, sharey=True)
-    flat = list(axes.ravel())
-    for ax in flat[n:]:
-        ax.set_visible(False)
-    return fig, flat[:n]
+class Panels:
+    """A grid of small multiples; the spare cell (if any) holds the legend."""
+
+    def __init__(self, n: int, width: float = 11.0, row_h: float = 3.6, ncols: int = 3):
+        self.ncols = max(1, min(n, ncols))
+        nrows = int(np.ceil(n / self.ncols))
+        self.fig, axes = new_figure(width, 1.2 + row_h * nrows, nrows, self.ncols, sharey=True)
+        flat = list(axes.ravel())
+        self.axes, self.spare = flat[:n], flat[n:]
+        for ax in self.spare:
+            ax.set_visible(False)
+
+    def month_axes(self) -> None:
+        """Month ticks on every panel; one shared axis label when there are several."""
+        for ax in self.axes:
+            _month_axis(ax, every=2 if self.ncols >= 3 else 1, label=len(self.axes) == 1)
+        if len(self.axes) > 1:
+            self.fig.supxlabel("week of the year (month shown)")
+
+    def shared_xlabel(self, text: str) -> None:
+        if len(self.axes) == 1:
+            self.axes[0].set_xlabel(text)
+        else:
+            self.fig.supxlabel(text)
+
+    def legend(self, title: str | None = None, ncols: int = 6) -> None:
+        """Legend in the spare cell, else under the panels."""
+        handles, labels = self.axes[0].get_legend_handles_labels()
+        if self.spare:
+            ax = self.spare[0]
+            ax.set_visible(True)
+            ax.axis("off")
+            ax.legend(handles, labels, loc="center", frameon=False, title=title)
+        else:
+            self.fig.legend(handles, labels, loc="outside lower center", frameon=False,
+                            ncols=min(len(labels), ncols), title=title)
 
 
 @styled
@@ -61,7 +88,8 @@ def weekly_revenue(data: PlotData):
     """Weekly revenue by week of the year, mean and 95% band per policy, peak shaded."""
     colours = policy_colours(data.policies)
     band = weekly_band(data.weekly, "revenue", ["season", "policy"])
-    fig, axes = _panels(len(data.seasons), row_h=4.2, ncols=min(len(data.seasons), 2))
+    grid = Panels(len(data.seasons), row_h=4.2, ncols=2)
+    fig, axes = grid.fig, grid.axes
     findings = []
     for ax, season in zip(axes, data.seasons):
         peak = peak_weeks(data, season)
@@ -84,14 +112,12 @@ def weekly_revenue(data: PlotData):
         if len(data.seasons) > 1:
             ax.set_title(pretty(season) + (f": peak weeks {span} bring {share:.0%} of the year"
                                            if span else ": no peak window"), fontsize=11)
-        _month_axis(ax)
         _thousands(ax)
         if span:
             findings.append((season, share, span))
+    grid.month_axes()
     axes[0].set_ylabel("revenue per week (currency)")
-    handles, labels = axes[0].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="outside lower center", ncols=min(len(labels), 6),
-               frameon=False)
+    grid.legend()
     if findings:
         s, share, span = max(findings, key=lambda f: f[1])
         title = f"{pretty(s)}: the peak window (weeks {span}) brings {share:.0%} of a year's revenue"
@@ -150,11 +176,14 @@ def _tactic_shares(weekly: pd.DataFrame, cols: list[str]) -> pd.DataFrame:
 def tactics(data: PlotData):
     """Share of reps using each tactic by week of the year, stacked, one panel per policy."""
     cols = tactic_columns(data.weekly)
+    pu = "tactic_peak_underperformance"
+    cols = ([pu] if pu in cols else []) + [c for c in cols if c != pu]  # bottom of the stack
     season = data.seasons[0]
     w = data.weekly[data.weekly["season"] == season]
     shares = _tactic_shares(w, cols)
     peak = peak_weeks(data, season)
-    fig, axes = _panels(len(data.policies), row_h=3.8, ncols=min(len(data.policies), 3))
+    grid = Panels(len(data.policies), row_h=3.8, ncols=3)
+    fig, axes = grid.fig, grid.axes
     names = [pretty(c.removeprefix("tactic_")) for c in cols]
     for ax, pol in zip(axes, data.policies):
         s = shares[shares["policy"] == pol].groupby("woy")[cols].mean()
@@ -166,12 +195,10 @@ def tactics(data: PlotData):
         if len(data.policies) > 1:
             ax.set_title(pretty(pol), color=policy_colours(data.policies)[pol],
                          fontweight="bold")
-        _month_axis(ax)
+    grid.month_axes()
     axes[0].set_ylabel("reps using the tactic (% of reps)" if "headcount" in w
                        else "reps using the tactic")
-    handles, labels = axes[0].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="outside lower center", ncols=min(len(labels), 6),
-               frameon=False)
+    grid.legend()
     fig.suptitle(wrap_title(_tactic_title(shares, cols, peak, season)))
     return fig, (f"Mean share of reps using each sabotage tactic in each week of the year "
                  f"({pretty(season)} calendar), stacked; grey marks the peak window.")
@@ -191,117 +218,6 @@ def _tactic_title(shares: pd.DataFrame, cols: list[str], peak: np.ndarray, seaso
     top = by_week.mean().idxmax()
     return (f"{pretty(top.removeprefix('tactic_'))} is the most common tactic: "
             f"{_pct(by_week[top].mean())} of reps in an average week")
-
-
-MIN_WEEKS = 13  # reps with shorter stays are left out of the concentration measures
-
-
-def rep_rates(reps: pd.DataFrame) -> pd.Series:
-    """Revenue per week employed, for reps who stayed at least MIN_WEEKS weeks.
-
-    Without a weeks_employed column, total revenue per rep is used.
-    """
-    if "weeks_employed" not in reps:
-        return reps["revenue"]
-    ok = reps["weeks_employed"] >= MIN_WEEKS
-    return reps.loc[ok, "revenue"] / reps.loc[ok, "weeks_employed"]
-
-
-def _mean_lorenz(reps: pd.DataFrame, grid: np.ndarray) -> tuple[np.ndarray, float]:
-    curves, tops = [], []
-    for _, r in reps.groupby("run_id"):
-        rates = rep_rates(r)
-        x, y = lorenz(rates)
-        curves.append(np.interp(grid, x, y))
-        tops.append(top_share(rates))
-    return np.mean(curves, axis=0), float(np.mean(tops))
-
-
-@styled
-def lorenz_curves(data: PlotData):
-    """Lorenz curve of rep revenue per policy (average over runs)."""
-    colours = policy_colours(data.policies)
-    grid = np.linspace(0, 1, 101)
-    fig, axes = new_figure(7.6, 6.4)
-    ax = axes[0, 0]
-    ax.plot([0, 100], [0, 100], color="#888888", ls="--", lw=1, label="every rep equal")
-    tops = {}
-    for pol in data.policies:
-        r = data.reps[data.reps["policy"] == pol]
-        if r.empty:
-            continue
-        y, tops[pol] = _mean_lorenz(r, grid)
-        ax.plot(grid * 100, y * 100, color=colours[pol], lw=2,
-                label=f"{pretty(pol)}: top 20% earn {tops[pol]:.0%}")
-    ax.axvline(80, color="#bbbbbb", lw=0.8)
-    ax.set_xlabel("reps, ranked from lowest to highest revenue per week (cumulative %)")
-    ax.set_ylabel("revenue (cumulative %)")
-    ax.xaxis.set_major_formatter(PercentFormatter())
-    ax.yaxis.set_major_formatter(PercentFormatter())
-    ax.set_xlim(0, 100), ax.set_ylim(0, 100)
-    ax.legend(loc="upper left", frameon=False)
-    ref = data.reference or data.policies[0]
-    title = (f"The 20% of reps who sell most per week bring "
-             f"{tops.get(ref, float('nan')):.0%} of revenue")
-    title += f" under {pretty(ref)}" if len(tops) > 1 else ""
-    if len(tops) > 1:
-        low = min(tops, key=tops.get)
-        if low != ref:
-            title += f"; {pretty(low)} spreads it most ({tops[low]:.0%})"
-    ax.set_title(wrap_title(title, 70))
-    return fig, ("Lorenz curves of revenue per week employed (reps who stayed at least "
-                 f"{MIN_WEEKS} weeks), averaged over runs; the further below the diagonal, the "
-                 "more revenue depends on a few reps.")
-
-
-def _durations(reps: pd.DataFrame, weeks: int) -> tuple[np.ndarray, np.ndarray]:
-    start = np.maximum(reps["hired_week"].to_numpy(dtype=float), 0)
-    left = reps["left_week"].to_numpy(dtype=float)
-    event = left >= 0
-    end = np.where(event, left, weeks)
-    return np.maximum(end - start, 0), event
-
-
-@styled
-def survival(data: PlotData):
-    """Kaplan-Meier survival of reps by performance quintile, one panel per policy."""
-    fig, axes = _panels(len(data.policies), row_h=4.0, ncols=min(len(data.policies), 3))
-    one_year = {}
-    for ax, pol in zip(axes, data.policies):
-        r = data.reps[data.reps["policy"] == pol]
-        for q in range(5):
-            rq = r[r["perf_quintile"] == q]
-            if rq.empty:
-                continue
-            dur, event = _durations(rq, data.weeks)
-            t, s = kaplan_meier(dur, event)
-            t, s = np.append(t, dur.max()), np.append(s, s[-1])  # carry on to the last rep seen
-            ax.step(t, s * 100, where="post", color=QUINTILE_COLOURS[q], lw=2,
-                    label=QUINTILE_NAMES[q])
-            one_year[(pol, q)] = survival_at(t, s, min(WEEKS_PER_YEAR, data.weeks))
-        if len(data.policies) > 1:
-            ax.set_title(pretty(pol), color=policy_colours(data.policies)[pol],
-                         fontweight="bold")
-        ax.set_xlabel("weeks since hire (since the start for reps already there)")
-        ax.set_xlim(0, data.weeks)
-        ax.set_ylim(0, 102)
-        ax.yaxis.set_major_formatter(PercentFormatter())
-    axes[0].set_ylabel("reps still with the company (%)")
-    handles, labels = axes[0].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="outside lower center", ncols=5, frameon=False,
-               title="performance quintile (revenue per week employed)")
-    ref = data.reference or data.policies[0]
-    top, bottom = one_year.get((ref, 4), np.nan), one_year.get((ref, 0), np.nan)
-    horizon = "a full year" if data.weeks >= WEEKS_PER_YEAR else f"{data.weeks} weeks"
-    title = (f"{pretty(ref)}: {top:.0%} of top-quintile reps stay {horizon}, "
-             f"vs {bottom:.0%} of the bottom quintile")
-    others = [p for p in data.policies if p != ref and (p, 4) in one_year]
-    if others:
-        best = max(others, key=lambda p: one_year[(p, 4)])
-        title += f"; {pretty(best)} keeps {one_year[(best, 4)]:.0%} of top reps"
-    fig.suptitle(wrap_title(title))
-    return fig, ("Kaplan-Meier curves: share of reps still employed by time since hire, by "
-                 "performance quintile; reps still there at the end are censored at the horizon.")
 
 
 @styled
@@ -356,7 +272,7 @@ def _hours_title(hours: pd.DataFrame, over: pd.Series, data: PlotData) -> str:
         top = row.drop("hours_skipped", errors="ignore").idxmax()
         text = (f"{pretty(ref)}: managers spend {row[top] / row.sum():.0%} of their hours on "
                 f"{top.removeprefix('hours_').replace('_', ' ')}")
-        if row.get("hours_skipped", 0) > 0:
+        if row.get("hours_skipped", 0) / row.sum() >= 0.005:
             text += f" and leave {row['hours_skipped'] / row.sum():.0%} of demands undone"
     if ref in over.index.get_level_values(0):
         o = over[ref]
@@ -364,56 +280,3 @@ def _hours_title(hours: pd.DataFrame, over: pd.Series, data: PlotData) -> str:
             f"overload peaks at {_pct(o.max())} of managers in week {int(o.idxmax()) + 1}"
             if o.max() > 0 else "no manager was over budget in any week")
     return text or "No manager hours recorded"
-
-
-def lead_times(reps: pd.DataFrame) -> tuple[pd.Series, int, int]:
-    """Weeks from first noticed sign to the first threat or resignation after it.
-
-    Returns lead times (indexed like reps), the number of reps with a threat or resignation
-    and how many of those had no sign noticed before it.
-    """
-    sign = reps["first_sign_week"].astype(float).where(reps["first_sign_week"] >= 0)
-    threat = reps["first_threat_week"].astype(float).where(reps["first_threat_week"] >= 0)
-    left = reps["left_week"].astype(float).where(reps["left_week"] >= 0)
-    outcome = pd.concat([threat, left], axis=1).min(axis=1)
-    has_outcome = outcome.notna()
-    lead = (outcome - sign).where(outcome >= sign)
-    missed = int((has_outcome & lead.isna()).sum())
-    return lead.dropna(), int(has_outcome.sum()), missed
-
-
-@styled
-def lead_time(data: PlotData):
-    """Histogram of weeks from first noticed warning sign to a threat or resignation."""
-    colours = policy_colours(data.policies)
-    fig, axes = new_figure(10, 5.6)
-    ax = axes[0, 0]
-    leads = {p: lead_times(data.reps[data.reps["policy"] == p]) for p in data.policies}
-    all_lead = pd.concat([v[0] for v in leads.values()])
-    top = max(8.0, float(all_lead.quantile(0.98)) if len(all_lead) else 8.0)
-    bins = np.arange(0, np.ceil(top) + 2) - 0.5 if top <= 40 else np.linspace(0, top, 30)
-    for pol, (lead, _, _) in leads.items():
-        if len(lead):
-            ax.hist(lead.clip(upper=bins[-1] - 0.5), bins=bins, histtype="step", lw=2,
-                    color=colours[pol], label=f"{pretty(pol)} (median {lead.median():.0f} wk)")
-    ax.set_xlabel("weeks from first noticed warning sign to threat or resignation")
-    ax.set_ylabel("reps (all runs)" if data.kind == "sweep" else "reps")
-    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
-    if len(all_lead):
-        ax.legend(frameon=False)
-    else:
-        ax.text(0.5, 0.5, "no threat or resignation followed a noticed sign",
-                ha="center", va="center", transform=ax.transAxes)
-    ref = data.reference or data.policies[0]
-    lead, n_out, missed = leads[ref]
-    if n_out:
-        title = (f"{pretty(ref)}: managers noticed a first warning sign a median "
-                 f"{lead.median():.0f} weeks before a threat or resignation; "
-                 f"{missed / n_out:.0%} came with no sign noticed first") if len(lead) else (
-                 f"{pretty(ref)}: none of {n_out} threats or resignations was preceded by a "
-                 "noticed sign")
-    else:
-        title = "No threats or resignations in these runs"
-    ax.set_title(wrap_title(title, 85))
-    return fig, ("Distribution of lead time: weeks between the first warning sign a manager "
-                 "noticed and the rep's first threat or resignation (first to happen).")

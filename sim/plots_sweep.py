@@ -83,7 +83,7 @@ def kpi_difference(data: PlotData, key: str):
             if r.empty:
                 continue
             r = r.iloc[0]
-            y = len(others) - 1 - i + (j - (len(data.seasons) - 1) / 2) * step
+            y = len(others) - 1 - i - (j - (len(data.seasons) - 1) / 2) * step
             ax.errorbar(r["d"], y, xerr=[[r["d"] - r["d_lo"]], [r["d_hi"] - r["d"]]],
                         fmt=markers[season], color=colours[pol], ms=8, capsize=3, lw=1.8,
                         mfc=colours[pol] if j == 0 else "white", mew=1.8)
@@ -126,9 +126,6 @@ def tradeoff(data: PlotData):
 
     for (pol, season), r in lv["revenue"].iterrows():
         a = lv["attrition"].loc[(pol, season)]
-        ax.errorbar(a["mean"] * 100, r["mean"], xerr=[[(a["mean"] - a["lo"]) * 100],
-                    [(a["hi"] - a["mean"]) * 100]], yerr=[[r["mean"] - r["lo"]],
-                    [r["hi"] - r["mean"]]], fmt="none", ecolor=colours[pol], alpha=0.6, lw=1.2)
         ax.scatter(a["mean"] * 100, r["mean"], s=size(conc.loc[(pol, season)]),
                    marker=markers[season], color=colours[pol], alpha=0.85,
                    edgecolor="white", lw=0.8, zorder=3)
@@ -141,7 +138,8 @@ def tradeoff(data: PlotData):
         handles += [Line2D([], [], marker=markers[s], ls="", color="#555555", ms=9,
                            label=pretty(s)) for s in data.seasons]
     handles += [Line2D([], [], marker="o", ls="", color="#bbbbbb", ms=np.sqrt(size(c)) * 0.9,
-                       label=f"top 20% earn {c:.0%}") for c in np.unique([cmin, cmax])]
+                       label=f"top 20% of reps earn\n{c:.0%} of revenue")
+                for c in np.unique([cmin, cmax])]
     ax.legend(handles=handles, loc="center left", bbox_to_anchor=(1.01, 0.5), frameon=False,
               labelspacing=1.1)
     pooled_rev = levels(data, cols["revenue"], ["policy"]).set_index("policy")["mean"]
@@ -151,10 +149,13 @@ def tradeoff(data: PlotData):
              f"{pooled_att[best]:.0%} attrition a year")
     if calm != best:
         title += f"; {pretty(calm)} loses the fewest reps ({pooled_att[calm]:.0%})"
+    else:
+        title += " and loses the fewest reps"
     ax.set_title(wrap_title(title, 80))
-    return fig, ("Each marker is a policy in one seasonal scenario: mean revenue against mean "
-                 "attrition with 95% intervals; larger markers mean revenue depends more on the "
-                 "top 20% of reps.")
+    return fig, ("Each marker is a policy in one seasonal scenario (colour: policy, shape: "
+                 "season): mean revenue per run against mean attrition; larger markers mean "
+                 "revenue depends more on the top 20% of reps. The paired-difference charts give "
+                 "the intervals.")
 
 
 def factor_label(column: str, unit: bool = True) -> str:
