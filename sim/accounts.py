@@ -27,6 +27,7 @@ class AccountBook(Table):
         "revenue_total": (np.float64, 0.0),
         "sales_week": (np.float64, 0.0),
         "hours_week": (np.float64, 0.0),
+        "need": (np.float64, 1.0),          # hours/week for full service (fixed)
         "born": (np.int32, 0),
         "ended": (np.int32, -1),
     }
@@ -36,9 +37,10 @@ class AccountBook(Table):
         k = len(owners)
         pot = p.potential_median * np.exp(p.potential_sigma * rng.standard_normal(k))
         diff = rng.beta(p.difficulty_a, p.difficulty_b, k)
+        need = p.hours_needed * (0.5 + diff) * np.sqrt(pot / p.potential_median).clip(0.5, 3.0)
         return self.add(k, potential=pot, difficulty=diff, owner=owners, relationship=relationship,
                         recorded=p.recorded_init, health=health, active=True, born=week,
-                        rev_annual=pot * health * 0.5)
+                        rev_annual=pot * health * 0.5, need=need)
 
     def owned(self) -> np.ndarray:
         """Indices of live accounts that have an owner."""
@@ -46,22 +48,15 @@ class AccountBook(Table):
         return np.flatnonzero(self.active[: self.n] & (o >= 0))
 
 
-def need_hours(book: AccountBook, p: AccountParams, idx: np.ndarray) -> np.ndarray:
-    """Hours a week each account needs for full conversion (harder accounts need more)."""
-    return p.hours_needed * (0.5 + book.difficulty[idx]) * np.sqrt(
-        book.potential[idx] / p.potential_median).clip(0.5, 3.0)
+def attention_weights(book: AccountBook, idx: np.ndarray, health: np.ndarray,
+                      focus: float) -> np.ndarray:
+    """Unnormalised attention weight of accounts ``idx``: (value of the account) ** focus.
 
-
-def attention_weights(book: AccountBook, idx: np.ndarray, focus: np.ndarray,
-                      keep_mask: np.ndarray) -> np.ndarray:
-    """Unnormalised attention weight of each owned account under its owner's focus.
-
-    ``focus`` is per account (the owner's exponent); ``keep_mask`` drops accounts a
-    cherry-picking owner has chosen to ignore.
+    Value grows with potential and health and falls with difficulty; focus 0 spreads attention
+    evenly, a high focus (cherry-picking) piles it on the biggest, easiest accounts.
     """
-    value = book.potential[idx] * (0.3 + book.health[idx]) / (0.5 + book.difficulty[idx])
-    w = np.exp(focus * np.log(value))
-    return np.where(keep_mask, w, 0.0)
+    value = book.potential[idx] * (0.3 + health) / (0.5 + book.difficulty[idx])
+    return value ** focus
 
 
 def cherry_keep_mask(book: AccountBook, idx: np.ndarray, picker: np.ndarray,
@@ -87,15 +82,16 @@ def cherry_keep_mask(book: AccountBook, idx: np.ndarray, picker: np.ndarray,
 
 
 def update_accounts(book: AccountBook, p: AccountParams, idx: np.ndarray, service: np.ndarray,
-                    record_target: np.ndarray) -> None:
+                    record_target: np.ndarray, rel: np.ndarray, h: np.ndarray) -> None:
     """Relationship and health build with attention and decay with neglect; recorded
-    knowledge drifts toward the owner's recording target (per account)."""
-    rel = book.relationship[idx]
-    book.relationship[idx] = np.clip(
-        rel + p.rel_build * service * (1 - rel) - p.rel_decay * (1 - service) * rel, 0, 1)
-    h = book.health[idx]
-    book.health[idx] = np.clip(
-        h + p.health_build * service * (1 - h) - p.health_decay * (1 - service) * h, 0, 1)
+    knowledge drifts toward the owner's recording target (per account).
+
+    ``rel`` and ``h`` are the accounts' current relationship and health (already gathered).
+    Both updates are convex combinations of values in [0, 1], so they stay in range.
+    """
+    neglect = 1 - service
+    book.relationship[idx] = rel + p.rel_build * service * (1 - rel) - p.rel_decay * neglect * rel
+    book.health[idx] = h + p.health_build * service * (1 - h) - p.health_decay * neglect * h
     r = book.recorded[idx]
     book.recorded[idx] = np.clip(r + p.record_rate * (record_target - r), 0, 1)
 
@@ -103,8 +99,13 @@ def update_accounts(book: AccountBook, p: AccountParams, idx: np.ndarray, servic
 def churn(book: AccountBook, p: AccountParams, rng: np.random.Generator, idx: np.ndarray,
           week: int) -> tuple[np.ndarray, np.ndarray]:
     """Neglected (unhealthy) accounts leave; return the churned indices and their owners."""
-    hazard = p.churn_base + p.churn_neglect * (1 - book.health[idx]) ** 2
-    gone = idx[rng.random(len(idx)) < hazard]
+    # Thinning: draw candidates at the highest possible hazard, then accept each with
+    # hazard / highest.  Same Bernoulli chances, far fewer random draws than one per account.
+    top = p.churn_base + p.churn_neglect
+    k = rng.binomial(len(idx), min(top, 1.0)) if top > 0 else 0
+    cand = np.unique(rng.integers(0, len(idx), k)) if k else np.zeros(0, dtype=np.int64)
+    hazard = p.churn_base + p.churn_neglect * (1 - book.health[idx[cand]]) ** 2
+    gone = idx[cand[rng.random(cand.size) * top < hazard]]
     owners = book.owner[gone].copy()
     book.active[gone] = False
     book.owner[gone] = -1

@@ -86,11 +86,14 @@ def hire(model) -> int:
     teams = np.array([v[2] for v in due], dtype=np.int32)
     slots = model.add_reps(teams, new_hires=True)
     b = model.book
-    for (vid, _, _), s in zip(due, slots):
-        acc = np.flatnonzero((b.vacancy[: b.n] == vid) & b.active[: b.n])
+    vids = np.array([v[0] for v in due])
+    waiting = np.flatnonzero((b.view("vacancy") >= 0) & b.view("active"))
+    acc = waiting[np.isin(b.vacancy[waiting], vids)]
+    if acc.size:
+        slot_of = dict(zip(vids.tolist(), slots.tolist()))
+        owners = np.array([slot_of[v] for v in b.vacancy[acc].tolist()], dtype=np.int32)
         b.vacancy[acc] = -1
-        model.move_accounts(acc, np.full(acc.size, s, dtype=np.int32),
-                            quality=model.sc.accounts.handover_quality)
+        model.move_accounts(acc, owners, quality=model.sc.accounts.handover_quality)
     start_period(model, slots, new_only=True)
     for pol in model.policies:
         pol.on_hire(model, slots)

@@ -31,21 +31,24 @@ def perceive(model, a: np.ndarray) -> None:
     own = b.owner[idx]
     n = r.n
     # Expected weekly sales at full effort (the rep's own book, at this week's demand).
-    base = b.potential[idx] / 52 * (0.4 + 0.6 * b.relationship[idx]) * b.health[idx]
+    rel, recd = b.relationship[idx], b.recorded[idx]
+    base = b.potential[idx] * (0.4 + 0.6 * rel) * b.health[idx] * (1 / 52)
+    model.snap = (idx, own, rel, base)  # the book does not change until the market pass
     book_val = np.bincount(own, weights=base, minlength=n)
     conv = 1 - model.sc.reps.stress_leak * r.stress[a]
-    conv = conv * np.where(np.isin(r.slump[a], (1, 3)), 0.7, 1.0)
+    conv = conv * np.where((r.slump[a] == 1) | (r.slump[a] == 3), 0.7, 1.0)
     r.ymax[a] = book_val[a] * r.skill[a] * r.ramp[a] * conv
     # Share of the book (by value) the company could cover without the rep.
-    rec = np.bincount(own, weights=base * b.recorded[idx], minlength=n)
-    cov = np.bincount(own, weights=base * (b.backup[idx] >= 0), minlength=n)
+    rec = np.bincount(own, weights=base * recd, minlength=n)
+    cov = np.zeros(n)
+    if model.levers.backups:
+        cov = np.bincount(own, weights=base * (b.backup[idx] >= 0), minlength=n)
     with np.errstate(invalid="ignore", divide="ignore"):
         r.recorded_book[a] = np.nan_to_num(rec[a] / book_val[a])
         r.cover[a] = np.clip(np.nan_to_num(cov[a] / book_val[a]) + model.levers.team_cover, 0, 1)
     # Leverage: the revenue that would walk out with the rep (loyal, unrecorded clients),
     # against an average teammate's revenue; felt more as the peak nears (seed 000).
-    portable = np.bincount(own, weights=b.rev_annual[idx] * b.relationship[idx]
-                           * (1 - b.recorded[idx]), minlength=n)[a]
+    portable = np.bincount(own, weights=b.rev_annual[idx] * rel * (1 - recd), minlength=n)[a]
     avg = team_sums(model, r.rev_annual[a], a) / team_sums(model, np.ones(len(a)), a)
     with np.errstate(invalid="ignore", divide="ignore"):
         ratio = np.nan_to_num(portable / avg)

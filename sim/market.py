@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .accounts import (attention_weights, cherry_keep_mask, churn, need_hours,
-                       update_accounts)
+from .accounts import attention_weights, cherry_keep_mask, churn, update_accounts
 from .tactics import record_targets
 
 URGENCY_ELASTICITY = 2.0  # extra volume per unit of discount a false-urgency deal closes
@@ -20,39 +19,69 @@ URGENCY_ELASTICITY = 2.0  # extra volume per unit of discount a false-urgency de
 def market_week(model, a: np.ndarray, discount: np.ndarray) -> dict:
     r, b, sc, rng = model.reps, model.book, model.sc, model.rng
     ap, rp = sc.accounts, sc.reps
-    idx = model.owned
-    own = b.owner[idx]
+    idx, own, rel, base = model.snap  # gathered in perceive(); the book is unchanged since
+    health = b.health[idx]
     n = r.n
-    hours_rep = np.zeros(n)
-    hours_rep[a] = r.effort[a] * rp.hours_per_week * (1 - r.prospect_share[a])
     cherry = r.t_cherry_picking
-    focus = np.where(cherry[own], sc.tactics.cherry_focus, rp.focus)
-    keep = cherry_keep_mask(b, idx, cherry, sc.tactics.cherry_keep) if cherry[a].any() \
-        else np.ones(idx.size, dtype=bool)
-    w = attention_weights(b, idx, focus, keep)
+    w = attention_weights(b, idx, health, rp.focus)
+    picking = cherry[a].any()
+    if picking:
+        keep = cherry_keep_mask(b, idx, cherry, sc.tactics.cherry_keep)
+        sel = np.flatnonzero(cherry[own])
+        w[sel] = attention_weights(b, idx[sel], health[sel], sc.tactics.cherry_focus)
+        w[~keep] = 0.0
     wsum = np.bincount(own, weights=w, minlength=n)
-    hours = hours_rep[own] * w / np.maximum(wsum[own], 1e-300)
-    service = 1 - np.exp(-hours / need_hours(b, ap, idx))
+    # Hours each rep gives its accounts, spread by weight.
+    per_weight = np.zeros(n)
+    per_weight[a] = (r.effort[a] * rp.hours_per_week * (1 - r.prospect_share[a])
+                     / np.maximum(wsum[a], 1e-300))
+    hours = per_weight[own] * w
+    need = b.need[idx]
+    service = 1 - np.exp(-hours / need)
     conv = np.zeros(n)
-    slump_conv = np.where(np.isin(r.slump[a], (1, 3)), 0.7, 1.0)
-    conv[a] = r.skill[a] * r.ramp[a] * (1 - rp.stress_leak * r.stress[a]) * slump_conv
-    noise = np.exp(rp.sales_noise * rng.standard_normal(idx.size) - 0.5 * rp.sales_noise ** 2)
-    d = discount[own]
-    volume = (b.potential[idx] / 52 * model.demand_now * (0.4 + 0.6 * b.relationship[idx])
-              * b.health[idx] * service * conv[own] * noise * (1 + URGENCY_ELASTICITY * d))
-    revenue = volume * (1 - d)
+    slump_conv = np.where((r.slump[a] == 1) | (r.slump[a] == 3), 0.7, 1.0)
+    conv[a] = (r.skill[a] * r.ramp[a] * (1 - rp.stress_leak * r.stress[a]) * slump_conv
+               * model.demand_now)
+    noise = model.noise.draw(rng, idx.size)
+    volume = base * service * conv[own] * noise
+    if discount.any():
+        d = discount[own]
+        volume *= 1 + URGENCY_ELASTICITY * d
+        revenue = volume * (1 - d)
+        discounts = float((volume * d).sum())
+    else:
+        revenue, discounts = volume, 0.0
     b.sales_week[idx] = revenue
     b.hours_week[idx] = hours
     b.rev_annual[idx] += revenue - b.rev_annual[idx] / 52
     b.revenue_total[idx] += revenue
     r.sales_week[a] = np.bincount(own, weights=revenue, minlength=n)[a]
-    update_accounts(b, ap, idx, np.clip(hours / need_hours(b, ap, idx), 0, 1),
-                    record_targets(model, own))
+    update_accounts(b, ap, idx, np.minimum(hours / need, 1.0), record_targets(model, own),
+                    rel, health)
     gone, gone_owner = churn(b, ap, rng, idx, model.week)
     model.events.log(model.week, "account_churned", gone_owner, gone)
     won = prospect(model, a)
-    return {"revenue": float(revenue.sum()), "discounts": float((volume * d).sum()),
+    return {"revenue": float(revenue.sum()), "discounts": discounts,
             "accounts_churned": int(gone.size), "accounts_won": int(won)}
+
+
+class NoiseTable:
+    """Lognormal sales noise (mean 1) read from a pre-drawn table at a random offset.
+
+    Drawing tens of thousands of normals every week dominated the run time; a table of
+    independent draws read from a fresh random offset each week gives every account-week a
+    value with the same distribution at the cost of a slice.
+    """
+
+    def __init__(self, rng: np.random.Generator, sigma: float, n_accounts: int):
+        size = max(1 << 16, 8 * n_accounts)
+        self.table = rng.lognormal(-0.5 * sigma * sigma, sigma, size)
+
+    def draw(self, rng: np.random.Generator, k: int) -> np.ndarray:
+        start = int(rng.integers(0, self.table.size))
+        if start + k <= self.table.size:
+            return self.table[start:start + k]
+        return np.take(self.table, np.arange(start, start + k), mode="wrap")
 
 
 def prospect(model, a: np.ndarray) -> int:

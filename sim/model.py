@@ -18,7 +18,7 @@ from .collect import Collector
 from .compensation import CompPlan, pool_groups, run_payroll, start_period
 from .leverage import leverage_plays
 from .managers import HoursLedger
-from .market import market_week
+from .market import NoiseTable, market_week
 from .policies import Levers, build_policies
 from .scenario import Scenario
 from .seasons import WEEKS_PER_YEAR, build_calendar
@@ -44,6 +44,7 @@ class SalesModel(mesa.Model):
         self.book = AccountBook(int(sc.org.n_reps * max(sc.accounts.per_rep, 1) * 2))
         self.events = EventLog(1024)
         self.rep_agent: dict[int, object] = {}
+        self._active = self._owned = None
         self.leavers: list[int] = []
         self.vacancies: list[tuple[int, int, int]] = []  # (vacancy id, start week, team)
         self._next_vacancy = 0
@@ -51,6 +52,7 @@ class SalesModel(mesa.Model):
         self.exposure_by_band = np.zeros(3)
         self.hires_total = 0
         self._build_org()
+        self.noise = NoiseTable(self.rng, sc.reps.sales_noise, self.book.n)
         self.policies = build_policies(sc)
         for pol in self.policies:
             pol.setup(self)
@@ -124,9 +126,23 @@ class SalesModel(mesa.Model):
 
     # ---- helpers used by rules and policies ----------------------------------------
     def refresh(self) -> None:
-        """Recompute the index caches of active reps and owned accounts."""
-        self.active = np.flatnonzero(self.reps.view("active"))
-        self.owned = self.book.owned()
+        """Mark the index caches of active reps and owned accounts as stale."""
+        self._active = None
+        self._owned = None
+
+    @property
+    def active(self) -> np.ndarray:
+        """Slots of reps under contract (sorted)."""
+        if self._active is None:
+            self._active = np.flatnonzero(self.reps.view("active"))
+        return self._active
+
+    @property
+    def owned(self) -> np.ndarray:
+        """Indices of live accounts with an owner (sorted)."""
+        if self._owned is None:
+            self._owned = self.book.owned()
+        return self._owned
 
     def performance_pct(self, slots: np.ndarray) -> np.ndarray:
         """Percentile (0..1) of each rep's trailing revenue among active reps."""

@@ -28,6 +28,7 @@ class Playbook(Policy):
             peak = model.cal.peak
             model.plan.rate_boost = np.where(peak, 1.0, 1.0 + p.year_round_bonus)
         if p.cross_training:
+            lv.backups = True
             self.on_new_accounts(model, model.owned)
 
     def on_new_accounts(self, model, accounts):

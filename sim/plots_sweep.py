@@ -266,10 +266,9 @@ def factor_heatmap(data: PlotData):
         best = np.nanargmax(z) if kpi.higher_better else np.nanargmin(z)
         by, bx = np.unravel_index(best, z.shape)
         ax.add_patch(_box(bx, by))
-        text = fmt_money(z[by, bx]) if kpi.unit == "currency" else f"{z[by, bx]:.1f}%"
-        ax.annotate(f"best: {text}", (bx, by), xytext=(0, 0), textcoords="offset points",
-                    ha="center", va="center", fontsize=10, fontweight="bold", color="white",
-                    bbox={"boxstyle": "round", "fc": "black", "alpha": 0.6})
+        cell = (lambda v: fmt_money(v)) if kpi.unit == "currency" else (lambda v: f"{v:.1f}%")
+        _label_cells(ax, im, z, cell, (by, bx))
+        text = cell(z[by, bx])
         unit = "currency" if kpi.unit == "currency" else "%"
         cb = fig.colorbar(im, ax=ax, shrink=0.9)
         cb.set_label(f"{kpi.label} ({unit})")
@@ -277,14 +276,44 @@ def factor_heatmap(data: PlotData):
             cb.formatter = lambda v, _: fmt_money(v)
             cb.update_ticks()
         ax.set_title(f"{pretty(kpi.label)} ({pretty(pol)})", fontsize=11)
-        notes.append(f"{kpi.label} is best at {_fmt_level(grid.columns[bx])} and "
+        notes.append(f"{kpi.label} is {'highest' if kpi.higher_better else 'lowest'} at "
+                     f"{_short(fx, fy)} {_fmt_level(grid.columns[bx])}, {_short(fy, fx)} "
                      f"{_fmt_level(grid.index[by])} ({text})")
-    fig.suptitle(wrap_title(f"{factor_label(fx, unit=False)} \u00d7 "
-                            f"{factor_label(fy, unit=False)}: " + "; ".join(notes)))
+    head = _common_head(fx, fy)
+    text = "; ".join(notes)
+    fig.suptitle(wrap_title(f"{head}: {text}" if head else text[0].upper() + text[1:]))
     return fig, ("Mean KPI for each combination of the two factors (averaged over replications "
                  "and seasonal scenarios); the framed cell is the best.")
 
 
+def _head(column: str) -> str:
+    parts = column.split(".")
+    return parts[1] if parts[0] == "policies" and len(parts) > 2 else parts[0]
+
+
+def _common_head(a: str, b: str) -> str:
+    """'Team bonus' when both factors belong to the same policy or section, else ''."""
+    return pretty(_head(a)) if _head(a) == _head(b) and "." in a else ""
+
+
+def _short(column: str, other: str) -> str:
+    """A factor's name without its policy when the title already names it."""
+    name = column.split(".")[-1].replace("_", " ")
+    return name if _common_head(column, other) else factor_label(column, unit=False).lower()
+
+
+def _label_cells(ax, im, z: np.ndarray, fmt, best: tuple[int, int]) -> None:
+    """Write each cell's value in it, dark on light cells and light on dark ones."""
+    for (y, x), v in np.ndenumerate(z):
+        if not np.isfinite(v):
+            continue
+        r, g, b, _ = im.cmap(im.norm(v))
+        colour = "black" if 0.299 * r + 0.587 * g + 0.114 * b > 0.5 else "white"
+        label = ("best: " if (y, x) == best else "") + fmt(v)
+        ax.text(x, y, label, ha="center", va="center", color=colour, fontsize=10,
+                fontweight="bold" if (y, x) == best else "normal")
+
+
 def _box(x: int, y: int):
     from matplotlib.patches import Rectangle
-    return Rectangle((x - 0.5, y - 0.5), 1, 1, fill=False, ec="white", lw=3)
+    return Rectangle((x - 0.45, y - 0.45), 0.9, 0.9, fill=False, ec="#D55E00", lw=3)

@@ -20,6 +20,7 @@ class Levers:
     """Model-wide settings that policies change and agents read."""
 
     team_cover: float = 0.0          # share of every book teammates can cover
+    backups: bool = False            # accounts have cross-trained backup reps
     culture: float = 0.0             # team identity: engagement up, leverage felt less
     development: float = 0.0         # training: a future in the company
     voice: float = 0.0               # feedback channels: grievances are heard

@@ -65,13 +65,10 @@ class EventLog(Table):
 
     def log(self, week: int, kind: str, rep=-1, account=-1, value=np.nan) -> None:
         """Log one or many events of one kind (array arguments broadcast)."""
-        rep, account, value = np.broadcast_arrays(np.asarray(rep), np.asarray(account),
-                                                  np.asarray(value, dtype=float))
-        k = rep.size
-        if k == 0:
+        k = max(np.size(rep), np.size(account), np.size(value))
+        if k == 0 or min(np.size(rep), np.size(account), np.size(value)) == 0:
             return
-        self.add(k, week=week, kind=self.CODE[kind], rep=rep.ravel(), account=account.ravel(),
-                 value=value.ravel())
+        self.add(k, week=week, kind=self.CODE[kind], rep=rep, account=account, value=value)
 
     def count(self, kind: str) -> int:
         return int(np.count_nonzero(self.view("kind") == self.CODE[kind]))

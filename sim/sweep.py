@@ -12,6 +12,9 @@ Environment settings (all optional):
 
 from __future__ import annotations
 
+import difflib
+import hashlib
+import json
 import os
 import signal
 import sys
@@ -22,7 +25,7 @@ from pathlib import Path
 import pandas as pd
 
 from . import experiment as ex
-from .errors import UserError
+from .errors import ConfigError, UserError
 from .executors import make_executor
 from .atomic import write_bytes_atomic
 from .storage import PartWriter, package_versions, prepare, scan, write_manifest, write_parquet
@@ -31,6 +34,7 @@ DEFAULT_FLUSH_RUNS = 200
 DEFAULT_FLUSH_SECONDS = 5.0
 SHOWN_ROWS = 10
 SHOWN_FAILURES = 5
+ALWAYS_READ = ("hiring",)  # policy blocks the model reads even when switched off
 RUN_FUNCTION: str | None = None  # None: the real model; tests may point this elsewhere
 
 
@@ -60,17 +64,63 @@ def fail_ids() -> set[int]:
                         "separated by commas") from None
 
 
-def make_tasks(exp: ex.Experiment, design: ex.Design, run_ids: list[int]):
-    """Task dicts for the given runs, built lazily (the executor pulls them as it goes)."""
+def effective(cell: dict) -> dict:
+    """A cell as the model sees it: no name, and a switched-off policy reduced to ``enabled``.
+
+    The model builds only the policies that are switched on (``sim.policies.build_policies``),
+    except hiring, whose settings apply either way; tests check twins against direct runs.
+    """
+    pols = {name: block if block.get("enabled", True) or name in ALWAYS_READ
+            else {"enabled": False} for name, block in cell.get("policies", {}).items()}
+    return {**{k: v for k, v in cell.items() if k != "name"}, "policies": pols}
+
+
+def twin_groups(design: ex.Design, run_ids: list[int]) -> dict[int, list[int]]:
+    """Runs with the same effective scenario and seed, grouped: first run id -> all of them.
+
+    A factor that only matters under one policy (say ``policies.rotation.share``) repeats the
+    reference policy's scenario at every level; such twins run once and share the result.
+    """
+    keys = [hashlib.sha256(json.dumps(effective(cell), sort_keys=True).encode()).hexdigest()
+            for cell in design.cells]
+    points = dict(zip(design.table["run_id"], design.table["point_id"]))
+    seeds = dict(zip(design.table["run_id"], design.table["seed"]))
+    groups: dict[int, list[int]] = {}
+    first: dict[tuple[str, int], int] = {}
+    for run_id in run_ids:
+        lead = first.setdefault((keys[points[run_id]], seeds[run_id]), run_id)
+        groups.setdefault(lead, []).append(run_id)
+    return groups
+
+
+def make_tasks(exp: ex.Experiment, design: ex.Design, groups: dict[int, list[int]]):
+    """One task per group of twin runs, built lazily (the executor pulls them as it goes)."""
     table = design.table.set_index("run_id")
     function = os.environ.get("SALESIM_RUN_FUNCTION") or RUN_FUNCTION
     failing = fail_ids()
-    for run_id in run_ids:
+    for run_id, members in groups.items():
         row = table.loc[run_id]
         cell = design.cells[int(row["point_id"])]
         yield {"run_id": int(run_id), "seed": int(row["seed"]), "weeks": cell["run"]["weeks"],
                "scenario": cell, "kpis": exp.kpis, "run_function": function,
-               "fail": int(run_id) in failing}
+               "fail": bool(failing.intersection(members))}
+
+
+def check_kpis(exp: ex.Experiment, design: ex.Design) -> None:
+    """Refuse KPI names the model does not produce, using a two-week probe run."""
+    if not exp.kpis:
+        return
+    task = next(make_tasks(exp, design, {0: [0]}))
+    probe = ex.execute_run({**task, "weeks": 2, "kpis": [], "fail": False})
+    if probe["status"] != "ok":
+        return  # the sweep itself will record the model's error
+    names = list(probe["kpis"])
+    for i, kpi in enumerate(exp.kpis):
+        if not any(n == kpi or n.startswith(kpi + ".") for n in names):
+            close = difflib.get_close_matches(kpi, names, n=1)
+            hint = f"did you mean '{close[0]}'? " if close else ""
+            raise ConfigError(f"{exp.path}: experiment.kpis[{i}] = '{kpi}': not a KPI of the "
+                              f"model; {hint}known: {', '.join(sorted({n.split('.')[0] for n in names}))}")
 
 
 def dry_run(exp: ex.Experiment, design: ex.Design) -> int:
@@ -135,6 +185,7 @@ def run_sweep(args) -> int:
     if args.dry_run:
         return dry_run(exp, design)
     out = Path(args.out) if args.out else Path("results") / "sweeps" / exp.name
+    check_kpis(exp, design)
     digest = ex.experiment_hash(exp, design)
     handle, manifest = prepare(out, exp.name, digest, args.force)
     previous = signal.signal(signal.SIGTERM, _raise_interrupt)
@@ -156,9 +207,10 @@ def execute(args, out: Path, exp: ex.Experiment, design: ex.Design, manifest: di
     if note:
         print(note, file=sys.stderr)
     todo = [int(r) for r in design.table["run_id"] if int(r) not in found.ok]
+    groups = twin_groups(design, todo)
     seeds = dict(zip(design.table["run_id"], design.table["seed"]))
     failures: list[tuple[int, int, str]] = []
-    session = {"started": now(), "finished": None, "runs": 0, "failed": 0}
+    session = {"started": now(), "finished": None, "runs": 0, "model_runs": 0, "failed": 0}
     manifest["sessions"].append(session)
     writer = PartWriter(out, design.table, found.next_seq,
                         env_number("SALESIM_FLUSH_RUNS", DEFAULT_FLUSH_RUNS),
@@ -182,15 +234,15 @@ def execute(args, out: Path, exp: ex.Experiment, design: ex.Design, manifest: di
             session["executor"] = executor.describe()
             save("running")
             t0 = time.monotonic()
-            for result in executor.results(ex.execute_run, make_tasks(exp, design, todo)):
-                if result is not None:
-                    writer.add(result)
+            for result in executor.results(ex.execute_run, make_tasks(exp, design, groups)):
+                session["model_runs"] += result is not None
+                for run_id in groups[result["run_id"]] if result is not None else ():
+                    writer.add({**result, "run_id": run_id})
                     session["runs"] += 1
                     if result["status"] == "ok":
                         done += 1
                     else:
-                        failures.append((result["run_id"], int(seeds[result["run_id"]]),
-                                         result["error"]))
+                        failures.append((run_id, int(seeds[run_id]), result["error"]))
                         session["failed"] = len(failures)
                         bar.set_postfix(failed=len(failures), refresh=False)
                     bar.update(1)
@@ -209,7 +261,8 @@ def report(args, out, exp, session, failures, total, seconds) -> int:
     if not args.quiet:
         rate = session["runs"] / seconds if seconds > 0 else 0.0
         print(f"salesim: sweep '{exp.name}': {total - len(failures)} of {total} runs done in "
-              f"{out} ({session['runs']} this session, {rate:.2f} runs/s)", file=sys.stderr)
+              f"{out} ({session['runs']} this session from {session['model_runs']} model runs, "
+              f"{rate:.2f} runs/s)", file=sys.stderr)
     if failures:
         print(failure_report(failures, total, out), file=sys.stderr)
         return 1
