@@ -45,7 +45,7 @@ class RepTable(Table):
         "favoured": (np.bool_, False), "mentor": (np.bool_, False),
         "first_sign": (np.int32, -1), "last_sign": (np.int32, -1), "first_threat": (np.int32, -1),
         "skipped_1on1": (np.bool_, False), "coached": (np.float64, 0.0),
-        "face_hours": (np.float64, 0.0), "requests": (np.float64, 0.0),
+        "requests": (np.float64, 0.0),
         "prospect_share": (np.float64, 0.0), "cover": (np.float64, 0.0),
         "recorded_book": (np.float64, 0.0), "ymax": (np.float64, 0.0),
         "projected": (np.float64, 0.0), "resent": (np.float64, 0.0),
@@ -83,11 +83,10 @@ class Rep(mesa.Agent):
 class Manager(mesa.Agent):
     """A first-line manager of one team with a weekly hours budget."""
 
-    def __init__(self, model, team: int, detect_skill: float, favouritism: bool):
+    def __init__(self, model, team: int, detect_skill: float):
         super().__init__(model)
         self.team = team
         self.detect_skill = detect_skill
-        self.has_favourites = favouritism
 
     @property
     def members(self) -> np.ndarray:

@@ -37,7 +37,7 @@ def perceive(model, a: np.ndarray) -> None:
     book_val = np.bincount(own, weights=base, minlength=n)
     conv = 1 - model.sc.reps.stress_leak * r.stress[a]
     conv = conv * np.where((r.slump[a] == 1) | (r.slump[a] == 3), 0.7, 1.0)
-    r.ymax[a] = book_val[a] * r.skill[a] * r.ramp[a] * conv
+    r.ymax[a] = book_val[a] * r.skill[a] * r.ramp[a] * conv * model.demand_now
     # Share of the book (by value) the company could cover without the rep.
     rec = np.bincount(own, weights=base * recd, minlength=n)
     cov = np.zeros(n)
@@ -53,7 +53,7 @@ def perceive(model, a: np.ndarray) -> None:
     with np.errstate(invalid="ignore", divide="ignore"):
         ratio = np.nan_to_num(portable / avg)
     timing = 0.5 + 0.5 * cal.lookahead[model.woy]
-    lev = (ratio - 0.5) * 0.8 * timing * (1 - r.cover[a])
+    lev = (ratio - 0.25) * 1.2 * timing * (1 - r.cover[a])
     r.leverage[a] = np.clip(lev * (1 - 0.3 * model.levers.culture), 0, 1)
     # Outside offers: competitors court visible top performers and reps building a brand.
     pct = np.argsort(np.argsort(r.rev_annual[a])) / max(len(a) - 1, 1)
@@ -131,13 +131,14 @@ def update_moods(model, a: np.ndarray) -> None:
     woy = model.woy
     pay_ratio = np.clip(r.pay_ewma[a] / beh.pay_reference, 0, 1.5) / 1.5
     # Stress: quota pressure late in a period, monitoring, overwork; support takes some away.
-    left = model.plan.remaining[woy] / max(model.plan.period_demand.max(), 1e-9)
+    plan = model.plan
+    left = plan.remaining[woy] / max(plan.period_demand[plan.period_of_week[woy]], 1e-9)
     behind = np.clip(1 - r.projected[a] / np.maximum(r.quota[a], 1e-9), 0, 1) * (1 - left)
     stress_t = (beh.base_stress + beh.quota_pressure * behind
                 + beh.monitoring_stress * r.monitoring[a] + 0.15 * np.clip(r.effort[a] - 0.85, 0, 1)
                 + 0.15 * r.unanswered[a] - 0.15 * r.supported[a])
     r.stress[a] += k * (np.clip(stress_t, 0, 1) - r.stress[a])
-    r.autonomy[a] = np.clip(1 - r.monitoring[a] * r.oversight[a], 0, 1)
+    r.autonomy[a] = np.clip(1 - r.monitoring[a], 0, 1)  # monitoring already includes oversight
     # Fairness: own rate against the team's, favouritism seen, concessions granted to others.
     team_rate = team_sums(model, r.rate[a], a) / team_sums(model, np.ones(len(a)), a)
     fair_t = (0.75 - 2.0 * np.clip(1 - r.rate[a] / team_rate, 0, 1) - r.resent[a]

@@ -37,9 +37,9 @@ class Collector:
         self.panel = Panel(max(64, model.sc.org.n_reps * weeks)) if panel else None
         self._ev_seen = 0
 
-    def collect(self, week: dict, ledger) -> None:
+    def collect(self, week: dict, ledger, a: np.ndarray) -> None:
+        """Record the week; ``a`` are the reps who worked it (leavers of the week included)."""
         m, r, w = self.m, self.m.reps, self.m.week
-        a = m.active
         col = self.weekly
         ev = m.events
         kinds = ev.kind[self._ev_seen: ev.n]
@@ -47,7 +47,7 @@ class Collector:
         code = ev.CODE
         put = {
             "week": w, "year": w // 52, "week_of_year": m.woy, "demand": m.demand_now,
-            "peak": float(m.cal.peak[m.woy]), "headcount": a.size,
+            "peak": float(m.cal.peak[m.woy]), "headcount": m.active.size,
             "accounts_active": m.owned.size, "accounts_lost": week["accounts_lost"],
             "revenue_lost": week["revenue_lost"],
             "threats": np.count_nonzero(kinds == code["threat"]),

@@ -108,7 +108,9 @@ def run_payroll(model, a: np.ndarray) -> dict:
     conceded = comm * r.conceded[a] / np.maximum(r.rate[a], 1e-12)
     to_pool = plan.pool_share * comm
     r.pool_contrib[a] += to_pool
-    pay = pay_draw(comm - to_pool, plan.p.draw_weekly, r.draw_balance[a])
+    balance = r.draw_balance[a]
+    pay = pay_draw(comm - to_pool, plan.p.draw_weekly, balance)
+    r.draw_balance[a] = balance
     if plan.period_end[woy] and plan.pool_share > 0:
         pay = pay + _pay_pool(model, a)
     r.pay_week[a] = pay

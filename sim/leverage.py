@@ -28,7 +28,7 @@ def leverage_plays(model, a: np.ndarray) -> None:
     threat = r.offers[asking] > 0.3
     room = r.rate[asking] + lp.raise_step <= model.max_rate + 1e-12
     kind = np.where(room & ((pay_gap[np.searchsorted(a, asking)] > 0) | (r.entitlement[asking] > 0.3)),
-                    0, np.where(r.monitoring[asking] * r.oversight[asking] > 0.25, 1, 2))
+                    0, np.where(r.monitoring[asking] > 0.25, 1, 2))
     lead = np.where(r.first_sign[asking] >= 0, model.week - r.first_sign[asking], np.nan)
     model.events.log(model.week, "threat", asking[threat], value=lead[threat])
     model.events.log(model.week, "demand", asking[~threat], value=kind[~threat])

@@ -56,6 +56,7 @@ def market_week(model, a: np.ndarray, discount: np.ndarray) -> dict:
     b.rev_annual[idx] += revenue - b.rev_annual[idx] / 52
     b.revenue_total[idx] += revenue
     r.sales_week[a] = np.bincount(own, weights=revenue, minlength=n)[a]
+    r.rev_annual[a] += r.sales_week[a] - r.rev_annual[a] / 52  # trailing-year revenue (EWMA)
     update_accounts(b, ap, idx, np.minimum(hours / need, 1.0), record_targets(model, own),
                     rel, health)
     gone, gone_owner = churn(b, ap, rng, idx, model.week)

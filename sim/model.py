@@ -76,7 +76,7 @@ class SalesModel(mesa.Model):
         self.n_teams = max(1, math.ceil(sc.org.n_reps / sc.org.span))
         mean = sc.org.detect_skill_mean
         detect = np.clip(rng.beta(1 + 8 * mean, 1 + 8 * (1 - mean), self.n_teams), 0, 1)
-        self.managers = [Manager(self, t, float(detect[t]), False) for t in range(self.n_teams)]
+        self.managers = [Manager(self, t, float(detect[t])) for t in range(self.n_teams)]
         self.mgr_detect = detect
         self.budget = np.full(self.n_teams, sc.org.manager_hours)
         teams = np.arange(sc.org.n_reps) % self.n_teams
@@ -219,11 +219,14 @@ class SalesModel(mesa.Model):
         discount = resolve_false_urgency(self, ledger)
         week = market_week(self, a, discount)               # 8. market
         week.update(run_payroll(self, a))                   # 9. pay
+        if self.plan.period_end[self.woy]:
+            for pol in self.policies:
+                pol.period_end(self)
         leverage_plays(self, a)                             # 10. leverage plays
         update_moods(self, a)                               # 11. moods
         self.grow_skills(a)
         week.update(self.turnover(a))                       # 12. quits and hires
-        self.collector.collect(week, ledger)                # 13. collection
+        self.collector.collect(week, ledger, a)                # 13. collection
         self.week += 1
 
     def manager_week(self, a: np.ndarray) -> HoursLedger:

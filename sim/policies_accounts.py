@@ -43,10 +43,13 @@ class Rotation(Policy):
 
     def week_start(self, model):
         p = self.p
-        if (model.week + 1) % p.period_weeks != 0:
+        if (model.week + 1) % p.period_weeks == 0:
+            self.pending = True
+        if not getattr(self, "pending", False):
             return
         if p.avoid_peak and (model.cal.peak[model.woy] or model.cal.lookahead[model.woy] > 0.3):
-            return
+            return  # postponed until the peak and the run-up to it are over
+        self.pending = False
         idx = model.owned
         owner = model.book.owner[idx]
         if p.select == "top":

@@ -120,8 +120,9 @@ class PlaybookPolicy:
     year_round_bonus: float = P(0.0, "x rate", "Extra commission off-peak.", S000, lo=0, hi=5)
     feedback_channels: bool = P(False, "-", "Open channels: grievances surface and are "
                                 "heard.", S000)
-    broad_team: bool = P(False, "-", "Hire to keep the team broad: books of departed stars "
-                         "are split, new hires get a fair start.", S000)
+    broad_team: bool = P(False, "-", "Keep books broad: every 13 weeks a book worth over twice "
+                         "the team average passes its weakest-relationship accounts to the "
+                         "lightest teammate.", S000)
 
 
 @dataclass

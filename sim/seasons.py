@@ -73,6 +73,7 @@ def build_calendar(p: SeasonParams) -> Calendar:
     peak = m >= threshold - 1e-12
     # Demand above the mean over the coming `lookahead_weeks`, relative to the busiest stretch.
     excess = np.clip(m - 1.0, 0.0, None)
+    excess[excess < 1e-9] = 0.0  # rounding noise of a flat calendar is not a peak
     idx = (np.arange(WEEKS_PER_YEAR)[:, None] + np.arange(p.lookahead_weeks)[None, :]) % 52
     ahead = excess[idx].sum(axis=1)
     lookahead = ahead / ahead.max() if ahead.max() > 0 else np.zeros(WEEKS_PER_YEAR)

@@ -91,8 +91,8 @@ def record_targets(model, owners: np.ndarray) -> np.ndarray:
 def resolve_false_urgency(model, ledger) -> np.ndarray:
     """Managers look into urgency claims with the hours they could give them.
 
-    Returns the discount each claimant extracts (0 when seen through or not served); a
-    detected claim costs the rep its manager's trust.
+    Returns the discount each claimant extracts (0 when seen through, or when no manager
+    hours were left to review it); a detected claim costs the rep its manager's trust.
     """
     r, tp = model.reps, model.sc.tactics
     a = model.active
@@ -101,11 +101,13 @@ def resolve_false_urgency(model, ledger) -> np.ndarray:
     if claim.size == 0:
         return disc
     model.events.log(model.week, "urgency_claim", claim)
-    served = ledger.fraction_for("urgency", claim)
-    detect_p = tp.urgency_detect * served * model.mgr_detect[r.team[claim]] / 0.5
-    caught = model.rng.random(claim.size) < np.clip(detect_p, 0, 1)
+    # A claim is looked at if the manager had the hours; only a reviewed claim can win a
+    # discount, and only a reviewed claim can be seen through.
+    reviewed = model.rng.random(claim.size) < ledger.fraction_for("urgency", claim)
+    detect_p = np.clip(tp.urgency_detect * model.mgr_detect[r.team[claim]] / 0.5, 0, 1)
+    caught = reviewed & (model.rng.random(claim.size) < detect_p)
     r.trust[claim[caught]] = np.clip(r.trust[claim[caught]] - 0.25, 0, 1)
     r.grant_belief[claim[caught]] *= 0.8
     model.events.log(model.week, "urgency_detected", claim[caught])
-    disc[claim[~caught]] = tp.urgency_discount
+    disc[claim[reviewed & ~caught]] = tp.urgency_discount
     return disc
