@@ -12,43 +12,90 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from report_fixtures import make_run_dir, make_sweep_dir
+from report_fixtures import make_sweep_dir
 from sim.cli import main
 from sim.errors import UserError
 from sim.plotdata import KPIS, load
 from sim.plots import BY_NAME, PLOT_NAMES, missing
 from sim.plotstats import kaplan_meier, lorenz, mean_ci, paired_differences, top_share
 from sim.plotstyle import OKABE_ITO, policy_colours
-from sim.report import cmd_plot, cmd_report
+from sim.report import build_html, cmd_plot, cmd_report
 
 RUN_PLOTS = {"weekly_revenue", "tactics", "lorenz", "survival", "manager_hours", "lead_time"}
 COMPARISON = {f"diff_{k.key}" for k in KPIS} | {"tradeoff"}
 
 
+ROOT = Path(__file__).resolve().parent.parent
+SCEN = ROOT / "scenarios"
+COMMON = """
+[experiment]
+name = "{name}"
+seed = 3
+replications = {reps}
+weeks = 60
+seasons = {seasons}
+reference = "{reference}"
+
+[set]
+"org.n_reps" = 24
+"""
+EXPERIMENTS = {
+    # Policy comparison across two seasonal scenarios (the flagship, in miniature).
+    "sweep": COMMON.format(name="policies", reps=3, seasons='["holiday_peak", "flat"]',
+                           reference="baseline") + f"""
+[policies]
+baseline = "{SCEN / 'baseline.toml'}"
+rotation = "{SCEN / 'rotation.toml'}"
+coaching = "{SCEN / 'coaching.toml'}"
+""",
+    "one_factor": COMMON.format(name="rotation", reps=2, seasons='["holiday_peak"]',
+                                reference="rotation") + f"""
+[policies]
+rotation = "{SCEN / 'rotation.toml'}"
+
+[factors]
+"policies.rotation.period_weeks" = [13, 26, 52]
+""",
+    "two_factor": COMMON.format(name="team_bonus", reps=2, seasons='["gift_retail"]',
+                                reference="team_bonus") + f"""
+[policies]
+team_bonus = "{SCEN / 'team_bonus.toml'}"
+
+[factors]
+"policies.team_bonus.pool_share" = [0.1, 0.3]
+"policies.team_bonus.scope" = ["team", "company"]
+""",
+}
+
+
 @pytest.fixture(scope="session")
 def dirs(tmp_path_factory) -> dict[str, Path]:
-    """A run directory and three sweeps (policies, one factor, two factors), reported once."""
+    """Real outputs, made once: a run directory and three small sweeps, each reported."""
     base = tmp_path_factory.mktemp("report")
-    out = {
-        "run": make_run_dir(base / "run"),
-        "sweep": make_sweep_dir(base / "sweep", failed=1),
-        "one_factor": make_sweep_dir(base / "f1", policies=("baseline", "rotation"),
-                                     seasons=("holiday_peak",),
-                                     factors={"policies.rotation.period_weeks": [4, 13, 26]}),
-        "two_factor": make_sweep_dir(base / "f2", policies=("baseline",),
-                                     seasons=("gift_retail",),
-                                     factors={"policies.team_bonus.pool_share": [0.1, 0.3],
-                                              "policies.team_bonus.scope": ["team", "company"]}),
-    }
+    out = {"run": base / "run"}
+    assert main(["run", "--weeks", "104", "--set", "org.n_reps=40", "--out",
+                 str(out["run"])]) == 0
+    for kind, text in EXPERIMENTS.items():
+        exp = base / f"{kind}.toml"
+        exp.write_text(text)
+        out[kind] = base / kind
+        assert main(["sweep", str(exp), "--out", str(out[kind]), "--workers", "1",
+                     "--quiet"]) == 0
     for d in out.values():
         assert cmd_report(SimpleNamespace(dir=str(d))) == 0
     return out
 
 
+@pytest.fixture(scope="session")
+def synthetic(tmp_path_factory) -> Path:
+    """A synthetic sweep with one failed run, for exact checks of the statistics."""
+    return make_sweep_dir(tmp_path_factory.mktemp("synthetic") / "sweep", failed=1)
+
+
 EXPECTED = {
     "run": RUN_PLOTS,
     "sweep": RUN_PLOTS | COMPARISON,
-    "one_factor": RUN_PLOTS | COMPARISON | {"factor_line"},
+    "one_factor": RUN_PLOTS | {"factor_line"},
     "two_factor": RUN_PLOTS | {"factor_heatmap"},
 }
 
@@ -94,6 +141,8 @@ def test_ranking_table_lists_policies_with_intervals(dirs):
     assert table.count("\u0394 ") == 2 * len(KPIS)  # two non-reference policies per KPI
     assert table.count("reference") == len(KPIS)
     assert table.count("[") >= 3 * len(KPIS)
+    for policy in ("Baseline", "Rotation", "Coaching"):
+        assert table.count(f"<b>{policy}</b>") == len(KPIS)
 
 
 def test_titles_state_findings_with_numbers(dirs):
@@ -159,12 +208,18 @@ def test_policy_colours_are_stable_and_colour_blind_safe():
 
 def test_policy_order_follows_the_experiment(dirs):
     data = load(dirs["sweep"])
-    assert data.policies == ["baseline", "rotation", "team_bonus"]
+    assert data.policies == ["baseline", "rotation", "coaching"]
     assert data.reference == "baseline"
     assert data.seasons == ["holiday_peak", "flat"]
+    assert data.n_runs == 18 and data.n_replications == 3 and data.weeks == 60
+    assert load(dirs["two_factor"]).factors == ["policies.team_bonus.pool_share",
+                                                "policies.team_bonus.scope"]
+
+
+def test_failed_runs_are_left_out_and_counted(synthetic):
+    data = load(synthetic)
     assert data.meta["failed"] == 1 and data.n_runs == 17
-    html = (dirs["sweep"] / "report.html").read_text()
-    assert "failed runs left out: 1" in html
+    assert "failed runs left out: 1" in build_html(data, [], {})
 
 
 # --- the statistics behind the figures -------------------------------------------------------
@@ -190,8 +245,8 @@ def test_lorenz_and_top_share():
     assert top_share(np.ones(10)) == pytest.approx(0.2)
 
 
-def test_paired_differences_pair_by_season_and_replication(dirs):
-    data = load(dirs["sweep"])
+def test_paired_differences_pair_by_season_and_replication(synthetic):
+    data = load(synthetic)
     kpi = KPIS[0]
     runs = data.runs
     rows = paired_differences(data, kpi)
