@@ -1,0 +1,130 @@
+"""The whole benchmark suite: what to measure (a Plan) and the measurements (Results)."""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from . import sizes as sz
+from . import wealth
+from .batchrun import measure_batch_run
+from .peakrss import run_measured
+from .stats import Stat, Timing
+from .sweep import SWEEP_REPS, SWEEP_WEEKS, SweepRun, Throughput, measure_sweep, measure_throughput
+
+IMPORT_FLOOR = "import sim.sweep, sim.runner, mesa, pandas, pyarrow"
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Sizes and repeat counts.  ``FULL`` is ``make bench``; ``QUICK`` a fast pass."""
+
+    name: str
+    sizes: dict[str, int] = field(default_factory=lambda: dict(sz.SIZES))
+    size_repeats: dict[str, int] = field(
+        default_factory=lambda: {"small": 5, "medium": 5, "large": 5})
+    weeks: int = sz.WEEKS
+    scaling_pair: tuple[str, str] = ("medium", "large")
+    wealth_agents: int = wealth.N_AGENTS
+    wealth_steps: int = wealth.STEPS
+    wealth_repeats: dict[str, int] = field(default_factory=lambda: {"lean": 5, "textbook": 3})
+    sweep_reps: int = SWEEP_REPS
+    sweep_weeks: int = SWEEP_WEEKS
+    sweep_runs: int = 200
+    big_sweep_runs: int = 2000
+    sweep_repeats: int = 3
+    batch_repeats: int = 2
+
+    @property
+    def compare_size(self) -> str:
+        """The size compared with the wealth model (the largest)."""
+        return self.scaling_pair[1]
+
+
+FULL = Plan("full")
+QUICK = Plan("quick", size_repeats={"small": 2, "medium": 2, "large": 1},
+             wealth_repeats={"lean": 2, "textbook": 1}, sweep_runs=40, big_sweep_runs=400,
+             sweep_repeats=1, batch_repeats=1)
+
+
+@dataclass
+class Results:
+    plan: Plan
+    sizes: dict[str, sz.SizeResult]
+    wealth: dict[str, Timing]        # seconds per wealth-model run, by variant
+    throughput: Throughput           # sweep_runs at 1 and 2 workers
+    big_sweep: SweepRun              # big_sweep_runs at 2 workers
+    batch: list[SweepRun]            # sweep_runs through mesa.batch_run, 1 process
+    floor_mb: float                  # peak memory of a process that only imports the libraries
+    elapsed_s: float = 0.0
+    load: tuple[float, float] = (0.0, 0.0)  # 1-minute load average at the start and the end
+
+    @property
+    def compare(self) -> sz.SizeResult:
+        return self.sizes[self.plan.compare_size]
+
+    def wealth_rate(self, variant: str, cpu: bool = False) -> Stat:
+        """The wealth model's agent-steps per (wall or CPU) second."""
+        t = self.wealth[variant]
+        return (t.cpu if cpu else t.wall).rate(self.plan.wealth_agents * self.plan.wealth_steps)
+
+    def ratio(self, variant: str, cpu: bool = False) -> float:
+        """Our rep-weeks/s at the compared size over the wealth model's agent-steps/s."""
+        ours = self.compare.rep_weeks_per_cpu_s if cpu else self.compare.rep_weeks_per_s
+        return ours.median / self.wealth_rate(variant, cpu).median
+
+    def scaling(self) -> Stat:
+        lo, hi = self.plan.scaling_pair
+        return sz.scaling(self.sizes[lo], self.sizes[hi])
+
+    def size_factor(self) -> float:
+        lo, hi = self.plan.scaling_pair
+        return self.sizes[hi].reps / self.sizes[lo].reps
+
+    def memory_growth(self) -> float:
+        """Peak memory of the big sweep over that of the small one, both at 2 workers."""
+        return self.big_sweep.peak_tree_mb / self.throughput.peak_mb(2)
+
+    def ours_1_worker(self) -> tuple[float, float]:
+        """Median wall seconds and peak MB of our sweep at 1 worker (the batch_run match)."""
+        runs = self.throughput.by_workers[1]
+        return (Stat.of([s.wall_s for s in runs]).median, max(s.peak_tree_mb for s in runs))
+
+    def batch_figures(self) -> tuple[float, float]:
+        return (Stat.of([b.wall_s for b in self.batch]).median,
+                max(b.peak_tree_mb for b in self.batch))
+
+    def speedup_vs_batch(self) -> float:
+        return self.batch_figures()[0] / self.ours_1_worker()[0]
+
+    def memory_vs_batch(self) -> float:
+        return self.batch_figures()[1] / self.ours_1_worker()[1]
+
+
+def import_floor_mb() -> float:
+    """Peak memory of a Python process that only imports what a sweep imports."""
+    return run_measured([sys.executable, "-c", IMPORT_FLOOR])["peak_tree_mb"]
+
+
+def run_suite(plan: Plan, say: Callable[[str], None] = print) -> Results:
+    """Measure everything in ``plan``; ``say`` gets one progress line per stage."""
+    start, load0 = time.perf_counter(), os.getloadavg()[0]
+    say(f"model sizes {plan.sizes} x {plan.weeks} weeks ...")
+    sizes = sz.measure_sizes(plan.size_repeats, plan.weeks, plan.sizes)
+    say(f"wealth model, {plan.wealth_agents} agents x {plan.wealth_steps} steps ...")
+    ref = {v: wealth.time_wealth(v, plan.wealth_repeats[v], plan.wealth_agents, plan.wealth_steps)
+           for v in wealth.VARIANTS}
+    say(f"sweeps of {plan.sweep_runs} runs at 1 and 2 workers, x{plan.sweep_repeats} ...")
+    thr = measure_throughput(plan.sweep_runs, plan.sweep_repeats, (1, 2), plan.sweep_reps,
+                             plan.sweep_weeks)
+    say(f"sweep of {plan.big_sweep_runs} runs at 2 workers ...")
+    big = measure_sweep(plan.big_sweep_runs, 2, plan.sweep_reps, plan.sweep_weeks)
+    say(f"mesa.batch_run of {plan.sweep_runs} runs, x{plan.batch_repeats} ...")
+    batch = [measure_batch_run(plan.sweep_runs, plan.sweep_reps, plan.sweep_weeks)
+             for _ in range(plan.batch_repeats)]
+    floor = import_floor_mb()
+    return Results(plan, sizes, ref, thr, big, batch, floor, time.perf_counter() - start,
+                   (load0, os.getloadavg()[0]))

@@ -1,0 +1,98 @@
+"""Smoke test of the benchmark harness on tiny sizes: it runs end to end and RESULTS.md renders.
+
+No timing is asserted; only that every stage produces sane, finite figures.
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+
+import pytest
+
+from benchmarks import __main__ as bench_main
+from benchmarks import machine, report, sweep, wealth
+from benchmarks.peakrss import run_measured
+from benchmarks.stats import Stat
+from benchmarks.suite import Plan
+from sim.experiment import expand, load_experiment
+
+TINY = Plan("tiny", sizes={"small": 3, "medium": 4, "large": 8},
+            size_repeats={"small": 1, "medium": 2, "large": 1}, weeks=3,
+            wealth_agents=20, wealth_steps=3, wealth_repeats={"lean": 2, "textbook": 1},
+            sweep_reps=3, sweep_weeks=3, sweep_runs=2, big_sweep_runs=4, sweep_repeats=1,
+            batch_repeats=1)
+
+
+@pytest.fixture(scope="module")
+def written(tmp_path_factory):
+    out = tmp_path_factory.mktemp("bench") / "RESULTS.md"
+    assert bench_main.main(["--out", str(out)], plan=TINY) == 0
+    return out.read_text()
+
+
+def test_results_file_has_every_section_and_target(written):
+    for heading in ("# Benchmark results", "## Machine", "## Targets", "## Figures"):
+        assert heading in written
+    for fact in ("cpu", "python", "numpy", "mesa", "cores"):
+        assert f"| {fact} |" in written
+    assert written.count("| met |") + written.count("| MISSED |") == 6
+    assert "python -m benchmarks" in written and "tiny plan" in written
+
+
+def test_figures_are_finite_and_positive(written):
+    rows = [line for line in written.splitlines() if "rep-weeks/s |" in line
+            or "agent-steps/s |" in line or "runs/s" in line]
+    assert len(rows) >= 3 + 2 + 4
+    for line in rows:
+        value = line.rsplit("|", 2)[1].split()[0].replace(",", "")
+        assert math.isfinite(float(value)) and float(value) > 0, line
+
+
+@pytest.mark.parametrize("variant", wealth.VARIANTS)
+def test_wealth_model_conserves_wealth(variant):
+    model = wealth.run_wealth(variant, n=30, steps=12, seed=4)
+    held = [a.wealth for a in model.agents]
+    assert sum(held) == 30 and min(held) >= 0 and max(held) > 1
+
+
+def test_benchmark_experiment_expands_to_the_asked_runs(tmp_path):
+    exp = load_experiment(sweep.write_experiment(tmp_path, 7, n_reps=5, weeks=4))
+    design = expand(exp)
+    assert design.n_runs == 7
+    assert design.cells[0]["org"]["n_reps"] == 5 and design.cells[0]["run"]["weeks"] == 4
+
+
+def test_sweep_rate_line_is_parsed():
+    line = "salesim: sweep 'b': 40 of 40 runs done in o (40 this session, 5.49 runs/s)\n"
+    assert sweep.inner_rate(line) == 5.49
+    assert math.isnan(sweep.inner_rate("nothing here"))
+
+
+def test_peak_memory_wrapper_sees_a_big_allocation():
+    small = run_measured([sys.executable, "-c", "pass"])
+    big = run_measured([sys.executable, "-c", "b = bytearray(200 * 2**20); b[::4096] = b'x' * len(b[::4096])"])
+    assert big["peak_tree_mb"] > small["peak_tree_mb"] + 100
+    assert big["max_proc_mb"] > 150
+
+
+def test_failed_command_raises():
+    with pytest.raises(RuntimeError, match="exit code 3"):
+        run_measured([sys.executable, "-c", "raise SystemExit(3)"])
+
+
+def test_rate_swaps_min_and_max():
+    rate = Stat.of([1.0, 2.0, 4.0]).rate(8.0)
+    assert (rate.median, rate.lo, rate.hi) == (4.0, 2.0, 8.0)
+
+
+def test_cpu_model_read_from_cpuinfo(tmp_path):
+    info = tmp_path / "cpuinfo"
+    info.write_text("processor\t: 0\nmodel name\t: Example CPU 9000\n")
+    assert machine.cpu_model(info) == "Example CPU 9000"
+    assert machine.cpu_model(tmp_path / "missing")
+
+
+def test_target_verdicts_follow_the_bars():
+    assert report.Target("x", 1.0, ">= 1.0", True).verdict == "met"
+    assert report.Target("x", 0.5, ">= 1.0", False).verdict == "MISSED"
