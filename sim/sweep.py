@@ -119,13 +119,17 @@ def check_kpis(exp: ex.Experiment, design: ex.Design) -> None:
         if not any(n == kpi or n.startswith(kpi + ".") for n in names):
             close = difflib.get_close_matches(kpi, names, n=1)
             hint = f"did you mean '{close[0]}'? " if close else ""
+            known = ", ".join(sorted({n.split(".")[0] for n in names}))
             raise ConfigError(f"{exp.path}: experiment.kpis[{i}] = '{kpi}': not a KPI of the "
-                              f"model; {hint}known: {', '.join(sorted({n.split('.')[0] for n in names}))}")
+                              f"model; {hint}known: {known}")
 
 
 def dry_run(exp: ex.Experiment, design: ex.Design) -> int:
     """Print the design size and its first rows; write nothing."""
     print(f"{exp.name}: {ex.size_text(exp)}")
+    unique = len(twin_groups(design, list(design.table["run_id"])))
+    if unique < design.n_runs:
+        print(f"({unique} model runs: runs whose scenario and seed are identical share one)")
     if design.n_runs > exp.max_runs:
         print(f"(above experiment.max_runs = {exp.max_runs}: a real sweep needs --yes)")
     print(f"first {min(SHOWN_ROWS, design.n_runs)} of {design.n_runs} runs:")

@@ -14,7 +14,7 @@ from sim.storage import read_reptable, read_runs, read_weekly
 TESTS = Path(__file__).resolve().parent
 ROOT = TESTS.parent
 # The model the sweep tests run: "module:function", or None for the real sim.runner model.
-RUN_FUNCTION: str | None = "sweep_fake_model:run"
+RUN_FUNCTION: str | None = None
 
 TINY = """\
 [experiment]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 
 import numpy as np
@@ -10,7 +11,7 @@ import pytest
 import sweep_helpers as h
 from scipy import stats
 
-from sim import cli, sweep as sweep_mod
+from sim import cli, runtask, sweep as sweep_mod
 from sim.design import SampleSpec, expand_points, sampled_points
 from sim.experiment import expand, experiment_hash, load_experiment, replication_seeds
 from sim.storage import read_runs
@@ -126,6 +127,31 @@ def test_paired_runs_share_randomness(tmp_path):
     assert a["revenue_total"].nunique() == 3
 
 
+def test_twin_runs_execute_once_and_share_their_rows(tmp_path):
+    """A rotation factor leaves the baseline unchanged: its twins run once per replication."""
+    text = h.TINY.format(name="twins", seed=4, reps=2).replace(
+        '"comp.commission_rate" = [0.06, 0.1]', '"policies.rotation.share" = [0.1, 0.3, 0.5]'
+    ).replace('"policies.rotation.enabled" = true', 'policies.rotation = { period_weeks = 4, '
+              'avoid_peak = false }')
+    out, path = tmp_path / "o", h.write_experiment(tmp_path, text=text)
+    assert h.sweep(path, "--out", out, "--workers", "1") == 0
+    runs = read_runs(out)
+    session = json.loads((out / "manifest.json").read_text())["sessions"][0]
+    # 3 levels x 2 seasons x 2 policies x 2 replications; baseline: 2 seasons x 2 reps only
+    assert (len(runs), session["runs"], session["model_runs"]) == (24, 24, 16)
+    base = runs[runs.policy == "baseline"]
+    assert base.groupby(["season", "replication"])["revenue_total"].nunique().eq(1).all()
+    assert base["policies.rotation.share"].nunique() == 3
+    rot = runs[runs.policy == "rotation"]
+    assert rot.groupby(["season", "replication"])["revenue_total"].nunique().gt(1).any()
+    # a shared row equals what the twin's own scenario gives when run directly
+    design = expand(load_experiment(path))
+    twin = base.iloc[-1]
+    direct = runtask.execute_run({"run_id": 0, "seed": int(twin["seed"]), "weeks": 20,
+                                  "scenario": design.cells[twin["point_id"]], "kpis": []})
+    assert direct["kpis"]["revenue_total"] == twin["revenue_total"]
+
+
 # ---------------------------------------------------------------- executors
 
 def test_identical_results_serial_two_workers_and_dask(tmp_path):
@@ -234,6 +260,9 @@ BAD = [
                     'ranges = { "comp.team_scope" = [0, 1] }\n[policies]'),
      "only numeric settings can be sampled"),
     ("toml-syntax", ("seed = 7", "seed = = 7"), "invalid TOML"),
+    ("unknown-kpi", ("weeks = 20", 'weeks = 20\nkpis = ["revenue_total", "revenue_totl"]'),
+     "experiment.kpis[1] = 'revenue_totl': not a KPI of the model; did you mean "
+     "'revenue_total'?"),
 ]
 
 

@@ -35,7 +35,8 @@ def reference(tmp_path):
 
 
 def parts(out, sub="runs"):
-    return sorted(p.name for p in (out / sub).iterdir())
+    """Committed part files (not the hidden temporary files of a write in progress)."""
+    return sorted(p.name for p in (out / sub).glob("part-*.parquet"))
 
 
 def test_resume_after_sigkill_matches_uninterrupted(tmp_path):
