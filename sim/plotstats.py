@@ -51,8 +51,11 @@ def _summarise_pairs(df: pd.DataFrame, mode: str) -> dict:
         scale, unit = 100.0, "pp"
     else:
         scale, unit = 1.0, ""
+    d_lo = lo * scale
+    if unit == "%" and (df["x"] >= 0).all() and (df["ref"] >= 0).all():
+        d_lo = max(d_lo, -100.0)  # a quantity that cannot go negative falls at most 100%
     return {"n": n, "diff": m, "lo": lo, "hi": hi, "ref_mean": ref_mean, "mean": x_mean,
-            "d": m * scale, "d_lo": lo * scale, "d_hi": hi * scale, "unit": unit}
+            "d": m * scale, "d_lo": d_lo, "d_hi": hi * scale, "unit": unit}
 
 
 def paired_differences(data: PlotData, kpi: Kpi, by_season: bool = True) -> pd.DataFrame:

@@ -11,7 +11,7 @@ from html import escape
 import pandas as pd
 
 from .plotdata import KPIS, Kpi, PlotData, diff_mode
-from .plots_sweep import diff_title, factor_label
+from .plots_sweep import factor_label
 from .plotstats import levels, paired_differences
 from .plotstyle import fmt_interval, fmt_money, fmt_signed, policy_colours, pretty
 
@@ -24,7 +24,7 @@ def fmt_level(kpi: Kpi, value: float, mode: str) -> str:
         return f"{value * 100:.1f}%"
     if kpi.unit == "currency":
         return fmt_money(value)
-    return f"{value:,.1f}"
+    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.1f}"
 
 
 def _swatch(colour: str) -> str:
@@ -36,22 +36,86 @@ def summary_paragraph(data: PlotData) -> str:
     if data.kind == "run":
         return _run_summary(data)
     others = [p for p in data.policies if p != data.reference]
-    text = (f"This sweep compares {len(others)} polic{'y' if len(others) == 1 else 'ies'} "
-            f"({', '.join(pretty(p) for p in others) or 'none'}) with "
-            f"{pretty(data.reference)} in {len(data.seasons)} seasonal scenario"
-            f"{'s' if len(data.seasons) != 1 else ''} over {data.n_runs} runs of "
-            f"{data.weeks} weeks. ")
+    where = (f"in {len(data.seasons)} seasonal scenario{'s' if len(data.seasons) != 1 else ''} "
+             f"({', '.join(pretty(x) for x in data.seasons)}) over {data.n_runs} runs of "
+             f"{data.weeks} weeks")
     if len(data.policies) < 2:
-        return text + "With a single policy the figures show how the factors move the KPIs."
-    sentences = []
-    for key in ("revenue", "attrition", "revenue_lost", "top_attrition"):
-        kpi = next(k for k in KPIS if k.key == key)
-        if kpi.column in data.runs:
-            pooled = paired_differences(data, kpi, by_season=False)
-            sentences.append(diff_title(data, kpi, pooled) + ".")
-    return text + " ".join(sentences) + (
+        return (f"This sweep runs {pretty(data.policies[0])} {where}. " + factor_sentence(data))
+    text = (f"This sweep compares {len(others)} polic{'y' if len(others) == 1 else 'ies'} "
+            f"({', '.join(pretty(p) for p in others)}) with {pretty(data.reference)} "
+            f"{where}. ")
+    return text + comparison_sentences(data) + (
         " Differences are paired (same seeds for every policy), pooled over seasonal "
         "scenarios, with 95% intervals.")
+
+
+def _effect(row: pd.Series, ci: bool = True) -> str:
+    u = row["unit"]
+    digits = 1 if u == "pp" or abs(row["d"]) < 10 else 0
+    text = f"{fmt_signed(row['d'], digits)}{u}"
+    if ci:
+        text += f", 95% CI {fmt_interval(row['d_lo'], row['d_hi'], digits)}{u}"
+    return text
+
+
+def _clear(row: pd.Series, kpi: Kpi, better: bool) -> bool:
+    """The whole interval lies on the better (or the worse) side of zero."""
+    good = row["d_lo"] > 0 if kpi.higher_better else row["d_hi"] < 0
+    bad = row["d_hi"] < 0 if kpi.higher_better else row["d_lo"] > 0
+    return good if better else bad
+
+
+def comparison_sentences(data: PlotData) -> str:
+    """Which policy clearly does best on which KPI, and what it costs elsewhere."""
+    pooled = {}
+    for kpi in KPIS:
+        if kpi.column in data.runs:
+            df = paired_differences(data, kpi, by_season=False)
+            if len(df):
+                pooled[kpi] = df.set_index("policy")
+    wins: dict[str, list[tuple[Kpi, pd.Series]]] = {}
+    undecided = []
+    for kpi, df in pooled.items():
+        sign = 1 if kpi.higher_better else -1
+        best = (sign * df["d"]).idxmax()
+        if _clear(df.loc[best], kpi, better=True):
+            wins.setdefault(best, []).append((kpi, df.loc[best]))
+        else:
+            undecided.append(kpi.label)
+    out = []
+    for pol, items in sorted(wins.items(), key=lambda kv: -len(kv[1])):
+        listed = ", ".join(f"{k.label} ({_effect(r)})" for k, r in items)
+        sentence = f"{pretty(pol)} does best on {listed}"
+        costs = [f"{k.label} {_effect(df.loc[pol], ci=False)}" for k, df in pooled.items()
+                 if pol in df.index and _clear(df.loc[pol], k, better=False)]
+        out.append(sentence + (f"; it does worse on {', '.join(costs)}." if costs else "."))
+    if undecided:
+        out.append(f"No policy clearly beats {pretty(data.reference)} on "
+                   f"{', '.join(undecided)}.")
+    return " ".join(out)
+
+
+def factor_sentence(data: PlotData) -> str:
+    """Where each factor level gives the best revenue and the lowest attrition."""
+    if not data.factors:
+        return ""
+    out = []
+    for f in data.factors:
+        values = list(data.runs[f].dropna().unique())
+        try:
+            values = sorted(values)
+        except TypeError:
+            values = sorted(values, key=str)
+        part = f"It varies {factor_label(f).lower()} over {', '.join(map(str, values))}"
+        for kpi in KPIS[:1] + KPIS[2:3]:  # revenue, attrition
+            if kpi.column in data.runs:
+                means = data.runs.groupby(f)[kpi.column].mean()
+                pick = means.idxmax() if kpi.higher_better else means.idxmin()
+                mode = diff_mode(kpi, data.runs[kpi.column])
+                part += (f"; {kpi.label} is {'highest' if kpi.higher_better else 'lowest'} at "
+                         f"{pick} ({fmt_level(kpi, means[pick], mode)} on average)")
+        out.append(part + ".")
+    return " ".join(out) + " The factor figures show each level with its 95% interval."
 
 
 def _run_summary(data: PlotData) -> str:
@@ -61,7 +125,7 @@ def _run_summary(data: PlotData) -> str:
     pick = {"revenue": "total revenue {}", "attrition": "attrition {} a year",
             "concentration": "the top 20% of reps bring {} of revenue",
             "revenue_lost": "{} of revenue left with departing reps",
-            "leverage": "{} leverage events"}
+            "leverage": "leverage events (threats and demands): {}"}
     said = []
     for key, pattern in pick.items():
         kpi = next(k for k in KPIS if k.key == key)
@@ -69,7 +133,7 @@ def _run_summary(data: PlotData) -> str:
             said.append(pattern.format(fmt_level(kpi, r[kpi.column],
                                                  diff_mode(kpi, data.runs[kpi.column]))))
     if said:
-        parts.append("It made " + ", ".join(said) + ".")
+        parts.append("Results: " + "; ".join(said) + ".")
     parts.append("A single run has no intervals and no policy comparison: run a sweep "
                  "(`salesim sweep`) to compare policies over paired replications.")
     return " ".join(parts)

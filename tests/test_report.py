@@ -258,3 +258,24 @@ def test_paired_differences_pair_by_season_and_replication(synthetic):
     assert r["d"] == pytest.approx(100 * diff.mean() / b[kpi.column].mean())
     assert r["n"] == 3
     assert isinstance(rows, pd.DataFrame) and set(rows["policy"]) == {"rotation", "team_bonus"}
+
+
+def test_relative_interval_of_a_nonnegative_kpi_stops_at_minus_100():
+    from sim.plotstats import _summarise_pairs
+    pairs = pd.DataFrame({"x": [0.0, 0.0, 0.0], "ref": [1.0, 30.0, 60.0]})
+    row = _summarise_pairs(pairs, "pct")
+    assert row["d"] == pytest.approx(-100.0) and row["d_lo"] == -100.0
+    assert row["unit"] == "%"
+
+
+def test_summary_paragraph_states_findings(dirs):
+    from sim.report_text import summary_paragraph
+    text = summary_paragraph(load(dirs["sweep"]))
+    assert text.startswith("This sweep compares 2 policies (Rotation, Coaching) with Baseline")
+    assert "18 runs of 60 weeks" in text
+    assert "does best on" in text or "No policy clearly beats Baseline" in text
+    assert "95% CI" in text or "No policy clearly beats" in text
+    run = summary_paragraph(load(dirs["run"]))
+    assert "104 weeks" in run and "Results: total revenue" in run
+    factor = summary_paragraph(load(dirs["one_factor"]))
+    assert "over 13, 26, 52" in factor
