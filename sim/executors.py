@@ -168,7 +168,7 @@ class DaskExecutor(Executor):
                                 f"({err})") from None
         else:
             self.kind = "dask-local"
-            self.cluster = LocalCluster(n_workers=workers or os.cpu_count() or 1,
+            self.cluster = LocalCluster(n_workers=workers or (os.process_cpu_count() or 1),
                                         threads_per_worker=1, processes=True,
                                         dashboard_address=None, silence_logs=logging.ERROR)
             self.client = Client(self.cluster)
@@ -213,5 +213,5 @@ def make_executor(kind: str = "local", workers: int | None = None,
         raise UserError(f"--workers {workers}: expected a whole number of at least 1")
     if scheduler or kind == "dask":
         return DaskExecutor(workers, scheduler)
-    n = workers or os.cpu_count() or 1
+    n = workers or (os.process_cpu_count() or 1)
     return SerialExecutor() if n == 1 else PoolExecutor(n)
