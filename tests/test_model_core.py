@@ -13,6 +13,7 @@ import pytest
 import model_helpers as mh
 from sim import cli
 from sim.agents import TACTICS
+from sim.compensation import run_payroll
 from sim.config import load_scenario
 from sim.model import SalesModel
 from sim.runner import collect_result, lead_times
@@ -133,3 +134,56 @@ def test_every_shipped_scenario_runs(path):
 def test_scenarios_were_found():
     assert len(SCENARIOS) >= 10
     assert ROOT / "scenarios" / "baseline.toml" in SCENARIOS
+
+
+# ---- the compensation plan ----------------------------------------------------------------
+
+PLAN = {"comp.threshold": 0.5, "comp.below_threshold_factor": 0.5, "comp.accelerator": 1.5}
+
+
+@pytest.mark.parametrize("cap, expected", [(0.0, [2.0, 5.5, 10.5]), (1.0, [2.0, 5.5, 10.0])])
+def test_commission_tiers_and_cap(cap, expected):
+    """Rate 0.1, quota 100: half rate below 50, full rate to 100, 1.5x above; cap = 1x target."""
+    plan = mh.tiny_model(0, overrides={**PLAN, "comp.cap": cap}).plan
+    got = plan.commission(np.array([40.0, 80.0, 120.0]), np.full(3, 100.0), np.full(3, 0.1))
+    np.testing.assert_allclose(got, expected)
+
+
+def _pay_week(m, sales) -> np.ndarray:
+    """Pay one week in which every active rep sold ``sales``."""
+    a = m.active
+    m.reps.sales_week[a] = sales
+    run_payroll(m, a)
+    return m.reps.pay_week[a].copy()
+
+
+def test_a_draw_is_paid_when_short_and_recovered_later():
+    m = mh.tiny_model(1, overrides={"comp.draw_weekly": 500.0})
+    r, a, plan = m.reps, m.active, m.plan
+    m.woy = 1  # inside the first period
+    assert (_pay_week(m, 0.0) == 500.0).all()
+    np.testing.assert_allclose(r.draw_balance[a], 500.0)
+    big = 2 * r.quota[a]
+    comm = plan.commission(big, r.quota[a], r.rate[a])
+    assert (comm > 1000).all()
+    np.testing.assert_allclose(_pay_week(m, big), comm - 500.0)
+    np.testing.assert_allclose(r.draw_balance[a], 0.0, atol=1e-9)
+    np.testing.assert_allclose(r.pay_total[a], comm)  # over both weeks: exactly the commission
+
+
+@pytest.mark.parametrize("attainment, released", [(2.0, 1.0), (0.5, 0.5)])
+def test_team_pool_pays_out_by_team_attainment(attainment, released):
+    m = mh.tiny_model(2, overrides={"policies.team_bonus.enabled": True,
+                                    "policies.team_bonus.pool_share": 0.2,
+                                    "policies.team_bonus.split": "equal"})
+    r, a, plan = m.reps, m.active, m.plan
+    m.woy = int(np.flatnonzero(plan.period_end)[0])
+    sales = attainment * r.quota[a]
+    comm = plan.commission(sales, r.quota[a], r.rate[a]) * plan.rate_boost[m.woy]
+    pay = _pay_week(m, sales)
+    team = r.team[a]
+    pool = np.bincount(team, weights=0.2 * comm)
+    size = np.bincount(team)
+    np.testing.assert_allclose(pay, 0.8 * comm + released * pool[team] / size[team])
+    assert pay.sum() == pytest.approx(comm.sum() - (1 - released) * pool.sum())
+    assert (r.period_sales[a] == 0).all() and (r.pool_contrib[a] == 0).all()
