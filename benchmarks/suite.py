@@ -25,7 +25,7 @@ class Plan:
     name: str
     sizes: dict[str, int] = field(default_factory=lambda: dict(sz.SIZES))
     size_repeats: dict[str, int] = field(
-        default_factory=lambda: {"small": 5, "medium": 5, "large": 5})
+        default_factory=lambda: {"small": 5, "medium": 5, "large": 3})
     weeks: int = sz.WEEKS
     scaling_pair: tuple[str, str] = ("medium", "large")
     wealth_agents: int = wealth.N_AGENTS
