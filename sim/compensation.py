@@ -132,6 +132,8 @@ def pool_groups(model, slots: np.ndarray) -> np.ndarray:
 def _pay_pool(model, a: np.ndarray) -> np.ndarray:
     """Release each group's pool in proportion to the group's quota attainment (max 1)."""
     r, plan = model.reps, model.plan
+    if a.size == 0:
+        return np.zeros(0)
     g = pool_groups(model, a)
     m = int(g.max()) + 1
     pool = np.bincount(g, weights=r.pool_contrib[a], minlength=m)
