@@ -80,8 +80,8 @@ def _comparison(column: str | None = None) -> Callable[[PlotData], str | None]:
             return "it compares policies, which needs a sweep directory"
         if len(d.policies) < 2:
             return "the sweep has a single policy, so there is nothing to compare"
-        if column and column not in d.runs.columns:
-            return f"the runs have no {column} column"
+        if column and (column not in d.runs.columns or d.runs[column].isna().all()):
+            return f"the experiment did not keep the KPI {column}"
         return None
     return check
 
@@ -90,8 +90,8 @@ def _factors(n: int) -> Callable[[PlotData], str | None]:
     def check(d: PlotData) -> str | None:
         if d.kind != "sweep":
             return "it needs a sweep directory with factors"
-        if n == 1 and len(d.factors) != 1:
-            return f"it needs exactly one factor (this sweep has {len(d.factors)})"
+        if n == 1 and not d.factors:
+            return "it needs a factor (this sweep has none)"
         if n == 2 and len(d.factors) < 2:
             return f"it needs two factors (this sweep has {len(d.factors)})"
         return None
@@ -105,7 +105,7 @@ PLOTS: tuple[PlotSpec, ...] = (
                _comparison(k.column)) for k in KPIS),
     PlotSpec("tradeoff", "Revenue against attrition", tradeoff,
              _comparison("attrition_rate_annual")),
-    PlotSpec("factor_line", "One-factor sweep", factor_line, _factors(1)),
+    PlotSpec("factor_line", "Effect of each factor", factor_line, _factors(1)),
     PlotSpec("factor_heatmap", "Two-factor sweep", factor_heatmap, _factors(2)),
     PlotSpec("tactics", "Sabotage tactics through the year", tactics,
              _all(_weekly("week"), _has(lambda d: tactic_columns(d.weekly), "tactic_*"))),

@@ -6,6 +6,7 @@ Each function takes a :class:`~sim.plotdata.PlotData` and returns ``(figure, cap
 from __future__ import annotations
 
 import dataclasses
+import textwrap
 
 import numpy as np
 import pandas as pd
@@ -115,10 +116,14 @@ def tradeoff(data: PlotData):
     markers = season_markers(data.seasons)
     cols = {k: KPI_BY_KEY[k].column for k in ("revenue", "attrition", "concentration")}
     groups = ["policy", "season"]
+    runs = data.runs
+    if cols["concentration"] not in runs or runs[cols["concentration"]].isna().all():
+        cols.pop("concentration")  # the experiment did not keep it: one marker size
     lv = {k: levels(data, c, groups).set_index(groups) for k, c in cols.items()}
     fig, axes = new_figure(10.5, 6.4)
     ax = axes[0, 0]
-    conc = lv["concentration"]["mean"]
+    conc = lv["concentration"]["mean"] if "concentration" in lv \
+        else pd.Series(0.5, index=lv["revenue"].index)
     cmin, cmax = float(conc.min()), float(conc.max())
 
     def size(c: float) -> float:
@@ -137,9 +142,11 @@ def tradeoff(data: PlotData):
     if len(data.seasons) > 1:
         handles += [Line2D([], [], marker=markers[s], ls="", color="#555555", ms=9,
                            label=pretty(s)) for s in data.seasons]
-    handles += [Line2D([], [], marker="o", ls="", color="#bbbbbb", ms=np.sqrt(size(c)) * 0.9,
-                       label=f"top 20% of reps earn\n{c:.0%} of revenue")
-                for c in np.unique([cmin, cmax])]
+    if "concentration" in lv:
+        handles += [Line2D([], [], marker="o", ls="", color="#bbbbbb",
+                           ms=np.sqrt(size(c)) * 0.9,
+                           label=f"top 20% of reps earn\n{c:.0%} of revenue")
+                    for c in np.unique([cmin, cmax])]
     ax.legend(handles=handles, loc="center left", bbox_to_anchor=(1.01, 0.5), frameon=False,
               labelspacing=1.1)
     pooled_rev = levels(data, cols["revenue"], ["policy"]).set_index("policy")["mean"]
@@ -191,7 +198,7 @@ def _fmt_level(v) -> str:
     return f"{v:g}" if isinstance(v, (int, float, np.number)) else str(v)
 
 
-FACTOR_KPIS = ("revenue", "attrition", "revenue_lost")
+FACTOR_KPIS = ("revenue", "attrition", "top_attrition", "revenue_lost")
 
 
 def _fmt_kpi(kpi: Kpi, value: float) -> str:
@@ -203,53 +210,86 @@ def _fmt_kpi(kpi: Kpi, value: float) -> str:
     return f"{value:,.1f}"
 
 
-@styled
-def factor_line(data: PlotData):
-    """One-factor sweep: KPI mean and 95% band against the factor, one line per policy."""
-    factor = data.factors[0]
-    runs = data.runs.assign(_x=_factor_values(data.runs[factor]))
+def factor_kpis(runs: pd.DataFrame, keys=FACTOR_KPIS, limit: int = 3) -> list[Kpi]:
+    """The first KPIs of `keys` that the sweep kept (experiments may keep a subset)."""
+    out = [KPI_BY_KEY[k] for k in keys
+           if KPI_BY_KEY[k].column in runs and runs[KPI_BY_KEY[k].column].notna().any()]
+    return out[:limit]
+
+
+def focus_policy(data: PlotData) -> str:
+    """The policy a factor sweep is about: the first that is not the reference."""
+    others = [p for p in data.policies if p != data.reference]
+    return others[0] if others else data.policies[0]
+
+
+def _best_level(runs: pd.DataFrame, kpi: Kpi) -> str:
+    means = runs.groupby("_x")[kpi.column].mean()
+    pick = means.idxmax() if kpi.higher_better else means.idxmin()
+    return (f"{kpi.label} {'highest' if kpi.higher_better else 'lowest'} at "
+            f"{_fmt_level(pick)} ({_fmt_kpi(kpi, means[pick])})")
+
+
+def _factor_panel(ax, runs: pd.DataFrame, kpi: Kpi, data: PlotData) -> None:
+    """Mean and 95% band of one KPI against one factor, a line per policy and season."""
     colours = policy_colours(data.policies)
     styles = dict(zip(data.seasons, ["-", "--", ":", "-."] * 3))
-    kpis = [KPI_BY_KEY[k] for k in FACTOR_KPIS if KPI_BY_KEY[k].column in runs]
-    fig, axes = new_figure(12, 4.8, 1, len(kpis))
     numeric = pd.api.types.is_numeric_dtype(runs["_x"])
+    scale = 100.0 if kpi.diff == "pp" else 1.0
+    for (pol, season), df in runs.groupby(["policy", "season"], sort=False):
+        rows = [(x, *mean_ci(g[kpi.column])[:3]) for x, g in df.groupby("_x")]
+        x = [r[0] for r in rows] if numeric else [str(r[0]) for r in rows]
+        m, lo, hi = (np.array([r[i] for r in rows]) * scale for i in (1, 2, 3))
+        ax.fill_between(x, lo, hi, color=colours[pol], alpha=0.18, lw=0)
+        ax.plot(x, m, color=colours[pol], ls=styles[season], marker="o", ms=4, lw=1.8,
+                label=f"{pretty(pol)}, {pretty(season)}")
+    ax.set_ylabel("\n".join(textwrap.wrap(kpi.unit, 26)))  # the column title names the KPI
+    if kpi.unit == "currency":
+        ax.yaxis.set_major_formatter(lambda v, _: fmt_money(v))
+
+
+@styled
+def factor_line(data: PlotData):
+    """KPI mean and 95% band against each factor (one row per factor, averaged over the
+    others), one line per policy and seasonal scenario."""
+    kpis = factor_kpis(data.runs)
+    focus = focus_policy(data)
+    fig, axes = new_figure(12.5, 1.5 + 3.7 * len(data.factors), len(data.factors), len(kpis))
     notes = []
-    for ax, kpi in zip(axes[0], kpis):
-        scale = 100.0 if kpi.diff == "pp" else 1.0
-        for (pol, season), df in runs.groupby(["policy", "season"], sort=False):
-            rows = [(x, *mean_ci(g[kpi.column])[:3]) for x, g in df.groupby("_x")]
-            x = [r[0] for r in rows] if numeric else [str(r[0]) for r in rows]
-            m, lo, hi = (np.array([r[i] for r in rows]) * scale for i in (1, 2, 3))
-            ax.fill_between(x, lo, hi, color=colours[pol], alpha=0.18, lw=0)
-            ax.plot(x, m, color=colours[pol], ls=styles[season], marker="o", ms=4, lw=1.8,
-                    label=f"{pretty(pol)}, {pretty(season)}")
-        ax.set_xlabel(factor_label(factor))
-        ax.set_ylabel(f"{kpi.label} ({kpi.unit})")
-        if kpi.unit == "currency":
-            ax.yaxis.set_major_formatter(lambda v, _: fmt_money(v))
-        means = runs.groupby("_x")[kpi.column].mean() * scale
-        pick = means.idxmax() if kpi.higher_better else means.idxmin()
-        best = _fmt_kpi(kpi, means[pick] / scale)
-        notes.append(f"{kpi.label} {'highest' if kpi.higher_better else 'lowest'} at "
-                     f"{_fmt_level(pick)} ({best})")
-        ax.set_title(pretty(kpi.label), fontsize=11)
+    for i, factor in enumerate(data.factors):
+        runs = data.runs.assign(_x=_factor_values(data.runs[factor]))
+        for j, kpi in enumerate(kpis):
+            ax = axes[i, j]
+            _factor_panel(ax, runs, kpi, data)
+            ax.set_xlabel("\n".join(textwrap.wrap(factor_label(factor), 34)))
+            if i == 0:
+                ax.set_title(pretty(kpi.label), fontsize=11)
+        mine = runs[runs["policy"] == focus]
+        if len(data.factors) == 1:
+            notes += [_best_level(mine, k) for k in kpis]
+        else:
+            other = data.factors[1 - i] if i < 2 else data.factors[0]
+            notes.append(f"{_short(factor, other)}: " + _best_level(mine, kpis[0]))
     handles, labels = axes[0, 0].get_legend_handles_labels()
     if len(labels) > 1:
         fig.legend(handles, labels, loc="outside lower center", ncols=min(len(labels), 4),
                    frameon=False)
-    fig.suptitle(wrap_title(f"{factor_label(factor, unit=False)}: " + "; ".join(notes)))
-    return fig, (f"Mean of each KPI at each value of {factor_label(factor)} with its 95% "
-                 f"interval over replications.")
+    head = (factor_label(data.factors[0], unit=False) if len(data.factors) == 1
+            else pretty(focus))
+    fig.suptitle(wrap_title(f"{head}: " + "; ".join(notes)))
+    others = " (averaged over the other factors)" if len(data.factors) > 1 else ""
+    return fig, (f"Mean of each KPI at each factor level{others}, with its 95% interval over "
+                 f"runs; the title reads {pretty(focus)}'s best levels.")
 
 
 @styled
 def factor_heatmap(data: PlotData):
     """Two-factor sweep: heatmaps of revenue and attrition with the best cell marked."""
     fx, fy = data.factors[:2]
-    pol = data.reference or data.policies[0]
+    pol = focus_policy(data)
     runs = data.runs[data.runs["policy"] == pol]
     runs = runs.assign(_x=_factor_values(runs[fx]), _y=_factor_values(runs[fy]))
-    kpis = [KPI_BY_KEY[k] for k in ("revenue", "attrition") if KPI_BY_KEY[k].column in runs]
+    kpis = factor_kpis(runs, limit=2)
     fig, axes = new_figure(12, 5.6, 1, len(kpis))
     notes = []
     for ax, kpi in zip(axes[0], kpis):
@@ -282,8 +322,9 @@ def factor_heatmap(data: PlotData):
     head = _common_head(fx, fy)
     text = "; ".join(notes)
     fig.suptitle(wrap_title(f"{head}: {text}" if head else text[0].upper() + text[1:]))
-    return fig, ("Mean KPI for each combination of the two factors (averaged over replications "
-                 "and seasonal scenarios); the framed cell is the best.")
+    rest = " and the other factors" if len(data.factors) > 2 else ""
+    return fig, (f"Mean KPI of {pretty(pol)} for each combination of the two factors (averaged "
+                 f"over replications, seasonal scenarios{rest}); the framed cell is the best.")
 
 
 def _head(column: str) -> str:

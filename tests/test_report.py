@@ -96,7 +96,7 @@ EXPECTED = {
     "run": RUN_PLOTS,
     "sweep": RUN_PLOTS | COMPARISON,
     "one_factor": RUN_PLOTS | {"factor_line"},
-    "two_factor": RUN_PLOTS | {"factor_heatmap"},
+    "two_factor": RUN_PLOTS | {"factor_line", "factor_heatmap"},
 }
 
 
@@ -195,7 +195,9 @@ def test_report_on_a_directory_that_is_neither(tmp_path):
 def test_plot_requirements_explain_themselves(dirs):
     data = load(dirs["two_factor"])
     assert "single policy" in missing(BY_NAME["diff_revenue"], data)
-    assert "one factor" in missing(BY_NAME["factor_line"], data)
+    assert missing(BY_NAME["factor_line"], data) is None
+    assert "two factors" in missing(BY_NAME["factor_heatmap"], load(dirs["one_factor"]))
+    assert "has none" in missing(BY_NAME["factor_line"], load(dirs["sweep"]))
 
 
 def test_policy_colours_are_stable_and_colour_blind_safe():
