@@ -134,6 +134,7 @@ def tradeoff(data: PlotData):
         ax.scatter(a["mean"] * 100, r["mean"], s=size(conc.loc[(pol, season)]),
                    marker=markers[season], color=colours[pol], alpha=0.85,
                    edgecolor="white", lw=0.8, zorder=3)
+    ax.margins(0.08)  # keep the largest markers inside the axes
     ax.set_xlabel("attrition (% of reps leaving per year)")
     ax.set_ylabel("total revenue per run (currency)")
     ax.yaxis.set_major_formatter(lambda v, _: fmt_money(v))
