@@ -13,6 +13,8 @@ import logging
 import multiprocessing as mp
 import os
 import sys
+import threading
+import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent import futures as cf
 from typing import Any
@@ -22,6 +24,7 @@ from .errors import UserError
 IN_FLIGHT_PER_WORKER = 4
 TASKS_PER_CHILD = 1000  # recycle local worker processes now and then
 PRELOAD = ("sim.runtask", "sim.scenario", "sim.runner")
+PARENT_POLL_S = 1.0
 
 
 def lost(task: dict, err: BaseException) -> dict:
@@ -110,6 +113,37 @@ def pool_context() -> mp.context.BaseContext:
     return mp.get_context("spawn")
 
 
+def _gone(pid: int, created: float) -> bool:
+    import psutil
+    try:
+        proc = psutil.Process(pid)
+        return proc.create_time() != created or proc.status() == psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return True
+
+
+def _exit_when_gone(pid: int, created: float) -> None:
+    while not _gone(pid, created):
+        time.sleep(PARENT_POLL_S)
+    os._exit(1)
+
+
+def self_identity() -> tuple[int, float]:
+    """This process's pid and start time (a pid alone may be reused)."""
+    import psutil
+    return os.getpid(), psutil.Process().create_time()
+
+
+def watch_parent(pid: int, created: float) -> None:
+    """Worker initializer: exit once the sweep process ``pid`` has died.
+
+    Pool workers otherwise wait for tasks forever when their sweep dies without shutting the
+    pool down (SIGKILL), and the forkserver lives as long as they do.  A dead sweep nobody has
+    reaped yet is a zombie, which still answers ``kill(pid, 0)``; hence psutil.
+    """
+    threading.Thread(target=_exit_when_gone, args=(pid, created), daemon=True).start()
+
+
 class PoolExecutor(Executor):
     """A local pool of worker processes (``--workers N``)."""
 
@@ -121,7 +155,9 @@ class PoolExecutor(Executor):
 
     def _new_pool(self) -> cf.ProcessPoolExecutor:
         return cf.ProcessPoolExecutor(self.workers, mp_context=pool_context(),
-                                      max_tasks_per_child=TASKS_PER_CHILD)
+                                      max_tasks_per_child=TASKS_PER_CHILD,
+                                      initializer=watch_parent,
+                                      initargs=self_identity())
 
     def _submit(self, fn, task: dict) -> cf.Future:
         try:

@@ -260,9 +260,8 @@ def write_manifest(out: Path, data: dict) -> None:
 def package_versions() -> dict[str, str]:
     from importlib.metadata import PackageNotFoundError, version
 
-    from . import __version__
-    out = {"python": platform.python_version(), "salesim": __version__}
-    for name in VERSIONED:
+    out = {"python": platform.python_version()}
+    for name in ("salesim", *VERSIONED):
         try:
             out[name] = version(name)
         except PackageNotFoundError:

@@ -18,7 +18,9 @@ import json
 import os
 import signal
 import sys
+import threading
 import time
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -182,6 +184,19 @@ def _raise_interrupt(signum, frame):
     raise KeyboardInterrupt
 
 
+@contextmanager
+def sigterm_as_interrupt():
+    """Treat SIGTERM (a batch scheduler's pre-emption) like Ctrl-C, so finished runs are saved."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, _raise_interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 def run_sweep(args) -> int:
     exp = ex.load_experiment(args.experiment, args.replications)
     ex.check_size(exp, yes=args.yes or args.dry_run)
@@ -192,12 +207,11 @@ def run_sweep(args) -> int:
     check_kpis(exp, design)
     digest = ex.experiment_hash(exp, design)
     handle, manifest = prepare(out, exp.name, digest, args.force)
-    previous = signal.signal(signal.SIGTERM, _raise_interrupt)
     try:
-        manifest = start_folder(out, exp, design, digest, manifest)
-        return execute(args, out, exp, design, manifest)
+        with sigterm_as_interrupt():
+            manifest = start_folder(out, exp, design, digest, manifest)
+            return execute(args, out, exp, design, manifest)
     finally:
-        signal.signal(signal.SIGTERM, previous)
         handle.close()
 
 

@@ -39,39 +39,64 @@ def parts(out, sub="runs"):
     return sorted(p.name for p in (out / sub).glob("part-*.parquet"))
 
 
+def start_sweep(path, out, cwd, **env):
+    """A ``python -m sim sweep`` subprocess in its own session (so the test can clean up)."""
+    return subprocess.Popen([h.python(), "-m", "sim", "sweep", str(path), "--out", str(out),
+                             "--workers", "2", "--quiet"], env=h.subprocess_env(**env),
+                            cwd=cwd, stderr=subprocess.PIPE, text=True, start_new_session=True)
+
+
+def stop_midway(proc, out, sig, min_parts=3) -> str:
+    """Send ``sig`` once ``min_parts`` parts are committed; returns the process's stderr."""
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and proc.poll() is None:
+            if (out / "runs").is_dir() and len(parts(out)) >= min_parts:
+                break
+            time.sleep(0.01)
+        assert proc.poll() is None, "the sweep ended before it could be stopped"
+        os.kill(proc.pid, sig)
+        _, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+    return err
+
+
 def test_resume_after_sigkill_matches_uninterrupted(tmp_path):
     path = h.write_experiment(tmp_path, reps=12)  # 96 runs
     assert h.sweep(path, "--out", tmp_path / "ref", "--workers", "1") == 0
     out = tmp_path / "killed"
-    env = h.subprocess_env(SWEEP_FAKE_SLEEP="0.03", **FAST_PARTS)
-    proc = subprocess.Popen([h.python(), "-m", "sim", "sweep", str(path), "--out", str(out),
-                             "--workers", "2", "--quiet"], env=env, cwd=tmp_path,
-                            stderr=subprocess.PIPE, start_new_session=True)
-    try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline and proc.poll() is None:
-            if (out / "runs").is_dir() and len(parts(out)) >= 3:
-                break
-            time.sleep(0.01)
-        assert proc.poll() is None, "the sweep ended before it could be killed"
-        os.kill(proc.pid, signal.SIGKILL)
-        proc.wait(timeout=30)
-    finally:
-        os.killpg(proc.pid, signal.SIGKILL) if proc.poll() is None else None
-        proc.stderr.close()
+    proc = start_sweep(path, out, tmp_path, SWEEP_FAKE_SLEEP="0.03", **FAST_PARTS)
+    stop_midway(proc, out, signal.SIGKILL)
     assert proc.returncode == -signal.SIGKILL
     done = read_runs(out)
     assert 12 <= len(done) < 96 and (done["status"] == "ok").all()
-    # every file present is whole: only committed or leftover parts, no temp files count
     resumed = subprocess.run([h.python(), "-m", "sim", "sweep", str(path), "--out", str(out),
-                              "--workers", "2", "--quiet"], env=env, cwd=tmp_path,
-                             capture_output=True, text=True, timeout=120)
+                              "--workers", "2", "--quiet"], env=h.subprocess_env(**FAST_PARTS),
+                             cwd=tmp_path, capture_output=True, text=True, timeout=300)
     assert resumed.returncode == 0, resumed.stderr
     assert f"{len(done)} of 96 runs already done" in resumed.stderr
     h.assert_same_results(tmp_path / "ref", out)
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["status"] == "complete" and manifest["counts"]["done"] == 96
     assert len(manifest["sessions"]) == 2
+
+
+def test_sigterm_saves_finished_runs_and_exits_130(tmp_path):
+    path = h.write_experiment(tmp_path, reps=12)
+    out = tmp_path / "o"
+    # parts every 50 runs or 0.5 s: SIGTERM must save the runs still in the buffer
+    proc = start_sweep(path, out, tmp_path, SALESIM_FLUSH_RUNS="50",
+                       SALESIM_FLUSH_SECONDS="0.5")
+    err = stop_midway(proc, out, signal.SIGTERM, min_parts=1)
+    assert proc.returncode == 130
+    assert err.strip().splitlines()[-1] == "salesim: interrupted; finished results are kept"
+    manifest = json.loads((out / "manifest.json").read_text())
+    runs = read_runs(out)
+    assert manifest["status"] == "interrupted" and manifest["sessions"][0]["finished"]
+    assert manifest["counts"]["done"] == len(runs) == manifest["sessions"][0]["runs"] < 96
 
 
 def test_failing_runs_are_recorded_and_the_sweep_finishes(tmp_path, reference, monkeypatch,
