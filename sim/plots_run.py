@@ -279,4 +279,8 @@ def _hours_title(hours: pd.DataFrame, over: pd.Series, data: PlotData) -> str:
         text += ("; " if text else "") + (
             f"overload peaks at {_pct(o.max())} of managers in week {int(o.idxmax()) + 1}"
             if o.max() > 0 else "no manager was over budget in any week")
+        peaks = over.groupby(level=0).max()
+        calm = peaks.idxmin()
+        if len(peaks) > 1 and calm != ref and peaks[calm] < o.max():
+            text += f"; {pretty(calm)} keeps that peak to {_pct(peaks[calm])}"
     return text or "No manager hours recorded"

@@ -49,6 +49,9 @@ def diff_title(data: PlotData, kpi: Kpi, pooled: pd.DataFrame) -> str:
         s = side_row.iloc[0]
         digits = 1 if s["unit"] == "pp" or abs(s["d"]) < 10 else 0
         side_txt = f", {KPI_BY_KEY[side_key].label} {fmt_signed(s['d'], digits)}{s['unit']}"
+    if not better and len(pooled) == 1:
+        return (f"{pretty(row['policy'])} does worse than {ref}: {effect_text(row, kpi)}"
+                f"{side_txt}")
     if not better:
         return (f"No policy improves {kpi.label} on {ref}; the least bad is "
                 f"{pretty(row['policy'])}: {effect_text(row, kpi)}{side_txt}")
@@ -325,7 +328,8 @@ def factor_heatmap(data: PlotData):
     fig.suptitle(wrap_title(f"{head}: {text}" if head else text[0].upper() + text[1:]))
     rest = " and the other factors" if len(data.factors) > 2 else ""
     return fig, (f"Mean KPI of {pretty(pol)} for each combination of the two factors (averaged "
-                 f"over replications, seasonal scenarios{rest}); the framed cell is the best.")
+                 f"over replications, seasonal scenarios{rest}); the framed cell is the best "
+                 "(bold).")
 
 
 def _head(column: str) -> str:
@@ -351,7 +355,7 @@ def _label_cells(ax, im, z: np.ndarray, fmt, best: tuple[int, int]) -> None:
             continue
         r, g, b, _ = im.cmap(im.norm(v))
         colour = "black" if 0.299 * r + 0.587 * g + 0.114 * b > 0.5 else "white"
-        label = ("best: " if (y, x) == best else "") + fmt(v)
+        label = fmt(v)
         ax.text(x, y, label, ha="center", va="center", color=colour, fontsize=10,
                 fontweight="bold" if (y, x) == best else "normal")
 

@@ -66,8 +66,12 @@ def styled(func):
 
 def wrap_title(text: str, width: int = 95) -> str:
     """Break a long finding over lines so that it fits above the plot."""
+    import math
     import textwrap
-    return "\n".join(textwrap.wrap(text, width)) if len(text) > width else text
+    if len(text) <= width:
+        return text
+    lines = math.ceil(len(text) / width)
+    return "\n".join(textwrap.wrap(text, math.ceil(len(text) / lines) + 6))  # balanced
 
 
 def png_bytes(fig: Figure) -> bytes:
@@ -94,12 +98,13 @@ def save_figure(fig: Figure, out_dir: Path, name: str) -> bytes:
 def fmt_money(x: float) -> str:
     """12345678 -> '12.3 M'; currency-neutral because the model is."""
     a = abs(x)
+    nbsp = "\u00a0"  # keeps number and unit on one line when titles wrap
     if a >= 1e9:
-        return f"{x / 1e9:.2f} bn"
+        return f"{x / 1e9:.2f}{nbsp}bn"
     if a >= 1e6:
-        return f"{x / 1e6:.1f} M"
+        return f"{x / 1e6:.1f}{nbsp}M"
     if a >= 1e3:
-        return f"{x / 1e3:.0f} k"
+        return f"{x / 1e3:.0f}{nbsp}k"
     return f"{x:.0f}"
 
 
