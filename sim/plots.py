@@ -18,7 +18,7 @@ from .plotdata import KPIS, PlotData, hours_columns, tactic_columns
 from .plots_reps import lead_time, lorenz_curves, survival
 from .plots_run import manager_hours, tactics, weekly_revenue
 from .plots_sweep import factor_heatmap, factor_line, kpi_difference, tradeoff
-from .plotstyle import save_figure
+from .plotstyle import plt, save_figure
 
 REP_COLS = ("rep_id", "hired_week", "left_week", "revenue", "perf_quintile")
 SIGN_COLS = ("first_sign_week", "first_threat_week", "left_week")
@@ -142,6 +142,10 @@ def render_all(data: PlotData, out_dir: Path) -> tuple[list[Rendered], dict[str,
         reason = missing(spec, data)
         if reason:
             skipped[spec.name] = reason
-        else:
+            continue
+        try:
             done.append(render(spec, data, out_dir))
+        except Exception as err:  # noqa: BLE001 - one broken figure must not sink the report
+            plt.close("all")
+            skipped[spec.name] = f"drawing it failed ({type(err).__name__}: {err})"
     return done, skipped

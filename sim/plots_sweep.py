@@ -43,7 +43,7 @@ def diff_title(data: PlotData, kpi: Kpi, pooled: pd.DataFrame) -> str:
     better = (row["d"] > 0) == kpi.higher_better and row["d"] != 0
     side_key = "attrition" if kpi.key == "revenue" else "revenue"
     side = paired_differences(data, KPI_BY_KEY[side_key], by_season=False)
-    side_row = side[side["policy"] == row["policy"]]
+    side_row = side[side["policy"] == row["policy"]] if len(side) else side
     side_txt = ""
     if not side_row.empty:
         s = side_row.iloc[0]
@@ -88,7 +88,7 @@ def kpi_difference(data: PlotData, key: str):
                 continue
             r = r.iloc[0]
             y = len(others) - 1 - i - (j - (len(data.seasons) - 1) / 2) * step
-            ax.errorbar(r["d"], y, xerr=[[r["d"] - r["d_lo"]], [r["d_hi"] - r["d"]]],
+            ax.errorbar(r["d"], y, xerr=[[max(r["d"] - r["d_lo"], 0.0)], [max(r["d_hi"] - r["d"], 0.0)]],
                         fmt=markers[season], color=colours[pol], ms=8, capsize=3, lw=1.8,
                         mfc=colours[pol] if j == 0 else "white", mew=1.8)
     ax.axvline(0, color="#555555", lw=1)
@@ -273,7 +273,17 @@ def factor_line(data: PlotData):
             notes += [_best_level(mine, k) for k in kpis]
         else:
             other = data.factors[1 - i] if i < 2 else data.factors[0]
-            notes.append(f"{_short(factor, other)}: " + _best_level(mine, kpis[0]))
+            means = mine.groupby("_x")[kpis[0].column].mean()
+            pick = means.idxmax() if kpis[0].higher_better else means.idxmin()
+            notes.append(f"{_short(factor, other)} {_fmt_level(pick)} "
+                         f"({_fmt_kpi(kpis[0], means[pick])})")
+    if len(data.factors) > 1:
+        word = "highest" if kpis[0].higher_better else "lowest"
+        notes = [f"{kpis[0].label} is {word} at " + " and at ".join(notes)]
+    ref = data.reference
+    if ref and ref != focus and ref in set(data.runs["policy"]):
+        level = data.runs.loc[data.runs["policy"] == ref, kpis[0].column].mean()
+        notes.append(f"{pretty(ref)}: {_fmt_kpi(kpis[0], level)}")
     handles, labels = axes[0, 0].get_legend_handles_labels()
     if len(labels) > 1:
         fig.legend(handles, labels, loc="outside lower center", ncols=min(len(labels), 4),
