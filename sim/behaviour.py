@@ -77,7 +77,7 @@ def marginal_pay(model, a: np.ndarray) -> np.ndarray:
     r, plan = model.reps, model.plan
     woy = model.woy
     d = max(model.demand_now, 1e-9)
-    weekly_at_effort = r.ymax[a] / d * (1 - np.exp(-KAPPA * r.prev_effort[a])) / NORM
+    weekly_at_effort = r.ymax[a] / d * (1 - np.exp(-KAPPA * r.effort[a])) / NORM
     r.projected[a] = r.period_sales[a] + weekly_at_effort * plan.remaining[woy]
     m = plan.marginal_rate(r.projected[a], r.quota[a], r.rate[a], woy)
     return m * plan.own_share(model.pool_group_size(a))

@@ -45,6 +45,7 @@ class SalesModel(mesa.Model):
         self.events = EventLog(1024)
         self.rep_agent: dict[int, object] = {}
         self._active = self._owned = None
+        self.program_cost = 0.0
         self.leavers: list[int] = []
         self.vacancies: list[tuple[int, int, int]] = []  # (vacancy id, start week, team)
         self._next_vacancy = 0
@@ -199,6 +200,7 @@ class SalesModel(mesa.Model):
 
     # ---- the week ------------------------------------------------------------------
     def step(self) -> None:
+        self.program_cost = 0.0  # company spending on programmes this week (policies add)
         self.woy = self.week % WEEKS_PER_YEAR                # 1. calendar
         self.demand_now = float(self.cal.multiplier[self.woy])
         self.refresh()

@@ -40,6 +40,8 @@ class Playbook(Policy):
 
     def week_start(self, model):
         p, r, a = self.p, model.reps, model.active
+        per_rep = p.training_cost * p.training + p.culture_cost * p.culture_events
+        model.program_cost += per_rep / 52 * a.size
         if p.comp_review and model.woy == model.review_week:
             self._comp_review(model, a)
         if p.cross_training and model.week % 13 == 0:

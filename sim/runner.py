@@ -93,6 +93,7 @@ def kpis(model: SalesModel, w: dict, reps: dict) -> dict:
     years = weeks / 52
     rev = float(w["revenue"].sum())
     comp = float(w["comp_cost"].sum())
+    programs = float(w["program_cost"].sum())
     disc = float(w["discounts"].sum())
     cogs = model.sc.accounts.cogs_share * (rev + disc)
     nyears = int(np.ceil(weeks / 52))
@@ -119,7 +120,8 @@ def kpis(model: SalesModel, w: dict, reps: dict) -> dict:
         "revenue_by_year": by_year,
         "peak_share": float(w["revenue"][peak].sum() / rev) if rev > 0 else 0.0,
         "nov_dec_share": float(w["revenue"][novdec].sum() / rev) if rev > 0 else 0.0,
-        "gross_margin": float((rev - cogs - comp) / rev) if rev > 0 else 0.0,
+        "gross_margin": float((rev - cogs - comp - programs) / rev) if rev > 0 else 0.0,
+        "program_cost": programs,
         "comp_cost": comp,
         "discounts": disc,
         "attrition_rate_annual": quits / max(mean_head, 1e-9) / years,
