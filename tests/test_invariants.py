@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 import model_helpers as mh
 from sim.agents import TACTICS
+from sim.behaviour import perceive
 from sim.model import SalesModel
 
 CALENDARS = ("holiday_peak", "gift_retail", "general_retail", "flat", "two_peaks")
@@ -110,3 +111,18 @@ def test_model_keeps_running_with_no_reps_left():
         w = m.collector.weekly
         assert w["headcount"][-1] == 0 and w["quits"][0] == 5
         assert w["revenue"][1:].sum() == 0 and w["comp_cost"][1:].sum() == 0
+
+
+def test_leverage_stays_finite_when_a_team_has_no_trailing_revenue():
+    """A team of fresh hires (trailing revenue 0) that took over books with a history: leverage
+    stays a number in [0, 1], and is 0 where teammates could cover every account
+    (property-test finding, see /tmp/model_bugs.md B3)."""
+    m = mh.tiny_model(0, overrides={"policies.playbook.enabled": True,
+                                    "policies.playbook.cross_training": True})
+    a = m.active
+    m.reps.rev_annual[a] = 0.0
+    perceive(m, a)
+    lev = m.reps.leverage[a]
+    assert np.isfinite(lev).all()
+    covered = m.reps.cover[a] >= 1.0
+    assert covered.any() and (lev[covered] == 0).all()

@@ -228,3 +228,17 @@ def test_hours_ledger_serves_in_priority_order_and_records_overload():
     assert tot["hours_skipped"] == pytest.approx(3.0 + 2.0)
     used = sum(v for k, v in tot.items() if k != "hours_skipped")
     assert used == pytest.approx(10.0 + 5.0)  # manager 0 at budget; manager 1 spent 5 hours
+
+
+def test_backups_are_always_employed_reps():
+    """A backup who has left the company cannot cover anyone (see /tmp/model_bugs.md B4)."""
+    m = mh.tiny_model(1, weeks=60, overrides={"policies.playbook.enabled": True,
+                                              "policies.playbook.cross_training": True,
+                                              "attrition.base_hazard": 0.02})
+    for _ in range(m.weeks):
+        m.step()
+        idx = m.owned
+        backup = m.book.backup[idx]
+        named = backup[backup >= 0]
+        assert m.reps.active[named].all(), f"week {m.week - 1}: backups who have left"
+    assert m.collector.weekly["quits"].sum() > 0
