@@ -281,3 +281,31 @@ def test_summary_paragraph_states_findings(dirs):
     assert "104 weeks" in run and "Results: total revenue" in run
     factor = summary_paragraph(load(dirs["one_factor"]))
     assert "over 13, 26, 52" in factor
+
+
+def test_sweep_that_kept_only_some_kpis(synthetic, tmp_path):
+    """Experiments may keep a subset of KPIs: figures needing the others are left out."""
+    import shutil
+    path = tmp_path / "subset"
+    shutil.copytree(synthetic, path)
+    part = next((path / "runs").glob("part-*.parquet"))
+    runs = pd.read_parquet(part).drop(columns=["attrition_rate_annual", "top20_revenue_share"])
+    runs.to_parquet(part)
+    data = load(path)
+    assert "did not keep the KPI attrition_rate_annual" in missing(BY_NAME["tradeoff"], data)
+    assert missing(BY_NAME["diff_concentration"], data)
+    fig, _ = BY_NAME["diff_revenue"].draw(data)  # its title's side effect needs attrition
+    assert "total revenue" in fig._suptitle.get_text()
+    plt.close(fig)
+
+
+def test_a_figure_that_fails_is_listed_not_fatal(synthetic, tmp_path, monkeypatch):
+    import sim.plots as plots
+
+    def broken(data):
+        raise ValueError("boom")
+    spec = plots.PlotSpec("lorenz", "broken", broken, lambda d: None)
+    monkeypatch.setattr(plots, "PLOTS", (spec, plots.BY_NAME["lead_time"]))
+    done, skipped = plots.render_all(load(synthetic), tmp_path)
+    assert [r.name for r in done] == ["lead_time"]
+    assert skipped == {"lorenz": "drawing it failed (ValueError: boom)"}
