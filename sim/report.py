@@ -93,7 +93,9 @@ def build_html(data: PlotData, figures: list[Rendered], skipped: dict[str, str])
         "".join(f"<li>{escape(a)}</li>" for a in ASSUMPTIONS),
         f"</ul><p>Every rule, parameter and source is documented in "
         f"<a href='{escape(odd_link(data.root))}'>docs/ODD.md</a> (ODD protocol).</p>",
-        "<h2>Figures</h2>", "".join(_figure_html(r) for r in figures),
+        "<h2>Figures</h2><ol class='note'>",
+        "".join(f"<li><a href='#fig-{r.name}'>{escape(r.heading)}</a></li>" for r in figures),
+        "</ol>", "".join(_figure_html(r) for r in figures),
         (f"<h2>Figures left out</h2><ul class='note'>{skipped_html}</ul>"
          if skipped_html else ""),
         "</body></html>",
