@@ -12,6 +12,7 @@ import pytest
 
 import model_helpers as mh
 from sim import cli
+from sim.accounts import follow_probability
 from sim.agents import TACTICS
 from sim.compensation import run_payroll
 from sim.config import load_scenario
@@ -187,3 +188,38 @@ def test_team_pool_pays_out_by_team_attainment(attainment, released):
     np.testing.assert_allclose(pay, 0.8 * comm + released * pool[team] / size[team])
     assert pay.sum() == pytest.approx(comm.sum() - (1 - released) * pool.sum())
     assert (r.period_sales[a] == 0).all() and (r.pool_contrib[a] == 0).all()
+
+
+# ---- attrition and hiring -----------------------------------------------------------------
+
+def test_leavers_are_replaced_after_the_hiring_lag():
+    m = mh.tiny_model(3, weeks=60, overrides={"attrition.base_hazard": 0.03,
+                                              "policies.hiring.lag_weeks": 5})
+    m.run()
+    w = m.collector.weekly
+    assert w["quits"].sum() > 3
+    np.testing.assert_array_equal(w["hires"][5:], w["quits"][:-5])
+    assert w["hires"][:5].sum() == 0
+
+
+def test_no_hire_starts_in_the_peak_under_a_peak_freeze():
+    m = mh.tiny_model(4, weeks=104, overrides={"attrition.base_hazard": 0.03,
+                                               "policies.hiring.lag_weeks": 1,
+                                               "policies.hiring.peak_freeze": True})
+    m.run()
+    w = m.collector.weekly
+    peak = m.cal.peak[w["week_of_year"].astype(int)]
+    assert w["hires"][~peak].sum() > 0 and w["hires"][peak].sum() == 0
+    assert w["hires"].sum() + len(m.vacancies) == w["quits"].sum()
+
+
+def test_follow_probability_rises_with_relationship_and_falls_with_records():
+    b = mh.tiny_model(0).book
+    idx = np.arange(3)
+    ap = mh.tiny_scenario().accounts
+    b.backup[idx] = -1
+    b.relationship[idx], b.recorded[idx] = [0.2, 0.8, 0.8], [0.5, 0.5, 0.9]
+    p = follow_probability(b, ap, idx)
+    assert p[1] > p[0] and p[2] < p[1]
+    b.relationship[0], b.recorded[0] = 1.0, 0.0
+    assert follow_probability(b, ap, idx[:1])[0] == pytest.approx(ap.follow_scale)
