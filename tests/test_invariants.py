@@ -102,10 +102,11 @@ def test_week_zero_start_is_already_valid(case):
 
 def test_model_keeps_running_with_no_reps_left():
     """Everyone quits in week 0 and nobody is hired: the org runs on empty, with a team pool
-    whose period ends come and go (property-test finding, see /tmp/model_bugs.md B2)."""
+    whose period ends come and go (property-test finding, see /tmp/model_bugs.md B2).
+    With sensitivity 0 the weekly quit hazard is the base hazard itself: 1."""
     for extra in ({"comp.team_pool_share": 0.2}, {"policies.team_bonus.enabled": True}):
         m = mh.tiny_model(1, n_reps=5, weeks=30,
-                          overrides={"attrition.base_hazard": 1.0,
+                          overrides={"attrition.base_hazard": 1.0, "attrition.sensitivity": 0.0,
                                      "policies.hiring.enabled": False, **extra})
         mh.StepAudit(m).run()
         w = m.collector.weekly
