@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 import model_helpers as mh
+from sim.agents import SIGNALS
 from sim.accounts import follow_probability
 from sim.behaviour import choose_effort, marginal_pay, perceive
 from sim.leverage import leverage_plays
@@ -249,3 +250,38 @@ def test_false_urgency_unseen_extracts_the_discount():
     m, a, trust0, disc = _urgency(0.0)
     assert np.allclose(disc[a], m.sc.tactics.urgency_discount)
     np.testing.assert_array_equal(m.reps.trust[a], trust0)
+
+
+# ---- warning signs ------------------------------------------------------------------------
+
+def _signs_noticed(detect: float):
+    """Every active rep shows every sign; the manager's detection skill is ``detect``."""
+    m = mh.tiny_model(10, overrides={**mh.NO_TURNOVER, "org.manager_hours": 100.0,
+                                     "org.admin_hours": 0.0})
+    m.step()  # a normal week first, so policies have set up their hours
+    r, a = m.reps, m.active
+    ledger = m.manager_week(a)
+    for s in SIGNALS:
+        getattr(r, f"s_{s}")[a] = True
+    r.first_sign[a] = -1
+    m.mgr_detect[:] = detect
+    start = m.events.n
+    m.notice_signs(a, ledger)
+    return m, a, ledger.face_hours(a), start, len(SIGNALS)
+
+
+def test_a_manager_who_cannot_detect_notices_nothing():
+    m, a, _, start, _ = _signs_noticed(0.0)
+    assert (m.reps.noticed[a] == 0).all() and (m.reps.first_sign[a] == -1).all()
+    assert mh.new_events(m, start, "sign_noticed")["rep"].size == 0
+
+
+def test_a_skilled_manager_with_face_time_notices_every_sign_and_dates_it():
+    m, a, face, start, n_signals = _signs_noticed(1.0)
+    close = a[face >= 0.8]
+    assert close.size > 0
+    assert (m.reps.noticed[close] == n_signals).all()
+    assert (m.reps.first_sign[close] == m.week).all()
+    ev = mh.new_events(m, start, "sign_noticed")
+    assert np.isin(close, ev["rep"]).all()
+    assert set(ev["value"][ev["rep"] == close[0]].tolist()) == set(range(n_signals))
