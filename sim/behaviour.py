@@ -50,8 +50,7 @@ def perceive(model, a: np.ndarray) -> None:
     # against an average teammate's revenue; felt more as the peak nears (seed 000).
     portable = np.bincount(own, weights=b.rev_annual[idx] * rel * (1 - recd), minlength=n)[a]
     avg = team_sums(model, r.rev_annual[a], a) / team_sums(model, np.ones(len(a)), a)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        ratio = np.nan_to_num(portable / avg)
+    ratio = np.clip(portable / np.maximum(avg, 1e-9), 0.0, 10.0)
     timing = 0.5 + 0.5 * cal.lookahead[model.woy]
     lev = (ratio - 0.25) * 1.2 * timing * (1 - r.cover[a])
     r.leverage[a] = np.clip(lev * (1 - 0.3 * model.levers.culture), 0, 1)

@@ -47,8 +47,8 @@ class HoursLedger:
         self.demand = per_mgr
         before = np.cumsum(per_mgr, axis=0) - per_mgr
         left = np.clip(self.budget[None, :] - before, 0, None)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            self.fraction = np.where(per_mgr > 0, np.minimum(1.0, left / per_mgr), 1.0)
+        ratio = np.divide(left, per_mgr, out=np.ones_like(per_mgr), where=per_mgr > 0)
+        self.fraction = np.minimum(1.0, ratio)
         self.served = per_mgr * self.fraction
         self.overloaded = per_mgr.sum(axis=0) > self.budget + 1e-9
 
