@@ -14,7 +14,7 @@ import difflib
 import hashlib
 import json
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -56,7 +56,6 @@ class Experiment:
     policies: dict[str, dict[str, Any]]
     levels: dict[str, list[Any]]
     sample: SampleSpec | None
-    origins: dict[str, str] = field(default_factory=dict)
 
     def src(self, where: str = "") -> str:
         return f"{self.path}{f' [{where}]' if where else ''}"

@@ -27,9 +27,9 @@ from pathlib import Path
 import pandas as pd
 
 from . import experiment as ex
+from .atomic import write_bytes_atomic
 from .errors import ConfigError, UserError
 from .executors import make_executor
-from .atomic import write_bytes_atomic
 from .storage import PartWriter, package_versions, prepare, scan, write_manifest, write_parquet
 
 DEFAULT_FLUSH_RUNS = 200
@@ -215,73 +215,91 @@ def run_sweep(args) -> int:
         handle.close()
 
 
+class Progress:
+    """Counts, failures, the progress bar and the manifest of one sweep session."""
+
+    def __init__(self, out: Path, manifest: dict, total: int, done: int, writer: PartWriter,
+                 bar):
+        self.out, self.manifest, self.total, self.done = out, manifest, total, done
+        self.writer, self.bar = writer, bar
+        self.failures: list[tuple[int, int, str]] = []
+        self.session = {"started": now(), "finished": None, "runs": 0, "model_runs": 0,
+                        "failed": 0}
+        manifest["sessions"].append(self.session)
+
+    def record(self, result: dict, run_ids: list[int], seeds: dict) -> None:
+        """Store one model run's result under each of its (twin) run ids."""
+        self.session["model_runs"] += 1
+        for run_id in run_ids:
+            self.writer.add({**result, "run_id": run_id})
+            self.session["runs"] += 1
+            if result["status"] == "ok":
+                self.done += 1
+            else:
+                self.failures.append((run_id, int(seeds[run_id]), result["error"]))
+                self.session["failed"] = len(self.failures)
+                self.bar.set_postfix(failed=len(self.failures), refresh=False)
+            self.bar.update(1)
+
+    def save(self, status: str) -> None:
+        """Write buffered runs as a part, then the manifest with the current counts."""
+        self.writer.flush()
+        failed = len(self.failures)
+        self.manifest["counts"] = {"total": self.total, "done": self.done, "failed": failed,
+                                   "pending": self.total - self.done - failed}
+        self.manifest["status"] = status
+        self.session["finished"] = now() if status != "running" else None
+        if status == "complete":
+            self.manifest["finished"] = now()
+        write_manifest(self.out, self.manifest)
+
+
 def execute(args, out: Path, exp: ex.Experiment, design: ex.Design, manifest: dict) -> int:
     """Run every run not yet done, stream results to ``out`` and keep the manifest current."""
     from tqdm import tqdm
 
     found = scan(out)
-    total = design.n_runs
-    note = resume_note(out, found, total)
+    note = resume_note(out, found, design.n_runs)
     if note:
         print(note, file=sys.stderr)
-    todo = [int(r) for r in design.table["run_id"] if int(r) not in found.ok]
-    groups = twin_groups(design, todo)
+    groups = twin_groups(design, [int(r) for r in design.table["run_id"]
+                                  if int(r) not in found.ok])
     seeds = dict(zip(design.table["run_id"], design.table["seed"]))
-    failures: list[tuple[int, int, str]] = []
-    session = {"started": now(), "finished": None, "runs": 0, "model_runs": 0, "failed": 0}
-    manifest["sessions"].append(session)
     writer = PartWriter(out, design.table, found.next_seq,
                         env_number("SALESIM_FLUSH_RUNS", DEFAULT_FLUSH_RUNS),
                         env_number("SALESIM_FLUSH_SECONDS", DEFAULT_FLUSH_SECONDS, float))
-    done = len(found.ok)
-
-    def save(status: str) -> None:
-        writer.flush()
-        manifest["counts"] = {"total": total, "done": done, "failed": len(failures),
-                              "pending": total - done - len(failures)}
-        manifest["status"] = status
-        session["finished"] = now() if status != "running" else None
-        write_manifest(out, manifest)
-
+    bar = tqdm(total=design.n_runs, initial=len(found.ok), unit="run", desc=exp.name,
+               file=sys.stderr, disable=args.quiet or not sys.stderr.isatty(),
+               dynamic_ncols=True)
+    progress = Progress(out, manifest, design.n_runs, len(found.ok), writer, bar)
     status = "interrupted"
-    t0 = time.monotonic()  # reset once the workers are up, so the rate counts runs only
-    bar = tqdm(total=total, initial=done, unit="run", desc=exp.name, file=sys.stderr,
-               disable=args.quiet or not sys.stderr.isatty(), dynamic_ncols=True)
     try:
         with make_executor(args.executor, args.workers, args.scheduler) as executor:
-            session["executor"] = executor.describe()
-            save("running")
-            t0 = time.monotonic()
+            progress.session["executor"] = executor.describe()
+            progress.save("running")
+            t0 = time.monotonic()  # once the workers are up: the rate counts runs only
             for result in executor.results(ex.execute_run, make_tasks(exp, design, groups)):
-                session["model_runs"] += result is not None
-                for run_id in groups[result["run_id"]] if result is not None else ():
-                    writer.add({**result, "run_id": run_id})
-                    session["runs"] += 1
-                    if result["status"] == "ok":
-                        done += 1
-                    else:
-                        failures.append((run_id, int(seeds[run_id]), result["error"]))
-                        session["failed"] = len(failures)
-                        bar.set_postfix(failed=len(failures), refresh=False)
-                    bar.update(1)
+                if result is not None:
+                    progress.record(result, groups[result["run_id"]], seeds)
                 if writer.due():
-                    save("running")
-        status = "complete" if not failures else "failed"
-        if status == "complete":
-            manifest["finished"] = now()
+                    progress.save("running")
+            seconds = time.monotonic() - t0
+        status = "failed" if progress.failures else "complete"
     finally:
         bar.close()
-        save(status)
-    return report(args, out, exp, session, failures, total, time.monotonic() - t0)
+        progress.save(status)
+    return report(args, exp, progress, seconds)
 
 
-def report(args, out, exp, session, failures, total, seconds) -> int:
+def report(args, exp: ex.Experiment, progress: Progress, seconds: float) -> int:
+    """The closing line, the failures if any, and the exit code."""
+    runs, total = progress.session["runs"], progress.total
     if not args.quiet:
-        rate = session["runs"] / seconds if seconds > 0 else 0.0
-        print(f"salesim: sweep '{exp.name}': {total - len(failures)} of {total} runs done in "
-              f"{out} ({session['runs']} this session from {session['model_runs']} model runs, "
-              f"{rate:.2f} runs/s)", file=sys.stderr)
-    if failures:
-        print(failure_report(failures, total, out), file=sys.stderr)
+        rate = runs / seconds if seconds > 0 else 0.0
+        print(f"salesim: sweep '{exp.name}': {progress.done} of {total} runs done in "
+              f"{progress.out} ({runs} this session from {progress.session['model_runs']} "
+              f"model runs, {rate:.2f} runs/s)", file=sys.stderr)
+    if progress.failures:
+        print(failure_report(progress.failures, total, progress.out), file=sys.stderr)
         return 1
     return 0
