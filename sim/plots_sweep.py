@@ -194,7 +194,8 @@ def factor_label(column: str, unit: bool = True) -> str:
 def _factor_values(s: pd.Series, max_levels: int = 12) -> pd.Series:
     """Grid values as they are; sampled numeric values binned into at most 10 bins."""
     if pd.api.types.is_numeric_dtype(s) and s.nunique() > max_levels:
-        return pd.qcut(s, 10, duplicates="drop").apply(lambda iv: round(iv.mid, 3)).astype(float)
+        bins = pd.qcut(s, 10, duplicates="drop")
+        return bins.apply(lambda iv: float(f"{iv.mid:.3g}")).astype(float)  # bin midpoints
     return s
 
 
@@ -288,8 +289,12 @@ def factor_line(data: PlotData):
     if len(labels) > 1:
         fig.legend(handles, labels, loc="outside lower center", ncols=min(len(labels), 4),
                    frameon=False)
-    head = (factor_label(data.factors[0], unit=False) if len(data.factors) == 1
-            else pretty(focus))
+    if len(data.factors) == 1:
+        head = factor_label(data.factors[0], unit=False)
+    elif len(data.policies) > 1:
+        head = pretty(focus)
+    else:
+        head = _common_head(*data.factors[:2]) or pretty(str(data.meta.get("name", focus)))
     fig.suptitle(wrap_title(f"{head}: " + "; ".join(notes)))
     others = " (averaged over the other factors)" if len(data.factors) > 1 else ""
     return fig, (f"Mean of each KPI at each factor level{others}, with its 95% interval over "
@@ -329,7 +334,8 @@ def factor_heatmap(data: PlotData):
         if kpi.unit == "currency":
             cb.formatter = lambda v, _: fmt_money(v)
             cb.update_ticks()
-        ax.set_title(f"{pretty(kpi.label)} ({pretty(pol)})", fontsize=11)
+        who = f" ({pretty(pol)})" if len(data.policies) > 1 else ""
+        ax.set_title(f"{pretty(kpi.label)}{who}", fontsize=11)
         notes.append(f"{kpi.label} is {'highest' if kpi.higher_better else 'lowest'} at "
                      f"{_short(fx, fy)} {_fmt_level(grid.columns[bx])}, {_short(fy, fx)} "
                      f"{_fmt_level(grid.index[by])} ({text})")
