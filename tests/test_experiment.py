@@ -169,6 +169,20 @@ def test_identical_results_serial_two_workers_and_dask(tmp_path):
     h.assert_same_results(tmp_path / "one", tmp_path / "dask")
 
 
+def test_existing_dask_scheduler(tmp_path):
+    from distributed import LocalCluster
+
+    path = h.write_experiment(tmp_path, reps=1)
+    assert h.sweep(path, "--out", tmp_path / "one", "--workers", "1") == 0
+    with LocalCluster(n_workers=1, threads_per_worker=1, processes=False,
+                      dashboard_address=None) as cluster:
+        assert h.sweep(path, "--out", tmp_path / "remote", "--scheduler",
+                       cluster.scheduler_address) == 0
+    h.assert_same_results(tmp_path / "one", tmp_path / "remote")
+    manifest = json.loads((tmp_path / "remote" / "manifest.json").read_text())
+    assert manifest["sessions"][0]["executor"]["kind"] == "dask-scheduler"
+
+
 # ---------------------------------------------------------------- command line
 
 def test_dry_run_prints_size_and_rows_and_writes_nothing(tmp_path, capsys):
