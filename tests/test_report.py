@@ -309,3 +309,19 @@ def test_a_figure_that_fails_is_listed_not_fatal(synthetic, tmp_path, monkeypatc
     done, skipped = plots.render_all(load(synthetic), tmp_path)
     assert [r.name for r in done] == ["lead_time"]
     assert skipped == {"lorenz": "drawing it failed (ValueError: boom)"}
+
+
+def test_paired_differences_agree_with_salesim_summarize(dirs):
+    """The report's intervals are the same numbers `salesim summarize` writes."""
+    assert main(["summarize", str(dirs["sweep"])]) == 0
+    table = pd.read_csv(dirs["sweep"] / "summary.csv")
+    data = load(dirs["sweep"])
+    for kpi in KPIS:
+        ours = paired_differences(data, kpi).set_index(["season", "policy"])
+        theirs = table[(table["kind"] == "diff") & (table["kpi"] == kpi.column)]
+        assert len(theirs) == len(ours) == 4
+        for _, row in theirs.iterrows():
+            mine = ours.loc[(row["season"], row["policy"])]
+            assert mine["diff"] == pytest.approx(row["mean"], rel=1e-9, abs=1e-12)
+            assert mine["lo"] == pytest.approx(row["ci_low"], rel=1e-9, abs=1e-12)
+            assert mine["hi"] == pytest.approx(row["ci_high"], rel=1e-9, abs=1e-12)
