@@ -35,6 +35,7 @@ class Plan:
     sweep_weeks: int = SWEEP_WEEKS
     sweep_runs: int = 200
     big_sweep_runs: int = 2000
+    memory_workers: int = 2  # workers for the big sweep, compared with the small one at as many
     sweep_repeats: int = 3
     batch_repeats: int = 2
 
@@ -56,7 +57,7 @@ class Results:
     sizes: dict[str, sz.SizeResult]
     wealth: dict[str, Timing]        # seconds per wealth-model run, by variant
     throughput: Throughput           # sweep_runs at 1 and 2 workers
-    big_sweep: SweepRun              # big_sweep_runs at 2 workers
+    big_sweep: SweepRun              # big_sweep_runs at plan.memory_workers
     batch: list[SweepRun]            # sweep_runs through mesa.batch_run, 1 process
     floor_mb: float                  # peak memory of a process that only imports the libraries
     elapsed_s: float = 0.0
@@ -85,8 +86,8 @@ class Results:
         return self.sizes[hi].reps / self.sizes[lo].reps
 
     def memory_growth(self) -> float:
-        """Peak memory of the big sweep over that of the small one, both at 2 workers."""
-        return self.big_sweep.peak_tree_mb / self.throughput.peak_mb(2)
+        """Peak memory of the big sweep over that of the small one, at the same worker count."""
+        return self.big_sweep.peak_tree_mb / self.throughput.peak_mb(self.plan.memory_workers)
 
     def ours_1_worker(self) -> tuple[float, float]:
         """Median wall seconds and peak MB of our sweep at 1 worker (the batch_run match)."""
@@ -120,8 +121,9 @@ def run_suite(plan: Plan, say: Callable[[str], None] = print) -> Results:
     say(f"sweeps of {plan.sweep_runs} runs at 1 and 2 workers, x{plan.sweep_repeats} ...")
     thr = measure_throughput(plan.sweep_runs, plan.sweep_repeats, (1, 2), plan.sweep_reps,
                              plan.sweep_weeks)
-    say(f"sweep of {plan.big_sweep_runs} runs at 2 workers ...")
-    big = measure_sweep(plan.big_sweep_runs, 2, plan.sweep_reps, plan.sweep_weeks)
+    say(f"sweep of {plan.big_sweep_runs} runs at {plan.memory_workers} workers ...")
+    big = measure_sweep(plan.big_sweep_runs, plan.memory_workers, plan.sweep_reps,
+                        plan.sweep_weeks)
     say(f"mesa.batch_run of {plan.sweep_runs} runs, x{plan.batch_repeats} ...")
     batch = [measure_batch_run(plan.sweep_runs, plan.sweep_reps, plan.sweep_weeks)
              for _ in range(plan.batch_repeats)]

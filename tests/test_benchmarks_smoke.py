@@ -20,8 +20,8 @@ from sim.experiment import expand, load_experiment
 TINY = Plan("tiny", sizes={"small": 3, "medium": 4, "large": 8},
             size_repeats={"small": 1, "medium": 2, "large": 1}, weeks=3,
             wealth_agents=20, wealth_steps=3, wealth_repeats={"lean": 2, "textbook": 1},
-            sweep_reps=3, sweep_weeks=3, sweep_runs=2, big_sweep_runs=4, sweep_repeats=1,
-            batch_repeats=1)
+            sweep_reps=3, sweep_weeks=3, sweep_runs=2, big_sweep_runs=4, memory_workers=1,
+            sweep_repeats=1, batch_repeats=1)
 
 
 @pytest.fixture(scope="module")
