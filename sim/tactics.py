@@ -12,6 +12,9 @@ import numpy as np
 from .agents import TACTICS
 
 
+HOLDBACK_WEEKS = 3  # length of a deliberate slow-down the rep weighs (assumption)
+
+
 def _noise(model, k: int) -> np.ndarray:
     return model.sc.tactics.decision_noise * model.rng.standard_normal(k)
 
@@ -36,8 +39,10 @@ def choose_tactics(model, a: np.ndarray) -> None:
     #    concession it expects to win is worth more to it than the commission it gives up.
     pu = np.zeros(k, dtype=bool)
     if cal.peak[woy]:
-        peak_left = model.peak_weeks_left[woy]
-        lost = tp.peak_holdback * r.pay_ewma[a] * peak_left
+        # The rep holds back for a short spell (at most HOLDBACK_WEEKS, fewer near the end of
+        # the peak) to make its importance felt; that spell's commission is the cost.
+        spell = min(model.peak_weeks_left[woy], HOLDBACK_WEEKS)
+        lost = tp.peak_holdback * r.pay_ewma[a] * spell
         gain = r.grant_belief[a] * model.sc.leverage.raise_step * r.rev_annual[a]
         worth = si * gain * (0.5 + r.entitlement[a]) > lost * (1 + _noise(model, k))
         pu = (r.leverage[a] > tp.peak_leverage) & worth
