@@ -2,7 +2,7 @@
 
 Complements tools/calibrate.py, which reports the calibration bands and summary KPIs.
 
-Usage: python tools/sign_rates.py [N_SEEDS] [--workers W] [--set key=value ...]
+Usage: python tools/sign_rates.py [N_SEEDS] [--workers W] [key=value ...]  (scenario overrides)
 
 Runs the baseline (``holiday_peak``, 156 weeks) for seeds 0..N-1 with the rep-by-week panel
 and prints, for each figure, the mean over seeds and the 95% half-width of that mean
