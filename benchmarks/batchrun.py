@@ -76,7 +76,7 @@ def measure_batch_run(runs: int, n_reps: int = SWEEP_REPS, weeks: int = SWEEP_WE
                "--out", str(Path(tmp) / "batch.parquet")]
         got = run_measured(cmd)
     return SweepRun(runs, processes, got["wall_s"], float("nan"), got["peak_tree_mb"],
-                    got["max_proc_mb"])
+                    got["max_proc_mb"], got["cpu_s"])
 
 
 def main(argv: list[str] | None = None) -> int:

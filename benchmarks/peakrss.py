@@ -8,6 +8,9 @@ Two memory figures come back:
 * ``peak_tree_mb``: the largest sum of resident memory over the command and all its
   descendants (worker processes included), sampled every ``POLL_S`` seconds with psutil;
 * ``max_proc_mb``: the largest peak of any single waited-for descendant, from the kernel.
+
+``cpu_s`` is the CPU time (user + system) of the whole tree, which other work on the machine
+changes far less than the wall time.
 """
 
 from __future__ import annotations
@@ -30,8 +33,12 @@ MB = 1024 * 1024
 STDERR_TAIL = 2000
 
 
-def tree_rss(proc: psutil.Process) -> int:
-    """Resident bytes of ``proc`` plus all its live descendants (0 once it has gone)."""
+def sample_tree(proc: psutil.Process, cpu_seen: dict[int, float]) -> int:
+    """Resident bytes of ``proc`` plus all its live descendants (0 once it has gone).
+
+    Also records in ``cpu_seen`` the CPU seconds (user + system) each member has used so far,
+    so that the tree's CPU time can be summed at the end, workers that exit early included.
+    """
     total = 0
     try:
         members = [proc, *proc.children(recursive=True)]
@@ -39,7 +46,10 @@ def tree_rss(proc: psutil.Process) -> int:
         return 0
     for member in members:
         try:
-            total += member.memory_info().rss
+            with member.oneshot():
+                total += member.memory_info().rss
+                times = member.cpu_times()
+                cpu_seen[member.pid] = times.user + times.system
         except psutil.Error:
             pass
     return total
@@ -47,20 +57,23 @@ def tree_rss(proc: psutil.Process) -> int:
 
 def measure(cmd: list[str]) -> dict[str, float]:
     """Run ``cmd`` to the end; stdout is dropped, the tail of stderr is kept."""
+    cpu_seen: dict[int, float] = {}
     with tempfile.TemporaryFile(mode="w+") as err:
         start = time.perf_counter()
         child = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=err)
         watched = psutil.Process(child.pid)
         peak = 0
         while child.poll() is None:
-            peak = max(peak, tree_rss(watched))
+            peak = max(peak, sample_tree(watched, cpu_seen))
             time.sleep(POLL_S)
         wall = time.perf_counter() - start
         err.seek(0)
         tail = err.read()[-STDERR_TAIL:]
-    kernel_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss  # KiB on Linux
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    # The kernel's figure covers reaped descendants; the sampled one also covers the rest.
+    cpu = max(usage.ru_utime + usage.ru_stime, sum(cpu_seen.values()))
     return {"returncode": child.returncode, "wall_s": wall, "peak_tree_mb": peak / MB,
-            "max_proc_mb": kernel_kb / 1024, "stderr": tail}
+            "max_proc_mb": usage.ru_maxrss / 1024, "cpu_s": cpu, "stderr": tail}
 
 
 def run_measured(cmd: list[str]) -> dict:

@@ -38,10 +38,12 @@ def targets(res: Results) -> list[Target]:
         Target(f"time at {factor:.0f}x reps and accounts / time at 1x", scale,
                f"<= {1.1 * factor:.0f}x", scale <= 1.1 * factor),
         Target("parallel efficiency at 2 workers (sweep's own rate)", eff, ">= 0.9",
-               eff >= 0.9, f"end to end, with start-up: {eff_wall:.2f}"),
+               eff >= 0.9, f"end to end, with start-up: {eff_wall:.2f}; CPU per run at 1 "
+               f"worker / at 2: {res.throughput.cpu_efficiency(2):.2f}"),
         Target(f"peak memory, {p.big_sweep_runs}-run / {p.sweep_runs}-run sweep", growth,
                f"<= {FLAT_MEMORY} (flat)", growth <= FLAT_MEMORY),
-        Target("speed-up over mesa.batch_run (wall, 1 process)", speed, ">= 3x", speed >= 3),
+        Target("speed-up over mesa.batch_run (wall, 1 process)", speed, ">= 3x", speed >= 3,
+               f"on CPU time: {res.cpu_vs_batch():.2f}"),
         Target("peak memory of mesa.batch_run / ours", memory, ">= 10x", memory >= 10,
                f"above the {res.floor_mb:.0f} MB import floor: "
                f"{net_ratio(res):.1f}x"),
@@ -83,6 +85,9 @@ def figure_rows(res: Results) -> list[tuple[str, str]]:
                      spread(thr.rate(w), ".2f")))
         rows.append((f"sweep {p.sweep_runs} runs, {w} worker(s), runs/s sweep's own rate",
                      spread(thr.rate(w, inner=True), ".2f")))
+    for w in (1, 2):
+        rows.append((f"sweep {p.sweep_runs} runs, {w} worker(s), CPU seconds per run (all "
+                     "processes)", spread(thr.cpu_per_run(w), ".3f")))
     rows.append(("parallel efficiency, 2 workers (own rate / end to end)",
                  f"{thr.efficiency(2, True):.2f} / {thr.efficiency(2):.2f}"))
     mw = p.memory_workers

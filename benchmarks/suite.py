@@ -98,6 +98,11 @@ class Results:
         return (Stat.of([b.wall_s for b in self.batch]).median,
                 max(b.peak_tree_mb for b in self.batch))
 
+    def cpu_vs_batch(self) -> float:
+        """batch_run's CPU seconds over ours at 1 worker (medians): the speed-up on CPU time."""
+        ours = Stat.of([s.cpu_s for s in self.throughput.by_workers[1]]).median
+        return Stat.of([b.cpu_s for b in self.batch]).median / ours
+
     def speedup_vs_batch(self) -> float:
         return self.batch_figures()[0] / self.ours_1_worker()[0]
 

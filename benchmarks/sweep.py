@@ -31,6 +31,7 @@ class SweepRun:
     inner_rate: float  # runs/s as ``salesim sweep`` reports it (after its workers are up)
     peak_tree_mb: float
     max_proc_mb: float
+    cpu_s: float = float("nan")  # CPU seconds of the sweep and all its workers
 
     @property
     def rate(self) -> float:
@@ -73,7 +74,7 @@ def measure_sweep(runs: int, workers: int, n_reps: int = SWEEP_REPS,
         exp = write_experiment(folder, runs, n_reps, weeks)
         got = run_measured(sweep_command(exp, folder / "out", workers))
     return SweepRun(runs, workers, got["wall_s"], inner_rate(got["stderr"]),
-                    got["peak_tree_mb"], got["max_proc_mb"])
+                    got["peak_tree_mb"], got["max_proc_mb"], got["cpu_s"])
 
 
 @dataclass(frozen=True)
@@ -88,6 +89,15 @@ class Throughput:
     def efficiency(self, workers: int = 2, inner: bool = False) -> float:
         """Speed-up over one worker divided by the worker count (medians)."""
         return self.rate(workers, inner).median / (workers * self.rate(1, inner).median)
+
+    def cpu_per_run(self, workers: int) -> Stat:
+        """CPU seconds per run, all processes of the sweep together."""
+        return Stat.of([s.cpu_s / s.runs for s in self.by_workers[workers]])
+
+    def cpu_efficiency(self, workers: int = 2) -> float:
+        """CPU per run at 1 worker over CPU per run at ``workers``: 1.0 means the pool adds no
+        work, so on a quiet machine with that many free cores the speed-up would be full."""
+        return self.cpu_per_run(1).median / self.cpu_per_run(workers).median
 
     def peak_mb(self, workers: int) -> float:
         return max(s.peak_tree_mb for s in self.by_workers[workers])

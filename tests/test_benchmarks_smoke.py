@@ -96,3 +96,11 @@ def test_cpu_model_read_from_cpuinfo(tmp_path):
 def test_target_verdicts_follow_the_bars():
     assert report.Target("x", 1.0, ">= 1.0", True).verdict == "met"
     assert report.Target("x", 0.5, ">= 1.0", False).verdict == "MISSED"
+
+
+def test_wrapper_counts_cpu_of_the_whole_tree():
+    spin = "import time; t = time.process_time(); exec('while time.process_time() - t < 0.3: pass')"
+    got = run_measured([sys.executable, "-c",
+                        "import subprocess, sys; subprocess.run([sys.executable, '-c', "
+                        f"{spin!r}], check=True)"])
+    assert got["cpu_s"] >= 0.3
