@@ -22,7 +22,6 @@ from typing import Any
 from .errors import UserError
 
 IN_FLIGHT_PER_WORKER = 4
-TASKS_PER_CHILD = 1000  # recycle local worker processes now and then
 PRELOAD = ("sim.runtask", "sim.scenario", "sim.runner")
 PARENT_POLL_S = 1.0
 
@@ -152,10 +151,18 @@ class PoolExecutor(Executor):
     def __init__(self, workers: int):
         self.workers = workers
         self.pool = self._new_pool()
+        self.warm_up()
+
+    def warm_up(self) -> None:
+        """Start the workers now (the pool would start them on the first tasks), so that the
+        forkserver's imports are not counted in the sweep's runs per second."""
+        for fut in [self.pool.submit(os.getpid) for _ in range(self.workers)]:
+            fut.result()
 
     def _new_pool(self) -> cf.ProcessPoolExecutor:
+        # No max_tasks_per_child: on CPython 3.13.0 a pool whose workers retire that way stops
+        # starting new ones and the sweep hangs with tasks pending (tests/test_executors.py).
         return cf.ProcessPoolExecutor(self.workers, mp_context=pool_context(),
-                                      max_tasks_per_child=TASKS_PER_CHILD,
                                       initializer=watch_parent,
                                       initargs=self_identity())
 
