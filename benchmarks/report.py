@@ -26,34 +26,45 @@ class Target:
 
 def targets(res: Results) -> list[Target]:
     scale, factor = res.scaling().median, res.size_factor()
-    speed, memory = res.speedup_vs_batch(), res.memory_vs_batch()
     lean, book = res.ratio("lean"), res.ratio("textbook")
     growth = res.memory_growth()
-    eff, eff_wall = res.throughput.efficiency(2, inner=True), res.throughput.efficiency(2)
     p = res.plan
-    return [
-        Target("rep-weeks/s over wealth agent-steps/s (lean reference)", lean, ">= 1.0",
-               lean >= 1.0, f"on CPU time: {res.ratio('lean', cpu=True):.2f}; against the "
-               f"textbook form: {book:.2f}"),
+    small = f"{p.sweep_reps} reps x {p.sweep_weeks} wk"
+    big = f"{p.planner_reps} reps x {p.planner_weeks} wk"
+    out = [
+        Target("rep-weeks/s over the textbook wealth model's agent-steps/s (the reference)",
+               book, ">= 1.0", book >= 1.0, f"on CPU time: {res.ratio('textbook', cpu=True):.2f}"),
+        Target("rep-weeks/s over a lean wealth model's agent-steps/s (stricter)", lean,
+               ">= 1.0", lean >= 1.0, f"on CPU time: {res.ratio('lean', cpu=True):.2f}"),
         Target(f"time at {factor:.0f}x reps and accounts / time at 1x", scale,
                f"<= {1.1 * factor:.0f}x", scale <= 1.1 * factor),
-        Target("parallel efficiency at 2 workers (sweep's own rate)", eff, ">= 0.9",
-               eff >= 0.9, f"end to end, with start-up: {eff_wall:.2f}; CPU per run at 1 "
-               f"worker / at 2: {res.throughput.cpu_efficiency(2):.2f}"),
-        Target(f"peak memory, {p.big_sweep_runs}-run / {p.sweep_runs}-run sweep", growth,
-               f"<= {FLAT_MEMORY} (flat)", growth <= FLAT_MEMORY),
-        Target("speed-up over mesa.batch_run (wall, 1 process)", speed, ">= 3x", speed >= 3,
-               f"on CPU time: {res.cpu_vs_batch():.2f}"),
-        Target("peak memory of mesa.batch_run / ours", memory, ">= 10x", memory >= 10,
-               f"above the {res.floor_mb:.0f} MB import floor: "
-               f"{net_ratio(res):.1f}x"),
     ]
+    for label, thr in ((big, res.planner), (small, res.throughput)):
+        eff = thr.efficiency(2, inner=True)
+        out.append(Target(f"parallel efficiency at 2 workers, {label} runs (sweep's own rate)",
+                          eff, ">= 0.9", eff >= 0.9,
+                          f"end to end, with start-up: {thr.efficiency(2):.2f}; CPU per run "
+                          f"at 1 worker / at 2: {thr.cpu_efficiency(2):.2f}"))
+    out.append(Target(f"peak memory, {p.big_sweep_runs}-run / {p.sweep_runs}-run sweep", growth,
+                      f"<= {FLAT_MEMORY} (flat)", growth <= FLAT_MEMORY))
+    for label, planner in ((big, True), (small, False)):
+        speed, memory = res.speedup_vs_batch(planner), res.memory_vs_batch(planner)
+        runs = p.planner_batch_runs if planner else p.sweep_runs
+        out.append(Target(f"speed-up over mesa.batch_run, {runs} runs of {label} (wall, 1 "
+                          "process)", speed, ">= 3x", speed >= 3,
+                          "" if planner else f"on CPU time: {res.cpu_vs_batch():.2f}"))
+        out.append(Target(f"peak memory of mesa.batch_run / ours, {runs} runs of {label}",
+                          memory, ">= 10x", memory >= 10,
+                          f"above the {res.floor_mb:.0f} MB import floor: "
+                          f"{net_ratio(res, planner):.1f}x"))
+    return out
 
 
-def net_ratio(res: Results) -> float:
+def net_ratio(res: Results, planner: bool = False) -> float:
     """The memory ratio after taking off what importing the libraries costs both sides."""
-    ours = max(res.ours_1_worker()[1] - res.floor_mb, 1.0)
-    return max(res.batch_figures()[1] - res.floor_mb, 1.0) / ours
+    ours_mb, batch_mb = ((res.planner_ours.peak_tree_mb, res.planner_batch.peak_tree_mb)
+                         if planner else (res.ours_1_worker()[1], res.batch_figures()[1]))
+    return max(batch_mb - res.floor_mb, 1.0) / max(ours_mb - res.floor_mb, 1.0)
 
 
 def spread(stat: Stat, fmt: str = ",.0f") -> str:
@@ -102,6 +113,19 @@ def figure_rows(res: Results) -> list[tuple[str, str]]:
                  f"{ours_s:.1f} s / {ours_mb:.0f} MB"))
     rows.append((f"{p.sweep_runs} runs, mesa.batch_run + DataCollector, 1 process: wall / "
                  "peak memory", f"{b_s:.1f} s / {b_mb:.0f} MB"))
+    big = f"{p.planner_reps} reps x {p.planner_weeks} weeks"
+    for w in (1, 2):
+        rows.append((f"planner size ({big}), sweep {p.planner_runs} runs, {w} worker(s), "
+                     "runs/s sweep's own rate / end to end",
+                     f"{spread(res.planner.rate(w, inner=True), '.2f')} / "
+                     f"{spread(res.planner.rate(w), '.2f')}"))
+    rows.append((f"planner size, parallel efficiency, 2 workers (own rate / end to end)",
+                 f"{res.planner.efficiency(2, True):.2f} / {res.planner.efficiency(2):.2f}"))
+    po, pb = res.planner_ours, res.planner_batch
+    rows.append((f"planner size, {p.planner_batch_runs} runs, salesim sweep, 1 worker: wall / "
+                 "peak memory", f"{po.wall_s:.1f} s / {po.peak_tree_mb:.0f} MB"))
+    rows.append((f"planner size, {p.planner_batch_runs} runs, mesa.batch_run + DataCollector, "
+                 "1 process: wall / peak memory", f"{pb.wall_s:.1f} s / {pb.peak_tree_mb:.0f} MB"))
     rows.append(("import floor (python + sim, mesa, pandas, pyarrow)", f"{res.floor_mb:.0f} MB"))
     rows.append(("1-minute load average at start / end (other work on the machine)",
                  f"{res.load[0]:.2f} / {res.load[1]:.2f}"))
@@ -161,8 +185,9 @@ def method_notes(res: Results) -> list[str]:
         "wealth gives one unit to a random agent, driven by `model.agents.shuffle_do(\"step\")`,"
         " no data collection. *lean* draws each step's partners in one numpy call and looks "
         "them up in a list; *textbook* draws inside the agent step from `model.agents`, whose "
-        "indexing copies the AgentSet (O(N) per draw). The target is judged on *lean*, the "
-        "stricter bar.",
+        "indexing copies the AgentSet (O(N) per draw), as Mesa's tutorial writes it. The "
+        "issue's reference is the textbook model; *lean* is reported as a stricter bar that "
+        "a hand-optimised wealth model reaches.",
         f"Sweeps: `salesim sweep` in a fresh process on an experiment of {p.sweep_reps} reps x "
         f"{p.sweep_weeks} weeks, replicated; memory is the peak of the summed resident memory "
         "of the sweep and all its workers (psutil, every 50 ms). End-to-end rates include "
@@ -173,4 +198,8 @@ def method_notes(res: Results) -> list[str]:
         "reporters effort, engagement, sales, pay), `data_collection_period=1` so the weekly "
         "series match what a sweep keeps, records turned into a DataFrame and saved as Parquet."
         " Compared with our sweep at 1 worker.",
+        f"Planner size: the same sweep and batch_run measurements on the baseline's default "
+        f"organisation ({p.planner_reps} reps, {p.planner_weeks} weeks), the size a planner "
+        "sweeps; batch_run's per-agent, per-week records grow with it, our compact weekly "
+        "series do not.",
     ]

@@ -12,6 +12,7 @@ from .stats import Stat, Timing, time_repeats
 WEEKS = 156
 ACCOUNTS_PER_REP = 20
 SIZES = {"small": 50, "medium": 200, "large": 2000}
+DEFAULT_REPS = Scenario().org.n_reps  # the baseline organisation a planner starts from
 
 
 @dataclass(frozen=True)

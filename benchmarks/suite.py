@@ -36,8 +36,15 @@ class Plan:
     sweep_runs: int = 200
     big_sweep_runs: int = 2000
     memory_workers: int = 2  # workers for the big sweep, compared with the small one at as many
-    sweep_repeats: int = 3
+    sweep_repeats: int = 2
     batch_repeats: int = 2
+    # The same comparisons at the size a planner sweeps: the baseline's default organisation
+    # over its default three years.  Runs of ~0.3 s make per-run overheads small, as in use.
+    planner_reps: int = sz.DEFAULT_REPS
+    planner_weeks: int = sz.WEEKS
+    planner_runs: int = 40           # per throughput sweep, at 1 and at 2 workers
+    planner_repeats: int = 3
+    planner_batch_runs: int = 200    # the batch_run comparison at this size
 
     @property
     def compare_size(self) -> str:
@@ -48,7 +55,8 @@ class Plan:
 FULL = Plan("full")
 QUICK = Plan("quick", size_repeats={"small": 2, "medium": 2, "large": 1},
              wealth_repeats={"lean": 2, "textbook": 1}, sweep_runs=40, big_sweep_runs=400,
-             sweep_repeats=1, batch_repeats=1)
+             sweep_repeats=1, batch_repeats=1, planner_runs=10, planner_repeats=1,
+             planner_batch_runs=10)
 
 
 @dataclass
@@ -60,6 +68,9 @@ class Results:
     big_sweep: SweepRun              # big_sweep_runs at plan.memory_workers
     batch: list[SweepRun]            # sweep_runs through mesa.batch_run, 1 process
     floor_mb: float                  # peak memory of a process that only imports the libraries
+    planner: Throughput              # planner_runs at 1 and 2 workers, planner size
+    planner_ours: SweepRun           # planner_batch_runs through salesim sweep, 1 worker
+    planner_batch: SweepRun          # the same through mesa.batch_run, 1 process
     elapsed_s: float = 0.0
     load: tuple[float, float] = (0.0, 0.0)  # 1-minute load average at the start and the end
 
@@ -103,10 +114,14 @@ class Results:
         ours = Stat.of([s.cpu_s for s in self.throughput.by_workers[1]]).median
         return Stat.of([b.cpu_s for b in self.batch]).median / ours
 
-    def speedup_vs_batch(self) -> float:
+    def speedup_vs_batch(self, planner: bool = False) -> float:
+        if planner:
+            return self.planner_batch.wall_s / self.planner_ours.wall_s
         return self.batch_figures()[0] / self.ours_1_worker()[0]
 
-    def memory_vs_batch(self) -> float:
+    def memory_vs_batch(self, planner: bool = False) -> float:
+        if planner:
+            return self.planner_batch.peak_tree_mb / self.planner_ours.peak_tree_mb
         return self.batch_figures()[1] / self.ours_1_worker()[1]
 
 
@@ -133,5 +148,13 @@ def run_suite(plan: Plan, say: Callable[[str], None] = print) -> Results:
     batch = [measure_batch_run(plan.sweep_runs, plan.sweep_reps, plan.sweep_weeks)
              for _ in range(plan.batch_repeats)]
     floor = import_floor_mb()
-    return Results(plan, sizes, ref, thr, big, batch, floor, time.perf_counter() - start,
-                   (load0, os.getloadavg()[0]))
+    big_reps, big_weeks = plan.planner_reps, plan.planner_weeks
+    say(f"planner size ({big_reps} reps x {big_weeks} weeks): sweeps of {plan.planner_runs} "
+        f"runs at 1 and 2 workers, x{plan.planner_repeats} ...")
+    planner = measure_throughput(plan.planner_runs, plan.planner_repeats, (1, 2), big_reps,
+                                 big_weeks)
+    say(f"planner size: {plan.planner_batch_runs} runs, salesim sweep and mesa.batch_run ...")
+    p_ours = measure_sweep(plan.planner_batch_runs, 1, big_reps, big_weeks)
+    p_batch = measure_batch_run(plan.planner_batch_runs, big_reps, big_weeks)
+    return Results(plan, sizes, ref, thr, big, batch, floor, planner, p_ours, p_batch,
+                   time.perf_counter() - start, (load0, os.getloadavg()[0]))

@@ -22,7 +22,7 @@ from typing import Any
 from .errors import UserError
 
 IN_FLIGHT_PER_WORKER = 4
-PRELOAD = ("sim.runtask", "sim.scenario", "sim.runner")
+PRELOAD = ("sim.runtask", "sim.scenario", "sim.runner", "sim.experiment")  # what tasks unpickle
 PARENT_POLL_S = 1.0
 
 

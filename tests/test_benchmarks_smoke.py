@@ -21,7 +21,8 @@ TINY = Plan("tiny", sizes={"small": 3, "medium": 4, "large": 8},
             size_repeats={"small": 1, "medium": 2, "large": 1}, weeks=3,
             wealth_agents=20, wealth_steps=3, wealth_repeats={"lean": 2, "textbook": 1},
             sweep_reps=3, sweep_weeks=3, sweep_runs=2, big_sweep_runs=4, memory_workers=1,
-            sweep_repeats=1, batch_repeats=1)
+            sweep_repeats=1, batch_repeats=1, planner_reps=4, planner_weeks=3,
+            planner_runs=2, planner_repeats=1, planner_batch_runs=2)
 
 
 @pytest.fixture(scope="module")
@@ -36,7 +37,7 @@ def test_results_file_has_every_section_and_target(written):
         assert heading in written
     for fact in ("cpu", "python", "numpy", "mesa", "cores"):
         assert f"| {fact} |" in written
-    assert written.count("| met |") + written.count("| MISSED |") == 6
+    assert written.count("| met |") + written.count("| MISSED |") == 10
     assert "python -m benchmarks" in written and "tiny plan" in written
 
 
