@@ -64,10 +64,8 @@ def depart(model, slots: np.ndarray) -> dict:
     b.owner[lost] = -1
     model.refresh()
     stay = mine[~follow]
-    vac_of = {}
-    for s in slots:
-        vac_of[int(s)] = model.open_vacancy(int(r.team[s]))
-    vac = np.array([vac_of[int(o)] for o in b.owner[stay]], dtype=np.int32)
+    vacs = np.array([model.open_vacancy(int(r.team[s])) for s in slots], dtype=np.int32)
+    vac = lookup(slots, vacs, b.owner[stay])
     proposal = model.interim_owner(b.owner[stay])
     owner = proposal
     for pol in model.policies:
@@ -76,6 +74,13 @@ def depart(model, slots: np.ndarray) -> dict:
     b.vacancy[stay] = np.where(owner == proposal, vac, -1)
     model.move_accounts(stay, owner, quality=ap.handover_quality)
     return out
+
+
+def lookup(keys: np.ndarray, values: np.ndarray, wanted: np.ndarray) -> np.ndarray:
+    """``values[i]`` for each ``wanted`` equal to ``keys[i]`` (unique keys, all present), as
+    int32: one sorted search instead of a Python loop over accounts."""
+    order = np.argsort(keys, kind="stable")
+    return np.asarray(values)[order][np.searchsorted(keys[order], wanted)].astype(np.int32)
 
 
 def hire(model) -> int:
@@ -93,8 +98,7 @@ def hire(model) -> int:
     waiting = np.flatnonzero((b.view("vacancy") >= 0) & b.view("active"))
     acc = waiting[np.isin(b.vacancy[waiting], vids)]
     if acc.size:
-        slot_of = dict(zip(vids.tolist(), slots.tolist()))
-        owners = np.array([slot_of[v] for v in b.vacancy[acc].tolist()], dtype=np.int32)
+        owners = lookup(vids, slots, b.vacancy[acc])
         b.vacancy[acc] = -1
         model.move_accounts(acc, owners, quality=model.sc.accounts.handover_quality)
     start_period(model, slots, new_only=True)

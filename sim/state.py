@@ -39,11 +39,11 @@ class Table:
         """Append ``k`` rows (other columns take their fill value); return their indices."""
         if self.n + k > self._cap:
             self._grow(self.n + k)
-        idx = np.arange(self.n, self.n + k)
+        lo, hi = self.n, self.n + k
         for name, v in values.items():
-            getattr(self, name)[idx] = v
-        self.n += k
-        return idx
+            getattr(self, name)[lo:hi] = v  # a slice, not an index array: no scatter
+        self.n = hi
+        return np.arange(lo, hi)
 
     def view(self, name: str) -> np.ndarray:
         return getattr(self, name)[: self.n]
