@@ -156,8 +156,12 @@ class PoolExecutor(Executor):
     def warm_up(self) -> None:
         """Start the workers now (the pool would start them on the first tasks), so that the
         forkserver's imports are not counted in the sweep's runs per second."""
-        for fut in [self.pool.submit(os.getpid) for _ in range(self.workers)]:
-            fut.result()
+        try:
+            for fut in [self.pool.submit(os.getpid) for _ in range(self.workers)]:
+                fut.result()
+        except cf.process.BrokenProcessPool:  # runs will meet the fault and record it
+            self.pool.shutdown(wait=False, cancel_futures=True)
+            self.pool = self._new_pool()
 
     def _new_pool(self) -> cf.ProcessPoolExecutor:
         # No max_tasks_per_child: on CPython 3.13.0 a pool whose workers retire that way stops
