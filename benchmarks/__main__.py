@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from sim.atomic import write_text_atomic
+from sim.common.atomic import write_text_atomic
 
 from . import machine, report
 from .suite import FULL, QUICK, Plan, run_suite

@@ -18,9 +18,9 @@ import mesa
 import pandas as pd
 from mesa.batchrunner import batch_run
 
-from sim.experiment import replication_seeds
-from sim.model import SalesModel
-from sim.scenario import Scenario
+from sim.sweep.experiment import replication_seeds
+from sim.world.model import SalesModel
+from sim.scenario.schema import Scenario
 
 from .peakrss import run_measured
 from .sweep import SWEEP_REPS, SWEEP_SEED, SWEEP_WEEKS, SweepRun

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sim.runner import run_scenario
-from sim.scenario import Scenario
+from sim.scenario.runner import run_scenario
+from sim.scenario.schema import Scenario
 
 from .stats import Stat, Timing, time_repeats
 
@@ -46,7 +46,7 @@ def scenario(n_reps: int, per_rep: float = ACCOUNTS_PER_REP) -> Scenario:
 
 def initial_accounts(n_reps: int, seed: int = 0) -> int:
     """How many accounts the model opens with (Poisson per rep, so about 20 x reps)."""
-    from sim.model import SalesModel
+    from sim.world.model import SalesModel
     return int(SalesModel(scenario(n_reps), rng=seed, weeks=1, panel=False).owned.size)
 
 

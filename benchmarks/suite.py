@@ -15,7 +15,7 @@ from .peakrss import run_measured
 from .stats import Stat, Timing
 from .sweep import SWEEP_REPS, SWEEP_WEEKS, SweepRun, Throughput, measure_sweep, measure_throughput
 
-IMPORT_FLOOR = "import sim.sweep, sim.runner, mesa, pandas, pyarrow"
+IMPORT_FLOOR = "import sim.sweep.runner, sim.scenario.runner, mesa, pandas, pyarrow"
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from .errors import UserError
+from sim.common.errors import UserError
 
 DESCRIPTION = """\
 salesim: simulate a sales organisation of independent contractor reps, week by week.
@@ -80,22 +80,22 @@ def build_parser() -> argparse.ArgumentParser:
 def dispatch(args: argparse.Namespace) -> int:
     cmd = args.command
     if cmd == "run":
-        from .commands import cmd_run
+        from sim.commands import cmd_run
         return cmd_run(args)
     if cmd == "sweep":
-        from .experiment import cmd_sweep
+        from sim.sweep.experiment import cmd_sweep
         return cmd_sweep(args)
     if cmd == "summarize":
-        from .summarize import cmd_summarize
+        from sim.sweep.summarize import cmd_summarize
         return cmd_summarize(args)
     if cmd in ("report", "plot"):
-        from .report import cmd_plot, cmd_report
+        from sim.report.html import cmd_plot, cmd_report
         return cmd_report(args) if cmd == "report" else cmd_plot(args)
     if cmd == "validate":
-        from .config import cmd_validate
+        from sim.scenario.loading import cmd_validate
         return cmd_validate(args)
     if cmd == "demo":
-        from .commands import cmd_demo
+        from sim.commands import cmd_demo
         return cmd_demo(args)
     raise AssertionError(cmd)
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from .atomic import ensure_writable_dir
-from .config import load_scenario
-from .errors import UserError
+from sim.common.atomic import ensure_writable_dir
+from sim.scenario.loading import load_scenario
+from sim.common.errors import UserError
 
 KPI_ROWS = (
     ("revenue_total", "Revenue, whole horizon", "{:,.0f}"),
@@ -33,8 +33,8 @@ def kpi_table(summary: dict) -> str:
 
 
 def cmd_run(args) -> int:
-    from .rundir import write_run_dir
-    from .runner import run_scenario
+    from sim.scenario.rundir import write_run_dir
+    from sim.scenario.runner import run_scenario
 
     sc = load_scenario(args.scenario, args.sets)
     seed = sc.run.seed if args.seed is None else args.seed
@@ -65,7 +65,7 @@ def cmd_demo(args) -> int:
     """The flagship policy comparison, then its report."""
     from argparse import Namespace
 
-    from .experiment import cmd_sweep
+    from sim.sweep.experiment import cmd_sweep
 
     root = Path(__file__).resolve().parent.parent
     exp = root / "experiments" / "policy_comparison.toml"
@@ -75,9 +75,9 @@ def cmd_demo(args) -> int:
                              quiet=args.quiet, force=False, yes=True))
     if rc not in (0, 1):
         return rc
-    from .summarize import cmd_summarize
+    from sim.sweep.summarize import cmd_summarize
     cmd_summarize(Namespace(dir=str(out)))
-    from .report import cmd_report
+    from sim.report.html import cmd_report
     cmd_report(Namespace(dir=str(out), only=None))
     print(f"open {out}/report.html")
     return rc

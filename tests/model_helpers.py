@@ -11,10 +11,10 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from sim.agents import INDICES, RepTable
-from sim.model import SalesModel
-from sim.scenario import Scenario
-from sim.state import EventLog
+from sim.world.agents import INDICES, RepTable
+from sim.world.model import SalesModel
+from sim.scenario.schema import Scenario
+from sim.world.state import EventLog
 
 # Overrides that keep every rep in place: nobody quits, threatens or demands.
 NO_TURNOVER = {"attrition.base_hazard": 0.0, "attrition.newcomer_hazard": 0.0,

@@ -12,9 +12,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from sim.params import SeasonParams
-from sim.plotdata import TACTICS
-from sim.seasons import build_calendar
+from sim.world.params import SeasonParams
+from sim.report.data import TACTICS
+from sim.world.seasons import build_calendar
 
 ACTIVITIES = ("coaching", "requests", "reviews", "monitoring", "retention", "urgency", "admin",
               "skipped")

@@ -1,4 +1,4 @@
-"""A tiny stand-in for ``sim.runner.run_scenario`` used by the sweep tests.
+"""A tiny stand-in for ``sim.scenario.runner.run_scenario`` used by the sweep tests.
 
 Deterministic in (scenario, seed).  Raises when ``comp.cap`` is above 50, and kills its own
 process when ``comp.cap`` is exactly 99, so that tests can make runs fail on purpose.  Each run

@@ -9,11 +9,11 @@ from pathlib import Path
 import pandas as pd
 
 from sim import cli
-from sim.storage import read_reptable, read_runs, read_weekly
+from sim.sweep.storage import read_reptable, read_runs, read_weekly
 
 TESTS = Path(__file__).resolve().parent
 ROOT = TESTS.parent
-# The model the sweep tests run: "module:function", or None for the real sim.runner model.
+# The model the sweep tests run: "module:function", or None for the real sim.scenario.runner model.
 RUN_FUNCTION: str | None = None
 
 TINY = """\

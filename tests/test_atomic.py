@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from sim.atomic import atomic_path, ensure_writable_dir, write_bytes_atomic, write_text_atomic
-from sim.errors import UserError
+from sim.common.atomic import atomic_path, ensure_writable_dir, write_bytes_atomic, write_text_atomic
+from sim.common.errors import UserError
 
 
 def test_write_text_and_bytes(tmp_path):

@@ -11,10 +11,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sim import cli
-from sim.config import apply_sets, validate_dict
-from sim.errors import ConfigError
-from sim.scenario import scenario_from_dict
-from sim.validate import all_paths
+from sim.scenario.loading import apply_sets, validate_dict
+from sim.common.errors import ConfigError
+from sim.scenario.schema import scenario_from_dict
+from sim.scenario.validate import all_paths
 
 WEEKLY_OK = ", ".join(["1"] * 52)
 MONTHLY_OK = "[0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.05, 0.05, 0.05, 0.05, 0.05, 0.05]"
@@ -195,7 +195,7 @@ def test_folder_given_as_file(tmp_path, monkeypatch, capsys):
 
 
 def test_debug_flag_shows_the_exception(tmp_path, monkeypatch):
-    from sim.errors import ConfigError
+    from sim.common.errors import ConfigError
     write_files(tmp_path, {"s.toml": "[org]\nspan = -1\n"})
     monkeypatch.chdir(tmp_path)
     with pytest.raises(ConfigError):
@@ -278,12 +278,12 @@ RUN_CASES = [
 @pytest.mark.parametrize("args,expected", [c[1:] for c in RUN_CASES],
                          ids=[c[0] for c in RUN_CASES])
 def test_run_refuses_before_running(tmp_path, monkeypatch, capsys, args, expected):
-    import sim.runner
+    import sim.scenario.runner
 
     def must_not_run(*_a, **_k):
         raise AssertionError("the simulation started despite bad input")
 
-    monkeypatch.setattr(sim.runner, "run_scenario", must_not_run)
+    monkeypatch.setattr(sim.scenario.runner, "run_scenario", must_not_run)
     write_files(tmp_path, {"s.toml": "[org]\nn_reps = 0\n", "somefile": "not a folder"})
     monkeypatch.chdir(tmp_path)
     assert one_error_line(capsys, ["run", *args, "--weeks", "1"]) == expected

@@ -15,7 +15,7 @@ from benchmarks import machine, report, sweep, wealth
 from benchmarks.peakrss import run_measured
 from benchmarks.stats import Stat
 from benchmarks.suite import Plan
-from sim.experiment import expand, load_experiment
+from sim.sweep.experiment import expand, load_experiment
 
 TINY = Plan("tiny", sizes={"small": 3, "medium": 4, "large": 8},
             size_repeats={"small": 1, "medium": 2, "large": 1}, weeks=3,

@@ -10,12 +10,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sim import cli, refdoc
-from sim.config import apply_sets, dump_toml, load_scenario, validate_dict
-from sim.errors import ConfigError
-from sim.scenario import Scenario, scenario_from_dict, scenario_to_dict
-from sim.params import TacticParams
-from sim.validate import TACTIC_NAMES, all_paths, lookup_field
+from sim import cli
+import sim.scenario.refdoc as refdoc
+from sim.scenario.loading import apply_sets, dump_toml, load_scenario, validate_dict
+from sim.common.errors import ConfigError
+from sim.scenario.schema import Scenario, scenario_from_dict, scenario_to_dict
+from sim.world.params import TacticParams
+from sim.scenario.validate import TACTIC_NAMES, all_paths, lookup_field
 
 
 def write(path, text):
@@ -182,8 +183,8 @@ def test_dump_special_floats():
 
 
 def test_every_field_has_metadata_for_the_reference():
-    from sim.policy_params import POLICY_CLASSES
-    from sim.scenario import SECTIONS
+    from sim.policies.params import POLICY_CLASSES
+    from sim.scenario.schema import SECTIONS
     for cls in [*SECTIONS.values(), *POLICY_CLASSES.values()]:
         for f in dataclasses.fields(cls):
             assert f.metadata.get("doc") and f.metadata.get("unit"), (cls.__name__, f.name)
@@ -191,7 +192,7 @@ def test_every_field_has_metadata_for_the_reference():
 
 def test_reference_doc_is_current():
     assert refdoc.DOC_PATH.read_text(encoding="utf-8") == refdoc.generate(), \
-        "docs/scenario-reference.md is stale: run python -m sim.refdoc"
+        "docs/scenario-reference.md is stale: run python -m sim.scenario.schema.refdoc"
     assert refdoc.main(["--check"]) == 0
 
 

@@ -13,8 +13,8 @@ import numpy as np
 
 import model_helpers as mh
 from sim import cli
-from sim.runner import run_scenario
-from sim.scenario import scenario_to_dict
+from sim.scenario.runner import run_scenario
+from sim.scenario.schema import scenario_to_dict
 
 ROOT = Path(__file__).resolve().parent.parent
 ARGS = ["run", "--weeks", "30", "--set", "org.n_reps=16"]

@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 SCRIPT = textwrap.dedent("""
     import os, sys
-    from sim.executors import PoolExecutor
+    from sim.sweep.executors import PoolExecutor
 
     def task_pid(task):
         return {"run_id": task["run_id"], "pid": os.getpid()}

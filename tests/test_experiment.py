@@ -11,11 +11,13 @@ import pytest
 import sweep_helpers as h
 from scipy import stats
 
-from sim import cli, runtask, sweep as sweep_mod
-from sim.design import SampleSpec, expand_points, sampled_points
-from sim.experiment import expand, experiment_hash, load_experiment, replication_seeds
-from sim.storage import read_runs
-from sim.summarize import summarize
+from sim import cli
+import sim.sweep.task as runtask
+import sim.sweep.runner as sweep_mod
+from sim.sweep.design import SampleSpec, expand_points, sampled_points
+from sim.sweep.experiment import expand, experiment_hash, load_experiment, replication_seeds
+from sim.sweep.storage import read_runs
+from sim.sweep.summarize import summarize
 
 
 @pytest.fixture(autouse=True)

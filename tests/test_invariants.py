@@ -9,9 +9,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import model_helpers as mh
-from sim.agents import TACTICS
-from sim.behaviour import perceive
-from sim.model import SalesModel
+from sim.world.agents import TACTICS
+from sim.world.behaviour import perceive
+from sim.world.model import SalesModel
 
 CALENDARS = ("holiday_peak", "gift_retail", "general_retail", "flat", "two_peaks")
 unit = st.floats(0.0, 1.0)

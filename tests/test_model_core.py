@@ -12,12 +12,12 @@ import pytest
 
 import model_helpers as mh
 from sim import cli
-from sim.accounts import follow_probability
-from sim.agents import TACTICS
-from sim.compensation import run_payroll
-from sim.config import load_scenario
-from sim.model import SalesModel
-from sim.runner import collect_result, lead_times
+from sim.world.accounts import follow_probability
+from sim.world.agents import TACTICS
+from sim.world.compensation import run_payroll
+from sim.scenario.loading import load_scenario
+from sim.world.model import SalesModel
+from sim.scenario.runner import collect_result, lead_times
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS = sorted((ROOT / "scenarios").glob("*.toml"))

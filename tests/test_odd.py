@@ -9,13 +9,13 @@ import re
 
 import pytest
 
-from sim import odd_tables
-from sim.agents import INDICES, SIGNALS, TACTICS
-from sim.model import SalesModel
-from sim.odd_tables import BEGIN, END, Const, locate, render
-from sim.policy_params import POLICY_CLASSES
-from sim.runner import collect_result
-from sim.scenario import SECTIONS, Scenario
+import sim.scenario.odd_tables as odd_tables
+from sim.world.agents import INDICES, SIGNALS, TACTICS
+from sim.world.model import SalesModel
+from sim.scenario.odd_tables import BEGIN, END, Const, locate, render
+from sim.policies.params import POLICY_CLASSES
+from sim.scenario.runner import collect_result
+from sim.scenario.schema import SECTIONS, Scenario
 
 DOC = odd_tables.DOC_PATH.read_text(encoding="utf-8")
 
@@ -28,7 +28,7 @@ def section(number: int) -> str:
 
 
 def test_generated_tables_are_fresh():
-    assert render(DOC) == DOC, "run: python -m sim.odd_tables"
+    assert render(DOC) == DOC, "run: python -m sim.scenario.schema.odd_tables"
 
 
 def test_check_mode_agrees(capsys):

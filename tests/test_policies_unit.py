@@ -9,11 +9,11 @@ import numpy as np
 import pytest
 
 import model_helpers as mh
-from sim.accounts import follow_probability
-from sim.behaviour import marginal_pay, perceive
-from sim.config import load_scenario
-from sim.managers import ACTIVITIES, HoursLedger
-from sim.model import SalesModel
+from sim.world.accounts import follow_probability
+from sim.world.behaviour import marginal_pay, perceive
+from sim.scenario.loading import load_scenario
+from sim.world.managers import ACTIVITIES, HoursLedger
+from sim.world.model import SalesModel
 
 SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
 

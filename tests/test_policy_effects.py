@@ -14,8 +14,8 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from sim.config import load_scenario
-from sim.runner import run_scenario
+from sim.scenario.loading import load_scenario
+from sim.scenario.runner import run_scenario
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = range(1000, 1024)

@@ -14,12 +14,12 @@ import pytest
 
 from report_fixtures import make_sweep_dir
 from sim.cli import main
-from sim.errors import UserError
-from sim.plotdata import KPIS, load
-from sim.plots import BY_NAME, PLOT_NAMES, missing
-from sim.plotstats import kaplan_meier, lorenz, mean_ci, paired_differences, top_share
-from sim.plotstyle import OKABE_ITO, policy_colours
-from sim.report import build_html, cmd_plot, cmd_report
+from sim.common.errors import UserError
+from sim.report.data import KPIS, load
+from sim.report.figures import BY_NAME, PLOT_NAMES, missing
+from sim.report.stats import kaplan_meier, lorenz, mean_ci, paired_differences, top_share
+from sim.report.style import OKABE_ITO, policy_colours
+from sim.report.html import build_html, cmd_plot, cmd_report
 
 RUN_PLOTS = {"weekly_revenue", "tactics", "lorenz", "survival", "manager_hours", "lead_time"}
 COMPARISON = {f"diff_{k.key}" for k in KPIS} | {"tradeoff"}
@@ -263,7 +263,7 @@ def test_paired_differences_pair_by_season_and_replication(synthetic):
 
 
 def test_relative_interval_of_a_nonnegative_kpi_stops_at_minus_100():
-    from sim.plotstats import _summarise_pairs
+    from sim.report.stats import _summarise_pairs
     pairs = pd.DataFrame({"x": [0.0, 0.0, 0.0], "ref": [1.0, 30.0, 60.0]})
     row = _summarise_pairs(pairs, "pct")
     assert row["d"] == pytest.approx(-100.0) and row["d_lo"] == -100.0
@@ -271,7 +271,7 @@ def test_relative_interval_of_a_nonnegative_kpi_stops_at_minus_100():
 
 
 def test_summary_paragraph_states_findings(dirs):
-    from sim.report_text import summary_paragraph
+    from sim.report.text import summary_paragraph
     text = summary_paragraph(load(dirs["sweep"]))
     assert text.startswith("This sweep compares 2 policies (Rotation, Coaching) with Baseline")
     assert "18 runs of 60 weeks" in text
@@ -300,7 +300,7 @@ def test_sweep_that_kept_only_some_kpis(synthetic, tmp_path):
 
 
 def test_a_figure_that_fails_is_listed_not_fatal(synthetic, tmp_path, monkeypatch):
-    import sim.plots as plots
+    import sim.report.figures as plots
 
     def broken(data):
         raise ValueError("boom")

@@ -12,8 +12,10 @@ import pandas as pd
 import pytest
 import sweep_helpers as h
 
-from sim import cli, runtask, sweep as sweep_mod
-from sim.storage import lock, read_runs, read_weekly
+from sim import cli
+import sim.sweep.task as runtask
+import sim.sweep.runner as sweep_mod
+from sim.sweep.storage import lock, read_runs, read_weekly
 
 FAST_PARTS = {"SALESIM_FLUSH_RUNS": "4"}
 

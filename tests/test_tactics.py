@@ -6,13 +6,13 @@ from __future__ import annotations
 import numpy as np
 
 import model_helpers as mh
-from sim.agents import SIGNALS
-from sim.accounts import follow_probability
-from sim.behaviour import choose_effort, marginal_pay, perceive
-from sim.leverage import leverage_plays
-from sim.market import market_week
-from sim.runner import collect_result
-from sim.tactics import choose_tactics, resolve_false_urgency
+from sim.world.agents import SIGNALS
+from sim.world.accounts import follow_probability
+from sim.world.behaviour import choose_effort, marginal_pay, perceive
+from sim.world.leverage import leverage_plays
+from sim.world.market import market_week
+from sim.scenario.runner import collect_result
+from sim.world.tactics import choose_tactics, resolve_false_urgency
 
 
 def _asks(m, ev_start) -> np.ndarray:

@@ -11,8 +11,8 @@ from concurrent.futures import ProcessPoolExecutor
 
 import numpy as np
 
-from sim.config import load_scenario
-from sim.runner import run_scenario
+from sim.scenario.loading import load_scenario
+from sim.scenario.runner import run_scenario
 
 BANDS = {
     "attrition_rate_annual": (0.15, 0.35),

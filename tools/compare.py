@@ -14,8 +14,8 @@ from concurrent.futures import ProcessPoolExecutor
 import numpy as np
 from scipy import stats
 
-from sim.config import load_scenario
-from sim.runner import run_scenario
+from sim.scenario.loading import load_scenario
+from sim.scenario.runner import run_scenario
 
 KEYS = ("revenue_total", "gross_margin", "attrition_rate_annual", "top_quintile_attrition_rate",
         "revenue_lost_to_departures", "top20_revenue_share", "leverage_events",

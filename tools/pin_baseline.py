@@ -8,8 +8,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from sim.runner import run_scenario
-from sim.scenario import Scenario
+from sim.scenario.runner import run_scenario
+from sim.scenario.schema import Scenario
 
 SEEDS = (0, 1)
 OUT = Path(__file__).resolve().parent.parent / "tests" / "data" / "baseline_kpis.json"

@@ -24,9 +24,9 @@ from concurrent.futures import ProcessPoolExecutor
 
 import numpy as np
 
-from sim.agents import SIGNALS, TACTICS
-from sim.config import load_scenario
-from sim.runner import run_scenario
+from sim.world.agents import SIGNALS, TACTICS
+from sim.scenario.loading import load_scenario
+from sim.scenario.runner import run_scenario
 
 COUNTED = ("threat", "demand", "concession", "refusal", "urgency_claim", "urgency_detected")
 

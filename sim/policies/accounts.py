@@ -1,0 +1,126 @@
+"""Policies that act on who owns what and how pay is shared: rotation, team bonus, favouritism."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.policies.management import Policy
+
+
+def rank_within_owner(owner: np.ndarray, value: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Rank (0 = highest value) of each account within its owner's book, and the book size."""
+    order = np.lexsort((-value, owner))
+    so = owner[order]
+    starts = np.r_[0, np.flatnonzero(np.diff(so)) + 1]
+    counts = np.diff(np.r_[starts, len(order)])
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.arange(len(order)) - np.repeat(starts, counts)
+    size = np.empty(len(order), dtype=np.int64)
+    size[order] = np.repeat(counts, counts)
+    return rank, size
+
+
+def random_teammate(model, owners: np.ndarray) -> np.ndarray:
+    """For each current owner, a different active rep of the same team (itself if alone)."""
+    r = model.reps
+    out = owners.copy()
+    a = model.active
+    for t in np.unique(r.team[owners]):
+        members = a[r.team[a] == t]
+        if members.size < 2:
+            continue
+        sel = np.flatnonzero(r.team[owners] == t)
+        pos = np.searchsorted(members, owners[sel])
+        shift = model.rng.integers(1, members.size, sel.size)
+        out[sel] = members[(pos + shift) % members.size]
+    return out
+
+
+class Rotation(Policy):
+    """Periodic account rotation (seed 000): less exclusive control of key relationships."""
+
+    name = "rotation"
+
+    def week_start(self, model):
+        p = self.p
+        if (model.week + 1) % p.period_weeks == 0:
+            self.pending = True
+        if not getattr(self, "pending", False):
+            return
+        if p.avoid_peak and (model.cal.peak[model.woy] or model.cal.lookahead[model.woy] > 0.3):
+            return  # postponed until the peak and the run-up to it are over
+        self.pending = False
+        idx = model.owned
+        owner = model.book.owner[idx]
+        if p.select == "top":
+            value = model.book.potential[idx]
+        else:
+            value = model.rng.random(idx.size)
+        rank, size = rank_within_owner(owner, value)
+        pick = idx[rank < np.ceil(p.share * size - 1e-9)]
+        if pick.size == 0:
+            return
+        new = random_teammate(model, model.book.owner[pick])
+        moved = pick[new != model.book.owner[pick]]
+        # A planned handover means writing things down: the company's record of each
+        # rotated account grows before the new owner takes over.
+        rec = model.book.recorded[moved]
+        model.book.recorded[moved] = rec + 0.5 * p.handover_quality * (1 - rec)
+        model.move_accounts(moved, new[new != model.book.owner[pick]], quality=p.handover_quality,
+                            kind="rotation")
+
+
+class TeamBonus(Policy):
+    """A pool of variable pay paid on the team's result (seeds 000, 002)."""
+
+    name = "team_bonus"
+
+    def setup(self, model):
+        p = self.p
+        model.plan.pool_share, model.plan.scope, model.plan.split = p.pool_share, p.scope, p.split
+        model.levers.team_cover = max(model.levers.team_cover, p.cover)
+
+    def after_pool(self, model, reps, contributed, paid):
+        """Top sellers who get back less than they put in resent it (seed 002)."""
+        r = model.reps
+        pct = model.performance_pct(reps)
+        short = np.clip((contributed - paid) / np.maximum(contributed, 1e-9), 0, 1)
+        hit = self.p.star_resentment * short * (pct >= 0.8)
+        r.resent[reps] = np.clip(r.resent[reps] + hit, 0, 0.6)
+
+
+class Favouritism(Policy):
+    """Managers steer good accounts to reps they have personal ties with (seed 004)."""
+
+    name = "favouritism"
+
+    def setup(self, model):
+        self._mark(model, model.active)
+
+    def on_hire(self, model, slots):
+        self._mark(model, slots)
+
+    def _mark(self, model, slots):
+        r = model.reps
+        r.favoured[slots] = model.rng.random(slots.size) < self.p.share_favoured
+
+    def choose_owner(self, model, accounts, owners):
+        r, b = model.reps, model.book
+        good = b.potential[accounts] > model.sc.accounts.potential_median
+        steer = good & (model.rng.random(accounts.size) < self.p.steer)
+        out = owners.copy()
+        a = model.active
+        for i in np.flatnonzero(steer):
+            team = r.team[owners[i]] if owners[i] >= 0 else -1
+            favs = a[(r.team[a] == team) & r.favoured[a]]
+            if favs.size:
+                out[i] = favs[model.rng.integers(favs.size)]
+        return out
+
+    def week_start(self, model):
+        r, a = model.reps, model.active
+        if self.p.skip_level_mentor:
+            pct = model.performance_pct(a)
+            r.mentor[a] = ~r.favoured[a] & (pct >= 0.6)
+        seen = ~r.favoured[a] * self.p.fairness_hit * np.where(r.mentor[a], 0.5, 1.0)
+        r.resent[a] = np.maximum(r.resent[a], seen)

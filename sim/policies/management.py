@@ -1,0 +1,203 @@
+"""Management policies as plug-ins.
+
+A policy never edits agent code and never writes an outcome.  It acts through *levers*
+(what reps see, know, are paid or can do), through managers' hours (it registers demands on
+the :class:`~sim.world.managers.HoursLedger` and acts on the hours actually served), or through the
+account book (who owns what).  ``model.step`` calls every active policy's hooks at fixed
+points of the weekly schedule; to add a policy, subclass :class:`Policy`, give it a params
+dataclass in :mod:`sim.policies.params` and register it in ``REGISTRY``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass
+class Levers:
+    """Model-wide settings that policies change and agents read."""
+
+    team_cover: float = 0.0          # share of every book teammates can cover
+    backups: bool = False            # accounts have cross-trained backup reps
+    culture: float = 0.0             # team identity: engagement up, leverage felt less
+    development: float = 0.0         # training: a future in the company
+    voice: float = 0.0               # feedback channels: grievances are heard
+    entitlement_factor: float = 1.0  # growth of entitlement under leverage
+    demand_factor: float = 1.0       # ambiguity-driven demands
+    record_boost: float = 0.0        # extra recording discipline (defined process)
+    detect_bonus: float = 0.0        # extra chance of noticing warning signs
+    request_factor: float = 1.0      # requests reps send their manager
+    self_resolve: float = 0.0        # share of requests solved while the answer is delayed
+    skill_growth: float = 1.0        # multiplier on on-the-job learning
+    hiring: bool = True
+    hiring_lag: int = 8
+    hire_skill: float = 1.0
+    peak_freeze: bool = False
+
+
+class Policy:
+    """Base class: every hook is optional and does nothing by default."""
+
+    name = "policy"
+
+    def __init__(self, params):
+        self.p = params
+
+    def setup(self, model) -> None: ...
+    def week_start(self, model) -> None: ...
+    def hour_demands(self, model, ledger) -> None: ...
+    def after_hours(self, model, ledger) -> None: ...
+    def period_end(self, model) -> None: ...
+    def on_new_accounts(self, model, accounts: np.ndarray) -> None: ...
+    def on_hire(self, model, slots: np.ndarray) -> None: ...
+
+    def decide_demand(self, model, reps, kind, threat):
+        """Return a bool array (granted) or None to leave the decision to others."""
+        return None
+
+    def choose_owner(self, model, accounts: np.ndarray, owners: np.ndarray) -> np.ndarray:
+        """Return new owners for reassigned accounts (default: keep the proposal)."""
+        return owners
+
+    def after_pool(self, model, reps, contributed, paid) -> None: ...
+
+
+class Coaching(Policy):
+    """1:1 coaching (seeds 001, 002): skill and engagement grow with the hours actually held."""
+
+    name = "coaching"
+
+    def _due(self, model, a):
+        r, p = model.reps, self.p
+        every = np.full(len(a), p.every_weeks)
+        if p.target != "all":
+            pct = model.performance_pct(a)
+            group = {"strugglers": pct < 1 / 3, "middle": (pct >= 1 / 3) & (pct < 2 / 3),
+                     "stars": pct >= 2 / 3}[p.target]
+            every = np.where(group, p.every_weeks, 2 * p.every_weeks)
+        return a[(r.uid[a] + model.week) % every == 0]
+
+    def hour_demands(self, model, ledger):
+        self.due = self._due(model, model.active)
+        ledger.add("coaching", self.due, self.p.hours)
+
+    def after_hours(self, model, ledger):
+        r, p, a = model.reps, self.p, model.active
+        got = np.zeros(r.n)
+        if self.due.size and p.hours > 0:
+            got[self.due] = ledger.served_for("coaching", self.due) / p.hours
+        r.skipped_1on1[a] = False
+        r.skipped_1on1[self.due] = got[self.due] < 0.5
+        r.coached[a] = 0.9 * r.coached[a] + 0.1 * got[a] * p.quality
+        c = self.due
+        if c.size == 0:
+            return
+        pct = model.performance_pct(c)
+        fit = 1.0 if p.style == "tailored" else np.where((pct < 0.2) | (pct > 0.8), 0.5, 1.0)
+        recept = np.clip(0.4 + 0.6 * r.engagement[c] - 0.4 * r.entitlement[c], 0, 1)
+        gap = np.clip(r.ceiling[c] - r.skill[c], 0, None)
+        r.skill[c] += 0.04 * got[c] * p.quality * recept * fit * gap
+        r.engagement[c] = np.clip(r.engagement[c] + 0.005 * got[c] * fit, 0, 1)
+        r.dependency[c] = np.clip(r.dependency[c] - 0.02 * got[c] * p.quality, 0, 1)
+        model.slump_fix(c[(r.slump[c] == 1) & (got[c] > 0.5)], prob=0.15 * p.quality)
+
+
+class Monitoring(Policy):
+    """Activity monitoring and, optionally, support that diagnoses slumps (seed 003)."""
+
+    name = "monitoring"
+
+    def week_start(self, model):
+        r, p, a = model.reps, self.p, model.active
+        struggling = r.projected[a] < 0.85 * r.quota[a]
+        self.intensity = np.where(struggling, p.struggling_intensity, p.intensity) * r.oversight[a]
+
+    def hour_demands(self, model, ledger):
+        a = model.active
+        ledger.add("monitoring", a, self.p.hours_per_rep * self.intensity)
+        if self.p.support:
+            r = model.reps
+            self.slumping = a[(r.slump[a] > 0) & (r.projected[a] < r.quota[a])]
+            ledger.add("support", self.slumping, self.p.support_hours)
+
+    def after_hours(self, model, ledger):
+        r, a = model.reps, model.active
+        r.monitoring[a] = self.intensity * ledger.fraction_for("monitoring", a)
+        r.supported[a] = 0.0
+        if self.p.support and self.slumping.size:
+            s = self.slumping
+            share = ledger.served_for("support", s) / max(self.p.support_hours, 1e-9)
+            r.supported[s] = share
+            model.slump_fix(s, prob=0.5 * share)
+
+
+class Independence(Policy):
+    """How managers answer requests (seed 001): delay, ask for solutions, rights, process."""
+
+    name = "independence"
+
+    def setup(self, model):
+        p, lv = self.p, model.levers
+        lv.self_resolve = 1 - np.exp(-p.response_delay_hours / 1.5)
+        lv.request_factor = (0.7 if p.decision_rights else 1.0) * (0.75 if p.defined_process else 1.0)
+        lv.record_boost += 0.2 if p.defined_process else 0.0
+
+    def after_hours(self, model, ledger):
+        r, p, a = model.reps, self.p, model.active
+        beh = model.sc.behaviour
+        answered = ledger.fraction_for("requests", a) * np.clip(r.requests[a] / 5, 0, 1)
+        grow = (beh.dependency_growth * answered * (1 - model.levers.self_resolve)
+                * (1 + 2 * p.over_support) * (0.5 if p.ask_for_solutions else 1.0))
+        decay = beh.dependency_decay * (1 + 1.0 * p.ask_for_solutions + 0.5 * p.decision_rights
+                                        + 0.5 * p.defined_process + 2 * model.levers.self_resolve)
+        d = r.dependency[a]
+        r.dependency[a] = np.clip(d + grow * (1 - d) - decay * d, 0, 1)
+        if p.ask_for_solutions:  # working problems out is practice
+            r.skill[a] += 0.0005 * np.clip(r.ceiling[a] - r.skill[a], 0, None)
+
+
+class Concessions(Policy):
+    """How readily threats and demands are granted, within limits (seed 000)."""
+
+    name = "concessions"
+
+    def setup(self, model):
+        model.max_rate = self.p.max_rate
+
+    def hour_demands(self, model, ledger):
+        r, a = model.reps, model.active
+        ask = a[r.demanding[a] > 0]
+        ledger.add("retention", ask, self.p.retention_talk_hours)
+        r.demanding[ask] = 0
+
+    def decide_demand(self, model, reps, kind, threat):
+        r = model.reps
+        p = np.clip(self.p.grant_probability * (0.5 + r.leverage[reps]) * (1 + 0.5 * threat), 0, 1)
+        granted = model.rng.random(reps.size) < p
+        return granted & ((kind != 0) | (r.rate[reps] < model.max_rate - 1e-12))
+
+
+class Hiring(Policy):
+    name = "hiring"
+
+    def setup(self, model):
+        lv, p = model.levers, self.p
+        lv.hiring, lv.hiring_lag, lv.hire_skill, lv.peak_freeze = (
+            p.enabled, p.lag_weeks, p.skill, p.peak_freeze)
+
+
+def build_policies(sc) -> list[Policy]:
+    from sim.policies.playbook import Playbook
+    from sim.policies.accounts import Favouritism, Rotation, TeamBonus
+
+    registry = {"coaching": Coaching, "monitoring": Monitoring, "independence": Independence,
+                "concessions": Concessions, "hiring": Hiring, "rotation": Rotation,
+                "team_bonus": TeamBonus, "favouritism": Favouritism, "playbook": Playbook}
+    out = []
+    for name, cls in registry.items():
+        params = getattr(sc.policies, name)
+        if params.enabled or name == "hiring":
+            out.append(cls(params))
+    return out

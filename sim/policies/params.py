@@ -1,0 +1,164 @@
+"""Settings of the management policies, one dataclass per ``[policies.NAME]`` block.
+
+Blocks that describe everyday management (coaching, monitoring, requests, concessions,
+reviews, hiring) are always active with baseline defaults; the others are off until a scenario
+switches them on.  A block that appears in a scenario file without an ``enabled`` key is on.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sim.world.params import ASSUME, P, S000, S001, S002, S003, S004
+
+
+@dataclass
+class RotationPolicy:
+    enabled: bool = P(False, "-", "Rotate accounts between reps of a team.", S000)
+    period_weeks: int = P(26, "weeks", "Weeks between rotations.", S000, lo=1, hi=520)
+    share: float = P(0.2, "share of book", "Share of each rep's book rotated each time.", S000,
+                     lo=0, hi=1)
+    select: str = P("top", "-", "Which accounts rotate: highest value first, or at random.",
+                    S000, choices=("top", "random"))
+    handover_quality: float = P(0.6, "share", "Share of recorded knowledge that becomes "
+                                "relationship for the new owner.", lo=0, hi=1)
+    avoid_peak: bool = P(True, "-", "Never rotate inside the peak window or the lookahead "
+                         "before it.", ASSUME)
+
+
+@dataclass
+class TeamBonusPolicy:
+    enabled: bool = P(False, "-", "Pay part of variable pay on the team's result.", S000)
+    pool_share: float = P(0.2, "share of variable pay", "Share put in the pool.", S000, lo=0, hi=1)
+    scope: str = P("team", "-", "Team of one manager, or the whole company.",
+                   choices=("team", "company"))
+    split: str = P("equal", "-", "How the pool is split.", choices=("equal", "pro_rata"))
+    cover: float = P(0.3, "share", "Share of a rep's accounts teammates learn well enough to "
+                     "cover when pay is shared.", S000, lo=0, hi=1)
+    star_resentment: float = P(0.3, "index", "Fairness lost by top-quintile reps whose pool "
+                               "share is below their own contribution.", S002, lo=0, hi=1)
+
+
+@dataclass
+class CoachingPolicy:
+    enabled: bool = P(True, "-", "Managers hold 1:1 coaching sessions.", S001)
+    every_weeks: int = P(1, "weeks", "A 1:1 per rep every this many weeks.", S001, lo=1, hi=52)
+    hours: float = P(0.9, "hours", "Length of a 1:1.", "stylized facts: 16-21% of manager time",
+                     lo=0, hi=10)
+    quality: float = P(0.5, "index", "How much a session closes the rep's skill gap.", S001,
+                       lo=0, hi=1)
+    style: str = P("uniform", "-", "Uniform sessions, or tailored to the individual.", S002,
+                   choices=("uniform", "tailored"))
+    target: str = P("all", "-", "Whom coaching goes to first.",
+                    choices=("all", "strugglers", "middle", "stars"))
+
+
+@dataclass
+class MonitoringPolicy:
+    enabled: bool = P(True, "-", "Managers monitor activity.", S003)
+    intensity: float = P(0.15, "index", "Monitoring of a rep on track (counting calls, "
+                         "updates).", S003, lo=0, hi=1)
+    struggling_intensity: float = P(0.35, "index", "Monitoring of a rep behind quota.", S003,
+                                    lo=0, hi=1)
+    hours_per_rep: float = P(0.5, "hours/week", "Manager hours per rep at full intensity.",
+                             lo=0, hi=20)
+    support: bool = P(False, "-", "Diagnose a slump's cause (skill, personal, tools, "
+                      "motivation) and address it instead of watching.", S003)
+    support_hours: float = P(1.0, "hours", "Hours per week spent diagnosing one slumping rep.",
+                             S003, lo=0, hi=20)
+
+
+@dataclass
+class IndependencePolicy:
+    enabled: bool = P(True, "-", "How managers answer requests.", S001)
+    response_delay_hours: float = P(0.0, "hours", "Delay before answering non-urgent requests.",
+                                    S001, lo=0, hi=72)
+    ask_for_solutions: bool = P(False, "-", "Ask the rep what it has tried first.", S001)
+    decision_rights: bool = P(False, "-", "Reps know which decisions are theirs.", S001)
+    defined_process: bool = P(False, "-", "A written sales process reps follow.", S001)
+    over_support: float = P(0.0, "index", "Manager steps in and closes deals for reps.", S001,
+                            lo=0, hi=1)
+
+
+@dataclass
+class ConcessionPolicy:
+    enabled: bool = P(True, "-", "How the company answers threats and demands.", S000)
+    grant_probability: float = P(0.35, "probability", "Chance a demand is granted.", S000,
+                                 lo=0, hi=1)
+    max_rate: float = P(0.12, "share of sales", "Highest commission rate ever conceded.", S000,
+                        lo=0, hi=1)
+    retention_talk_hours: float = P(1.5, "hours", "Manager hours per threat or demand.",
+                                    lo=0, hi=40)
+
+
+@dataclass
+class FavouritismPolicy:
+    enabled: bool = P(False, "-", "Managers favour reps they have personal ties with.", S004)
+    share_favoured: float = P(0.25, "share of reps", "Share of reps with ties to their manager.",
+                              S004, lo=0, hi=1)
+    steer: float = P(0.8, "probability", "Chance a good account being assigned goes to a "
+                     "favourite.", S004, lo=0, hi=1)
+    fairness_hit: float = P(0.3, "index", "Fairness lost by others who see the favouritism.",
+                            S004, lo=0, hi=1)
+    skip_level_mentor: bool = P(False, "-", "Non-favoured top performers get a skip-level "
+                                "mentor, who halves the fairness loss.", S004)
+
+
+@dataclass
+class PlaybookPolicy:
+    enabled: bool = P(False, "-", "Switch on a set of the company practices below.", S000)
+    clear_policies: bool = P(False, "-", "Written commission and conduct rules: fewer "
+                             "ambiguity-driven demands, slower entitlement.", S000)
+    comp_review: bool = P(False, "-", "Annual fair compensation review before the peak.", S000)
+    training: bool = P(False, "-", "Training and development: faster skill growth, a future.", S000)
+    training_cost: float = P(2500.0, "currency/rep/year", "What training costs the company.",
+                             lo=0)
+    review_every_weeks: int = P(0, "weeks", "Performance review cadence (0 = none beyond "
+                                "1:1s).", S000, lo=0, hi=104)
+    review_hours: float = P(1.5, "hours", "Manager hours per review.", lo=0, hi=20)
+    culture_events: bool = P(False, "-", "Team events: engagement up, individual leverage "
+                             "felt less.", S000)
+    culture_cost: float = P(800.0, "currency/rep/year", "What team events cost the company.",
+                            lo=0)
+    cross_training: bool = P(False, "-", "Each account gets a trained backup rep.", S000)
+    year_round_bonus: float = P(0.0, "x rate", "Extra commission off-peak.", S000, lo=0, hi=5)
+    feedback_channels: bool = P(False, "-", "Open channels: grievances surface and are "
+                                "heard.", S000)
+    broad_team: bool = P(False, "-", "Keep books broad: every 13 weeks a book worth over twice "
+                         "the team average passes its weakest-relationship accounts to the "
+                         "lightest teammate.", S000)
+
+
+@dataclass
+class HiringPolicy:
+    enabled: bool = P(True, "-", "Replace leavers.", ASSUME)
+    lag_weeks: int = P(8, "weeks", "Weeks from a departure to the replacement's start.",
+                       lo=0, hi=520)
+    skill: float = P(1.0, "x median", "Median skill of new hires.", lo=0.01, hi=10)
+    peak_freeze: bool = P(False, "-", "Do not start new hires inside the peak window.")
+
+
+@dataclass
+class Policies:
+    rotation: RotationPolicy = None  # type: ignore[assignment]
+    team_bonus: TeamBonusPolicy = None  # type: ignore[assignment]
+    coaching: CoachingPolicy = None  # type: ignore[assignment]
+    monitoring: MonitoringPolicy = None  # type: ignore[assignment]
+    independence: IndependencePolicy = None  # type: ignore[assignment]
+    concessions: ConcessionPolicy = None  # type: ignore[assignment]
+    favouritism: FavouritismPolicy = None  # type: ignore[assignment]
+    playbook: PlaybookPolicy = None  # type: ignore[assignment]
+    hiring: HiringPolicy = None  # type: ignore[assignment]
+
+    def __post_init__(self):
+        for name, cls in POLICY_CLASSES.items():
+            if getattr(self, name) is None:
+                setattr(self, name, cls())
+
+
+POLICY_CLASSES = {
+    "rotation": RotationPolicy, "team_bonus": TeamBonusPolicy, "coaching": CoachingPolicy,
+    "monitoring": MonitoringPolicy, "independence": IndependencePolicy,
+    "concessions": ConcessionPolicy, "favouritism": FavouritismPolicy,
+    "playbook": PlaybookPolicy, "hiring": HiringPolicy,
+}

@@ -1,0 +1,101 @@
+"""Seed 000's best practices, each switchable on its own inside ``[policies.playbook]``."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.policies.management import Policy
+from sim.policies.accounts import random_teammate
+
+
+class Playbook(Policy):
+    name = "playbook"
+
+    def setup(self, model):
+        p, lv = self.p, model.levers
+        if p.clear_policies:  # fewer ambiguity-driven negotiations, slower entitlement
+            lv.demand_factor *= 0.5
+            lv.entitlement_factor *= 0.6
+        if p.training:
+            lv.skill_growth *= 3.0
+            lv.development = 1.0
+        if p.culture_events:
+            lv.culture = 1.0
+        if p.feedback_channels:
+            lv.voice = 1.0
+            lv.detect_bonus += 0.3
+        if p.year_round_bonus > 0:
+            peak = model.cal.peak
+            model.plan.rate_boost = np.where(peak, 1.0, 1.0 + p.year_round_bonus)
+        if p.cross_training:
+            lv.backups = True
+            self.on_new_accounts(model, model.owned)
+
+    def on_new_accounts(self, model, accounts):
+        if self.p.cross_training and accounts.size:
+            b = model.book
+            b.backup[accounts] = random_teammate(model, b.owner[accounts])
+            same = b.backup[accounts] == b.owner[accounts]
+            b.backup[accounts[same]] = -1
+
+    def week_start(self, model):
+        p, r, a = self.p, model.reps, model.active
+        per_rep = p.training_cost * p.training + p.culture_cost * p.culture_events
+        model.program_cost += per_rep / 52 * a.size
+        if p.comp_review and model.woy == model.review_week:
+            self._comp_review(model, a)
+        if p.cross_training and model.week % 13 == 0:
+            idx = model.owned
+            stale = idx[(model.book.backup[idx] < 0)
+                        | ~model.reps.active[np.maximum(model.book.backup[idx], 0)]]
+            self.on_new_accounts(model, stale)
+        if p.broad_team and model.week % 13 == 0:
+            self._rebalance(model, a)
+
+    def _comp_review(self, model, a):
+        """Annual review before the peak: rates follow performance, not past leverage."""
+        r = model.reps
+        base = model.sc.comp.commission_rate
+        pct = model.performance_pct(a)
+        fair = base * (1 + 0.25 * np.clip(pct - 0.5, 0, 0.5) * 2)
+        r.rate[a] = np.minimum(fair, model.max_rate)
+        r.conceded[a] = np.clip(r.rate[a] - base, 0, None) * (r.conceded[a] > 0)
+        r.fairness[a] = np.clip(r.fairness[a] + 0.1, 0, 1)
+        r.precedent_seen[a] *= 0.5
+
+    def _rebalance(self, model, a):
+        """Keep books broad: a rep holding over twice the team's average book value passes
+        its weakest-relationship accounts to the lightest teammate."""
+        r, b = model.reps, model.book
+        idx = model.owned
+        val = np.bincount(b.owner[idx], weights=b.potential[idx], minlength=r.n)
+        for t in np.unique(r.team[a]):
+            m = a[r.team[a] == t]
+            if m.size < 2:
+                continue
+            avg = val[m].mean()
+            for big in m[val[m] > 2 * avg]:
+                own = idx[b.owner[idx] == big]
+                order = own[np.argsort(b.relationship[own])]
+                excess = val[big] - 2 * avg
+                give = order[np.cumsum(b.potential[order]) <= excess]
+                if give.size:
+                    light = m[np.argmin(val[m])]
+                    model.move_accounts(give, np.full(give.size, light),
+                                        quality=model.sc.accounts.handover_quality)
+
+    def hour_demands(self, model, ledger):
+        p = self.p
+        if p.review_every_weeks > 0:
+            a = model.active
+            due = a[(model.reps.uid[a] + model.week) % p.review_every_weeks == 0]
+            ledger.add("reviews", due, p.review_hours)
+            self.due = due
+
+    def after_hours(self, model, ledger):
+        p, r = self.p, model.reps
+        if p.review_every_weeks > 0 and self.due.size:
+            got = ledger.served_for("reviews", self.due) / max(p.review_hours, 1e-9)
+            # An improvement plan agreed in the review: engagement up, slumps get found.
+            r.engagement[self.due] = np.clip(r.engagement[self.due] + 0.02 * got, 0, 1)
+            model.slump_fix(self.due[got > 0.5], prob=0.3)

@@ -1,0 +1,156 @@
+"""``salesim report DIR`` and ``salesim plot DIR [--only NAME]``.
+
+The report is one self-contained HTML file (figures embedded as base64 PNG, no external
+files or scripts) that opens offline: a summary paragraph, a KPI ranking table with
+intervals, the experiment's design and size, what the model assumes, then every figure the
+data allows with a one-sentence caption.  The figures are also written to DIR/plots as PNG
+and SVG.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+from html import escape
+from pathlib import Path
+
+from sim.common.atomic import write_text_atomic
+from sim.common.errors import UserError
+from sim.report.data import PlotData, load
+from sim.report.figures import BY_NAME, PLOT_NAMES, Rendered, missing, render, render_all
+from sim.report.text import (design_list, interval_note, ranking_table, run_table,
+                          summary_paragraph)
+
+CSS = """
+body{font-family:system-ui,-apple-system,'Segoe UI',Roboto,Arial,sans-serif;max-width:1180px;
+margin:2em auto;padding:0 1.2em;color:#1a1a1a;line-height:1.45;font-size:16px}
+h1{font-size:1.7em;margin-bottom:.2em} h2{margin-top:1.6em;border-bottom:1px solid #ddd}
+p.lead{font-size:1.08em;background:#f6f6f6;padding:.8em 1em;border-left:4px solid #0072B2}
+table.kpi{border-collapse:collapse;font-size:.9em;margin:.6em 0;width:100%}
+table.kpi th,table.kpi td{border:1px solid #ddd;padding:.35em .5em;vertical-align:top;
+text-align:left}
+table.kpi thead th{background:#f0f0f0}
+.ci{color:#666;font-size:.9em} .d{color:#333;font-size:.9em}
+.sw{display:inline-block;width:.8em;height:.8em;border-radius:2px;margin-right:.35em}
+figure{margin:1.4em 0 2em} figure img{max-width:100%;height:auto;border:1px solid #eee}
+figcaption{color:#444;font-size:.95em;margin-top:.3em}
+.note{color:#555;font-size:.92em}
+"""
+
+ASSUMPTIONS = [
+    "One step is one week. Reps are independent contractors who choose their effort from the "
+    "pay one more sale would bring under their plan, against an effort cost that grows with "
+    "stress.",
+    "Sabotage tactics (quiet quitting, holding back at the peak, withholding client "
+    "information, cherry-picking, false urgency) are choices reps make when they pay off or "
+    "when they have disengaged; none runs on a timetable.",
+    "Managers have a fixed weekly hours budget; what they spend on monitoring, requests and "
+    "urgent claims is missing from coaching and retention.",
+    "A rep quits when its outside option beats staying; clients follow a leaver more often "
+    "when the relationship is the rep's rather than recorded with the company.",
+    "Demand follows stylised season calendars. Parameters are set from cited sources or "
+    "stated assumptions; results compare policies under these assumptions and are not "
+    "forecasts.",
+]
+
+
+def odd_link(out_dir: Path) -> str:
+    """Relative link from the report to docs/ODD.md in the salesim source tree."""
+    odd = Path(__file__).resolve().parents[2] / "docs" / "ODD.md"
+    try:
+        return os.path.relpath(odd, out_dir.resolve()).replace(os.sep, "/")
+    except ValueError:  # another drive on Windows
+        return odd.as_uri()
+
+
+def _figure_html(r: Rendered) -> str:
+    b64 = base64.b64encode(r.png).decode("ascii")
+    return (f"<figure id='fig-{r.name}'><h3>{escape(r.heading)}</h3>"
+            f"<img alt='{escape(r.heading)}' src='data:image/png;base64,{b64}'>"
+            f"<figcaption>{escape(r.caption)} <span class='note'>(plots/{r.name}.png)</span>"
+            "</figcaption></figure>")
+
+
+def build_html(data: PlotData, figures: list[Rendered], skipped: dict[str, str]) -> str:
+    """The whole report page as a string."""
+    title = f"salesim report: {data.meta.get('name', data.root.name)}"
+    table = ranking_table(data) if data.kind == "sweep" and len(data.policies) > 1 \
+        else run_table(data) if data.kind == "run" else _single_policy_table(data)
+    table_head = ("How the policies rank on each KPI" if data.kind == "sweep"
+                  else "Key results")
+    skipped_html = "".join(f"<li>{escape(', '.join(names))}: left out because {escape(why)}"
+                           "</li>" for why, names in by_reason(skipped).items())
+    parts = [
+        "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>",
+        "<meta name='viewport' content='width=device-width,initial-scale=1'>",
+        f"<title>{escape(title)}</title><style>{CSS}</style></head><body>",
+        f"<h1>{escape(title)}</h1>",
+        f"<p class='lead' id='summary'>{escape(summary_paragraph(data))}</p>",
+        f"<h2>{table_head}</h2>", table,
+        f"<p class='note'>{escape(interval_note())}</p>" if data.kind == "sweep" else "",
+        "<h2>Design and size</h2>", design_list(data),
+        "<h2>What this model assumes</h2><ul>",
+        "".join(f"<li>{escape(a)}</li>" for a in ASSUMPTIONS),
+        f"</ul><p>Every rule, parameter and source is documented in "
+        f"<a href='{escape(odd_link(data.root))}'>docs/ODD.md</a> (ODD protocol).</p>",
+        "<h2>Figures</h2><ol class='note'>",
+        "".join(f"<li><a href='#fig-{r.name}'>{escape(r.heading)}</a></li>" for r in figures),
+        "</ol>", "".join(_figure_html(r) for r in figures),
+        (f"<h2>Figures left out</h2><ul class='note'>{skipped_html}</ul>"
+         if skipped_html else ""),
+        "</body></html>",
+    ]
+    return "\n".join(p for p in parts if p)
+
+
+def by_reason(skipped: dict[str, str]) -> dict[str, list[str]]:
+    """Figure names grouped by the reason they were left out."""
+    out: dict[str, list[str]] = {}
+    for name, why in skipped.items():
+        out.setdefault(why, []).append(name)
+    return out
+
+
+def _print_skipped(skipped: dict[str, str]) -> None:
+    for why, names in by_reason(skipped).items():
+        print(f"  left out {', '.join(names)}: {why}")
+
+
+def _single_policy_table(data: PlotData) -> str:
+    """A sweep with one policy: its KPI levels pooled over the design (ranking table form)."""
+    return ranking_table(data)
+
+
+def cmd_report(args) -> int:
+    """Write DIR/plots/*.png|svg and DIR/report.html."""
+    root = Path(args.dir)
+    data = load(root)
+    figures, skipped = render_all(data, root / "plots")
+    html = build_html(data, figures, skipped)
+    write_text_atomic(root / "report.html", html)
+    print(f"wrote {root / 'report.html'} ({len(figures)} figures; PNG and SVG in "
+          f"{root / 'plots'})")
+    _print_skipped(skipped)
+    return 0
+
+
+def cmd_plot(args) -> int:
+    """Redraw every figure, or only --only NAME, into DIR/plots."""
+    only = getattr(args, "only", None)
+    if only is not None and only not in BY_NAME:
+        raise UserError(f"--only {only}: no such figure; allowed: {', '.join(PLOT_NAMES)}")
+    root = Path(args.dir)
+    data = load(root)
+    if only is None:
+        figures, skipped = render_all(data, root / "plots")
+        for r in figures:
+            print(root / "plots" / f"{r.name}.png")
+        _print_skipped(skipped)
+        return 0
+    spec = BY_NAME[only]
+    reason = missing(spec, data)
+    if reason:
+        raise UserError(f"{root}: cannot draw {only}: {reason}")
+    render(spec, data, root / "plots")
+    print(root / "plots" / f"{only}.png")
+    return 0

@@ -1,0 +1,162 @@
+"""Run one scenario and turn the model's buffers into a RunResult and KPIs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from sim.world.agents import TACTICS
+from sim.world.collect import WEEKLY_COLUMNS  # noqa: F401  (re-exported: the weekly schema)
+from sim.world.model import SalesModel
+from sim.scenario.schema import Scenario
+from sim.world.state import EventLog
+
+
+@dataclass
+class RunResult:
+    summary: dict
+    weekly: dict[str, np.ndarray]
+    reps: dict[str, np.ndarray]
+    panel: dict[str, np.ndarray] | None = None
+    accounts: dict[str, np.ndarray] | None = None
+    events: dict[str, np.ndarray] | None = None
+
+
+def run_scenario(scenario: Scenario | None = None, seed: int = 0, weeks: int | None = None,
+                 panel: bool = True) -> RunResult:
+    """Simulate ``scenario`` with ``seed`` and return everything collected."""
+    model = SalesModel(scenario, rng=int(seed), weeks=weeks, panel=panel)
+    model.run()
+    return collect_result(model, panel)
+
+
+def collect_result(model: SalesModel, panel: bool = True) -> RunResult:
+    weekly = model.collector.weekly
+    reps = rep_table(model)
+    summary = kpis(model, weekly, reps)
+    out = RunResult(summary, weekly, reps)
+    if panel:
+        out.panel = model.collector.panel.to_dict()
+        out.accounts = model.book.to_dict([k for k in model.book.COLUMNS
+                                           if k not in ("sales_week", "hours_week")])
+        ev = model.events.to_dict()
+        ev["kind"] = np.array(EventLog.KINDS, dtype=object)[ev["kind"]]
+        ev["rep_id"] = np.where(ev["rep"] >= 0, model.reps.uid[np.maximum(ev["rep"], 0)], -1)
+        out.events = ev
+    return out
+
+
+def rep_table(model: SalesModel) -> dict[str, np.ndarray]:
+    """One row per rep ever contracted, with its performance quintile."""
+    r = model.reps
+    n = r.n
+    weeks = np.maximum(r.view("weeks_employed"), 1)
+    per_week = r.view("revenue_total") / weeks
+    quint = np.zeros(n, dtype=np.int8)
+    ok = r.view("weeks_employed") >= 13
+    if ok.any():
+        edges = np.quantile(per_week[ok], [0.2, 0.4, 0.6, 0.8])
+        quint = np.searchsorted(edges, per_week, side="right").astype(np.int8)
+    return {"rep_id": r.view("uid").copy(), "team": r.view("team").copy(),
+            "hired_week": r.view("hired").copy(), "left_week": r.view("left").copy(),
+            "weeks_employed": r.view("weeks_employed").copy(),
+            "revenue": r.view("revenue_total").copy(), "pay": r.view("pay_total").copy(),
+            "perf_quintile": quint, "first_sign_week": r.view("first_sign").copy(),
+            "first_threat_week": r.view("first_threat").copy(),
+            "skill": r.view("skill").copy()}
+
+
+def gini(x: np.ndarray) -> float:
+    x = np.sort(np.asarray(x, dtype=float))
+    if x.size == 0 or x.sum() <= 0:
+        return 0.0
+    k = np.arange(1, x.size + 1)
+    return float((2 * (k * x).sum() / (x.size * x.sum())) - (x.size + 1) / x.size)
+
+
+def concentration(model: SalesModel) -> tuple[float, float, float]:
+    """Top-20% revenue share, Gini and CV of annualised rep revenue over the last 52 weeks."""
+    r = model.reps
+    wk = r.view("weeks_window")
+    ok = wk >= 13
+    annual = r.view("rev_window")[ok] / wk[ok] * 52
+    if annual.size < 5 or annual.sum() <= 0:
+        return 0.0, 0.0, 0.0
+    s = np.sort(annual)[::-1]
+    top = s[: max(1, int(round(0.2 * s.size)))].sum() / s.sum()
+    return float(top), gini(annual), float(annual.std() / annual.mean())
+
+
+def kpis(model: SalesModel, w: dict, reps: dict) -> dict:
+    weeks = len(w["revenue"])
+    years = weeks / 52
+    rev = float(w["revenue"].sum())
+    comp = float(w["comp_cost"].sum())
+    programs = float(w["program_cost"].sum())
+    disc = float(w["discounts"].sum())
+    cogs = model.sc.accounts.cogs_share * (rev + disc)
+    nyears = int(np.ceil(weeks / 52))
+    by_year = [float(w["revenue"][y * 52:(y + 1) * 52].sum()) for y in range(nyears)]
+    peak = w["peak"] > 0
+    novdec = model.cal.nov_dec[w["week_of_year"].astype(int)]
+    mean_head = float(w["headcount"].mean())
+    quits = float(w["quits"].sum())
+    top, g, cv = concentration(model)
+    left = reps["left_week"] >= 0
+    top_q = reps["perf_quintile"] == 4
+    top_years = reps["weeks_employed"][top_q].sum() / 52
+    band_years = model.exposure_by_band / 52
+    with np.errstate(divide="ignore", invalid="ignore"):
+        band_rate = np.where(band_years > 0, model.quits_by_band / band_years, 0.0)
+    lead = lead_times(model)
+    tactic_weeks = {t: float(w[f"tactic_{t}"].sum()) for t in TACTICS}
+    hours_used = sum(float(w[f"hours_{a}"].sum()) for a in
+                     ("admin", "urgency", "retention", "requests", "coaching", "reviews",
+                      "support", "monitoring"))
+    return {
+        "scenario": model.sc.name, "seed": None, "weeks": weeks,
+        "revenue_total": rev,
+        "revenue_by_year": by_year,
+        "peak_share": float(w["revenue"][peak].sum() / rev) if rev > 0 else 0.0,
+        "nov_dec_share": float(w["revenue"][novdec].sum() / rev) if rev > 0 else 0.0,
+        "gross_margin": float((rev - cogs - comp - programs) / rev) if rev > 0 else 0.0,
+        "program_cost": programs,
+        "comp_cost": comp,
+        "discounts": disc,
+        "attrition_rate_annual": quits / max(mean_head, 1e-9) / years,
+        "top_quintile_attrition_rate": float((left & top_q).sum() / top_years) if top_years > 0 else 0.0,
+        "first_year_quit_rate": float(band_rate[0]),
+        "tenured_quit_rate": float(band_rate[2]),
+        "top20_revenue_share": top,
+        "revenue_gini": g,
+        "revenue_cv": cv,
+        "leverage_events": float(w["threats"].sum() + w["demands"].sum()),
+        "threats": float(w["threats"].sum()),
+        "concessions_granted": float(w["concessions"].sum()),
+        "concession_cost": float(w["concession_cost"].sum()),
+        "accounts_lost_to_departures": float(w["accounts_lost"].sum()),
+        "revenue_lost_to_departures": float(w["revenue_lost"].sum()),
+        "manager_overload_share": float(w["overload_share"].mean()),
+        "coaching_share_of_manager_time": float(w["hours_coaching"].sum() / hours_used)
+        if hours_used > 0 else 0.0,
+        "tactic_rep_weeks": tactic_weeks,
+        "signals_noticed": float(w["signals_noticed"].sum()),
+        "median_warning_lead_weeks": float(np.median(lead)) if lead.size else float("nan"),
+        "hires": float(w["hires"].sum()),
+        "quits": quits,
+        "headcount_end": float(w["headcount"][-1]),
+        "mean_effort": float(w["mean_effort"].mean()),
+        "mean_stress": float(w["mean_stress"].mean()),
+        "mean_engagement": float(w["mean_engagement"].mean()),
+        "mean_dependency": float(w["mean_dependency"].mean()),
+    }
+
+
+def lead_times(model: SalesModel) -> np.ndarray:
+    """Weeks from the first noticed warning sign to a rep's first threat or resignation."""
+    ev = model.events
+    kind = ev.view("kind")
+    sel = np.isin(kind, (ev.CODE["threat"], ev.CODE["quit"]))
+    v = ev.view("value")[sel]
+    return v[np.isfinite(v)]

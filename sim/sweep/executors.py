@@ -1,0 +1,264 @@
+"""Where sweep runs execute: in this process, a local process pool, or a Dask cluster.
+
+Every executor takes an iterator of tasks and yields result dicts as runs finish (in any
+order), or ``None`` when nothing finished within ``heartbeat`` seconds so the caller can flush
+buffered results on time.  Only a bounded number of tasks is in flight at once, which keeps
+memory flat however long the sweep.  A task whose worker dies comes back as a failed result.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import logging
+import multiprocessing as mp
+import os
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator
+from concurrent import futures as cf
+from typing import Any
+
+from sim.common.errors import UserError
+
+IN_FLIGHT_PER_WORKER = 4
+PRELOAD = ("sim.sweep.task", "sim.scenario.schema", "sim.scenario.runner", "sim.sweep.experiment")  # what tasks unpickle
+PARENT_POLL_S = 1.0
+
+
+def lost(task: dict, err: BaseException) -> dict:
+    """The failed result for a task whose worker raised outside the model (e.g. it died)."""
+    from sim.sweep.task import failed, one_line
+    return failed(task, f"worker lost: {one_line(err)}")
+
+
+class Executor:
+    """Interface: ``results(fn, tasks, heartbeat)`` and ``close()``; usable as a context."""
+
+    kind = "base"
+    workers = 1
+
+    def results(self, fn: Callable[[dict], dict], tasks: Iterable[dict],
+                heartbeat: float = 1.0) -> Iterator[dict | None]:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        pass
+
+    def describe(self) -> dict[str, Any]:
+        return {"kind": self.kind, "workers": self.workers}
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+class SerialExecutor(Executor):
+    """Runs every task in this process, one after the other (``--workers 1``)."""
+
+    kind = "local"
+
+    def results(self, fn, tasks, heartbeat=1.0):
+        for task in tasks:
+            yield fn(task)
+
+
+def _drive(submit: Callable[[dict], Any], wait_any: Callable[[set, float], set],
+           tasks: Iterable[dict], limit: Callable[[], int], heartbeat: float,
+           lost_errors: tuple[type[BaseException], ...],
+           on_lost: Callable[[dict, BaseException], dict | None] = lost
+           ) -> Iterator[dict | None]:
+    """Keep up to ``limit()`` tasks in flight; yield each result as it finishes, or None.
+
+    A future that raises one of ``lost_errors`` (its worker died) is passed to ``on_lost``,
+    which returns the result to yield (by default a failed one) or None to yield nothing.
+    """
+    pending: dict[Any, dict] = {}
+    source = iter(tasks)
+    exhausted = False
+    while True:
+        while not exhausted and len(pending) < limit():
+            task = next(source, None)
+            if task is None:
+                exhausted = True
+                break
+            pending[submit(task)] = task
+        if not pending:
+            return
+        done = wait_any(set(pending), heartbeat)
+        if not done:
+            yield None
+        for fut in done:
+            task = pending.pop(fut)
+            try:
+                result = fut.result()
+            except lost_errors as err:
+                result = on_lost(task, err)
+            if hasattr(fut, "release"):
+                fut.release()
+            if result is not None:
+                yield result
+
+
+def pool_context() -> mp.context.BaseContext:
+    """'forkserver' where available (safe with threads, cheap starts), else 'spawn'."""
+    if sys.platform != "win32" and "forkserver" in mp.get_all_start_methods():
+        ctx = mp.get_context("forkserver")
+        # Import the model once in the server, not once per worker.
+        ctx.set_forkserver_preload([m for m in PRELOAD if importlib.util.find_spec(m)])
+        return ctx
+    return mp.get_context("spawn")
+
+
+def _gone(pid: int, created: float) -> bool:
+    import psutil
+    try:
+        proc = psutil.Process(pid)
+        return proc.create_time() != created or proc.status() == psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return True
+
+
+def _exit_when_gone(pid: int, created: float) -> None:
+    while not _gone(pid, created):
+        time.sleep(PARENT_POLL_S)
+    os._exit(1)
+
+
+def self_identity() -> tuple[int, float]:
+    """This process's pid and start time (a pid alone may be reused)."""
+    import psutil
+    return os.getpid(), psutil.Process().create_time()
+
+
+def watch_parent(pid: int, created: float) -> None:
+    """Worker initializer: exit once the sweep process ``pid`` has died.
+
+    Pool workers otherwise wait for tasks forever when their sweep dies without shutting the
+    pool down (SIGKILL), and the forkserver lives as long as they do.  A dead sweep nobody has
+    reaped yet is a zombie, which still answers ``kill(pid, 0)``; hence psutil.
+    """
+    threading.Thread(target=_exit_when_gone, args=(pid, created), daemon=True).start()
+
+
+class PoolExecutor(Executor):
+    """A local pool of worker processes (``--workers N``)."""
+
+    kind = "local"
+
+    def __init__(self, workers: int):
+        self.workers = workers
+        self.pool = self._new_pool()
+        self.warm_up()
+
+    def warm_up(self) -> None:
+        """Start the workers now (the pool would start them on the first tasks), so that the
+        forkserver's imports are not counted in the sweep's runs per second."""
+        try:
+            for fut in [self.pool.submit(os.getpid) for _ in range(self.workers)]:
+                fut.result()
+        except cf.process.BrokenProcessPool:  # runs will meet the fault and record it
+            self.pool.shutdown(wait=False, cancel_futures=True)
+            self.pool = self._new_pool()
+
+    def _new_pool(self) -> cf.ProcessPoolExecutor:
+        # No max_tasks_per_child: on CPython 3.13.0 a pool whose workers retire that way stops
+        # starting new ones and the sweep hangs with tasks pending (tests/test_executors.py).
+        return cf.ProcessPoolExecutor(self.workers, mp_context=pool_context(),
+                                      initializer=watch_parent,
+                                      initargs=self_identity())
+
+    def _submit(self, fn, task: dict) -> cf.Future:
+        try:
+            return self.pool.submit(fn, task)
+        except cf.process.BrokenProcessPool:  # a worker died: start a fresh pool
+            self.pool.shutdown(wait=False, cancel_futures=True)
+            self.pool = self._new_pool()
+            return self.pool.submit(fn, task)
+
+    def results(self, fn, tasks, heartbeat=1.0):
+        """Yield results; when a worker dies, every task in flight with it is lost.
+
+        Those tasks are run again at the end, one at a time, so that only a task that kills
+        its worker by itself is recorded as failed.
+        """
+        def wait_any(fs, timeout):
+            return cf.wait(fs, timeout=timeout, return_when=cf.FIRST_COMPLETED).done
+
+        suspects: list[dict] = []
+        yield from _drive(lambda t: self._submit(fn, t), wait_any, tasks,
+                          lambda: self.workers * IN_FLIGHT_PER_WORKER, heartbeat,
+                          (cf.process.BrokenProcessPool,),
+                          lambda task, err: suspects.append(task))
+        yield from _drive(lambda t: self._submit(fn, t), wait_any, suspects, lambda: 1,
+                          heartbeat, (cf.process.BrokenProcessPool,))
+
+    def close(self) -> None:
+        self.pool.shutdown(wait=True, cancel_futures=True)
+
+
+class DaskExecutor(Executor):
+    """Runs on Dask: a LocalCluster started here, or an existing scheduler's cluster."""
+
+    def __init__(self, workers: int | None = None, scheduler: str | None = None):
+        from distributed import Client, LocalCluster
+        logging.getLogger("distributed").setLevel(logging.ERROR)
+        self.cluster = None
+        if scheduler:
+            self.kind = "dask-scheduler"
+            try:
+                self.client = Client(scheduler, timeout="15s")
+            except (OSError, TimeoutError) as err:
+                raise UserError(f"--scheduler {scheduler}: cannot reach the Dask scheduler "
+                                f"({err})") from None
+        else:
+            self.kind = "dask-local"
+            self.cluster = LocalCluster(n_workers=workers or (os.process_cpu_count() or 1),
+                                        threads_per_worker=1, processes=True,
+                                        dashboard_address=None, silence_logs=logging.ERROR)
+            self.client = Client(self.cluster)
+        self.scheduler = scheduler
+        self.workers = self.threads()
+
+    def threads(self) -> int:
+        info = self.client.scheduler_info(n_workers=-1)
+        return max(1, sum(w.get("nthreads", 1) for w in info.get("workers", {}).values()))
+
+    def describe(self) -> dict[str, Any]:
+        return {"kind": self.kind, "workers": self.threads(), "scheduler": self.scheduler}
+
+    def results(self, fn, tasks, heartbeat=1.0):
+        from distributed import wait
+
+        def wait_any(fs, timeout):
+            try:
+                return wait(list(fs), timeout=timeout, return_when="FIRST_COMPLETED").done
+            except TimeoutError:
+                return set()
+
+        def submit(task):
+            return self.client.submit(fn, task, pure=False)
+
+        # The cluster may grow (dask-jobqueue, Kubernetes): re-read its size as we go.
+        # Any error outside the model (KilledWorker, a worker without salesim) loses the task.
+        yield from _drive(submit, wait_any, tasks,
+                          lambda: max(8, self.threads() * IN_FLIGHT_PER_WORKER), heartbeat,
+                          (Exception,))
+
+    def close(self) -> None:
+        self.client.close()
+        if self.cluster is not None:
+            self.cluster.close()
+
+
+def make_executor(kind: str = "local", workers: int | None = None,
+                  scheduler: str | None = None) -> Executor:
+    """The executor the command line asks for."""
+    if workers is not None and workers < 1:
+        raise UserError(f"--workers {workers}: expected a whole number of at least 1")
+    if scheduler or kind == "dask":
+        return DaskExecutor(workers, scheduler)
+    n = workers or (os.process_cpu_count() or 1)
+    return SerialExecutor() if n == 1 else PoolExecutor(n)

@@ -1,0 +1,305 @@
+"""``salesim sweep``: run an experiment's design, streaming results to a resumable folder.
+
+Environment settings (all optional):
+
+``SALESIM_FLUSH_RUNS`` / ``SALESIM_FLUSH_SECONDS``
+    write a part file after this many finished runs or this many seconds (default 200 / 5).
+``SALESIM_FAIL_RUN_IDS``
+    test hook: comma-separated run ids that raise instead of running.
+``SALESIM_RUN_FUNCTION``
+    test hook: ``module:function`` called instead of ``sim.scenario.runner:run_scenario``.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import json
+import os
+import signal
+import sys
+import threading
+import time
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pandas as pd
+
+import sim.sweep.experiment as ex
+from sim.common.atomic import write_bytes_atomic
+from sim.common.errors import ConfigError, UserError
+from sim.sweep.executors import make_executor
+from sim.sweep.storage import PartWriter, package_versions, prepare, scan, write_manifest, write_parquet
+
+DEFAULT_FLUSH_RUNS = 200
+DEFAULT_FLUSH_SECONDS = 5.0
+SHOWN_ROWS = 10
+SHOWN_FAILURES = 5
+ALWAYS_READ = ("hiring",)  # policy blocks the model reads even when switched off
+RUN_FUNCTION: str | None = None  # None: the real model; tests may point this elsewhere
+
+
+def now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def env_number(name: str, default: float, kind=int):
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    try:
+        value = kind(raw)
+    except ValueError:
+        raise UserError(f"environment {name}={raw!r}: expected a number") from None
+    if value <= 0:
+        raise UserError(f"environment {name}={raw!r}: expected a number above 0")
+    return value
+
+
+def fail_ids() -> set[int]:
+    raw = os.environ.get("SALESIM_FAIL_RUN_IDS", "")
+    try:
+        return {int(x) for x in raw.replace(" ", "").split(",") if x}
+    except ValueError:
+        raise UserError(f"environment SALESIM_FAIL_RUN_IDS={raw!r}: expected run ids "
+                        "separated by commas") from None
+
+
+def effective(cell: dict) -> dict:
+    """A cell as the model sees it: no name, and a switched-off policy reduced to ``enabled``.
+
+    The model builds only the policies that are switched on (``sim.policies.management.build_policies``),
+    except hiring, whose settings apply either way; tests check twins against direct runs.
+    """
+    pols = {name: block if block.get("enabled", True) or name in ALWAYS_READ
+            else {"enabled": False} for name, block in cell.get("policies", {}).items()}
+    return {**{k: v for k, v in cell.items() if k != "name"}, "policies": pols}
+
+
+def twin_groups(design: ex.Design, run_ids: list[int]) -> dict[int, list[int]]:
+    """Runs with the same effective scenario and seed, grouped: first run id -> all of them.
+
+    A factor that only matters under one policy (say ``policies.rotation.share``) repeats the
+    reference policy's scenario at every level; such twins run once and share the result.
+    """
+    keys = [hashlib.sha256(json.dumps(effective(cell), sort_keys=True).encode()).hexdigest()
+            for cell in design.cells]
+    points = dict(zip(design.table["run_id"], design.table["point_id"]))
+    seeds = dict(zip(design.table["run_id"], design.table["seed"]))
+    groups: dict[int, list[int]] = {}
+    first: dict[tuple[str, int], int] = {}
+    for run_id in run_ids:
+        lead = first.setdefault((keys[points[run_id]], seeds[run_id]), run_id)
+        groups.setdefault(lead, []).append(run_id)
+    return groups
+
+
+def make_tasks(exp: ex.Experiment, design: ex.Design, groups: dict[int, list[int]]):
+    """One task per group of twin runs, built lazily (the executor pulls them as it goes)."""
+    table = design.table.set_index("run_id")
+    function = os.environ.get("SALESIM_RUN_FUNCTION") or RUN_FUNCTION
+    failing = fail_ids()
+    for run_id, members in groups.items():
+        row = table.loc[run_id]
+        cell = design.cells[int(row["point_id"])]
+        yield {"run_id": int(run_id), "seed": int(row["seed"]), "weeks": cell["run"]["weeks"],
+               "scenario": cell, "kpis": exp.kpis, "run_function": function,
+               "fail": bool(failing.intersection(members))}
+
+
+def check_kpis(exp: ex.Experiment, design: ex.Design) -> None:
+    """Refuse KPI names the model does not produce, using a two-week probe run."""
+    if not exp.kpis:
+        return
+    task = next(make_tasks(exp, design, {0: [0]}))
+    probe = ex.execute_run({**task, "weeks": 2, "kpis": [], "fail": False})
+    if probe["status"] != "ok":
+        return  # the sweep itself will record the model's error
+    names = list(probe["kpis"])
+    for i, kpi in enumerate(exp.kpis):
+        if not any(n == kpi or n.startswith(kpi + ".") for n in names):
+            close = difflib.get_close_matches(kpi, names, n=1)
+            hint = f"did you mean '{close[0]}'? " if close else ""
+            known = ", ".join(sorted({n.split(".")[0] for n in names}))
+            raise ConfigError(f"{exp.path}: experiment.kpis[{i}] = '{kpi}': not a KPI of the "
+                              f"model; {hint}known: {known}")
+
+
+def dry_run(exp: ex.Experiment, design: ex.Design) -> int:
+    """Print the design size and its first rows; write nothing."""
+    print(f"{exp.name}: {ex.size_text(exp)}")
+    unique = len(twin_groups(design, list(design.table["run_id"])))
+    if unique < design.n_runs:
+        print(f"({unique} model runs: runs whose scenario and seed are identical share one)")
+    if design.n_runs > exp.max_runs:
+        print(f"(above experiment.max_runs = {exp.max_runs}: a real sweep needs --yes)")
+    print(f"first {min(SHOWN_ROWS, design.n_runs)} of {design.n_runs} runs:")
+    with pd.option_context("display.width", 160, "display.max_columns", 20):
+        print(design.table.head(SHOWN_ROWS).to_string(index=False))
+    return 0
+
+
+def start_folder(out: Path, exp: ex.Experiment, design: ex.Design, digest: str,
+                 manifest: dict | None) -> dict:
+    """Write the experiment copy, design and a fresh manifest, or reuse the existing ones."""
+    if manifest is not None:
+        return manifest
+    write_bytes_atomic(out / "experiment.toml", exp.path.read_bytes())
+    write_parquet(design.table, out / "design.parquet")
+    manifest = {"experiment": exp.name, "source": str(exp.path), "hash": digest,
+                "created": now(), "started": now(), "finished": None, "status": "new",
+                "reference": exp.reference, "kpis": exp.kpis,
+                "factors": design.factor_keys, "seasons": list(exp.seasons),
+                "policies": list(exp.policies), "replications": exp.replications,
+                "versions": package_versions(), "sessions": [],
+                "counts": {"total": design.n_runs, "done": 0, "failed": 0,
+                           "pending": design.n_runs}}
+    write_manifest(out, manifest)
+    return manifest
+
+
+def resume_note(out: Path, found, total: int) -> str | None:
+    parts = []
+    if found.status:
+        parts.append(f"resuming {out}: {len(found.ok)} of {total} runs already done")
+    if found.corrupt:
+        parts.append(f"{len(found.corrupt)} damaged part file(s) moved aside "
+                     f"({', '.join(found.corrupt[:3])}{' ...' if len(found.corrupt) > 3 else ''})"
+                     f"; their {found.corrupt_runs} runs will run again")
+    return "salesim: " + "; ".join(parts) if parts else None
+
+
+def failure_report(failures: list[tuple[int, int, str]], total: int, out: Path) -> str:
+    lines = [f"salesim: {len(failures)} of {total} runs failed (recorded in {out}/runs with "
+             "status 'failed'; they run again when you resume):"]
+    for run_id, seed, error in failures[:SHOWN_FAILURES]:
+        lines.append(f"  run {run_id} (seed {seed}): {error}")
+    if len(failures) > SHOWN_FAILURES:
+        lines.append(f"  ... and {len(failures) - SHOWN_FAILURES} more")
+    return "\n".join(lines)
+
+
+def _raise_interrupt(signum, frame):
+    raise KeyboardInterrupt
+
+
+@contextmanager
+def sigterm_as_interrupt():
+    """Treat SIGTERM (a batch scheduler's pre-emption) like Ctrl-C, so finished runs are saved."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, _raise_interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def run_sweep(args) -> int:
+    exp = ex.load_experiment(args.experiment, args.replications)
+    ex.check_size(exp, yes=args.yes or args.dry_run)
+    design = ex.expand(exp)
+    if args.dry_run:
+        return dry_run(exp, design)
+    out = Path(args.out) if args.out else Path("results") / "sweeps" / exp.name
+    check_kpis(exp, design)
+    digest = ex.experiment_hash(exp, design)
+    handle, manifest = prepare(out, exp.name, digest, args.force)
+    try:
+        with sigterm_as_interrupt():
+            manifest = start_folder(out, exp, design, digest, manifest)
+            return execute(args, out, exp, design, manifest)
+    finally:
+        handle.close()
+
+
+class Progress:
+    """Counts, failures, the progress bar and the manifest of one sweep session."""
+
+    def __init__(self, out: Path, manifest: dict, total: int, done: int, writer: PartWriter,
+                 bar):
+        self.out, self.manifest, self.total, self.done = out, manifest, total, done
+        self.writer, self.bar = writer, bar
+        self.failures: list[tuple[int, int, str]] = []
+        self.session = {"started": now(), "finished": None, "runs": 0, "model_runs": 0,
+                        "failed": 0}
+        manifest["sessions"].append(self.session)
+
+    def record(self, result: dict, run_ids: list[int], seeds: dict) -> None:
+        """Store one model run's result under each of its (twin) run ids."""
+        self.session["model_runs"] += 1
+        for run_id in run_ids:
+            self.writer.add({**result, "run_id": run_id})
+            self.session["runs"] += 1
+            if result["status"] == "ok":
+                self.done += 1
+            else:
+                self.failures.append((run_id, int(seeds[run_id]), result["error"]))
+                self.session["failed"] = len(self.failures)
+                self.bar.set_postfix(failed=len(self.failures), refresh=False)
+            self.bar.update(1)
+
+    def save(self, status: str) -> None:
+        """Write buffered runs as a part, then the manifest with the current counts."""
+        self.writer.flush()
+        failed = len(self.failures)
+        self.manifest["counts"] = {"total": self.total, "done": self.done, "failed": failed,
+                                   "pending": self.total - self.done - failed}
+        self.manifest["status"] = status
+        self.session["finished"] = now() if status != "running" else None
+        if status == "complete":
+            self.manifest["finished"] = now()
+        write_manifest(self.out, self.manifest)
+
+
+def execute(args, out: Path, exp: ex.Experiment, design: ex.Design, manifest: dict) -> int:
+    """Run every run not yet done, stream results to ``out`` and keep the manifest current."""
+    from tqdm import tqdm
+
+    found = scan(out)
+    note = resume_note(out, found, design.n_runs)
+    if note:
+        print(note, file=sys.stderr)
+    groups = twin_groups(design, [int(r) for r in design.table["run_id"]
+                                  if int(r) not in found.ok])
+    seeds = dict(zip(design.table["run_id"], design.table["seed"]))
+    writer = PartWriter(out, design.table, found.next_seq,
+                        env_number("SALESIM_FLUSH_RUNS", DEFAULT_FLUSH_RUNS),
+                        env_number("SALESIM_FLUSH_SECONDS", DEFAULT_FLUSH_SECONDS, float))
+    bar = tqdm(total=design.n_runs, initial=len(found.ok), unit="run", desc=exp.name,
+               file=sys.stderr, disable=args.quiet or not sys.stderr.isatty(),
+               dynamic_ncols=True)
+    progress = Progress(out, manifest, design.n_runs, len(found.ok), writer, bar)
+    status = "interrupted"
+    try:
+        with make_executor(args.executor, args.workers, args.scheduler) as executor:
+            progress.session["executor"] = executor.describe()
+            progress.save("running")
+            t0 = time.monotonic()  # once the workers are up: the rate counts runs only
+            for result in executor.results(ex.execute_run, make_tasks(exp, design, groups)):
+                if result is not None:
+                    progress.record(result, groups[result["run_id"]], seeds)
+                if writer.due():
+                    progress.save("running")
+            seconds = time.monotonic() - t0
+        status = "failed" if progress.failures else "complete"
+    finally:
+        bar.close()
+        progress.save(status)
+    return report(args, exp, progress, seconds)
+
+
+def report(args, exp: ex.Experiment, progress: Progress, seconds: float) -> int:
+    """The closing line, the failures if any, and the exit code."""
+    runs, total = progress.session["runs"], progress.total
+    if not args.quiet:
+        rate = runs / seconds if seconds > 0 else 0.0
+        print(f"salesim: sweep '{exp.name}': {progress.done} of {total} runs done in "
+              f"{progress.out} ({runs} this session from {progress.session['model_runs']} "
+              f"model runs, {rate:.2f} runs/s)", file=sys.stderr)
+    if progress.failures:
+        print(failure_report(progress.failures, total, progress.out), file=sys.stderr)
+        return 1
+    return 0

@@ -1,0 +1,109 @@
+"""One run of a sweep, as executed in a worker process.
+
+A *task* is a plain dict (picklable, sent to local processes or Dask workers):
+
+``run_id``, ``seed``, ``weeks``, ``scenario`` (a validated scenario dict), ``kpis`` (names to
+keep; empty = all), ``run_function`` (``"module:function"``; default the real model) and
+``fail`` (test hook: raise instead of running, see ``SALESIM_FAIL_RUN_IDS``).
+
+The result is a plain dict too: ``run_id``, ``status`` (``"ok"`` or ``"failed"``), ``error``
+(one line or None), ``kpis`` (flat dict of floats), ``weekly`` and ``reps`` (dicts of arrays, or
+None for a failed run).  A run that raises never escapes as an exception: it comes back as a
+failed result, so the sweep goes on.
+"""
+
+from __future__ import annotations
+
+import importlib
+import math
+from typing import Any, Callable
+
+import numpy as np
+
+DEFAULT_RUN_FUNCTION = "sim.scenario.runner:run_scenario"
+WEEKLY_KEEP = ("week", "revenue", "headcount", "overload_share", "leverage_events")
+WEEKLY_PREFIXES = ("tactic_", "hours_")
+INJECTED = "failure injected by the SALESIM_FAIL_RUN_IDS test hook"
+
+
+def resolve_function(spec: str | None) -> Callable:
+    """``"package.module:function"`` to the function itself."""
+    module, _, name = (spec or DEFAULT_RUN_FUNCTION).partition(":")
+    return getattr(importlib.import_module(module), name)
+
+
+def flatten(data: dict, prefix: str = "", lists: bool = False) -> dict[str, Any]:
+    """Nested dicts to dotted keys (``a.b``); with ``lists`` also lists (``a.0``, ``a.1``)."""
+    out: dict[str, Any] = {}
+    for key, value in data.items():
+        name = f"{prefix}{key}"
+        if lists and isinstance(value, (list, tuple, np.ndarray)):
+            value = {str(i): v for i, v in enumerate(value)}
+        if isinstance(value, dict):
+            out.update(flatten(value, name + ".", lists))
+        else:
+            out[name] = value
+    return out
+
+
+def flatten_kpis(summary: dict) -> dict[str, float]:
+    """KPI dict to flat float columns, e.g. ``tactic_rep_weeks.quiet_quitting``."""
+    return {k: float(v) for k, v in flatten(summary, lists=True).items()
+            if isinstance(v, (int, float, np.integer, np.floating, np.bool_))}
+
+
+def select_kpis(flat: dict[str, float], names: list[str]) -> dict[str, float]:
+    """Keep the named KPIs; a name also keeps its flattened parts (``tactic_rep_weeks.*``).
+
+    A name the model does not produce is kept as NaN, so every run has the same columns.
+    """
+    if not names:
+        return flat
+    out = {}
+    for name in names:
+        parts = {k: v for k, v in flat.items() if k == name or k.startswith(name + ".")}
+        out.update(parts or {name: math.nan})
+    return out
+
+
+def compact_weekly(weekly: dict[str, Any]) -> dict[str, np.ndarray]:
+    """The weekly columns a sweep keeps: enough for time-series plots."""
+    out = {}
+    for key, values in weekly.items():
+        if key in WEEKLY_KEEP or key.startswith(WEEKLY_PREFIXES):
+            out[key] = np.asarray(values)
+    if "week" not in out and out:
+        out["week"] = np.arange(len(next(iter(out.values()))))
+    return out
+
+
+def one_line(err: BaseException) -> str:
+    text = " ".join(str(err).split())
+    return f"{type(err).__name__}: {text}" if text else type(err).__name__
+
+
+def run_model(task: dict) -> Any:
+    """Build the scenario and call the model (module level so tests can replace it)."""
+    from sim.scenario.schema import scenario_from_dict
+    fn = resolve_function(task.get("run_function"))
+    return fn(scenario_from_dict(task["scenario"]), task["seed"], weeks=task["weeks"],
+              panel=False)
+
+
+def failed(task: dict, error: str) -> dict:
+    return {"run_id": task["run_id"], "status": "failed", "error": error, "kpis": {},
+            "weekly": None, "reps": None}
+
+
+def execute_run(task: dict) -> dict:
+    """Run one task and return its result dict; errors become a failed result."""
+    try:
+        if task.get("fail"):
+            raise RuntimeError(INJECTED)
+        result = run_model(task)
+        return {"run_id": task["run_id"], "status": "ok", "error": None,
+                "kpis": select_kpis(flatten_kpis(result.summary), task.get("kpis") or []),
+                "weekly": compact_weekly(result.weekly),
+                "reps": {k: np.asarray(v) for k, v in (result.reps or {}).items()}}
+    except Exception as err:  # noqa: BLE001 - any model error is recorded, not raised
+        return failed(task, one_line(err))

@@ -1,0 +1,114 @@
+"""Quitting, what leaves with a rep, and hiring a replacement.
+
+A rep quits when its outside option beats staying: the weekly hazard grows exponentially with
+the gap between what the market offers (competitor contacts) and what staying gives (pay
+against the market, satisfaction, fairness, engagement), and is higher for newcomers.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.world.accounts import follow_probability
+from sim.world.agents import Rep
+from sim.world.compensation import start_period
+
+TENURE_BANDS = (52, 156)  # weeks: first year, years 2-3, 3+ years
+
+
+def stay_value(model, a: np.ndarray) -> np.ndarray:
+    r, beh = model.reps, model.sc.behaviour
+    pay = np.clip(r.pay_ewma[a] / beh.pay_reference, 0, 1.5) / 1.5
+    return 0.35 * pay + 0.25 * r.satisfaction[a] + 0.2 * r.fairness[a] + 0.2 * r.engagement[a]
+
+
+def quit_decisions(model, a: np.ndarray) -> np.ndarray:
+    r, ap = model.reps, model.sc.attrition
+    tenure = model.week - r.hired[a]
+    outside = 0.45 + 0.4 * r.offers[a]
+    hazard = ((ap.base_hazard + ap.newcomer_hazard * np.exp(-np.maximum(tenure, 0) / 52))
+              * np.exp(ap.sensitivity * (outside - stay_value(model, a))))
+    quit_ = model.rng.random(len(a)) < np.clip(hazard, 0, 1)
+    extra = np.array(sorted(set(model.leavers)), dtype=np.int64)
+    model.leavers.clear()
+    return np.union1d(a[quit_], extra).astype(np.int64)
+
+
+def depart(model, slots: np.ndarray) -> dict:
+    """Reps leave: loyal clients follow them; the rest wait, with a teammate, for a hire."""
+    r, b, ap = model.reps, model.book, model.sc.accounts
+    out = {"quits": int(slots.size), "accounts_lost": 0, "revenue_lost": 0.0}
+    if slots.size == 0:
+        return out
+    tenure = model.week - r.hired[slots]
+    band = np.searchsorted(TENURE_BANDS, tenure, side="right")
+    np.add.at(model.quits_by_band, band, 1)
+    lead = np.where(r.first_sign[slots] >= 0, model.week - r.first_sign[slots], np.nan)
+    model.events.log(model.week, "quit", slots, value=lead)
+    r.active[slots] = False
+    r.left[slots] = model.week
+    for s in slots:
+        model.rep_agent.pop(int(s)).remove()
+    idx = model.owned
+    if model.levers.backups:  # a leaver backs up nobody any more
+        gone_backup = idx[np.isin(b.backup[idx], slots)]
+        b.backup[gone_backup] = -1
+    mine = idx[np.isin(b.owner[idx], slots)]
+    follow = model.rng.random(mine.size) < follow_probability(b, ap, mine)
+    lost = mine[follow]
+    out["accounts_lost"] = int(lost.size)
+    out["revenue_lost"] = float(b.rev_annual[lost].sum())
+    model.events.log(model.week, "account_lost", b.owner[lost], lost, b.rev_annual[lost])
+    b.active[lost] = False
+    b.ended[lost] = model.week
+    b.owner[lost] = -1
+    model.refresh()
+    stay = mine[~follow]
+    vacs = np.array([model.open_vacancy(int(r.team[s])) for s in slots], dtype=np.int32)
+    vac = lookup(slots, vacs, b.owner[stay])
+    proposal = model.interim_owner(b.owner[stay])
+    owner = proposal
+    for pol in model.policies:
+        owner = pol.choose_owner(model, stay, owner)
+    # Accounts a policy steered elsewhere stay there; the rest await the replacement.
+    b.vacancy[stay] = np.where(owner == proposal, vac, -1)
+    model.move_accounts(stay, owner, quality=ap.handover_quality)
+    return out
+
+
+def lookup(keys: np.ndarray, values: np.ndarray, wanted: np.ndarray) -> np.ndarray:
+    """``values[i]`` for each ``wanted`` equal to ``keys[i]`` (unique keys, all present), as
+    int32: one sorted search instead of a Python loop over accounts."""
+    order = np.argsort(keys, kind="stable")
+    return np.asarray(values)[order][np.searchsorted(keys[order], wanted)].astype(np.int32)
+
+
+def hire(model) -> int:
+    """Start the replacements whose hiring lag is over."""
+    due = [v for v in model.vacancies if v[1] <= model.week]
+    if not due or not model.levers.hiring:
+        return 0
+    if model.levers.peak_freeze and model.cal.peak[model.woy]:
+        return 0
+    model.vacancies = [v for v in model.vacancies if v[1] > model.week]
+    teams = np.array([v[2] for v in due], dtype=np.int32)
+    slots = model.add_reps(teams, new_hires=True)
+    b = model.book
+    vids = np.array([v[0] for v in due])
+    waiting = np.flatnonzero((b.view("vacancy") >= 0) & b.view("active"))
+    acc = waiting[np.isin(b.vacancy[waiting], vids)]
+    if acc.size:
+        owners = lookup(vids, slots, b.vacancy[acc])
+        b.vacancy[acc] = -1
+        model.move_accounts(acc, owners, quality=model.sc.accounts.handover_quality)
+    start_period(model, slots, new_only=True)
+    for pol in model.policies:
+        pol.on_hire(model, slots)
+    return len(due)
+
+
+def new_rep_agents(model, slots: np.ndarray) -> None:
+    for s in slots:
+        agent = Rep(model, int(s))
+        model.reps.uid[s] = agent.unique_id
+        model.rep_agent[int(s)] = agent

@@ -1,0 +1,290 @@
+"""SalesModel: the Mesa model of a contractor sales organisation.  One step is one week.
+
+``step`` follows the schedule in docs/ODD.md section 3 line by line.
+"""
+
+from __future__ import annotations
+
+import math
+
+import mesa
+import numpy as np
+
+from sim.world.accounts import AccountBook, handover_relationship
+from sim.world.agents import Manager, RepTable
+from sim.world.attrition import depart, hire, new_rep_agents, quit_decisions
+from sim.world.behaviour import choose_effort, emit_signals, marginal_pay, perceive, update_moods
+from sim.world.collect import Collector
+from sim.world.compensation import CompPlan, pool_groups, run_payroll, start_period
+from sim.world.leverage import leverage_plays
+from sim.world.managers import HoursLedger
+from sim.world.market import NoiseTable, market_week
+from sim.policies.management import Levers, build_policies
+from sim.scenario.schema import Scenario
+from sim.world.seasons import WEEKS_PER_YEAR, build_calendar
+from sim.world.state import EventLog
+from sim.world.tactics import apply_to_effort, choose_tactics, resolve_false_urgency
+
+
+class SalesModel(mesa.Model):
+    def __init__(self, scenario: Scenario | None = None, rng: int | None = None,
+                 weeks: int | None = None, panel: bool = True):
+        super().__init__(rng=rng)
+        sc = self.sc = scenario or Scenario()
+        self.weeks = weeks or sc.run.weeks
+        self.cal = build_calendar(sc.season)
+        c = sc.comp
+        self.plan = CompPlan(c, self.cal.multiplier, c.team_pool_share, c.team_scope,
+                             c.team_split, c.off_peak_bonus, self.cal.peak)
+        self.max_rate = c.commission_rate * 1.5
+        self.levers = Levers()
+        self.week, self.woy, self.demand_now = 0, 0, float(self.cal.multiplier[0])
+        self._derive_calendar_windows()
+        self.reps = RepTable(sc.org.n_reps * 2)
+        self.book = AccountBook(int(sc.org.n_reps * max(sc.accounts.per_rep, 1) * 2))
+        self.events = EventLog(1024)
+        self.rep_agent: dict[int, object] = {}
+        self._active = self._owned = None
+        self.program_cost = 0.0
+        self.leavers: list[int] = []
+        self.vacancies: list[tuple[int, int, int]] = []  # (vacancy id, start week, team)
+        self._next_vacancy = 0
+        self.quits_by_band = np.zeros(3)
+        self.exposure_by_band = np.zeros(3)
+        self.hires_total = 0
+        self._build_org()
+        self.noise = NoiseTable(self.rng, sc.reps.sales_noise, self.book.n)
+        self.policies = build_policies(sc)
+        for pol in self.policies:
+            pol.setup(self)
+        self.collector = Collector(self, self.weeks, panel)
+
+    # ---- construction -------------------------------------------------------------
+    def _derive_calendar_windows(self) -> None:
+        peak = self.cal.peak
+        left = np.zeros(WEEKS_PER_YEAR)
+        run = 0
+        for w in range(2 * WEEKS_PER_YEAR - 1, -1, -1):  # peak weeks still to come, wrapping
+            run = run + 1 if peak[w % WEEKS_PER_YEAR] else 0
+            if w < WEEKS_PER_YEAR:
+                left[w] = run
+        self.peak_weeks_left = left
+        first = np.flatnonzero(peak)
+        self.review_week = int((first[0] - 6) % WEEKS_PER_YEAR) if first.size else 40
+
+    def _build_org(self) -> None:
+        sc, rng = self.sc, self.rng
+        self.n_teams = max(1, math.ceil(sc.org.n_reps / sc.org.span))
+        mean = sc.org.detect_skill_mean
+        detect = np.clip(rng.beta(1 + 8 * mean, 1 + 8 * (1 - mean), self.n_teams), 0, 1)
+        self.managers = [Manager(self, t, float(detect[t])) for t in range(self.n_teams)]
+        self.mgr_detect = detect
+        self.budget = np.full(self.n_teams, sc.org.manager_hours)
+        teams = np.arange(sc.org.n_reps) % self.n_teams
+        slots = self.add_reps(teams.astype(np.int32), new_hires=False)
+        per = sc.accounts.per_rep
+        k = rng.poisson(per, slots.size) if per > 0 else np.zeros(slots.size, dtype=int)
+        owners = np.repeat(slots, k).astype(np.int32)
+        ap = sc.accounts
+        new = self.book.new_accounts(rng, ap, owners, 0, ap.relationship_init, ap.health_init)
+        self.refresh()
+        r = self.reps
+        r.rev_annual[slots] = np.bincount(owners, weights=self.book.rev_annual[new],
+                                          minlength=r.n)[slots] * r.skill[slots]
+        self.woy = 0
+        start_period(self, slots)
+
+    def add_reps(self, teams: np.ndarray, new_hires: bool) -> np.ndarray:
+        """Contract new reps into ``teams``; initial reps get a spread of past tenure."""
+        sc, rng, k = self.sc, self.rng, len(teams)
+        rp = sc.reps
+        skill_med = self.levers.hire_skill if new_hires else 1.0
+        skill = skill_med * np.exp(rp.skill_sigma * rng.standard_normal(k))
+        tenure = np.zeros(k, dtype=int) if new_hires else rng.integers(0, 312, k)
+        slots = self.reps.add(
+            k, team=teams, active=True, hired=self.week - tenure, skill=skill,
+            ceiling=skill * np.exp(0.3 + 0.15 * rng.standard_normal(k)),
+            motivation=rng.beta(rp.motivation_a, rp.motivation_b, k),
+            self_interest=rng.beta(rp.self_interest_a, rp.self_interest_b, k),
+            engagement=0.7, satisfaction=0.65, fairness=0.7, stress=sc.behaviour.base_stress,
+            entitlement=0.05, dependency=np.where(tenure < 52, 0.4, 0.2), leverage=0.0,
+            offers=0.0, brand=0.0, trust=0.8, autonomy=0.8, grant_belief=0.35,
+            rate=sc.comp.commission_rate, pay_ewma=sc.behaviour.pay_reference,
+            effort=0.7, prev_effort=0.7, ramp=self._ramp(tenure))
+        new_rep_agents(self, slots)
+        if new_hires:
+            self.hires_total += k
+            self.events.log(self.week, "hire", slots)
+        self.refresh()
+        return slots
+
+    def _ramp(self, tenure: np.ndarray) -> np.ndarray:
+        rp = self.sc.reps
+        if rp.ramp_weeks <= 0:
+            return np.ones(len(tenure))
+        f = np.clip(tenure / rp.ramp_weeks, 0, 1)
+        return rp.ramp_start + (1 - rp.ramp_start) * f
+
+    # ---- helpers used by rules and policies ----------------------------------------
+    def refresh(self) -> None:
+        """Mark the index caches of active reps and owned accounts as stale."""
+        self._active = None
+        self._owned = None
+
+    @property
+    def active(self) -> np.ndarray:
+        """Slots of reps under contract (sorted)."""
+        if self._active is None:
+            self._active = np.flatnonzero(self.reps.view("active"))
+        return self._active
+
+    @property
+    def owned(self) -> np.ndarray:
+        """Indices of live accounts with an owner (sorted)."""
+        if self._owned is None:
+            self._owned = self.book.owned()
+        return self._owned
+
+    def performance_pct(self, slots: np.ndarray) -> np.ndarray:
+        """Percentile (0..1) of each rep's trailing revenue among active reps."""
+        a = self.active
+        vals = np.sort(self.reps.rev_annual[a])
+        return np.searchsorted(vals, self.reps.rev_annual[slots]) / max(len(a) - 1, 1)
+
+    def pool_group_size(self, slots: np.ndarray) -> np.ndarray:
+        g = pool_groups(self, self.active)
+        size = np.bincount(g)
+        return size[pool_groups(self, slots)]
+
+    def move_accounts(self, accounts, owners, quality: float, kind: str = "account_moved"):
+        """Give ``accounts`` new owners; relationships restart from what records carry."""
+        b = self.book
+        if len(accounts) == 0:
+            return
+        old = b.owner[accounts].copy()
+        b.relationship[accounts] = handover_relationship(b, self.sc.accounts, accounts, quality)
+        b.owner[accounts] = owners
+        b.backup[accounts] = np.where(b.backup[accounts] == owners, -1, b.backup[accounts])
+        self.events.log(self.week, kind, owners, accounts, old)
+        self.refresh()
+
+    def interim_owner(self, leaving: np.ndarray) -> np.ndarray:
+        """A random active teammate of each leaving owner (-1 if the team is empty)."""
+        r, a = self.reps, self.active
+        out = np.full(len(leaving), -1, dtype=np.int32)
+        for t in np.unique(r.team[leaving]):
+            m = a[r.team[a] == t]
+            sel = np.flatnonzero(r.team[leaving] == t)
+            if m.size:
+                out[sel] = m[self.rng.integers(0, m.size, sel.size)]
+        return out
+
+    def open_vacancy(self, team: int) -> int:
+        vid = self._next_vacancy
+        self._next_vacancy += 1
+        self.vacancies.append((vid, self.week + self.levers.hiring_lag, team))
+        return vid
+
+    def slump_fix(self, slots: np.ndarray, prob) -> None:
+        """A manager who finds a slump's cause helps end it (seed 003)."""
+        fixed = slots[(self.reps.slump[slots] > 0) & (self.rng.random(slots.size) < prob)]
+        self.reps.slump_left[fixed] = 0
+        self.reps.slump[fixed] = 0
+
+    def policy_decide_demand(self, reps, kind, threat) -> np.ndarray:
+        for pol in self.policies:
+            out = pol.decide_demand(self, reps, kind, threat)
+            if out is not None:
+                return out
+        return np.zeros(reps.size, dtype=bool)
+
+    # ---- the week ------------------------------------------------------------------
+    def step(self) -> None:
+        self.program_cost = 0.0  # company spending on programmes this week (policies add)
+        self.woy = self.week % WEEKS_PER_YEAR                # 1. calendar
+        self.demand_now = float(self.cal.multiplier[self.woy])
+        self.refresh()
+        if self.plan.period_start(self.woy):
+            start_period(self, self.active)
+        for pol in self.policies:                           # 2. scheduled policy actions
+            pol.week_start(self)
+        a = self.active
+        perceive(self, a)                                   # 3. perception
+        m = marginal_pay(self, a)
+        self.reps.marginal[a] = m
+        choose_tactics(self, a)                             # 4. tactics
+        effort = apply_to_effort(self, a, choose_effort(self, a, m))   # 5. effort
+        self.reps.prev_effort[a] = self.reps.effort[a]
+        self.reps.effort[a] = effort
+        emit_signals(self, a)                               # 6. warning signs
+        ledger = self.manager_week(a)                       # 7. managers' hours
+        discount = resolve_false_urgency(self, ledger)
+        week = market_week(self, a, discount)               # 8. market
+        week.update(run_payroll(self, a))                   # 9. pay
+        if self.plan.period_end[self.woy]:
+            for pol in self.policies:
+                pol.period_end(self)
+        leverage_plays(self, a)                             # 10. leverage plays
+        update_moods(self, a)                               # 11. moods
+        self.grow_skills(a)
+        week.update(self.turnover(a))                       # 12. quits and hires
+        self.collector.collect(week, ledger, a)                # 13. collection
+        self.week += 1
+
+    def manager_week(self, a: np.ndarray) -> HoursLedger:
+        r, beh, lv = self.reps, self.sc.behaviour, self.levers
+        team = np.where(r.view("active"), r.view("team"), -1)
+        ledger = HoursLedger(r.n, team, self.n_teams, self.budget)
+        ledger.add_manager("admin", self.sc.org.admin_hours)
+        claim = a[r.urgency_claim[a]]
+        ledger.add("urgency", claim, self.sc.tactics.urgency_hours)
+        r.requests[a] = (beh.request_rate + beh.request_dependency * r.dependency[a]
+                         + 1.5 * r.skipped_1on1[a]) * lv.request_factor
+        r.requests[a] *= 0.6 + 0.4 * self.demand_now  # busier weeks raise more questions
+        ledger.add("requests", a, r.requests[a] * beh.request_hours * (1 - lv.self_resolve))
+        for pol in self.policies:
+            pol.hour_demands(self, ledger)
+        ledger.settle()
+        r.unanswered[a] = 1 - ledger.fraction_for("requests", a)
+        for pol in self.policies:
+            pol.after_hours(self, ledger)
+        self.notice_signs(a, ledger)
+        return ledger
+
+    def notice_signs(self, a: np.ndarray, ledger: HoursLedger) -> None:
+        """A manager notices each emitted sign with a chance set by its skill and face time."""
+        from sim.world.agents import SIGNALS
+        r = self.reps
+        face = ledger.face_hours(a)
+        p = np.clip(self.mgr_detect[r.team[a]] * np.minimum(1.0, 0.2 + face)
+                    * (1 + self.levers.detect_bonus), 0, 1)
+        emitted = np.stack([getattr(r, f"s_{s}")[a] for s in SIGNALS])
+        seen = emitted & (self.rng.random(emitted.shape) < p)
+        r.noticed[a] = seen.sum(axis=0)
+        got = a[r.noticed[a] > 0]
+        # A new episode starts when nothing was noticed for half a year.
+        first = got[(r.first_sign[got] < 0) | (self.week - r.last_sign[got] > 26)]
+        r.first_sign[first] = self.week
+        r.last_sign[got] = self.week
+        sig, who = np.nonzero(seen)
+        self.events.log(self.week, "sign_noticed", a[who], value=sig)
+        r.satisfaction[got] = np.clip(r.satisfaction[got] + 0.02, 0, 1)  # the talk that follows
+
+    def grow_skills(self, a: np.ndarray) -> None:
+        r, rp = self.reps, self.sc.reps
+        gap = np.clip(r.ceiling[a] - r.skill[a], 0, None)
+        r.skill[a] += rp.skill_growth * self.levers.skill_growth * gap
+        r.ramp[a] = self._ramp(self.week - r.hired[a])
+
+    def turnover(self, a: np.ndarray) -> dict:
+        tenure = self.week - self.reps.hired[a]
+        band = np.searchsorted((52, 156), tenure, side="right")
+        self.exposure_by_band += np.bincount(band, minlength=3)
+        out = depart(self, quit_decisions(self, a))
+        out["hires"] = hire(self)
+        self.refresh()
+        return out
+
+    def run(self) -> None:
+        for _ in range(self.weeks):
+            self.step()
