@@ -24,6 +24,7 @@ demo: $(STAMP)
 	$(VENV)/bin/salesim demo
 
 test: $(STAMP)
+	$(VENV)/bin/lint-imports --no-cache
 	$(PY) -m pytest -q -n 2 --dist loadfile
 
 bench: $(STAMP)

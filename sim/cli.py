@@ -83,8 +83,8 @@ def dispatch(args: argparse.Namespace) -> int:
         from sim.commands import cmd_run
         return cmd_run(args)
     if cmd == "sweep":
-        from sim.sweep.experiment import cmd_sweep
-        return cmd_sweep(args)
+        from sim.sweep.runner import run_sweep
+        return run_sweep(args)
     if cmd == "summarize":
         from sim.sweep.summarize import cmd_summarize
         return cmd_summarize(args)
@@ -92,7 +92,7 @@ def dispatch(args: argparse.Namespace) -> int:
         from sim.report.html import cmd_plot, cmd_report
         return cmd_report(args) if cmd == "report" else cmd_plot(args)
     if cmd == "validate":
-        from sim.scenario.loading import cmd_validate
+        from sim.commands import cmd_validate
         return cmd_validate(args)
     if cmd == "demo":
         from sim.commands import cmd_demo

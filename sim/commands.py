@@ -1,13 +1,15 @@
-"""`salesim run` and `salesim demo`."""
+"""`salesim run`, `salesim validate` and `salesim demo`."""
 
 from __future__ import annotations
 
+import math
 import time
 from pathlib import Path
 
 from sim.common.atomic import ensure_writable_dir
-from sim.scenario.loading import load_scenario
 from sim.common.errors import UserError
+from sim.scenario.loading import load_scenario, read_toml
+from sim.scenario.schema import Scenario
 
 KPI_ROWS = (
     ("revenue_total", "Revenue, whole horizon", "{:,.0f}"),
@@ -65,7 +67,7 @@ def cmd_demo(args) -> int:
     """The flagship policy comparison, then its report."""
     from argparse import Namespace
 
-    from sim.sweep.experiment import cmd_sweep
+    from sim.sweep.runner import run_sweep as cmd_sweep
 
     root = Path(__file__).resolve().parent.parent
     exp = root / "experiments" / "policy_comparison.toml"
@@ -81,3 +83,24 @@ def cmd_demo(args) -> int:
     cmd_report(Namespace(dir=str(out), only=None))
     print(f"open {out}/report.html")
     return rc
+
+
+def _describe(sc: Scenario) -> str:
+    on = [name for name, block in vars(sc.policies).items() if block.enabled]
+    return (f"scenario '{sc.name}', {sc.run.weeks} weeks, {sc.org.n_reps} reps, "
+            f"policies on: {', '.join(on) or 'none'}")
+
+
+def cmd_validate(args) -> int:
+    """``salesim validate FILE``: check a scenario or experiment file without running it."""
+    path = args.file
+    data = read_toml(path)
+    if isinstance(data.get("experiment"), dict):
+        from sim.sweep.experiment import design_size, load_experiment, size_text
+        exp = load_experiment(path)
+        over = math.prod(design_size(exp)) > exp.max_runs
+        note = f"; above max_runs = {exp.max_runs}, sweep needs --yes" if over else ""
+        print(f"{path}: OK (experiment '{exp.name}', {size_text(exp)}{note})")
+        return 0
+    print(f"{path}: OK ({_describe(load_scenario(path))})")
+    return 0

@@ -192,7 +192,7 @@ def test_every_field_has_metadata_for_the_reference():
 
 def test_reference_doc_is_current():
     assert refdoc.DOC_PATH.read_text(encoding="utf-8") == refdoc.generate(), \
-        "docs/scenario-reference.md is stale: run python -m sim.scenario.schema.refdoc"
+        "docs/scenario-reference.md is stale: run python -m sim.scenario.refdoc"
     assert refdoc.main(["--check"]) == 0
 
 

@@ -28,7 +28,7 @@ def section(number: int) -> str:
 
 
 def test_generated_tables_are_fresh():
-    assert render(DOC) == DOC, "run: python -m sim.scenario.schema.odd_tables"
+    assert render(DOC) == DOC, "run: python -m sim.scenario.odd_tables"
 
 
 def test_check_mode_agrees(capsys):

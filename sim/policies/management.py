@@ -1,67 +1,10 @@
-"""Management policies as plug-ins.
-
-A policy never edits agent code and never writes an outcome.  It acts through *levers*
-(what reps see, know, are paid or can do), through managers' hours (it registers demands on
-the :class:`~sim.world.managers.HoursLedger` and acts on the hours actually served), or through the
-account book (who owns what).  ``model.step`` calls every active policy's hooks at fixed
-points of the weekly schedule; to add a policy, subclass :class:`Policy`, give it a params
-dataclass in :mod:`sim.policies.params` and register it in ``REGISTRY``.
-"""
+"""Everyday management: coaching, monitoring, answering requests, concessions and hiring."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 
-
-@dataclass
-class Levers:
-    """Model-wide settings that policies change and agents read."""
-
-    team_cover: float = 0.0          # share of every book teammates can cover
-    backups: bool = False            # accounts have cross-trained backup reps
-    culture: float = 0.0             # team identity: engagement up, leverage felt less
-    development: float = 0.0         # training: a future in the company
-    voice: float = 0.0               # feedback channels: grievances are heard
-    entitlement_factor: float = 1.0  # growth of entitlement under leverage
-    demand_factor: float = 1.0       # ambiguity-driven demands
-    record_boost: float = 0.0        # extra recording discipline (defined process)
-    detect_bonus: float = 0.0        # extra chance of noticing warning signs
-    request_factor: float = 1.0      # requests reps send their manager
-    self_resolve: float = 0.0        # share of requests solved while the answer is delayed
-    skill_growth: float = 1.0        # multiplier on on-the-job learning
-    hiring: bool = True
-    hiring_lag: int = 8
-    hire_skill: float = 1.0
-    peak_freeze: bool = False
-
-
-class Policy:
-    """Base class: every hook is optional and does nothing by default."""
-
-    name = "policy"
-
-    def __init__(self, params):
-        self.p = params
-
-    def setup(self, model) -> None: ...
-    def week_start(self, model) -> None: ...
-    def hour_demands(self, model, ledger) -> None: ...
-    def after_hours(self, model, ledger) -> None: ...
-    def period_end(self, model) -> None: ...
-    def on_new_accounts(self, model, accounts: np.ndarray) -> None: ...
-    def on_hire(self, model, slots: np.ndarray) -> None: ...
-
-    def decide_demand(self, model, reps, kind, threat):
-        """Return a bool array (granted) or None to leave the decision to others."""
-        return None
-
-    def choose_owner(self, model, accounts: np.ndarray, owners: np.ndarray) -> np.ndarray:
-        """Return new owners for reassigned accounts (default: keep the proposal)."""
-        return owners
-
-    def after_pool(self, model, reps, contributed, paid) -> None: ...
+from sim.policies.base import Policy
 
 
 class Coaching(Policy):
@@ -186,18 +129,3 @@ class Hiring(Policy):
         lv, p = model.levers, self.p
         lv.hiring, lv.hiring_lag, lv.hire_skill, lv.peak_freeze = (
             p.enabled, p.lag_weeks, p.skill, p.peak_freeze)
-
-
-def build_policies(sc) -> list[Policy]:
-    from sim.policies.playbook import Playbook
-    from sim.policies.accounts import Favouritism, Rotation, TeamBonus
-
-    registry = {"coaching": Coaching, "monitoring": Monitoring, "independence": Independence,
-                "concessions": Concessions, "hiring": Hiring, "rotation": Rotation,
-                "team_bonus": TeamBonus, "favouritism": Favouritism, "playbook": Playbook}
-    out = []
-    for name, cls in registry.items():
-        params = getattr(sc.policies, name)
-        if params.enabled or name == "hiring":
-            out.append(cls(params))
-    return out

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.policies.management import Policy
+from sim.policies.base import Policy
 from sim.policies.accounts import random_teammate
 
 

@@ -213,7 +213,7 @@ def _declared(exp: dict, manifest: dict) -> tuple[list[str], list[str], str | No
 
 def _read_sweep_tables(root: Path) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Runs, weekly and rep rows of committed parts (latest record of each run)."""
-    from sim.sweep.storage import read_reptable, read_runs, read_weekly
+    from sim.common.sweepdir import read_reptable, read_runs, read_weekly
     try:
         return (_canon(read_runs(root)), _canon(read_weekly(root)), _canon(read_reptable(root)))
     except (OSError, ValueError) as err:

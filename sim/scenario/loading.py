@@ -23,7 +23,7 @@ from sim.scenario.validate import (TOP_KEYS, allowed_text, field_kind, lookup_fi
                        validate_dict)
 
 __all__ = ["load_scenario", "validate_dict", "apply_sets", "dump_toml", "read_toml",
-           "parse_toml", "cmd_validate", "SET_SOURCE"]
+           "parse_toml", "SET_SOURCE"]
 
 SET_SOURCE = "--set"
 _AT = re.compile(r"\s*\(at line (\d+), column (\d+)\)\s*$")
@@ -266,26 +266,3 @@ def dump_toml(data: dict) -> str:
 
     table(data, [])
     return "\n".join(lines).lstrip("\n") + "\n"
-
-
-# ---------------------------------------------------------------- salesim validate
-
-def _describe(sc: Scenario) -> str:
-    on = [name for name, block in vars(sc.policies).items() if block.enabled]
-    return (f"scenario '{sc.name}', {sc.run.weeks} weeks, {sc.org.n_reps} reps, "
-            f"policies on: {', '.join(on) or 'none'}")
-
-
-def cmd_validate(args) -> int:
-    """``salesim validate FILE``: check a scenario or experiment file without running it."""
-    path = args.file
-    data = read_toml(path)
-    if isinstance(data.get("experiment"), dict):
-        from sim.sweep.experiment import design_size, load_experiment, size_text
-        exp = load_experiment(path)
-        over = math.prod(design_size(exp)) > exp.max_runs
-        note = f"; above max_runs = {exp.max_runs}, sweep needs --yes" if over else ""
-        print(f"{path}: OK (experiment '{exp.name}', {size_text(exp)}{note})")
-        return 0
-    print(f"{path}: OK ({_describe(load_scenario(path))})")
-    return 0

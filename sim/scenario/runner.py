@@ -9,6 +9,7 @@ import numpy as np
 from sim.world.agents import TACTICS
 from sim.world.collect import WEEKLY_COLUMNS  # noqa: F401  (re-exported: the weekly schema)
 from sim.world.model import SalesModel
+from sim.policies.registry import build_policies
 from sim.scenario.schema import Scenario
 from sim.world.state import EventLog
 
@@ -26,7 +27,9 @@ class RunResult:
 def run_scenario(scenario: Scenario | None = None, seed: int = 0, weeks: int | None = None,
                  panel: bool = True) -> RunResult:
     """Simulate ``scenario`` with ``seed`` and return everything collected."""
-    model = SalesModel(scenario, rng=int(seed), weeks=weeks, panel=panel)
+    scenario = scenario or Scenario()
+    model = SalesModel(scenario, rng=int(seed), weeks=weeks, panel=panel,
+                       policies=build_policies(scenario))
     model.run()
     return collect_result(model, panel)
 

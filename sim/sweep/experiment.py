@@ -4,7 +4,7 @@ An experiment crosses factor points (a grid and/or sampled ranges) with seasons,
 and replications.  Every run starts from the base scenario, then applies, in this order, the
 experiment's ``[set]`` values, the policy overlay, the season overlay, the factor values and the
 experiment's ``weeks``.  Replication ``r`` of every cell uses the same seed (common random
-numbers), so policy comparisons are paired.  ``cmd_sweep`` lives in :mod:`sim.sweep.runner`.
+numbers), so policy comparisons are paired.  The sweep itself runs in :mod:`sim.sweep.runner`.
 """
 
 from __future__ import annotations
@@ -396,15 +396,3 @@ def experiment_hash(exp: Experiment, design: Design) -> str:
     }
     blob = json.dumps(canon, sort_keys=True, separators=(",", ":"), default=repr)
     return hashlib.sha256(blob.encode()).hexdigest()
-
-
-def cmd_sweep(args) -> int:
-    """``salesim sweep``: see :mod:`sim.sweep.runner`."""
-    from sim.sweep.runner import run_sweep
-    return run_sweep(args)
-
-
-def execute_run(task: dict) -> dict:
-    """Run one task in a worker process; see :func:`sim.sweep.task.execute_run`."""
-    from sim.sweep.task import execute_run as _execute
-    return _execute(task)

@@ -30,6 +30,7 @@ import sim.sweep.experiment as ex
 from sim.common.atomic import write_bytes_atomic
 from sim.common.errors import ConfigError, UserError
 from sim.sweep.executors import make_executor
+from sim.sweep.task import execute_run
 from sim.sweep.storage import PartWriter, package_versions, prepare, scan, write_manifest, write_parquet
 
 DEFAULT_FLUSH_RUNS = 200
@@ -69,7 +70,7 @@ def fail_ids() -> set[int]:
 def effective(cell: dict) -> dict:
     """A cell as the model sees it: no name, and a switched-off policy reduced to ``enabled``.
 
-    The model builds only the policies that are switched on (``sim.policies.management.build_policies``),
+    The model builds only the policies that are switched on (``sim.policies.registry.build_policies``),
     except hiring, whose settings apply either way; tests check twins against direct runs.
     """
     pols = {name: block if block.get("enabled", True) or name in ALWAYS_READ
@@ -113,7 +114,7 @@ def check_kpis(exp: ex.Experiment, design: ex.Design) -> None:
     if not exp.kpis:
         return
     task = next(make_tasks(exp, design, {0: [0]}))
-    probe = ex.execute_run({**task, "weeks": 2, "kpis": [], "fail": False})
+    probe = execute_run({**task, "weeks": 2, "kpis": [], "fail": False})
     if probe["status"] != "ok":
         return  # the sweep itself will record the model's error
     names = list(probe["kpis"])
@@ -278,7 +279,7 @@ def execute(args, out: Path, exp: ex.Experiment, design: ex.Design, manifest: di
             progress.session["executor"] = executor.describe()
             progress.save("running")
             t0 = time.monotonic()  # once the workers are up: the rate counts runs only
-            for result in executor.results(ex.execute_run, make_tasks(exp, design, groups)):
+            for result in executor.results(execute_run, make_tasks(exp, design, groups)):
                 if result is not None:
                     progress.record(result, groups[result["run_id"]], seeds)
                 if writer.due():

@@ -28,18 +28,13 @@ import pyarrow.parquet as pq
 
 from sim.common.atomic import atomic_path, ensure_writable_dir, write_text_atomic
 from sim.common.errors import UserError
+from sim.common.sweepdir import (MANIFEST, PART_DIRS, PART_NAME, part_name, read_manifest,  # noqa: F401
+                                 read_reptable, read_runs, read_weekly)
 
-PART_DIRS = ("weekly", "reptable", "runs")  # write order: runs/ last commits a part
-PART_NAME = re.compile(r"^part-(\d+)\.parquet(\.corrupt)?$")
 TEMP_NAME = re.compile(r"^\.part-.*\.tmp\.parquet$")
-MANIFEST = "manifest.json"
 LOCK = ".sweep.lock"
 OURS = (*PART_DIRS, "design.parquet", MANIFEST, "experiment.toml", "summary.csv", LOCK)
 VERSIONED = ("numpy", "pandas", "pyarrow", "scipy", "mesa", "dask", "distributed", "tqdm")
-
-
-def part_name(seq: int) -> str:
-    return f"part-{seq:06d}.parquet"
 
 
 def write_parquet(df: pd.DataFrame, path: Path) -> None:
@@ -179,60 +174,6 @@ class PartWriter:
         return pd.concat(frames, ignore_index=True)
 
 
-# ---------------------------------------------------------------- reading results back
-
-def _committed(out: Path) -> list[tuple[int, Path]]:
-    folder = out / "runs"
-    if not folder.is_dir():
-        return []
-    parts = [(int(m.group(1)), p) for p in folder.iterdir()
-             if (m := PART_NAME.match(p.name)) and not m.group(2)]
-    return sorted(parts)
-
-
-def read_runs(out: str | Path) -> pd.DataFrame:
-    """One row per run (the latest record of each run), ordered by ``run_id``."""
-    frames = []
-    for seq, path in _committed(Path(out)):
-        df = pq.read_table(path).to_pandas()
-        df["_seq"] = seq
-        frames.append(df)
-    if not frames:
-        return pd.DataFrame(columns=["run_id", "status", "error"])
-    runs = pd.concat(frames, ignore_index=True)
-    runs = runs.drop_duplicates("run_id", keep="last").sort_values("run_id", kind="stable")
-    return runs.drop(columns="_seq").reset_index(drop=True)
-
-
-def _read_series(out: Path, sub: str, order: list[str]) -> pd.DataFrame:
-    """Rows of ``weekly/`` or ``reptable/`` from committed parts only, by run_id."""
-    latest: dict[int, int] = {}
-    frames = []
-    for seq, path in _committed(out):
-        for run_id in pq.read_table(path, columns=["run_id"]).column(0).to_pylist():
-            latest[run_id] = seq
-        df = pq.read_table(out / sub / path.name).to_pandas()
-        df["_seq"] = seq
-        frames.append(df)
-    if not frames:
-        return pd.DataFrame(columns=["run_id"])
-    df = pd.concat(frames, ignore_index=True)
-    keep = df["_seq"].to_numpy() == df["run_id"].map(latest).to_numpy()
-    df = df[keep].drop(columns="_seq")
-    keys = [c for c in order if c in df.columns]
-    return df.sort_values(keys, kind="stable").reset_index(drop=True)
-
-
-def read_weekly(out: str | Path) -> pd.DataFrame:
-    """The compact weekly series of every finished run, ordered by run_id and week."""
-    return _read_series(Path(out), "weekly", ["run_id", "week"])
-
-
-def read_reptable(out: str | Path) -> pd.DataFrame:
-    """The per-rep rows of every finished run, ordered by run_id and rep_id."""
-    return _read_series(Path(out), "reptable", ["run_id", "rep_id"])
-
-
 def clear_results(out: Path) -> None:
     """Delete what a sweep wrote in ``out`` (used with --force for another experiment)."""
     for sub in PART_DIRS:
@@ -242,16 +183,6 @@ def clear_results(out: Path) -> None:
 
 
 # ---------------------------------------------------------------- folder, lock and manifest
-
-def read_manifest(out: Path) -> dict | None:
-    try:
-        return json.loads((out / MANIFEST).read_text())
-    except FileNotFoundError:
-        return None
-    except (OSError, ValueError) as err:
-        raise UserError(f"{out / MANIFEST}: cannot read the sweep manifest ({err}); move the "
-                        "folder aside or use --force") from None
-
 
 def write_manifest(out: Path, data: dict) -> None:
     write_text_atomic(out / MANIFEST, json.dumps(data, indent=2, default=str) + "\n")

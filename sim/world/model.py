@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 import mesa
 import numpy as np
@@ -15,22 +16,23 @@ from sim.world.agents import Manager, RepTable
 from sim.world.attrition import depart, hire, new_rep_agents, quit_decisions
 from sim.world.behaviour import choose_effort, emit_signals, marginal_pay, perceive, update_moods
 from sim.world.collect import Collector
+from sim.world.hooks import Levers, PolicyHooks, default_policies
 from sim.world.compensation import CompPlan, pool_groups, run_payroll, start_period
 from sim.world.leverage import leverage_plays
 from sim.world.managers import HoursLedger
 from sim.world.market import NoiseTable, market_week
-from sim.policies.management import Levers, build_policies
-from sim.scenario.schema import Scenario
 from sim.world.seasons import WEEKS_PER_YEAR, build_calendar
 from sim.world.state import EventLog
 from sim.world.tactics import apply_to_effort, choose_tactics, resolve_false_urgency
 
 
 class SalesModel(mesa.Model):
-    def __init__(self, scenario: Scenario | None = None, rng: int | None = None,
-                 weeks: int | None = None, panel: bool = True):
+    def __init__(self, scenario, rng: int | None = None, weeks: int | None = None,
+                 panel: bool = True, policies: Sequence[PolicyHooks] | None = None):
+        """``scenario`` is a :class:`sim.scenario.Scenario`; ``policies`` the active policy
+        objects (default: those the scenario switches on, from the registered builder)."""
         super().__init__(rng=rng)
-        sc = self.sc = scenario or Scenario()
+        sc = self.sc = scenario
         self.weeks = weeks or sc.run.weeks
         self.cal = build_calendar(sc.season)
         c = sc.comp
@@ -54,7 +56,7 @@ class SalesModel(mesa.Model):
         self.hires_total = 0
         self._build_org()
         self.noise = NoiseTable(self.rng, sc.reps.sales_noise, self.book.n)
-        self.policies = build_policies(sc)
+        self.policies = list(policies) if policies is not None else default_policies(sc)
         for pol in self.policies:
             pol.setup(self)
         self.collector = Collector(self, self.weeks, panel)

@@ -1,0 +1,68 @@
+"""How policies plug into the world: the levers they set and the hooks the week calls.
+
+The world defines this protocol and never imports a policy.  ``SalesModel`` receives its policy
+objects (dependency injection); when it is given none, it asks the builder that the policies
+package registered here with :func:`register_policy_builder`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, Protocol
+
+import numpy as np
+
+
+@dataclass
+class Levers:
+    """Model-wide settings that policies change and agents read."""
+
+    team_cover: float = 0.0          # share of every book teammates can cover
+    backups: bool = False            # accounts have cross-trained backup reps
+    culture: float = 0.0             # team identity: engagement up, leverage felt less
+    development: float = 0.0         # training: a future in the company
+    voice: float = 0.0               # feedback channels: grievances are heard
+    entitlement_factor: float = 1.0  # growth of entitlement under leverage
+    demand_factor: float = 1.0       # ambiguity-driven demands
+    record_boost: float = 0.0        # extra recording discipline (defined process)
+    detect_bonus: float = 0.0        # extra chance of noticing warning signs
+    request_factor: float = 1.0      # requests reps send their manager
+    self_resolve: float = 0.0        # share of requests solved while the answer is delayed
+    skill_growth: float = 1.0        # multiplier on on-the-job learning
+    hiring: bool = True
+    hiring_lag: int = 8
+    hire_skill: float = 1.0
+    peak_freeze: bool = False
+
+
+class PolicyHooks(Protocol):
+    """What ``model.step`` calls on every active policy, at fixed points of the schedule."""
+
+    name: str
+
+    def setup(self, model) -> None: ...
+    def week_start(self, model) -> None: ...
+    def hour_demands(self, model, ledger) -> None: ...
+    def after_hours(self, model, ledger) -> None: ...
+    def period_end(self, model) -> None: ...
+    def on_new_accounts(self, model, accounts: np.ndarray) -> None: ...
+    def on_hire(self, model, slots: np.ndarray) -> None: ...
+    def decide_demand(self, model, reps, kind, threat) -> np.ndarray | None: ...
+    def choose_owner(self, model, accounts: np.ndarray, owners: np.ndarray) -> np.ndarray: ...
+    def after_pool(self, model, reps, contributed, paid) -> None: ...
+
+
+PolicyBuilder = Callable[[object], list[PolicyHooks]]
+_builder: list[PolicyBuilder] = []
+
+
+def register_policy_builder(builder: PolicyBuilder) -> None:
+    """Let the model build a scenario's policies when none are passed in."""
+    _builder[:] = [builder]
+
+
+def default_policies(scenario) -> list[PolicyHooks]:
+    if not _builder:
+        raise RuntimeError("no policy builder is registered: import sim.policies, or pass "
+                           "policies=[...] to SalesModel")
+    return list(_builder[0](scenario))
