@@ -20,7 +20,7 @@ def rank_within_owner(owner: np.ndarray, value: np.ndarray) -> tuple[np.ndarray,
     return rank, size
 
 
-def random_teammate(model, owners: np.ndarray) -> np.ndarray:
+def random_teammate(model, owners: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """For each current owner, a different active rep of the same team (itself if alone)."""
     r = model.reps
     out = owners.copy()
@@ -31,7 +31,7 @@ def random_teammate(model, owners: np.ndarray) -> np.ndarray:
             continue
         sel = np.flatnonzero(r.team[owners] == t)
         pos = np.searchsorted(members, owners[sel])
-        shift = model.rng.integers(1, members.size, sel.size)
+        shift = rng.integers(1, members.size, sel.size)
         out[sel] = members[(pos + shift) % members.size]
     return out
 
@@ -55,12 +55,12 @@ class Rotation(Policy):
         if p.select == "top":
             value = model.book.potential[idx]
         else:
-            value = model.rng.random(idx.size)
+            value = model.streams[self.name].random(idx.size)
         rank, size = rank_within_owner(owner, value)
         pick = idx[rank < np.ceil(p.share * size - 1e-9)]
         if pick.size == 0:
             return
-        new = random_teammate(model, model.book.owner[pick])
+        new = random_teammate(model, model.book.owner[pick], model.streams[self.name])
         moved = pick[new != model.book.owner[pick]]
         # A planned handover means writing things down: the company's record of each
         # rotated account grows before the new owner takes over.
@@ -102,19 +102,19 @@ class Favouritism(Policy):
 
     def _mark(self, model, slots):
         r = model.reps
-        r.favoured[slots] = model.rng.random(slots.size) < self.p.share_favoured
+        r.favoured[slots] = model.streams[self.name].random(slots.size) < self.p.share_favoured
 
     def choose_owner(self, model, accounts, owners):
         r, b = model.reps, model.book
         good = b.potential[accounts] > model.sc.accounts.potential_median
-        steer = good & (model.rng.random(accounts.size) < self.p.steer)
+        steer = good & (model.streams[self.name].random(accounts.size) < self.p.steer)
         out = owners.copy()
         a = model.active
         for i in np.flatnonzero(steer):
             team = r.team[owners[i]] if owners[i] >= 0 else -1
             favs = a[(r.team[a] == team) & r.favoured[a]]
             if favs.size:
-                out[i] = favs[model.rng.integers(favs.size)]
+                out[i] = favs[model.streams[self.name].integers(favs.size)]
         return out
 
     def week_start(self, model):

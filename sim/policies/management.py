@@ -118,7 +118,7 @@ class Concessions(Policy):
     def decide_demand(self, model, reps, kind, threat):
         r = model.reps
         p = np.clip(self.p.grant_probability * (0.5 + r.leverage[reps]) * (1 + 0.5 * threat), 0, 1)
-        granted = model.rng.random(reps.size) < p
+        granted = model.streams.concessions.random(reps.size) < p
         return granted & ((kind != 0) | (r.rate[reps] < model.max_rate - 1e-12))
 
 

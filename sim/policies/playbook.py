@@ -34,7 +34,7 @@ class Playbook(Policy):
     def on_new_accounts(self, model, accounts):
         if self.p.cross_training and accounts.size:
             b = model.book
-            b.backup[accounts] = random_teammate(model, b.owner[accounts])
+            b.backup[accounts] = random_teammate(model, b.owner[accounts], model.streams[self.name])
             same = b.backup[accounts] == b.owner[accounts]
             b.backup[accounts[same]] = -1
 

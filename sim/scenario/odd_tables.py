@@ -108,7 +108,7 @@ CONSTANTS: list[Const] = [
         ("r.offers[a] * 0.96 + contact * 0.35", "offers decay 4%/week; a contact adds 35% of "
          "the gap"),
         ("r.brand[a] + 0.05 * (brand_target", "brand moves 5%/week toward its target"),
-        ("rng.integers(1, 5, len(s))", "slump cause uniform over the four causes"),
+        ("slumps.integers(1, 5, len(s))", "slump cause uniform over the four causes"),
         ("np.where(r.slump[a] == 4, 0.3, 1.0)", "motivation in a motivation slump"),
         ("rp.intrinsic_value * (0.5 * motiv + 0.5 * r.engagement[a])", "value of work from "
          "motivation and engagement"),
@@ -150,7 +150,7 @@ CONSTANTS: list[Const] = [
         ("r.resent[a] *= 0.98", "memory of resentment (2%/week decay)")),
     *_c("sim/world/tactics.py",
         ("eng < tp.quiet_engagement + 0.1,", "quiet quitting ends 0.1 above its threshold"),
-        ("(eng < tp.quiet_engagement) & (model.rng.random(k) < 0.3)", "weekly chance a "
+        ("(eng < tp.quiet_engagement) & (model.streams.tactics.random(k) < 0.3)", "weekly chance a "
          "disengaged rep starts quiet quitting"),
         ("worth = si * gain * (0.5 + r.entitlement[a])", "peak underperformance: value of a "
          "hoped-for raise"),

@@ -28,7 +28,7 @@ def quit_decisions(model, a: np.ndarray) -> np.ndarray:
     outside = 0.45 + 0.4 * r.offers[a]
     hazard = ((ap.base_hazard + ap.newcomer_hazard * np.exp(-np.maximum(tenure, 0) / 52))
               * np.exp(ap.sensitivity * (outside - stay_value(model, a))))
-    quit_ = model.rng.random(len(a)) < np.clip(hazard, 0, 1)
+    quit_ = model.streams.quits.random(len(a)) < np.clip(hazard, 0, 1)
     extra = np.array(sorted(set(model.leavers)), dtype=np.int64)
     model.leavers.clear()
     return np.union1d(a[quit_], extra).astype(np.int64)
@@ -54,7 +54,7 @@ def depart(model, slots: np.ndarray) -> dict:
         gone_backup = idx[np.isin(b.backup[idx], slots)]
         b.backup[gone_backup] = -1
     mine = idx[np.isin(b.owner[idx], slots)]
-    follow = model.rng.random(mine.size) < follow_probability(b, ap, mine)
+    follow = model.streams.handover.random(mine.size) < follow_probability(b, ap, mine)
     lost = mine[follow]
     out["accounts_lost"] = int(lost.size)
     out["revenue_lost"] = float(b.rev_annual[lost].sum())

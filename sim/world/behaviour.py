@@ -26,7 +26,6 @@ def team_sums(model, values: np.ndarray, slots: np.ndarray) -> np.ndarray:
 def perceive(model, a: np.ndarray) -> None:
     """Update what each rep knows this week: its book, its leverage, offers and slumps."""
     r, b, cal, beh = model.reps, model.book, model.cal, model.sc.behaviour
-    rng = model.rng
     idx = model.owned
     own = b.owner[idx]
     n = r.n
@@ -57,7 +56,7 @@ def perceive(model, a: np.ndarray) -> None:
     # Outside offers: competitors court visible top performers and reps building a brand.
     pct = np.argsort(np.argsort(r.rev_annual[a])) / max(len(a) - 1, 1)
     p_offer = beh.offer_rate + beh.offer_visibility * np.maximum(pct ** 3, r.brand[a])
-    contact = rng.random(len(a)) < p_offer
+    contact = model.streams.offers.random(len(a)) < p_offer
     r.offers[a] = np.clip(r.offers[a] * 0.96 + contact * 0.35 * (1 - r.offers[a]), 0, 1)
     r.s_competitor_contact[a] = contact
     brand_target = r.self_interest[a] * np.maximum(r.leverage[a], 1 - r.satisfaction[a])
@@ -65,10 +64,11 @@ def perceive(model, a: np.ndarray) -> None:
     # Slumps: a hidden cause (skill, personal, tools, motivation) that ends by itself in time.
     r.slump_left[a] = np.maximum(r.slump_left[a] - 1, 0)
     r.slump[a] = np.where(r.slump_left[a] > 0, r.slump[a], 0)
-    start = (r.slump[a] == 0) & (rng.random(len(a)) < beh.slump_rate)
+    slumps = model.streams.slumps
+    start = (r.slump[a] == 0) & (slumps.random(len(a)) < beh.slump_rate)
     s = a[start]
-    r.slump[s] = rng.integers(1, 5, len(s))
-    r.slump_left[s] = rng.geometric(1 / beh.slump_weeks, len(s))
+    r.slump[s] = slumps.integers(1, 5, len(s))
+    r.slump_left[s] = slumps.geometric(1 / beh.slump_weeks, len(s))
 
 
 def marginal_pay(model, a: np.ndarray) -> np.ndarray:
@@ -103,7 +103,7 @@ def choose_effort(model, a: np.ndarray, m: np.ndarray) -> np.ndarray:
 
 def emit_signals(model, a: np.ndarray) -> None:
     """Observable warning signs (seed 000), each a noisy draw from the rep's hidden state."""
-    r, rng = model.reps, model.rng
+    r, rng = model.reps, model.streams.signals
     k = len(a)
     pay_gap = np.clip(1 - r.pay_ewma[a] / model.sc.behaviour.pay_reference, 0, 1)
     probs = {

@@ -14,7 +14,7 @@ DEMAND_KINDS = ("raise", "oversight", "accounts")
 
 
 def leverage_plays(model, a: np.ndarray) -> None:
-    r, lp, rng = model.reps, model.sc.leverage, model.rng
+    r, lp, rng = model.reps, model.sc.leverage, model.streams.leverage
     pay_gap = np.clip(1 - r.pay_ewma[a] / model.sc.behaviour.pay_reference, 0, 1)
     grievance = np.maximum.reduce([r.entitlement[a], 1 - r.fairness[a], pay_gap])
     timing = 0.15 + 0.85 * model.cal.lookahead[model.woy]
@@ -71,7 +71,7 @@ def _refuse(model, reps: np.ndarray, threat: np.ndarray) -> None:
     model.events.log(model.week, "refusal", reps)
     r.satisfaction[reps] = np.clip(r.satisfaction[reps] - 0.1, 0, 1)
     t = reps[threat]
-    go = model.rng.random(t.size) < lp.threat_follow_through * (0.5 + r.offers[t])
+    go = model.streams.leverage.random(t.size) < lp.threat_follow_through * (0.5 + r.offers[t])
     model.leavers.extend(int(x) for x in t[go])
 
 

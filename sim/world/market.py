@@ -17,7 +17,7 @@ URGENCY_ELASTICITY = 2.0  # extra volume per unit of discount a false-urgency de
 
 
 def market_week(model, a: np.ndarray, discount: np.ndarray) -> dict:
-    r, b, sc, rng = model.reps, model.book, model.sc, model.rng
+    r, b, sc, rng = model.reps, model.book, model.sc, model.streams
     ap, rp = sc.accounts, sc.reps
     idx, own, rel, base = model.snap  # gathered in perceive(); the book is unchanged since
     health = b.health[idx]
@@ -42,7 +42,7 @@ def market_week(model, a: np.ndarray, discount: np.ndarray) -> dict:
     slump_conv = np.where((r.slump[a] == 1) | (r.slump[a] == 3), 0.7, 1.0)
     conv[a] = (r.skill[a] * r.ramp[a] * (1 - rp.stress_leak * r.stress[a]) * slump_conv
                * model.demand_now)
-    noise = model.noise.draw(rng, idx.size)
+    noise = model.noise.draw(rng.noise, idx.size)
     volume = base * service * conv[own] * noise
     if discount.any():
         d = discount[own]
@@ -59,7 +59,7 @@ def market_week(model, a: np.ndarray, discount: np.ndarray) -> dict:
     r.rev_annual[a] += r.sales_week[a] - r.rev_annual[a] / 52  # trailing-year revenue (EWMA)
     update_accounts(b, ap, idx, np.minimum(hours / need, 1.0), record_targets(model, own),
                     rel, health)
-    gone, gone_owner = churn(b, ap, rng, idx, model.week)
+    gone, gone_owner = churn(b, ap, rng.churn, idx, model.week)
     model.events.log(model.week, "account_churned", gone_owner, gone)
     won = prospect(model, a)
     return {"revenue": float(revenue.sum()), "discounts": discounts,
@@ -89,11 +89,11 @@ def prospect(model, a: np.ndarray) -> int:
     """New accounts from prospecting effort; a new client starts with a thin relationship."""
     r, ap = model.reps, model.sc.accounts
     lam = ap.prospect_rate * r.effort[a] * r.prospect_share[a] * r.skill[a] * r.ramp[a]
-    k = model.rng.poisson(lam)
+    k = model.streams.arrivals.poisson(lam)
     if k.sum() == 0:
         return 0
     owners = np.repeat(a, k).astype(np.int32)
-    new = model.book.new_accounts(model.rng, ap, owners, model.week, ap.new_relationship, 0.6)
+    new = model.book.new_accounts(model.streams.accounts, ap, owners, model.week, ap.new_relationship, 0.6)
     model.book.rev_annual[new] = 0.0
     model.events.log(model.week, "account_won", owners, new)
     model.refresh()

@@ -23,6 +23,7 @@ from sim.world.managers import HoursLedger
 from sim.world.market import NoiseTable, market_week
 from sim.world.seasons import WEEKS_PER_YEAR, build_calendar
 from sim.world.state import EventLog
+from sim.world.streams import Streams
 from sim.world.tactics import apply_to_effort, choose_tactics, resolve_false_urgency
 
 
@@ -32,6 +33,8 @@ class SalesModel(mesa.Model):
         """``scenario`` is a :class:`sim.scenario.Scenario`; ``policies`` the active policy
         objects (default: those the scenario switches on, from the registered builder)."""
         super().__init__(rng=rng)
+        entropy = rng if isinstance(rng, (int, np.integer)) else int(self.rng.integers(2**63))
+        self.streams = Streams(entropy)  # one generator per process (sim.world.streams)
         sc = self.sc = scenario
         self.weeks = weeks or sc.run.weeks
         self.cal = build_calendar(sc.season)
@@ -55,7 +58,7 @@ class SalesModel(mesa.Model):
         self.exposure_by_band = np.zeros(3)
         self.hires_total = 0
         self._build_org()
-        self.noise = NoiseTable(self.rng, sc.reps.sales_noise, self.book.n)
+        self.noise = NoiseTable(self.streams.noise, sc.reps.sales_noise, self.book.n)
         self.policies = list(policies) if policies is not None else default_policies(sc)
         for pol in self.policies:
             pol.setup(self)
@@ -75,7 +78,7 @@ class SalesModel(mesa.Model):
         self.review_week = int((first[0] - 6) % WEEKS_PER_YEAR) if first.size else 40
 
     def _build_org(self) -> None:
-        sc, rng = self.sc, self.rng
+        sc, rng = self.sc, self.streams.org
         self.n_teams = max(1, math.ceil(sc.org.n_reps / sc.org.span))
         mean = sc.org.detect_skill_mean
         detect = np.clip(rng.beta(1 + 8 * mean, 1 + 8 * (1 - mean), self.n_teams), 0, 1)
@@ -88,7 +91,7 @@ class SalesModel(mesa.Model):
         k = rng.poisson(per, slots.size) if per > 0 else np.zeros(slots.size, dtype=int)
         owners = np.repeat(slots, k).astype(np.int32)
         ap = sc.accounts
-        new = self.book.new_accounts(rng, ap, owners, 0, ap.relationship_init, ap.health_init)
+        new = self.book.new_accounts(self.streams.accounts, ap, owners, 0, ap.relationship_init, ap.health_init)
         self.refresh()
         r = self.reps
         r.rev_annual[slots] = np.bincount(owners, weights=self.book.rev_annual[new],
@@ -98,7 +101,8 @@ class SalesModel(mesa.Model):
 
     def add_reps(self, teams: np.ndarray, new_hires: bool) -> np.ndarray:
         """Contract new reps into ``teams``; initial reps get a spread of past tenure."""
-        sc, rng, k = self.sc, self.rng, len(teams)
+        sc, k = self.sc, len(teams)
+        rng = self.streams.hiring if new_hires else self.streams.org
         rp = sc.reps
         skill_med = self.levers.hire_skill if new_hires else 1.0
         skill = skill_med * np.exp(rp.skill_sigma * rng.standard_normal(k))
@@ -178,7 +182,7 @@ class SalesModel(mesa.Model):
             m = a[r.team[a] == t]
             sel = np.flatnonzero(r.team[leaving] == t)
             if m.size:
-                out[sel] = m[self.rng.integers(0, m.size, sel.size)]
+                out[sel] = m[self.streams.handover.integers(0, m.size, sel.size)]
         return out
 
     def open_vacancy(self, team: int) -> int:
@@ -189,7 +193,7 @@ class SalesModel(mesa.Model):
 
     def slump_fix(self, slots: np.ndarray, prob) -> None:
         """A manager who finds a slump's cause helps end it (seed 003)."""
-        fixed = slots[(self.reps.slump[slots] > 0) & (self.rng.random(slots.size) < prob)]
+        fixed = slots[(self.reps.slump[slots] > 0) & (self.streams.support.random(slots.size) < prob)]
         self.reps.slump_left[fixed] = 0
         self.reps.slump[fixed] = 0
 
@@ -261,7 +265,7 @@ class SalesModel(mesa.Model):
         p = np.clip(self.mgr_detect[r.team[a]] * np.minimum(1.0, 0.2 + face)
                     * (1 + self.levers.detect_bonus), 0, 1)
         emitted = np.stack([getattr(r, f"s_{s}")[a] for s in SIGNALS])
-        seen = emitted & (self.rng.random(emitted.shape) < p)
+        seen = emitted & (self.streams.detection.random(emitted.shape) < p)
         r.noticed[a] = seen.sum(axis=0)
         got = a[r.noticed[a] > 0]
         # A new episode starts when nothing was noticed for half a year.

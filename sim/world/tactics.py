@@ -16,7 +16,7 @@ HOLDBACK_WEEKS = 3  # length of a deliberate slow-down the rep weighs (assumptio
 
 
 def _noise(model, k: int) -> np.ndarray:
-    return model.sc.tactics.decision_noise * model.rng.standard_normal(k)
+    return model.sc.tactics.decision_noise * model.streams.tactics.standard_normal(k)
 
 
 def choose_tactics(model, a: np.ndarray) -> None:
@@ -33,7 +33,7 @@ def choose_tactics(model, a: np.ndarray) -> None:
     # 1. Quiet quitting: a disengaged rep does the contractual minimum; stops once re-engaged.
     eng = r.engagement[a] + _noise(model, k)
     qq = np.where(prev["quiet_quitting"], eng < tp.quiet_engagement + 0.1,
-                  (eng < tp.quiet_engagement) & (model.rng.random(k) < 0.3))
+                  (eng < tp.quiet_engagement) & (model.streams.tactics.random(k) < 0.3))
 
     # 2. Peak underperformance: in the peak only, a high-leverage rep holds back if the
     #    concession it expects to win is worth more to it than the commission it gives up.
@@ -63,7 +63,7 @@ def choose_tactics(model, a: np.ndarray) -> None:
     # 5. False urgency: claim a deal is critical to win a discount or manager time, when
     #    behind late in a period or at the peak, and the manager still trusts the rep.
     need = ((behind > 0.2) & (late > 0.5)) | cal.peak[woy]
-    fu = (si > 0.5) & (r.trust[a] > 0.35) & need & (model.rng.random(k) < tp.urgency_rate)
+    fu = (si > 0.5) & (r.trust[a] > 0.35) & need & (model.streams.tactics.random(k) < tp.urgency_rate)
 
     new = {"quiet_quitting": qq, "peak_underperformance": pu, "withholding": wh,
            "cherry_picking": cp, "false_urgency": fu}
@@ -108,9 +108,9 @@ def resolve_false_urgency(model, ledger) -> np.ndarray:
     model.events.log(model.week, "urgency_claim", claim)
     # A claim is looked at if the manager had the hours; only a reviewed claim can win a
     # discount, and only a reviewed claim can be seen through.
-    reviewed = model.rng.random(claim.size) < ledger.fraction_for("urgency", claim)
+    reviewed = model.streams.detection.random(claim.size) < ledger.fraction_for("urgency", claim)
     detect_p = np.clip(tp.urgency_detect * model.mgr_detect[r.team[claim]] / 0.5, 0, 1)
-    caught = reviewed & (model.rng.random(claim.size) < detect_p)
+    caught = reviewed & (model.streams.detection.random(claim.size) < detect_p)
     r.trust[claim[caught]] = np.clip(r.trust[claim[caught]] - 0.25, 0, 1)
     r.grant_belief[claim[caught]] *= 0.8
     model.events.log(model.week, "urgency_detected", claim[caught])
