@@ -11,6 +11,8 @@ import sys
 
 from sim.common.errors import UserError
 
+MAX_MESSAGE = 400  # longest error line printed
+
 DESCRIPTION = """\
 salesim: simulate a sales organisation of independent contractor reps, week by week.
 Model seasonality, top-performer leverage, sabotage tactics and management policies,
@@ -51,10 +53,32 @@ def _sweep_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--force", action="store_true",
                    help="write into a directory that holds a different experiment")
     p.add_argument("--yes", action="store_true", help="accept a design above the size limit")
+    p.add_argument("--run-timeout", type=float, metavar="SECONDS",
+                   help="record a run that takes longer as failed with 'timeout' (default: "
+                        "from the size of the design's largest run)")
+    p.add_argument("--retry-failed", action="store_true",
+                   help="on resume, run again the runs that failed before")
+    p.add_argument("--rerun-all", action="store_true",
+                   help="the folder's runs were made by other model code: run the whole "
+                        "design again here")
+
+
+class Parser(argparse.ArgumentParser):
+    """An argument parser whose errors are one line (no usage dump) that points to --help."""
+
+    def error(self, message: str):
+        hint = f"see `{self.prog} --help`"
+        self.exit(2, f"salesim: error: {sanitize(message)}; {hint}\n")
+
+
+def sanitize(text: str, limit: int = MAX_MESSAGE) -> str:
+    """One line: control characters escaped, cut to ``limit`` characters."""
+    out = "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in str(text))
+    return out if len(out) <= limit else out[:limit - 4] + " ..."
 
 
 def build_parser() -> argparse.ArgumentParser:
-    ap = argparse.ArgumentParser(prog="salesim", description=DESCRIPTION, epilog=EPILOG,
+    ap = Parser(prog="salesim", description=DESCRIPTION, epilog=EPILOG,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--debug", action="store_true", help="show full tracebacks on errors")
     sub = ap.add_subparsers(dest="command", metavar="COMMAND")
@@ -69,6 +93,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("plot", help="redraw plots for a run or sweep directory")
     p.add_argument("dir")
     p.add_argument("--only", metavar="NAME", help="redraw only this figure")
+    p = sub.add_parser("repair", help="check a sweep folder, rebuild what can be derived, and "
+                       "say what was fixed")
+    p.add_argument("dir")
+    p.add_argument("--experiment", metavar="FILE",
+                   help="the experiment file, when the folder's copy and manifest are both lost")
     p = sub.add_parser("validate", help="check a scenario or experiment file without running it")
     p.add_argument("file")
     p = sub.add_parser("demo", help="what `make demo` runs: the flagship comparison and report")
@@ -91,6 +120,9 @@ def dispatch(args: argparse.Namespace) -> int:
     if cmd in ("report", "plot"):
         from sim.report.html import cmd_plot, cmd_report
         return cmd_report(args) if cmd == "report" else cmd_plot(args)
+    if cmd == "repair":
+        from sim.sweep.repair import cmd_repair
+        return cmd_repair(args)
     if cmd == "validate":
         from sim.commands import cmd_validate
         return cmd_validate(args)
@@ -107,8 +139,17 @@ def main(argv: list[str] | None = None) -> int:
     except UserError as err:
         if args.debug:
             raise
-        print(f"salesim: error: {err}", file=sys.stderr)
+        print(f"salesim: error: {sanitize(err)}", file=sys.stderr)
         return 2
+    except OSError as err:  # disk full, read-only media, a folder removed under us ...
+        if args.debug:
+            raise
+        where = f"{err.filename}: " if err.filename else ""
+        why = (err.strerror or str(err) or type(err).__name__).lower()
+        print(f"salesim: error: {sanitize(where + why)} (files written before this are "
+              "complete; free space or fix the folder and run the same command again)",
+              file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         print("salesim: interrupted; finished results are kept", file=sys.stderr)
         return 130

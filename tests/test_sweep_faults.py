@@ -120,9 +120,13 @@ def test_failing_runs_are_recorded_and_the_sweep_finishes(tmp_path, reference, m
     assert not set(read_weekly(out)["run_id"]) & {5, 17}
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["counts"] == {"total": 32, "done": 30, "failed": 2, "pending": 0}
-    # a second pass runs only the failed runs, and then matches an uninterrupted sweep
+    # a plain resume keeps the failures (a run that hung would hang again) and says so
     monkeypatch.delenv("SALESIM_FAIL_RUN_IDS")
-    assert h.sweep(path, "--out", out, "--workers", "1") == 0
+    assert h.sweep(path, "--out", out, "--workers", "1") == 1
+    assert "2 run(s) that failed before are kept" in capsys.readouterr().err
+    assert list(read_runs(out).query("status == 'failed'")["run_id"]) == [5, 17]
+    # --retry-failed runs only the failed runs, and then matches an uninterrupted sweep
+    assert h.sweep(path, "--out", out, "--workers", "1", "--retry-failed") == 0
     assert "30 of 32 runs already done" in capsys.readouterr().err
     h.assert_same_results(ref, out)
 

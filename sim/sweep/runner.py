@@ -15,6 +15,7 @@ from __future__ import annotations
 import difflib
 import hashlib
 import json
+import math
 import os
 import signal
 import sys
@@ -29,13 +30,18 @@ import pandas as pd
 import sim.sweep.experiment as ex
 from sim.common.atomic import write_bytes_atomic
 from sim.common.errors import ConfigError, UserError
+from sim.sweep.checks import check_workers, run_timeout
 from sim.sweep.executors import make_executor
 from sim.sweep.task import execute_run
-from sim.sweep.storage import PartWriter, package_versions, prepare, scan, write_manifest, write_parquet
+from sim.common.sweepdir import PART_DIRS
+from sim.sweep.storage import (LOCK, OURS, PartWriter, clear_results, code_identity,
+                               design_intact, package_versions, prepare, scan, write_design,
+                               write_manifest)
 
 DEFAULT_FLUSH_RUNS = 200
 DEFAULT_FLUSH_SECONDS = 5.0
 SHOWN_ROWS = 10
+DRY_RUN_LISTED = 100_000  # larger designs are sized by --dry-run without listing runs
 SHOWN_FAILURES = 5
 ALWAYS_READ = ("hiring",)  # policy blocks the model reads even when switched off
 RUN_FUNCTION: str | None = None  # None: the real model; tests may point this elsewhere
@@ -96,7 +102,8 @@ def twin_groups(design: ex.Design, run_ids: list[int]) -> dict[int, list[int]]:
     return groups
 
 
-def make_tasks(exp: ex.Experiment, design: ex.Design, groups: dict[int, list[int]]):
+def make_tasks(exp: ex.Experiment, design: ex.Design, groups: dict[int, list[int]],
+               timeout: float | None = None):
     """One task per group of twin runs, built lazily (the executor pulls them as it goes)."""
     table = design.table.set_index("run_id")
     function = os.environ.get("SALESIM_RUN_FUNCTION") or RUN_FUNCTION
@@ -106,7 +113,7 @@ def make_tasks(exp: ex.Experiment, design: ex.Design, groups: dict[int, list[int
         cell = design.cells[int(row["point_id"])]
         yield {"run_id": int(run_id), "seed": int(row["seed"]), "weeks": cell["run"]["weeks"],
                "scenario": cell, "kpis": exp.kpis, "run_function": function,
-               "fail": bool(failing.intersection(members))}
+               "fail": bool(failing.intersection(members)), "timeout": timeout}
 
 
 def check_kpis(exp: ex.Experiment, design: ex.Design) -> None:
@@ -141,22 +148,44 @@ def dry_run(exp: ex.Experiment, design: ex.Design) -> int:
     return 0
 
 
+def dry_run_size(exp: ex.Experiment) -> int:
+    """--dry-run for a design too large to list: its size, computed without expanding it."""
+    print(f"{exp.name}: {ex.size_text(exp)}")
+    print(f"(too many runs to list; above experiment.max_runs = {exp.max_runs}, a real sweep "
+          "needs --yes)" if math.prod(ex.design_size(exp)) > exp.max_runs
+          else "(too many runs to list)")
+    return 0
+
+
 def start_folder(out: Path, exp: ex.Experiment, design: ex.Design, digest: str,
                  manifest: dict | None) -> dict:
-    """Write the experiment copy, design and a fresh manifest, or reuse the existing ones."""
-    if manifest is not None:
-        return manifest
-    write_bytes_atomic(out / "experiment.toml", exp.path.read_bytes())
-    write_parquet(design.table, out / "design.parquet")
-    manifest = {"experiment": exp.name, "source": str(exp.path), "hash": digest,
-                "created": now(), "started": now(), "finished": None, "status": "new",
-                "reference": exp.reference, "kpis": exp.kpis,
-                "factors": design.factor_keys, "seasons": list(exp.seasons),
-                "policies": list(exp.policies), "replications": exp.replications,
-                "versions": package_versions(), "sessions": [],
-                "counts": {"total": design.n_runs, "done": 0, "failed": 0,
-                           "pending": design.n_runs}}
-    write_manifest(out, manifest)
+    """Write the manifest, experiment copy and design, or check and reuse the existing ones.
+
+    The manifest goes first (status ``starting``), so every file salesim writes here is listed
+    by a manifest before it exists; a start cut short is finished by the next run of the same
+    command.  A missing or unreadable ``design.parquet`` or ``experiment.toml`` is derived again
+    from the experiment (the manifest's hash proves it is the same one).
+    """
+    if manifest is None:
+        manifest = {"experiment": exp.name, "source": str(exp.path), "hash": digest,
+                    "created": now(), "started": now(), "finished": None, "status": "starting",
+                    "files": [name for name in OURS if name != LOCK],
+                    "reference": exp.reference, "kpis": exp.kpis,
+                    "factors": design.factor_keys, "seasons": list(exp.seasons),
+                    "policies": list(exp.policies), "replications": exp.replications,
+                    "versions": package_versions(), "code": code_identity(), "sessions": [],
+                    "counts": {"total": design.n_runs, "done": 0, "failed": 0,
+                               "pending": design.n_runs}}
+        write_manifest(out, manifest)
+    copy = out / "experiment.toml"
+    if copy.resolve() != exp.path.resolve() and (
+            manifest.get("status") == "starting" or not copy.is_file()):
+        write_bytes_atomic(copy, exp.path.read_bytes())
+    if manifest.get("status") == "starting" or not design_intact(out, design):
+        write_design(design.table, out / "design.parquet", digest)
+    if manifest.get("status") == "starting":
+        manifest["status"] = "new"
+        write_manifest(out, manifest)
     return manifest
 
 
@@ -173,7 +202,7 @@ def resume_note(out: Path, found, total: int) -> str | None:
 
 def failure_report(failures: list[tuple[int, int, str]], total: int, out: Path) -> str:
     lines = [f"salesim: {len(failures)} of {total} runs failed (recorded in {out}/runs with "
-             "status 'failed'; they run again when you resume):"]
+             "status 'failed'; resume with --retry-failed to run them again):"]
     for run_id, seed, error in failures[:SHOWN_FAILURES]:
         lines.append(f"  run {run_id} (seed {seed}): {error}")
     if len(failures) > SHOWN_FAILURES:
@@ -198,20 +227,47 @@ def sigterm_as_interrupt():
         signal.signal(signal.SIGTERM, previous)
 
 
+def check_code(out: Path, manifest: dict | None, rerun_all: bool) -> dict | None:
+    """Refuse to mix results of two models: the folder's code must be this code.
+
+    With ``rerun_all`` the old runs are deleted (only part files the manifest lists) and the
+    design runs again from scratch in the same folder.
+    """
+    if manifest is None:
+        return None
+    here, there = code_identity(), manifest.get("code")
+    if there == here:
+        return manifest
+    if not rerun_all:
+        was = (f"salesim {there.get('salesim')}, model {str(there.get('model_sha256'))[:12]}"
+               if isinstance(there, dict) else "a salesim that did not record its code")
+        raise UserError(f"{out}: its runs were made by {was}, this is salesim "
+                        f"{here['salesim']}, model {here['model_sha256'][:12]}; results of two "
+                        "models must not mix: choose a new --out, or pass --rerun-all to run "
+                        "the whole design again here")
+    clear_results(out, {"files": list(PART_DIRS)})
+    return None
+
+
 def run_sweep(args) -> int:
     exp = ex.load_experiment(args.experiment, args.replications)
     ex.check_size(exp, yes=args.yes or args.dry_run)
+    if args.dry_run and math.prod(ex.design_size(exp)) > DRY_RUN_LISTED:
+        return dry_run_size(exp)
+    workers = check_workers(args.workers, args.executor, args.scheduler)
     design = ex.expand(exp)
     if args.dry_run:
         return dry_run(exp, design)
     out = Path(args.out) if args.out else Path("results") / "sweeps" / exp.name
+    timeout = run_timeout(getattr(args, "run_timeout", None), design.cells)
     check_kpis(exp, design)
     digest = ex.experiment_hash(exp, design)
-    handle, manifest = prepare(out, exp.name, digest, args.force)
+    handle, manifest = prepare(out, exp.name, digest, args.force, exp.path)
     try:
+        manifest = check_code(out, manifest, getattr(args, "rerun_all", False))
         with sigterm_as_interrupt():
             manifest = start_folder(out, exp, design, digest, manifest)
-            return execute(args, out, exp, design, manifest)
+            return execute(args, out, exp, design, manifest, workers, timeout)
     finally:
         handle.close()
 
@@ -220,9 +276,9 @@ class Progress:
     """Counts, failures, the progress bar and the manifest of one sweep session."""
 
     def __init__(self, out: Path, manifest: dict, total: int, done: int, writer: PartWriter,
-                 bar):
+                 bar, kept: int = 0):
         self.out, self.manifest, self.total, self.done = out, manifest, total, done
-        self.writer, self.bar = writer, bar
+        self.writer, self.bar, self.kept = writer, bar, kept  # kept: earlier failures
         self.failures: list[tuple[int, int, str]] = []
         self.session = {"started": now(), "finished": None, "runs": 0, "model_runs": 0,
                         "failed": 0}
@@ -245,7 +301,7 @@ class Progress:
     def save(self, status: str) -> None:
         """Write buffered runs as a part, then the manifest with the current counts."""
         self.writer.flush()
-        failed = len(self.failures)
+        failed = len(self.failures) + self.kept
         self.manifest["counts"] = {"total": self.total, "done": self.done, "failed": failed,
                                    "pending": self.total - self.done - failed}
         self.manifest["status"] = status
@@ -255,7 +311,8 @@ class Progress:
         write_manifest(self.out, self.manifest)
 
 
-def execute(args, out: Path, exp: ex.Experiment, design: ex.Design, manifest: dict) -> int:
+def execute(args, out: Path, exp: ex.Experiment, design: ex.Design, manifest: dict,
+            workers: int | None = None, timeout: float | None = None) -> int:
     """Run every run not yet done, stream results to ``out`` and keep the manifest current."""
     from tqdm import tqdm
 
@@ -263,8 +320,12 @@ def execute(args, out: Path, exp: ex.Experiment, design: ex.Design, manifest: di
     note = resume_note(out, found, design.n_runs)
     if note:
         print(note, file=sys.stderr)
-    groups = twin_groups(design, [int(r) for r in design.table["run_id"]
-                                  if int(r) not in found.ok])
+    kept = set() if getattr(args, "retry_failed", False) else found.failed
+    skip = found.ok | kept
+    if kept:
+        print(f"salesim: {len(kept)} run(s) that failed before are kept as failed; pass "
+              "--retry-failed to run them again", file=sys.stderr)
+    groups = twin_groups(design, [int(r) for r in design.table["run_id"] if int(r) not in skip])
     seeds = dict(zip(design.table["run_id"], design.table["seed"]))
     writer = PartWriter(out, design.table, found.next_seq,
                         env_number("SALESIM_FLUSH_RUNS", DEFAULT_FLUSH_RUNS),
@@ -272,20 +333,21 @@ def execute(args, out: Path, exp: ex.Experiment, design: ex.Design, manifest: di
     bar = tqdm(total=design.n_runs, initial=len(found.ok), unit="run", desc=exp.name,
                file=sys.stderr, disable=args.quiet or not sys.stderr.isatty(),
                dynamic_ncols=True)
-    progress = Progress(out, manifest, design.n_runs, len(found.ok), writer, bar)
+    progress = Progress(out, manifest, design.n_runs, len(found.ok), writer, bar, len(kept))
     status = "interrupted"
     try:
-        with make_executor(args.executor, args.workers, args.scheduler) as executor:
+        with make_executor(args.executor, workers, args.scheduler) as executor:
             progress.session["executor"] = executor.describe()
             progress.save("running")
             t0 = time.monotonic()  # once the workers are up: the rate counts runs only
-            for result in executor.results(execute_run, make_tasks(exp, design, groups)):
+            tasks = make_tasks(exp, design, groups, timeout)
+            for result in executor.results(execute_run, tasks):
                 if result is not None:
                     progress.record(result, groups[result["run_id"]], seeds)
                 if writer.due():
                     progress.save("running")
             seconds = time.monotonic() - t0
-        status = "failed" if progress.failures else "complete"
+        status = "failed" if progress.failures or kept else "complete"
     finally:
         bar.close()
         progress.save(status)
@@ -303,4 +365,4 @@ def report(args, exp: ex.Experiment, progress: Progress, seconds: float) -> int:
     if progress.failures:
         print(failure_report(progress.failures, total, progress.out), file=sys.stderr)
         return 1
-    return 0
+    return 1 if progress.kept else 0

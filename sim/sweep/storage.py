@@ -12,11 +12,11 @@ interrupted flush and are deleted on resume; parts that cannot be read are renam
 from __future__ import annotations
 
 import fcntl
+import hashlib
 import json
 import os
 import platform
 import re
-import shutil
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,14 +34,62 @@ from sim.common.sweepdir import (MANIFEST, PART_DIRS, PART_NAME, part_name, read
 TEMP_NAME = re.compile(r"^\.part-.*\.tmp\.parquet$")
 LOCK = ".sweep.lock"
 OURS = (*PART_DIRS, "design.parquet", MANIFEST, "experiment.toml", "summary.csv", LOCK)
+DESIGN_HASH_KEY = "salesim.experiment_hash"
 VERSIONED = ("numpy", "pandas", "pyarrow", "scipy", "mesa", "dask", "distributed", "tqdm")
 
 
-def write_parquet(df: pd.DataFrame, path: Path) -> None:
-    """Write one DataFrame as a Parquet file, atomically."""
+def write_parquet(df: pd.DataFrame, path: Path, meta: dict[str, str] | None = None) -> None:
+    """Write one DataFrame as a Parquet file, atomically (``meta``: extra schema metadata)."""
     table = pa.Table.from_pandas(df, preserve_index=False)
+    if meta:
+        table = table.replace_schema_metadata({**(table.schema.metadata or {}),
+                                               **{k.encode(): v.encode() for k, v in meta.items()}})
     with atomic_path(path) as tmp:
         pq.write_table(table, tmp, compression="zstd")
+
+
+def write_design(design: pd.DataFrame, path: Path, digest: str) -> None:
+    """The design table, carrying the experiment hash so the folder can be checked without
+    the manifest."""
+    write_parquet(design, path, {DESIGN_HASH_KEY: digest})
+
+
+def design_hash(path: Path) -> str | None:
+    """The experiment hash stored in a design file, or None if it is missing or unreadable."""
+    try:
+        meta = pq.read_schema(path).metadata or {}
+    except Exception:  # noqa: BLE001 - any read failure means the file is damaged or absent
+        return None
+    value = meta.get(DESIGN_HASH_KEY.encode())
+    return value.decode() if value else None
+
+
+def design_intact(out: Path, design) -> bool:
+    """True when ``design.parquet`` reads back and equals the expected design table."""
+    try:
+        table = pd.read_parquet(out / "design.parquet")
+    except Exception:  # noqa: BLE001 - damaged or absent
+        return False
+    try:
+        pd.testing.assert_frame_equal(table, design.table, check_dtype=False)
+    except AssertionError:
+        return False
+    return True
+
+
+def code_identity() -> dict[str, str]:
+    """The salesim version and a sha256 of the model's source (world, policies, scenario
+    runner and schema, sweep task), so results of two models are never mixed."""
+    root = Path(__file__).resolve().parent.parent
+    files = sorted([*(root / "world").glob("*.py"), *(root / "policies").glob("*.py"),
+                    *(root / "scenario" / n for n in ("schema.py", "runner.py")),
+                    root / "sweep" / "task.py"])
+    digest = hashlib.sha256()
+    for path in files:
+        digest.update(path.relative_to(root).as_posix().encode() + b"\0")
+        digest.update(path.read_bytes() + b"\0")
+    return {"salesim": package_versions().get("salesim", "unknown"),
+            "model_sha256": digest.hexdigest()}
 
 
 # ---------------------------------------------------------------- scanning on resume
@@ -59,6 +107,10 @@ class Scan:
     @property
     def ok(self) -> set[int]:
         return {r for r, s in self.status.items() if s == "ok"}
+
+    @property
+    def failed(self) -> set[int]:
+        return {r for r, s in self.status.items() if s != "ok"}
 
 
 def _sequences(out: Path) -> dict[int, dict[str, Path]]:
@@ -174,12 +226,48 @@ class PartWriter:
         return pd.concat(frames, ignore_index=True)
 
 
-def clear_results(out: Path) -> None:
-    """Delete what a sweep wrote in ``out`` (used with --force for another experiment)."""
-    for sub in PART_DIRS:
-        shutil.rmtree(out / sub, ignore_errors=True)
-    for name in ("design.parquet", "manifest.json", "experiment.toml", "summary.csv"):
-        (out / name).unlink(missing_ok=True)
+def _written(manifest: dict | None) -> list[str]:
+    """The names a sweep's manifest says it wrote (only names salesim itself uses)."""
+    listed = (manifest or {}).get("files")
+    if not isinstance(listed, list):
+        listed = list(OURS)  # manifests from before the list: the fixed names of a sweep
+    return [name for name in listed if name in OURS and name != LOCK]
+
+
+def clear_results(out: Path, manifest: dict | None, keep: Path | None = None) -> list[str]:
+    """Delete what a sweep wrote in ``out`` and its manifest lists; return what went.
+
+    Inside the part folders only files named like parts (and their temporary or ``.corrupt``
+    forms) are removed, and a folder only when that leaves it empty, so anything else a user
+    put there survives.  ``keep`` (the experiment file being run) is never removed.
+    """
+    keep = keep.resolve() if keep is not None else None
+    gone = []
+    for name in _written(manifest):
+        path = out / name
+        if keep is not None and path.resolve() == keep:
+            continue
+        if name in PART_DIRS and path.is_dir() and not path.is_symlink():
+            for item in path.iterdir():
+                if (PART_NAME.match(item.name) or TEMP_NAME.match(item.name)) and item.is_file():
+                    item.unlink()
+            try:
+                path.rmdir()
+            except OSError:
+                pass  # the user's own files stay, and so does their folder
+            gone.append(name + "/")
+        elif path.is_file() or path.is_symlink():
+            path.unlink()
+            gone.append(name)
+    return gone
+
+
+def collisions(out: Path, keep: Path | None = None) -> list[str]:
+    """Entries of a folder without a sweep that carry a sweep's names (so they are not ours)."""
+    keep = keep.resolve() if keep is not None else None
+    return sorted(p.name + ("/" if p.is_dir() else "") for p in out.iterdir()
+                  if p.name in OURS and p.name != LOCK and p.resolve() != keep
+                  and not (p.is_dir() and p.name in PART_DIRS and not any(p.iterdir())))
 
 
 # ---------------------------------------------------------------- folder, lock and manifest
@@ -212,31 +300,48 @@ def lock(out: Path):
     return fh
 
 
-def prepare(out: Path, name: str, digest: str, force: bool):
+def prepare(out: Path, name: str, digest: str, force: bool, experiment: Path | None = None):
     """Create or check the sweep folder and lock it.  Returns (lock, manifest or None).
 
     A folder that holds another experiment, or files that are not a sweep's, is refused unless
-    ``force``; with ``force`` the other experiment's results are deleted first.
+    ``force``.  With ``force`` only what the other experiment's manifest lists is deleted, never
+    ``experiment`` (the file being run); a folder without a sweep keeps all its files, and one
+    whose files carry a sweep's names (``runs/``, ``design.parquet`` ...) is refused even then.
     """
     ensure_writable_dir(out)
     handle = lock(out)
-    manifest = read_manifest(out)
-    if manifest is not None and manifest.get("hash") != digest:
-        if not force:
-            handle.close()
-            raise UserError(
-                f"{out}: holds results of a different experiment ('{manifest.get('experiment')}'"
-                f", hash {str(manifest.get('hash'))[:12]}) than '{name}' (hash {digest[:12]}); "
-                "choose another --out, or pass --force to delete those results")
-        clear_results(out)
-        manifest = None
-    if manifest is None and force:
-        clear_results(out)
-    elif manifest is None:
-        foreign = sorted(p.name for p in out.iterdir() if p.name != LOCK)
-        if foreign:
-            handle.close()
-            raise UserError(f"{out}: folder is not empty and holds no sweep (found "
-                            f"{', '.join(foreign[:3])}{' ...' if len(foreign) > 3 else ''}); "
-                            "choose an empty or new --out, or pass --force to write there")
+    try:
+        manifest = read_manifest(out)
+        if manifest is not None and manifest.get("hash") != digest:
+            if not force:
+                raise UserError(
+                    f"{out}: holds results of a different experiment "
+                    f"('{manifest.get('experiment')}', hash {str(manifest.get('hash'))[:12]}) "
+                    f"than '{name}' (hash {digest[:12]}); choose another --out, or pass --force "
+                    "to delete those results")
+            if experiment is not None and experiment.resolve().parent == out.resolve() \
+                    and experiment.name in _written(manifest):
+                raise UserError(f"{experiment}: the experiment file being run is inside the "
+                                f"sweep folder it would replace; move it out of {out} first")
+            clear_results(out, manifest, keep=experiment)
+            return handle, None  # what is left is the user's; parts only ever replace parts
+        if manifest is None:
+            clash = collisions(out, experiment)
+            if clash:
+                raise UserError(f"{out}: holds {', '.join(clash[:3])}"
+                                f"{' ...' if len(clash) > 3 else ''} but no sweep manifest, so "
+                                "salesim cannot tell them from your own files and will not "
+                                "touch them (not even with --force); choose another --out, or "
+                                f"run `salesim repair {out}` if this was a sweep")
+            foreign = sorted(p.name for p in out.iterdir() if p.name != LOCK)
+            if experiment is not None:
+                foreign = [n for n in foreign if (out / n).resolve() != experiment.resolve()]
+            if foreign and not force:
+                raise UserError(f"{out}: folder is not empty and holds no sweep (found "
+                                f"{', '.join(foreign[:3])}{' ...' if len(foreign) > 3 else ''}"
+                                "); choose an empty or new --out, or pass --force to write "
+                                "next to those files (they are kept)")
+    except BaseException:
+        handle.close()
+        raise
     return handle, manifest

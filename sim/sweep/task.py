@@ -16,6 +16,9 @@ from __future__ import annotations
 
 import importlib
 import math
+import signal
+import threading
+from contextlib import contextmanager
 from typing import Any, Callable
 
 import numpy as np
@@ -95,15 +98,44 @@ def failed(task: dict, error: str) -> dict:
             "weekly": None, "reps": None}
 
 
+class RunTimeout(Exception):
+    """A run went on longer than the sweep's per-run timeout."""
+
+
+def _alarm(signum, frame):
+    raise RunTimeout
+
+
+@contextmanager
+def deadline(seconds: float | None):
+    """Raise :class:`RunTimeout` in this thread after ``seconds`` (a worker's main thread only;
+    elsewhere, e.g. in a Dask worker thread, the run is not timed)."""
+    if not seconds or threading.current_thread() is not threading.main_thread() \
+            or not hasattr(signal, "setitimer"):
+        yield
+        return
+    previous = signal.signal(signal.SIGALRM, _alarm)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
 def execute_run(task: dict) -> dict:
     """Run one task and return its result dict; errors become a failed result."""
     try:
         if task.get("fail"):
             raise RuntimeError(INJECTED)
-        result = run_model(task)
+        with deadline(task.get("timeout")):
+            result = run_model(task)
         return {"run_id": task["run_id"], "status": "ok", "error": None,
                 "kpis": select_kpis(flatten_kpis(result.summary), task.get("kpis") or []),
                 "weekly": compact_weekly(result.weekly),
                 "reps": {k: np.asarray(v) for k, v in (result.reps or {}).items()}}
+    except RunTimeout:
+        return failed(task, f"timeout: the run took longer than {task['timeout']:g} s "
+                      "(--run-timeout)")
     except Exception as err:  # noqa: BLE001 - any model error is recorded, not raised
         return failed(task, one_line(err))

@@ -1,0 +1,77 @@
+"""Checks a sweep makes before it writes anything: workers, scheduler, run timeout, size.
+
+Each check either returns the value to use or raises :class:`UserError` with one line, so a bad
+argument never leaves a half-made sweep folder behind.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import socket
+import sys
+from urllib.parse import urlparse
+
+from sim.common.errors import UserError
+
+SCHEDULER_CONNECT_S = 3.0      # a scheduler that does not answer in this time is unreachable
+RUN_TIMEOUT_FLOOR_S = 300.0    # the default per-run timeout never goes below this
+RUN_TIMEOUT_PER_REP_WEEK_S = 0.02  # ... and grows with the size of the largest run
+MAX_RUN_TIMEOUT_S = 7 * 24 * 3600.0
+
+
+def usable_cores() -> int:
+    return os.process_cpu_count() or 1
+
+
+def check_workers(workers: int | None, executor: str, scheduler: str | None) -> int | None:
+    """``--workers``: at least 1; above the usable cores of a local pool it is clamped."""
+    if workers is None:
+        if scheduler:
+            check_scheduler(scheduler)
+        return None
+    if workers < 1:
+        raise UserError(f"--workers {workers}: expected a whole number of at least 1")
+    if scheduler:
+        check_scheduler(scheduler)
+        return workers
+    cores = usable_cores()
+    if workers > cores:
+        print(f"salesim: warning: --workers {workers} is more than the {cores} usable cores; "
+              f"using {cores}", file=sys.stderr)
+        return cores
+    return workers
+
+
+def check_scheduler(address: str) -> None:
+    """Fail fast, with one line, when a Dask scheduler's address is malformed or closed."""
+    url = urlparse(address if "://" in address else f"tcp://{address}")
+    try:
+        port = url.port
+    except ValueError:
+        port = None
+    if url.scheme not in ("tcp", "tls") or not url.hostname or port is None:
+        raise UserError(f"--scheduler {address!r}: expected tcp://HOST:PORT")
+    try:
+        with socket.create_connection((url.hostname, port), timeout=SCHEDULER_CONNECT_S):
+            pass
+    except OSError as err:
+        why = (getattr(err, "strerror", None) or str(err) or type(err).__name__).lower()
+        raise UserError(f"--scheduler {address}: cannot reach the scheduler ({why}); start it "
+                        "or check the address") from None
+
+
+def default_timeout(cells: list[dict]) -> float:
+    """Seconds one run may take: a floor plus a share per rep-week of the largest cell."""
+    size = max((c["run"]["weeks"] * c["org"]["n_reps"] for c in cells), default=0)
+    return RUN_TIMEOUT_FLOOR_S + RUN_TIMEOUT_PER_REP_WEEK_S * size
+
+
+def run_timeout(value: float | None, cells: list[dict]) -> float:
+    """``--run-timeout`` in seconds (above 0, at most a week), or the default for the design."""
+    if value is None:
+        return default_timeout(cells)
+    if not math.isfinite(value) or value <= 0 or value > MAX_RUN_TIMEOUT_S:
+        raise UserError(f"--run-timeout {value}: expected seconds above 0 and at most "
+                        f"{MAX_RUN_TIMEOUT_S:.0f}")
+    return float(value)
