@@ -96,8 +96,11 @@ def cmd_validate(args) -> int:
     path = args.file
     data = read_toml(path)
     if isinstance(data.get("experiment"), dict):
-        from sim.sweep.experiment import design_size, load_experiment, size_text
+        from sim.sweep.experiment import check_size, design_size, load_experiment, size_text
+        from sim.sweep.runner import checked_design
         exp = load_experiment(path)
+        check_size(exp, yes=True)  # the hard limit; max_runs is reported below
+        checked_design(exp)  # what the sweep checks at start, validate checks too
         over = math.prod(design_size(exp)) > exp.max_runs
         note = f"; above max_runs = {exp.max_runs}, sweep needs --yes" if over else ""
         print(f"{path}: OK (experiment '{exp.name}', {size_text(exp)}{note})")

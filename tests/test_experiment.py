@@ -248,7 +248,7 @@ def test_summary_leaves_out_failed_runs_and_their_pairs():
 
 BAD = [
     ("zero-replications", ("replications = 3", "replications = 0"),
-     "experiment.replications = 0: expected a whole number of at least 1"),
+     "experiment.replications = 0: expected a whole number from 1 to 100,000"),
     ("empty-factor", ('"comp.commission_rate" = [0.06, 0.1]', '"comp.commission_rate" = []'),
      'factors."comp.commission_rate" = []: expected a non-empty list of values'),
     ("unknown-factor", ('"comp.commission_rate"', '"comp.comission_rate"'),

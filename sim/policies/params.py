@@ -112,14 +112,14 @@ class PlaybookPolicy:
     comp_review: bool = P(False, "-", "Annual fair compensation review before the peak.", S000)
     training: bool = P(False, "-", "Training and development: faster skill growth, a future.", S000)
     training_cost: float = P(2500.0, "currency/rep/year", "What training costs the company.",
-                             lo=0)
+                             lo=0, hi=1e7)
     review_every_weeks: int = P(0, "weeks", "Performance review cadence (0 = none beyond "
                                 "1:1s).", S000, lo=0, hi=104)
     review_hours: float = P(1.5, "hours", "Manager hours per review.", lo=0, hi=20)
     culture_events: bool = P(False, "-", "Team events: engagement up, individual leverage "
                              "felt less.", S000)
     culture_cost: float = P(800.0, "currency/rep/year", "What team events cost the company.",
-                            lo=0)
+                            lo=0, hi=1e7)
     cross_training: bool = P(False, "-", "Each account gets a trained backup rep.", S000)
     year_round_bonus: float = P(0.0, "x rate", "Extra commission off-peak.", S000, lo=0, hi=5)
     feedback_channels: bool = P(False, "-", "Open channels: grievances surface and are "

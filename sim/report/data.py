@@ -221,10 +221,52 @@ def _read_sweep_tables(root: Path) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataF
                         "`salesim sweep` on it to set damaged parts aside") from None
 
 
+def _hashable(df: pd.DataFrame) -> pd.DataFrame:
+    """List-valued columns (e.g. a ``season.monthly`` factor) as one text label per value."""
+    for col in df.columns:
+        if df[col].dtype == object and df[col].map(lambda v: isinstance(v, (list, np.ndarray))).any():
+            df[col] = df[col].map(lambda v: json.dumps(np.asarray(v).tolist())
+                                  if isinstance(v, (list, np.ndarray)) else v)
+    return df
+
+
+def completeness(design: pd.DataFrame, runs: pd.DataFrame) -> dict:
+    """How much of the design has finished, and which policies/seasons the gaps fall in.
+
+    ``text`` is empty for a complete sweep; otherwise one sentence for the top of the report.
+    """
+    if design.empty or "run_id" not in design:
+        return {"total": None, "done": None, "text": "" if not runs.empty else
+                "the design table (design.parquet) is missing; run `salesim repair` on the "
+                "folder"}
+    status = runs.set_index("run_id")["status"] if "status" in runs else pd.Series(dtype=str)
+    ok = status.fillna("").astype(str).str.lower().isin(OK_STATUS)
+    done_ids = set(status[ok].index)
+    missing = design[~design["run_id"].isin(done_ids)]
+    failed = int((~ok).sum())
+    out = {"total": int(len(design)), "done": int(len(done_ids)), "failed": failed,
+           "not_run": int(len(missing)) - failed, "text": ""}
+    if missing.empty:
+        return out
+    gaps = []
+    for col in ("policy", "season"):
+        if col in missing:
+            counts = missing[col].astype(str).value_counts(sort=False)
+            whole = design[col].astype(str).value_counts(sort=False)
+            gaps += [f"{col} {name}: {n} of {whole[name]}" for name, n in counts.items()]
+    out["text"] = (f"Incomplete sweep: {out['done']:,} of {out['total']:,} runs of the design "
+                   f"are done ({failed:,} failed, {out['not_run']:,} not run yet); missing: "
+                   f"{'; '.join(gaps)}. Every figure and number in this report uses "
+                   "the finished runs only and will change when the missing runs finish.")
+    return out
+
+
 def load_sweep(root: Path) -> PlotData:
     """A sweep directory: finished runs only (failed runs are counted in meta)."""
-    design = _optional_parquet(root / "design.parquet")
+    design = _hashable(_optional_parquet(root / "design.parquet"))
     runs, weekly, reps = _read_sweep_tables(root)
+    runs = _hashable(runs)
+    done = completeness(design, runs)
     if runs.empty or "run_id" not in runs:
         raise UserError(f"{root}: no finished runs in runs/part-*.parquet; run `salesim sweep` "
                         "first")
@@ -259,7 +301,12 @@ def load_sweep(root: Path) -> PlotData:
     meta = {"experiment": exp, "manifest": manifest, "failed": failed,
             "name": str(manifest.get("experiment") or exp.get("name")
                         or exp.get("experiment", {}).get("name") or root.name),
-            "design_rows": int(len(design))}
+            "design_rows": int(len(design)), "completeness": done,
+            "incomplete": done["text"],
+            "design_policies": [str(p) for p in design["policy"].unique()]
+            if "policy" in design else [],
+            "design_factors": [c for c in (declared or design.columns)
+                               if c in design.columns and c not in NON_FACTOR_COLS]}
     return PlotData("sweep", root, runs, weekly, reps, None, policies, seasons, ref, factors,
                     weeks, meta)
 

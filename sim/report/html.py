@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import os
 from html import escape
+import sys
 from pathlib import Path
 
 from sim.common.atomic import write_text_atomic
@@ -128,6 +129,8 @@ def cmd_report(args) -> int:
     figures, skipped = render_all(data, root / "plots")
     html = build_html(data, figures, skipped)
     write_text_atomic(root / "report.html", html)
+    if data.meta.get("incomplete"):
+        print(f"salesim: warning: {data.meta['incomplete']}", file=sys.stderr)
     print(f"wrote {root / 'report.html'} ({len(figures)} figures; PNG and SVG in "
           f"{root / 'plots'})")
     _print_skipped(skipped)

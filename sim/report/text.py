@@ -204,6 +204,10 @@ def design_list(data: PlotData) -> str:
                   f"Seed: {escape(str(s.get('seed', '?')))}; horizon: {data.weeks} weeks",
                   f"Reps ever employed: {len(data.reps):,}"]
     else:
+        if data.meta.get("incomplete"):  # issue 17: never describe a part as the whole design
+            items.append(f"<strong>{escape(data.meta['incomplete'])}</strong> Design: policies "
+                         f"{escape(', '.join(data.meta.get('design_policies', [])))}; factors "
+                         f"{escape(', '.join(data.meta.get('design_factors', [])) or 'none')}.")
         items += [f"Experiment: {escape(str(data.meta.get('name')))}",
                   f"Policies: {escape(', '.join(pretty(p) for p in data.policies))} "
                   f"(reference: {escape(pretty(data.reference))})",

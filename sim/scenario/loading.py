@@ -12,6 +12,7 @@ import copy
 import math
 import os
 import re
+import stat
 import tomllib
 from collections.abc import Sequence
 from pathlib import Path
@@ -26,6 +27,9 @@ __all__ = ["load_scenario", "validate_dict", "apply_sets", "dump_toml", "read_to
            "parse_toml", "SET_SOURCE"]
 
 SET_SOURCE = "--set"
+MAX_FILE_BYTES = 1_000_000  # scenario and experiment files are small; bigger is a mistake
+MAX_DEPTH = 16              # nesting of tables and lists
+BOM = b"\xef\xbb\xbf"
 _AT = re.compile(r"\s*\(at line (\d+), column (\d+)\)\s*$")
 _AT_END = re.compile(r"\s*\(at end of document\)\s*$")
 _TUPLE = re.compile(r"\((?:'[^']*',?\s?)+\)")
@@ -56,25 +60,58 @@ def _toml_reason(message: str, text: str) -> tuple[int, int, str]:
 def parse_toml(text: str, shown: str) -> dict:
     """Parse TOML text; a syntax error becomes ``FILE:LINE:COL: invalid TOML: reason``."""
     try:
-        return tomllib.loads(text)
+        data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
         line, col, reason = _toml_reason(str(err), text)
         raise ConfigError(f"{shown}:{line}:{col}: invalid TOML: {reason}") from None
+    except RecursionError:
+        data = None
+    if data is None or _depth(data) > MAX_DEPTH:
+        raise ConfigError(f"{shown}: tables or lists are nested more than {MAX_DEPTH} deep; a "
+                          "scenario needs at most 4")
+    return data
+
+
+def _depth(value: Any, level: int = 0) -> int:
+    """How deeply tables and lists nest (stops counting past MAX_DEPTH)."""
+    if level > MAX_DEPTH or not isinstance(value, (dict, list)):
+        return level
+    items = value.values() if isinstance(value, dict) else value
+    return max((_depth(v, level + 1) for v in items), default=level + 1)
 
 
 def read_toml(path: str | os.PathLike, shown: str | None = None) -> dict:
     """Read and parse one TOML file; ``shown`` is how the file is named in messages."""
     path = Path(path)
     shown = str(path) if shown is None else shown
-    if path.is_dir():
-        raise ConfigError(f"{shown}: is a folder, not a TOML file")
-    if not path.exists():
-        raise ConfigError(f"{shown}: file not found")
     try:
-        raw = path.read_bytes()
+        info = path.stat()
+    except FileNotFoundError:
+        raise ConfigError(f"{shown}: file not found") from None
     except OSError as err:
         raise ConfigError(f"{shown}: cannot read the file ({(err.strerror or '').lower()})") \
             from None
+    if stat.S_ISDIR(info.st_mode):
+        raise ConfigError(f"{shown}: is a folder, not a TOML file")
+    if not stat.S_ISREG(info.st_mode):
+        kind = ("a named pipe (FIFO)" if stat.S_ISFIFO(info.st_mode) else
+                "a device" if stat.S_ISCHR(info.st_mode) or stat.S_ISBLK(info.st_mode) else
+                "a socket" if stat.S_ISSOCK(info.st_mode) else "not a regular file")
+        raise ConfigError(f"{shown}: is {kind}, not a TOML file")
+    if info.st_size > MAX_FILE_BYTES:
+        raise ConfigError(f"{shown}: is {info.st_size:,} bytes; a scenario or experiment file "
+                          f"is at most {MAX_FILE_BYTES:,} bytes")
+    try:
+        with open(path, "rb") as fh:
+            raw = fh.read(MAX_FILE_BYTES + 1)
+    except OSError as err:
+        raise ConfigError(f"{shown}: cannot read the file ({(err.strerror or '').lower()})") \
+            from None
+    if len(raw) > MAX_FILE_BYTES:
+        raise ConfigError(f"{shown}: is more than {MAX_FILE_BYTES:,} bytes; a scenario or "
+                          "experiment file is at most that")
+    if raw.startswith(BOM):
+        raw = raw[len(BOM):]  # a UTF-8 byte order mark (some Windows editors add one)
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as err:
@@ -176,12 +213,17 @@ def apply_sets(data: dict, sets: Sequence[str], origins: dict[str, str] | None =
     When ``origins`` is given, each overridden path is recorded as coming from ``--set``.
     """
     out = copy.deepcopy(data)
+    given: dict[str, str] = {}
     for item in sets:
         key, sep, text = item.partition("=")
         key, text = key.strip(), text.strip()
         if not sep or not key:
             raise ConfigError(f"{SET_SOURCE} {_quote_set(item)}: expected KEY.PATH=VALUE, for "
                               "example --set comp.commission_rate=0.1")
+        if key in given:
+            raise ConfigError(f"{SET_SOURCE} {_quote_set(item)}: {key} is already set by "
+                              f"{SET_SOURCE} {_quote_set(given[key])}; give each key once")
+        given[key] = item
         if key not in TOP_KEYS and lookup_field(key) is None:
             raise ConfigError(f"{SET_SOURCE} {_quote_set(item)}: unknown setting {key!r}"
                               f"{suggest_path(key) or '; see docs/scenario-reference.md'}")

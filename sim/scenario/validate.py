@@ -28,6 +28,13 @@ LIST_MEANING = {"season.monthly": "monthly shares of the year adding up to 1",
 TOP_KEYS = {"name": "str", "description": "str"}
 SUM_TOLERANCE = 1e-6
 MAX_SHOWN = 60
+# Bounds for what one declaration cannot say.  A numeric parameter without its own ``hi`` (the
+# test suite refuses such declarations) is still capped, and a run's size is capped as a whole,
+# so that no accepted scenario runs out of memory.
+FALLBACK_HI = 1e12
+LIST_ITEM_HI = {"season.weekly": 1000.0, "season.monthly": 1.0}
+MAX_ACCOUNTS = 2_000_000        # org.n_reps x accounts.per_rep
+MAX_REP_WEEKS = 20_000_000      # org.n_reps x run.weeks (the rep-by-week panel)
 
 
 # ---------------------------------------------------------------- schema lookups
@@ -174,7 +181,10 @@ class Checker:
             what = "not a number (nan)" if math.isnan(value) else "infinity"
             raise self.fail(path, value, f"{what} is not allowed; expected {allowed}")
         lo, hi = meta.get("lo"), meta.get("hi")
-        if (lo is not None and value < lo) or (hi is not None and value > hi):
+        if hi is None:
+            hi = FALLBACK_HI
+            allowed = allowed_text(kind, {**meta, "hi": hi}, path)
+        if (lo is not None and value < lo) or value > hi:
             raise self.fail(path, value, f"out of range; allowed: {allowed}")
         return float(value) if kind == "float" else value
 
@@ -199,7 +209,8 @@ class Checker:
             out = [self.text(f"{path}[{i}]", v, {"choices": names}, what)
                    for i, v in enumerate(value)]
             return list(dict.fromkeys(out))
-        return [self.number(f"{path}[{i}]", v, "float", {}) for i, v in enumerate(value)]
+        item = {"hi": LIST_ITEM_HI.get(path, FALLBACK_HI)}
+        return [self.number(f"{path}[{i}]", v, "float", item) for i, v in enumerate(value)]
 
     def value(self, path: str, value: Any, f: dataclasses.Field) -> Any:
         kind, meta = field_kind(f), dict(f.metadata)
@@ -267,7 +278,25 @@ class Checker:
             else:
                 raise self.fail(key, val, "unknown setting at the top level" + suggest_path(key))
         self.season(out.get("season", {}))
+        self.size(out)
         return out
+
+    def size(self, data: dict) -> None:
+        """Rules that bound the size of one run as a whole (memory), beyond each value's range."""
+        def get(section: str, key: str):
+            value = data.get(section, {}).get(key)
+            return value if value is not None else section_fields(SECTIONS[section])[key].default
+        reps, per_rep, weeks = get("org", "n_reps"), get("accounts", "per_rep"), get("run", "weeks")
+        if reps * per_rep > MAX_ACCOUNTS:
+            path = "accounts.per_rep" if "per_rep" in data.get("accounts", {}) else "org.n_reps"
+            raise self.fail(path, per_rep if path == "accounts.per_rep" else reps,
+                            f"org.n_reps x accounts.per_rep = {reps * per_rep:,.0f} accounts; "
+                            f"at most {MAX_ACCOUNTS:,} fit in one run")
+        if reps * weeks > MAX_REP_WEEKS:
+            path = "run.weeks" if "weeks" in data.get("run", {}) else "org.n_reps"
+            raise self.fail(path, weeks if path == "run.weeks" else reps,
+                            f"org.n_reps x run.weeks = {reps * weeks:,} rep-weeks; at most "
+                            f"{MAX_REP_WEEKS:,} fit in one run")
 
     def season(self, season: dict) -> None:
         """Rules that span several season values."""

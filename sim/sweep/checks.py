@@ -18,6 +18,7 @@ SCHEDULER_CONNECT_S = 3.0      # a scheduler that does not answer in this time i
 RUN_TIMEOUT_FLOOR_S = 300.0    # the default per-run timeout never goes below this
 RUN_TIMEOUT_PER_REP_WEEK_S = 0.02  # ... and grows with the size of the largest run
 MAX_RUN_TIMEOUT_S = 7 * 24 * 3600.0
+IN_PROCESS_SCHEMES = ("inproc",)
 
 
 def usable_cores() -> int:
@@ -46,6 +47,8 @@ def check_workers(workers: int | None, executor: str, scheduler: str | None) -> 
 def check_scheduler(address: str) -> None:
     """Fail fast, with one line, when a Dask scheduler's address is malformed or closed."""
     url = urlparse(address if "://" in address else f"tcp://{address}")
+    if url.scheme in IN_PROCESS_SCHEMES:
+        return  # a scheduler in this process (tests, notebooks): nothing to connect to
     try:
         port = url.port
     except ValueError:

@@ -10,7 +10,6 @@ numbers), so policy comparisons are paired.  The sweep itself runs in :mod:`sim.
 from __future__ import annotations
 
 import copy
-import difflib
 import hashlib
 import json
 import math
@@ -21,19 +20,24 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sim.sweep.effects import check_factor_effects, check_layers, flatten_once
+from sim.sweep.overlays import (bad, check_path, known_paths, load_scenario_dict,  # noqa: F401
+                                parse_policies, parse_seasons, set_dotted)
+from sim.world.params import RunParams
 from sim.sweep.design import METHODS, SampleSpec, expand_points, is_power_of_two
 from sim.common.errors import ConfigError
 from sim.sweep.task import flatten
-from sim.scenario.schema import Scenario, scenario_to_dict
-from sim.world.seasons import BUILTIN_MONTHLY
-from sim.scenario.validate import show
 
 DEFAULT_MAX_RUNS = 5000
+MAX_DESIGN_RUNS = 1_000_000  # the largest design a sweep folder holds, --yes or not
+MAX_REPLICATIONS = 100_000
+MAX_SAMPLE_N = 1_000_000
+MAX_SEED = 2**63 - 1
+MAX_WEEKS = int(RunParams.__dataclass_fields__["weeks"].metadata["hi"])
 TABLES = ("experiment", "set", "policies", "factors")
 SETTINGS = ("name", "description", "base", "seed", "replications", "weeks", "reference",
             "kpis", "max_runs", "seasons")
 SAMPLE_KEYS = ("method", "n", "ranges", "seed")
-SKIPPED_IN_OVERLAYS = ("name", "description", "run.")
 DESIGN_COLUMNS = ("run_id", "point_id", "factor_point", "replication", "seed", "season", "policy")
 
 
@@ -77,68 +81,11 @@ class Design:
 
 # ---------------------------------------------------------------- small helpers
 
-def bad(path: Path | str, key: str, value: Any, allowed: str) -> ConfigError:
-    """The one-line error for a bad experiment setting."""
-    return ConfigError(f"{path}: {key} = {show(value)}: {allowed}")
-
-
-def set_dotted(data: dict, key: str, value: Any) -> None:
-    *parents, leaf = key.split(".")
-    for part in parents:
-        data = data.setdefault(part, {})
-    data[leaf] = copy.deepcopy(value)
-
-
-def known_paths() -> dict[str, Any]:
-    """Every settable dotted key with its default value."""
-    return {k: v for k, v in flatten(scenario_to_dict(Scenario())).items()
-            if k not in ("name", "description")}
-
-
-def check_path(path: Path | str, where: str, key: str, value: Any) -> None:
-    """Refuse a dotted key that is not a scenario setting."""
-    known = known_paths()
-    if key not in known:
-        close = difflib.get_close_matches(key, list(known), n=1, cutoff=0.6)
-        hint = f"; did you mean '{close[0]}'?" if close else ""
-        raise bad(path, f"{where}.\"{key}\"", value, f"not a scenario setting{hint}")
-
-
-def load_scenario_dict(path: Path | None) -> dict:
-    """A scenario file (or the built-in baseline for None) as a full nested dict."""
-    if path is None:
-        return scenario_to_dict(Scenario())
-    from sim.scenario.loading import load_scenario
-    return scenario_to_dict(load_scenario(path, []))
-
-
-def file_overlay(exp_path: Path, key: str, ref: str, base: dict) -> dict[str, Any]:
-    """What a scenario file changes relative to the experiment's base scenario."""
-    target = (exp_path.parent / ref).resolve()
-    if not target.is_file():
-        raise bad(exp_path, key, ref, f"no such scenario file ({target})")
-    flat_base = flatten(base)
-    return {k: v for k, v in flatten(load_scenario_dict(target)).items()
-            if flat_base.get(k) != v and not k.startswith(SKIPPED_IN_OVERLAYS)}
-
-
-def inline_overlay(exp_path: Path, key: str, table: dict) -> dict[str, Any]:
-    """Overrides written in the experiment; a policy block named without ``enabled`` is on."""
-    flat = flatten(table)
-    for dotted, value in flat.items():
-        check_path(exp_path, key, dotted, value)
-    for dotted in list(flat):
-        parts = dotted.split(".")
-        if parts[0] == "policies" and f"policies.{parts[1]}.enabled" not in flat:
-            flat[f"policies.{parts[1]}.enabled"] = True
-    return flat
-
-
 # ---------------------------------------------------------------- reading the file
 
-def whole(path: Path, key: str, value: Any, lo: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < lo:
-        raise bad(path, key, value, f"expected a whole number of at least {lo}")
+def whole(path: Path, key: str, value: Any, lo: int, hi: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
+        raise bad(path, key, value, f"expected a whole number from {lo} to {hi:,}")
     return value
 
 
@@ -146,52 +93,6 @@ def text(path: Path, key: str, value: Any) -> str:
     if not isinstance(value, str) or not value.strip():
         raise bad(path, key, value, "expected non-empty text in quotes")
     return value
-
-
-def parse_seasons(path: Path, value: Any, base: dict) -> dict[str, dict]:
-    """Season label -> overlay.  A built-in calendar name or a scenario file per entry."""
-    if value is None:
-        return {base["season"]["calendar"]: {}}
-    allowed = ("a non-empty list of built-in calendars (" + ", ".join(BUILTIN_MONTHLY)
-               + ") or scenario files ending in .toml")
-    if not isinstance(value, list) or not value:
-        raise bad(path, "experiment.seasons", value, f"expected {allowed}")
-    out: dict[str, dict] = {}
-    for i, entry in enumerate(value):
-        key = f"experiment.seasons[{i}]"
-        if isinstance(entry, str) and entry in BUILTIN_MONTHLY:
-            label, overlay = entry, {"season.calendar": entry}
-        elif isinstance(entry, str) and entry.endswith(".toml"):
-            label = Path(entry).stem
-            overlay = {k: v for k, v in file_overlay(path, key, entry, base).items()
-                       if k.startswith("season.")}
-        else:
-            raise bad(path, key, entry, f"expected {allowed}")
-        if label in out:
-            raise bad(path, key, entry, "this season is listed twice")
-        out[label] = overlay
-    return out
-
-
-def parse_policies(path: Path, value: Any, base: dict) -> dict[str, dict]:
-    """Policy name -> overlay (a scenario file, or an inline table of overrides)."""
-    if value is None:
-        return {"base": {}}
-    if not isinstance(value, dict) or not value:
-        raise bad(path, "policies", value, "expected a [policies] table with at least one entry")
-    out = {}
-    for name, ref in value.items():
-        key = f"policies.{name}"
-        if not name.replace("_", "").replace("-", "").isalnum():
-            raise bad(path, key, ref, "policy names use letters, digits, '_' and '-' only")
-        if isinstance(ref, str):
-            out[name] = file_overlay(path, key, ref, base)
-        elif isinstance(ref, dict):
-            out[name] = inline_overlay(path, key, ref)
-        else:
-            raise bad(path, key, ref, "expected a scenario file path in quotes or an inline "
-                      "table of overrides such as { \"policies.rotation.enabled\" = true }")
-    return out
 
 
 def parse_levels(path: Path, factors: dict) -> dict[str, list]:
@@ -223,7 +124,7 @@ def parse_sample(path: Path, table: Any, seed: int) -> SampleSpec | None:
     method = table.get("method")
     if method not in METHODS:
         raise bad(path, "factors.sample.method", method, "expected 'lhs' or 'sobol'")
-    n = whole(path, "factors.sample.n", table.get("n"), 1)
+    n = whole(path, "factors.sample.n", table.get("n"), 1, MAX_SAMPLE_N)
     if method == "sobol" and not is_power_of_two(n):
         raise bad(path, "factors.sample.n", n, "Sobol samples need a power of two "
                   "(8, 16, 32, 64, ...) to stay balanced")
@@ -247,7 +148,7 @@ def parse_sample(path: Path, table: Any, seed: int) -> SampleSpec | None:
         if isinstance(default, int):
             integer.add(key)
         clean[key] = (rng[0], rng[1])
-    sample_seed = whole(path, "factors.sample.seed", table.get("seed", seed), 0)
+    sample_seed = whole(path, "factors.sample.seed", table.get("seed", seed), 0, MAX_SEED)
     return SampleSpec(method, n, clean, sample_seed, frozenset(integer))
 
 
@@ -277,13 +178,14 @@ def load_experiment(path: str | Path, replications: int | None = None) -> Experi
             raise bad(path, f"experiment.{key}", meta[key],
                       "unknown setting; allowed: " + ", ".join(SETTINGS))
     name = text(path, "experiment.name", meta.get("name", path.stem))
-    seed = whole(path, "experiment.seed", meta.get("seed"), 0)
-    reps = whole(path, "experiment.replications", meta.get("replications"), 1)
+    seed = whole(path, "experiment.seed", meta.get("seed"), 0, MAX_SEED)
+    reps = whole(path, "experiment.replications", meta.get("replications"), 1,
+                 MAX_REPLICATIONS)
     if replications is not None:
-        reps = whole(path, "--replications", replications, 1)
+        reps = whole(path, "--replications", replications, 1, MAX_REPLICATIONS)
     weeks = meta.get("weeks")
     if weeks is not None:
-        weeks = whole(path, "experiment.weeks", weeks, 1)
+        weeks = whole(path, "experiment.weeks", weeks, 1, MAX_WEEKS)
     base_ref = meta.get("base")
     if base_ref is None:
         base = load_scenario_dict(None)
@@ -295,7 +197,7 @@ def load_experiment(path: str | Path, replications: int | None = None) -> Experi
     sets = data.get("set", {})
     if not isinstance(sets, dict):
         raise bad(path, "set", sets, "expected a [set] table of dotted keys")
-    sets = flatten(sets)
+    sets = flatten_once(sets, path, "set")
     for key, value in sets.items():
         check_path(path, "set", key, value)
     policies = parse_policies(path, data.get("policies"), base)
@@ -306,14 +208,17 @@ def load_experiment(path: str | Path, replications: int | None = None) -> Experi
     factors = data.get("factors", {})
     if not isinstance(factors, dict):
         raise bad(path, "factors", factors, "expected a [factors] table")
-    return Experiment(
+    exp = Experiment(
         path=path, name=name, description=str(meta.get("description", "")), seed=seed,
         replications=reps, weeks=weeks, reference=reference,
         kpis=parse_kpis(path, meta.get("kpis")),
-        max_runs=whole(path, "experiment.max_runs", meta.get("max_runs", DEFAULT_MAX_RUNS), 1),
+        max_runs=whole(path, "experiment.max_runs", meta.get("max_runs", DEFAULT_MAX_RUNS), 1,
+                       MAX_DESIGN_RUNS),
         base=base, sets=sets, seasons=parse_seasons(path, meta.get("seasons"), base),
         policies=policies, levels=parse_levels(path, factors),
         sample=parse_sample(path, factors.get("sample"), seed))
+    check_layers(exp)
+    return exp
 
 
 # ---------------------------------------------------------------- expansion
@@ -342,7 +247,12 @@ def size_text(exp: Experiment) -> str:
 
 
 def check_size(exp: Experiment, yes: bool) -> None:
+    """Above ``max_runs`` needs ``yes``; above MAX_DESIGN_RUNS is refused either way."""
     total = math.prod(design_size(exp))
+    if total > MAX_DESIGN_RUNS:
+        raise ConfigError(f"{exp.path}: the design has {size_text(exp)}: more than the "
+                          f"{MAX_DESIGN_RUNS:,} runs one sweep can hold; split it into several "
+                          "experiments or use fewer levels")
     if total > exp.max_runs and not yes:
         raise ConfigError(f"{exp.path}: experiment.max_runs = {exp.max_runs}: the design has "
                           f"{size_text(exp)}; pass --yes to run it anyway, or lower "
@@ -377,13 +287,17 @@ def expand(exp: Experiment) -> Design:
         for season in exp.seasons:
             for policy in exp.policies:
                 point_id = len(cells)
-                cells.append(resolve_cell(exp, point, season, policy))
+                cell = resolve_cell(exp, point, season, policy)
+                cells.append(cell)
+                used = flatten(cell)  # the values the run gets, read back from its scenario
                 for r, seed in enumerate(seeds):
                     rows.append((point_id * exp.replications + r, point_id, f, r, seed, season,
-                                 policy, *(point[k] for k in factor_keys)))
+                                 policy, *(used[k] for k in factor_keys)))
     table = pd.DataFrame(rows, columns=[*DESIGN_COLUMNS, *factor_keys])
     table["seed"] = table["seed"].astype("int64")
-    return Design(table, cells, points, factor_keys)
+    design = Design(table, cells, points, factor_keys)
+    check_factor_effects(exp, design, lambda p, s, pol: resolve_cell(exp, p, s, pol))
+    return design
 
 
 def experiment_hash(exp: Experiment, design: Design) -> str:

@@ -13,8 +13,6 @@ Environment settings (all optional):
 from __future__ import annotations
 
 import difflib
-import hashlib
-import json
 import math
 import os
 import signal
@@ -30,6 +28,7 @@ import pandas as pd
 import sim.sweep.experiment as ex
 from sim.common.atomic import write_bytes_atomic
 from sim.common.errors import ConfigError, UserError
+from sim.sweep.effects import effective_key
 from sim.sweep.checks import check_workers, run_timeout
 from sim.sweep.executors import make_executor
 from sim.sweep.task import execute_run
@@ -43,7 +42,6 @@ DEFAULT_FLUSH_SECONDS = 5.0
 SHOWN_ROWS = 10
 DRY_RUN_LISTED = 100_000  # larger designs are sized by --dry-run without listing runs
 SHOWN_FAILURES = 5
-ALWAYS_READ = ("hiring",)  # policy blocks the model reads even when switched off
 RUN_FUNCTION: str | None = None  # None: the real model; tests may point this elsewhere
 
 
@@ -73,25 +71,13 @@ def fail_ids() -> set[int]:
                         "separated by commas") from None
 
 
-def effective(cell: dict) -> dict:
-    """A cell as the model sees it: no name, and a switched-off policy reduced to ``enabled``.
-
-    The model builds only the policies that are switched on (``sim.policies.registry.build_policies``),
-    except hiring, whose settings apply either way; tests check twins against direct runs.
-    """
-    pols = {name: block if block.get("enabled", True) or name in ALWAYS_READ
-            else {"enabled": False} for name, block in cell.get("policies", {}).items()}
-    return {**{k: v for k, v in cell.items() if k != "name"}, "policies": pols}
-
-
 def twin_groups(design: ex.Design, run_ids: list[int]) -> dict[int, list[int]]:
     """Runs with the same effective scenario and seed, grouped: first run id -> all of them.
 
     A factor that only matters under one policy (say ``policies.rotation.share``) repeats the
     reference policy's scenario at every level; such twins run once and share the result.
     """
-    keys = [hashlib.sha256(json.dumps(effective(cell), sort_keys=True).encode()).hexdigest()
-            for cell in design.cells]
+    keys = [effective_key(cell) for cell in design.cells]
     points = dict(zip(design.table["run_id"], design.table["point_id"]))
     seeds = dict(zip(design.table["run_id"], design.table["seed"]))
     groups: dict[int, list[int]] = {}
@@ -132,6 +118,14 @@ def check_kpis(exp: ex.Experiment, design: ex.Design) -> None:
             known = ", ".join(sorted({n.split(".")[0] for n in names}))
             raise ConfigError(f"{exp.path}: experiment.kpis[{i}] = '{kpi}': not a KPI of the "
                               f"model; {hint}known: {known}")
+
+
+def checked_design(exp: ex.Experiment) -> ex.Design:
+    """The expanded design after every check the sweep makes before writing (also used by
+    ``salesim validate``, so the two agree)."""
+    design = ex.expand(exp)
+    check_kpis(exp, design)
+    return design
 
 
 def dry_run(exp: ex.Experiment, design: ex.Design) -> int:
@@ -255,12 +249,11 @@ def run_sweep(args) -> int:
     if args.dry_run and math.prod(ex.design_size(exp)) > DRY_RUN_LISTED:
         return dry_run_size(exp)
     workers = check_workers(args.workers, args.executor, args.scheduler)
-    design = ex.expand(exp)
+    design = ex.expand(exp) if args.dry_run else checked_design(exp)
     if args.dry_run:
         return dry_run(exp, design)
     out = Path(args.out) if args.out else Path("results") / "sweeps" / exp.name
     timeout = run_timeout(getattr(args, "run_timeout", None), design.cells)
-    check_kpis(exp, design)
     digest = ex.experiment_hash(exp, design)
     handle, manifest = prepare(out, exp.name, digest, args.force, exp.path)
     try:

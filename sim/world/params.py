@@ -33,7 +33,7 @@ def P(default: Any, unit: str, doc: str, source: str = ASSUME, lo: float | None 
 class RunParams:
     weeks: int = P(156, "weeks", "Simulated horizon; one step is one week.", lo=1, hi=5200)
     seed: int = P(0, "-", "Seed for numpy SeedSequence when none is given on the command line.",
-                  lo=0)
+                  lo=0, hi=2**63 - 1)
 
 
 @dataclass
@@ -69,13 +69,13 @@ class OrgParams:
 class AccountParams:
     per_rep: float = P(20.0, "accounts", "Accounts per rep at the start.", lo=0, hi=10000)
     potential_median: float = P(50000.0, "currency/year", "Median yearly purchase potential of an "
-                                "account (lognormal).", lo=1)
+                                "account (lognormal).", lo=1, hi=1e9)
     potential_sigma: float = P(1.0, "log units", "Lognormal sigma of account potential "
                                "(heavy tail).", "stylized facts: right-skewed output", lo=0, hi=4)
-    difficulty_a: float = P(2.0, "-", "Beta(a, b) shape a of account difficulty in [0, 1].", lo=0.01)
-    difficulty_b: float = P(3.0, "-", "Beta(a, b) shape b of account difficulty.", lo=0.01)
+    difficulty_a: float = P(2.0, "-", "Beta(a, b) shape a of account difficulty in [0, 1].", lo=0.01, hi=100)
+    difficulty_b: float = P(3.0, "-", "Beta(a, b) shape b of account difficulty.", lo=0.01, hi=100)
     hours_needed: float = P(1.5, "hours/week", "Attention a median-difficulty account needs "
-                            "for full conversion.", lo=0.01)
+                            "for full conversion.", lo=0.01, hi=40)
     relationship_init: float = P(0.5, "index", "Initial relationship strength with the owner.",
                                  lo=0, hi=1)
     recorded_init: float = P(0.5, "share", "Initial share of account knowledge recorded with "
@@ -110,19 +110,19 @@ class RepParams:
     skill_sigma: float = P(0.45, "log units", "Lognormal sigma of rep skill (median 1).",
                            "stylized facts: Hunter et al. 1990, SD of output 19-48% of mean+",
                            lo=0, hi=3)
-    motivation_a: float = P(5.0, "-", "Beta shape a of intrinsic motivation.", lo=0.01)
-    motivation_b: float = P(3.0, "-", "Beta shape b of intrinsic motivation.", lo=0.01)
-    self_interest_a: float = P(2.0, "-", "Beta shape a of self-interest.", S000, lo=0.01)
-    self_interest_b: float = P(3.0, "-", "Beta shape b of self-interest.", S000, lo=0.01)
+    motivation_a: float = P(5.0, "-", "Beta shape a of intrinsic motivation.", lo=0.01, hi=100)
+    motivation_b: float = P(3.0, "-", "Beta shape b of intrinsic motivation.", lo=0.01, hi=100)
+    self_interest_a: float = P(2.0, "-", "Beta shape a of self-interest.", S000, lo=0.01, hi=100)
+    self_interest_b: float = P(3.0, "-", "Beta shape b of self-interest.", S000, lo=0.01, hi=100)
     hours_per_week: float = P(45.0, "hours/week", "Hours a rep works at full effort.", lo=1, hi=100)
     min_effort: float = P(0.35, "share of full week", "The minimum a contractor gives to keep "
                           "the contract (quiet quitting sits here).", S000, lo=0, hi=1)
     effort_cost: float = P(1500.0, "currency/week", "Money-equivalent disutility of a full week "
-                           "of effort for a calm rep.", lo=0)
+                           "of effort for a calm rep.", lo=0, hi=1e6)
     stress_cost: float = P(1.0, "x", "How much stress raises the cost of effort (1 = doubles at "
                            "full stress).", S003, lo=0, hi=10)
     intrinsic_value: float = P(600.0, "currency/week", "Value a fully motivated and engaged rep "
-                               "puts on a full week of work, beyond pay.", lo=0)
+                               "puts on a full week of work, beyond pay.", lo=0, hi=1e6)
     prospecting_share: float = P(0.15, "share of effort", "Share of effort a rep puts into "
                                  "prospecting.", S000, lo=0, hi=1)
     focus: float = P(0.5, "exponent", "How strongly a rep weights accounts by value when "
@@ -141,7 +141,7 @@ class CompParams:
     commission_rate: float = P(0.08, "share of sales", "Base commission rate.", lo=0, hi=1)
     quota_period: str = P("quarter", "-", "Quota period.", choices=("month", "quarter", "year"))
     quota_annual: float = P(800000.0, "currency/year", "Annual quota per fully ramped rep, split "
-                            "over periods by expected seasonal demand.", lo=1e-9)
+                            "over periods by expected seasonal demand.", lo=1e-9, hi=1e10)
     threshold: float = P(0.5, "share of quota", "Attainment below which commission is reduced.",
                          lo=0, hi=1)
     below_threshold_factor: float = P(0.5, "x rate", "Rate multiplier below the threshold.",
@@ -150,7 +150,7 @@ class CompParams:
     cap: float = P(0.0, "x target commission", "Cap on commission per period as a multiple of "
                    "rate x quota; 0 means no cap.", lo=0, hi=100)
     draw_weekly: float = P(0.0, "currency/week", "Recoverable draw paid when commission falls "
-                           "short; repaid from later commission.", lo=0)
+                           "short; repaid from later commission.", lo=0, hi=1e6)
     team_pool_share: float = P(0.0, "share of variable pay", "Share of each rep's commission "
                                "put in a pool paid on the team's result.", S000, lo=0, hi=1)
     team_scope: str = P("team", "-", "Whose result the pool pays on.",
@@ -165,7 +165,7 @@ class BehaviourParams:
     adapt: float = P(0.08, "1/week", "Speed at which moods (satisfaction, engagement, "
                      "fairness, stress) move toward their current drivers.", lo=0, hi=1)
     pay_reference: float = P(1600.0, "currency/week", "Pay a rep regards as normal in the market.",
-                             lo=1)
+                             lo=1, hi=1e6)
     base_stress: float = P(0.25, "index", "Stress of a rep under no pressure.", lo=0, hi=1)
     quota_pressure: float = P(0.3, "index", "Stress added by being far behind quota late in a "
                               "period.", S003, lo=0, hi=1)
