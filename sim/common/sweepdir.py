@@ -78,11 +78,22 @@ def read_reptable(out: str | Path) -> pd.DataFrame:
 
 
 
+class DamagedManifest(UserError):
+    """manifest.json exists but cannot be read as a sweep manifest."""
+
+
 def read_manifest(out: Path) -> dict | None:
+    """The sweep manifest, None when there is none; DamagedManifest when it is unreadable."""
     try:
-        return json.loads((out / MANIFEST).read_text())
+        data = json.loads((out / MANIFEST).read_text(encoding="utf-8"))
     except FileNotFoundError:
         return None
     except (OSError, ValueError) as err:
-        raise UserError(f"{out / MANIFEST}: cannot read the sweep manifest ({err}); move the "
-                        "folder aside or use --force") from None
+        why = " ".join(str(err).split())[:120]
+        raise DamagedManifest(f"{out / MANIFEST}: cannot read the sweep manifest ({why}); run "
+                              f"`salesim repair {out}` to rebuild it from the design and part "
+                              "files") from None
+    if not isinstance(data, dict) or not isinstance(data.get("hash"), str):
+        raise DamagedManifest(f"{out / MANIFEST}: not a sweep manifest (no experiment hash); "
+                              f"run `salesim repair {out}` to rebuild it")
+    return data

@@ -6,6 +6,10 @@ Environment settings (all optional):
     write a part file after this many finished runs or this many seconds (default 200 / 5).
 ``SALESIM_FAIL_RUN_IDS``
     test hook: comma-separated run ids that raise instead of running.
+``SALESIM_CRASH_AT``
+    test hook: SIGKILL the sweep at a stage of its start or finish (``manifest-starting``,
+    ``experiment``, ``design``, ``manifest``, ``part-weekly``, ``part-reptable``, ``part-runs``,
+    ``summary``, ``manifest-running`` ...), to check that the same command then resumes.
 ``SALESIM_RUN_FUNCTION``
     test hook: ``module:function`` called instead of ``sim.scenario.runner:run_scenario``.
 """
@@ -33,7 +37,8 @@ from sim.sweep.checks import check_workers, run_timeout
 from sim.sweep.executors import make_executor
 from sim.sweep.task import execute_run
 from sim.common.sweepdir import PART_DIRS
-from sim.sweep.storage import (LOCK, OURS, PartWriter, clear_results, code_identity,
+from sim.sweep.storage import (LOCK, OURS, PartWriter, clear_results, code_identity, crash_point,
+                               part_codes,
                                design_intact, package_versions, prepare, scan, write_design,
                                write_manifest)
 
@@ -171,15 +176,19 @@ def start_folder(out: Path, exp: ex.Experiment, design: ex.Design, digest: str,
                     "counts": {"total": design.n_runs, "done": 0, "failed": 0,
                                "pending": design.n_runs}}
         write_manifest(out, manifest)
+        crash_point("manifest-starting")
     copy = out / "experiment.toml"
     if copy.resolve() != exp.path.resolve() and (
             manifest.get("status") == "starting" or not copy.is_file()):
         write_bytes_atomic(copy, exp.path.read_bytes())
+        crash_point("experiment")
     if manifest.get("status") == "starting" or not design_intact(out, design):
         write_design(design.table, out / "design.parquet", digest)
+        crash_point("design")
     if manifest.get("status") == "starting":
         manifest["status"] = "new"
         write_manifest(out, manifest)
+        crash_point("manifest")
     return manifest
 
 
@@ -227,9 +236,18 @@ def check_code(out: Path, manifest: dict | None, rerun_all: bool) -> dict | None
     With ``rerun_all`` the old runs are deleted (only part files the manifest lists) and the
     design runs again from scratch in the same folder.
     """
-    if manifest is None:
+    here = code_identity()
+    if manifest is None:  # a new folder, or a rebuilt manifest: the parts carry the code
+        others = part_codes(out) - {here["model_sha256"]}
+        if others and not rerun_all:
+            raise UserError(f"{out}: holds runs made by other model code (model "
+                            f"{sorted(others)[0][:12]}, this is {here['model_sha256'][:12]}); "
+                            "results of two models must not mix: choose a new --out, or pass "
+                            "--rerun-all to run the whole design again here")
+        if others:
+            clear_results(out, {"files": list(PART_DIRS)})
         return None
-    here, there = code_identity(), manifest.get("code")
+    there = manifest.get("code")
     if there == here:
         return manifest
     if not rerun_all:
@@ -301,7 +319,9 @@ class Progress:
         self.session["finished"] = now() if status != "running" else None
         if status == "complete":
             self.manifest["finished"] = now()
+            crash_point("summary")
         write_manifest(self.out, self.manifest)
+        crash_point(f"manifest-{status}")
 
 
 def execute(args, out: Path, exp: ex.Experiment, design: ex.Design, manifest: dict,
@@ -322,7 +342,8 @@ def execute(args, out: Path, exp: ex.Experiment, design: ex.Design, manifest: di
     seeds = dict(zip(design.table["run_id"], design.table["seed"]))
     writer = PartWriter(out, design.table, found.next_seq,
                         env_number("SALESIM_FLUSH_RUNS", DEFAULT_FLUSH_RUNS),
-                        env_number("SALESIM_FLUSH_SECONDS", DEFAULT_FLUSH_SECONDS, float))
+                        env_number("SALESIM_FLUSH_SECONDS", DEFAULT_FLUSH_SECONDS, float),
+                        code_identity()["model_sha256"])
     bar = tqdm(total=design.n_runs, initial=len(found.ok), unit="run", desc=exp.name,
                file=sys.stderr, disable=args.quiet or not sys.stderr.isatty(),
                dynamic_ncols=True)

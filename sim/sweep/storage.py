@@ -17,6 +17,8 @@ import json
 import os
 import platform
 import re
+import signal
+import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,14 +30,21 @@ import pyarrow.parquet as pq
 
 from sim.common.atomic import atomic_path, ensure_writable_dir, write_text_atomic
 from sim.common.errors import UserError
-from sim.common.sweepdir import (MANIFEST, PART_DIRS, PART_NAME, part_name, read_manifest,  # noqa: F401
+from sim.common.sweepdir import (DamagedManifest, MANIFEST, PART_DIRS, PART_NAME, part_name, read_manifest,  # noqa: F401
                                  read_reptable, read_runs, read_weekly)
 
 TEMP_NAME = re.compile(r"^\.part-.*\.tmp\.parquet$")
 LOCK = ".sweep.lock"
 OURS = (*PART_DIRS, "design.parquet", MANIFEST, "experiment.toml", "summary.csv", LOCK)
 DESIGN_HASH_KEY = "salesim.experiment_hash"
+CODE_KEY = "salesim.model_sha256"
 VERSIONED = ("numpy", "pandas", "pyarrow", "scipy", "mesa", "dask", "distributed", "tqdm")
+
+
+def crash_point(stage: str) -> None:
+    """Test hook: SIGKILL this process at ``stage`` when ``SALESIM_CRASH_AT`` names it."""
+    if os.environ.get("SALESIM_CRASH_AT") == stage:
+        os.kill(os.getpid(), signal.SIGKILL)
 
 
 def write_parquet(df: pd.DataFrame, path: Path, meta: dict[str, str] | None = None) -> None:
@@ -75,6 +84,45 @@ def design_intact(out: Path, design) -> bool:
     except AssertionError:
         return False
     return True
+
+
+def set_aside(path: Path) -> Path:
+    """Rename a damaged file to ``NAME.corrupt`` (numbered if that exists) and return it."""
+    target, n = path.with_name(path.name + ".corrupt"), 1
+    while target.exists():
+        target, n = path.with_name(f"{path.name}.corrupt{n}"), n + 1
+    os.replace(path, target)
+    return target
+
+
+def same_sweep(out: Path, digest: str, experiment: Path | None) -> bool:
+    """Whether a folder whose manifest is lost holds this experiment's sweep.
+
+    Proof is the experiment hash stored in ``design.parquet``, or, when the design is lost
+    too, a byte-identical ``experiment.toml`` copy.
+    """
+    if design_hash(out / "design.parquet") == digest:
+        return True
+    copy = out / "experiment.toml"
+    try:
+        return experiment is not None and copy.is_file() and \
+            copy.read_bytes() == experiment.read_bytes()
+    except OSError:
+        return False
+
+
+def part_codes(out: Path) -> set[str]:
+    """The model code hashes recorded in the committed ``runs/`` parts."""
+    codes = set()
+    folder = out / "runs"
+    for path in sorted(folder.glob("part-*.parquet")) if folder.is_dir() else []:
+        try:
+            meta = pq.read_schema(path).metadata or {}
+        except Exception:  # noqa: BLE001 - a damaged part is set aside by scan()
+            continue
+        if CODE_KEY.encode() in meta:
+            codes.add(meta[CODE_KEY.encode()].decode())
+    return codes
 
 
 def code_identity() -> dict[str, str]:
@@ -170,8 +218,9 @@ class PartWriter:
     """Buffers finished runs and writes them as one part every ``every`` runs or ``seconds``."""
 
     def __init__(self, out: Path, design: pd.DataFrame, next_seq: int, every: int = 200,
-                 seconds: float = 5.0):
+                 seconds: float = 5.0, code: str | None = None):
         self.out = out
+        self.meta = {CODE_KEY: code} if code else None
         self.design = design.set_index("run_id", drop=False)
         self.seq = next_seq
         self.every = max(1, every)
@@ -197,8 +246,11 @@ class PartWriter:
         batch = sorted(self.buffer, key=lambda r: r["run_id"])
         name = part_name(self.seq)
         write_parquet(self._series(batch, "weekly"), self.out / "weekly" / name)
+        crash_point("part-weekly")
         write_parquet(self._series(batch, "reps"), self.out / "reptable" / name)
-        write_parquet(self._runs(batch), self.out / "runs" / name)
+        crash_point("part-reptable")
+        write_parquet(self._runs(batch), self.out / "runs" / name, self.meta)
+        crash_point("part-runs")
         self.seq += 1
         self.buffer = []
         return len(batch)
@@ -311,7 +363,23 @@ def prepare(out: Path, name: str, digest: str, force: bool, experiment: Path | N
     ensure_writable_dir(out)
     handle = lock(out)
     try:
-        manifest = read_manifest(out)
+        recovered = False
+        try:
+            manifest = read_manifest(out)
+        except DamagedManifest as err:
+            if not same_sweep(out, digest, experiment):
+                raise UserError(f"{err}; it cannot be matched to this experiment, so nothing "
+                                "was changed") from None
+            set_aside(out / MANIFEST)
+            print(f"salesim: {out / MANIFEST} was damaged (kept as {MANIFEST}.corrupt); the "
+                  "design matches this experiment, so a new manifest is written and the "
+                  "finished runs are kept", file=sys.stderr)
+            manifest, recovered = None, True
+        if manifest is None and not recovered and collisions(out, experiment) \
+                and same_sweep(out, digest, experiment):
+            print(f"salesim: {out} has no {MANIFEST}, but its design matches this experiment; "
+                  "a new manifest is written and the finished runs are kept", file=sys.stderr)
+            recovered = True
         if manifest is not None and manifest.get("hash") != digest:
             if not force:
                 raise UserError(
@@ -325,7 +393,7 @@ def prepare(out: Path, name: str, digest: str, force: bool, experiment: Path | N
                                 f"sweep folder it would replace; move it out of {out} first")
             clear_results(out, manifest, keep=experiment)
             return handle, None  # what is left is the user's; parts only ever replace parts
-        if manifest is None:
+        if manifest is None and not recovered:
             clash = collisions(out, experiment)
             if clash:
                 raise UserError(f"{out}: holds {', '.join(clash[:3])}"

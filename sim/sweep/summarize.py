@@ -82,7 +82,11 @@ def cmd_summarize(args) -> int:
     if manifest is None:
         raise UserError(f"{out}: not a sweep folder (no manifest.json); run `salesim sweep "
                         "EXPERIMENT --out DIR` first")
-    design = pd.read_parquet(out / "design.parquet")
+    try:
+        design = pd.read_parquet(out / "design.parquet")
+    except Exception:  # noqa: BLE001 - missing or damaged: it can be derived again
+        raise UserError(f"{out / 'design.parquet'}: missing or damaged; run `salesim repair "
+                        f"{out}` to rebuild it from the experiment file") from None
     runs = read_runs(out)
     if not (runs["status"] == "ok").any():
         raise UserError(f"{out}: no finished runs to summarize yet")
