@@ -35,22 +35,25 @@ def kpi_table(summary: dict) -> str:
 
 
 def cmd_run(args) -> int:
-    from sim.scenario.rundir import write_run_dir
+    from sim.scenario.rundir import is_run_dir, mark_run_dir, write_run_dir
     from sim.scenario.runner import run_scenario
 
-    sc = load_scenario(args.scenario, args.sets)
-    seed = sc.run.seed if args.seed is None else args.seed
-    if seed < 0:
-        raise UserError(f"--seed = {seed}: a seed must be a whole number >= 0")
-    weeks = args.weeks or sc.run.weeks
-    if weeks < 1:
-        raise UserError(f"--weeks = {weeks}: the horizon must be at least 1 week")
+    sets = list(args.sets)
+    for flag, key, value in (("--seed", "run.seed", args.seed), ("--weeks", "run.weeks",
+                                                                args.weeks)):
+        if value is None:
+            continue
+        if any(item.partition("=")[0].strip() == key for item in sets):
+            raise UserError(f"{flag} {value}: {key} is also given with --set; give it once")
+        sets.append(f"{key}={value}")  # checked like any setting: range and run size
+    sc = load_scenario(args.scenario, sets)
+    seed, weeks = sc.run.seed, sc.run.weeks
     out = Path(args.out or f"results/runs/{sc.name}-seed{seed}")
-    if out.is_dir() and any(out.iterdir()) and not (out / "summary.json").exists() \
-            and not args.force:
+    if out.is_dir() and any(out.iterdir()) and not is_run_dir(out) and not args.force:
         raise UserError(f"{out}: output directory holds other files; choose another --out "
                         "or add --force")
     ensure_writable_dir(out)  # fail before the run, not after it
+    mark_run_dir(out)  # a run killed before summary.json can be rerun into the same folder
     t0 = time.perf_counter()
     result = run_scenario(sc, seed=seed, weeks=weeks, panel=True)
     dt = time.perf_counter() - t0

@@ -72,3 +72,15 @@ def subprocess_env(**extra: str) -> dict[str, str]:
 
 def python() -> str:
     return sys.executable
+
+
+FAKE_MODEL = "sweep_fake_model:run"
+
+
+def use_fake_model(monkeypatch, flush_runs: int = 4) -> None:
+    """Sweep tests that need no real model: the fast stand-in, small parts, no hooks set."""
+    import sim.sweep.runner as sweep_mod
+    monkeypatch.setattr(sweep_mod, "RUN_FUNCTION", FAKE_MODEL)
+    for hook in ("SALESIM_FAIL_RUN_IDS", "SALESIM_CRASH_AT"):
+        monkeypatch.delenv(hook, raising=False)
+    monkeypatch.setenv("SALESIM_FLUSH_RUNS", str(flush_runs))

@@ -6,7 +6,6 @@ import pytest
 import sweep_helpers as h
 
 from sim import cli
-import sim.sweep.runner as sweep_mod
 from sim.report.data import load
 
 MONTHLY_A = "[" + ", ".join(["0.0833333333333333"] * 11 + ["0.0833333333333337"]) + "]"
@@ -15,8 +14,7 @@ MONTHLY_B = "[0.05, 0.05, 0.05, 0.05, 0.05, 0.05, 0.1, 0.1, 0.1, 0.1, 0.1, 0.2]"
 
 @pytest.fixture(autouse=True)
 def model(monkeypatch):
-    monkeypatch.setattr(sweep_mod, "RUN_FUNCTION", "sweep_fake_model:run")
-    monkeypatch.setenv("SALESIM_FLUSH_RUNS", "4")
+    h.use_fake_model(monkeypatch)
 
 
 def test_report_on_an_unfinished_sweep_says_what_is_missing(tmp_path, capsys):

@@ -24,10 +24,7 @@ STAGES = ["manifest-starting", "experiment", "design", "manifest", "manifest-run
 
 @pytest.fixture(autouse=True)
 def model(monkeypatch):
-    monkeypatch.setattr(sweep_mod, "RUN_FUNCTION", FAKE)
-    monkeypatch.delenv("SALESIM_FAIL_RUN_IDS", raising=False)
-    monkeypatch.delenv("SALESIM_CRASH_AT", raising=False)
-    monkeypatch.setenv("SALESIM_FLUSH_RUNS", "4")
+    h.use_fake_model(monkeypatch)
 
 
 @pytest.fixture

@@ -7,17 +7,13 @@ import json
 import pytest
 import sweep_helpers as h
 
-import sim.sweep.runner as sweep_mod
 from sim.sweep.storage import read_runs
 
-FAKE = "sweep_fake_model:run"
 
 
 @pytest.fixture(autouse=True)
 def model(monkeypatch):
-    monkeypatch.setattr(sweep_mod, "RUN_FUNCTION", FAKE)
-    monkeypatch.delenv("SALESIM_FAIL_RUN_IDS", raising=False)
-    monkeypatch.setenv("SALESIM_FLUSH_RUNS", "4")
+    h.use_fake_model(monkeypatch)
 
 
 def one_line_error(capsys) -> str:

@@ -30,6 +30,7 @@ SET_SOURCE = "--set"
 MAX_FILE_BYTES = 1_000_000  # scenario and experiment files are small; bigger is a mistake
 MAX_DEPTH = 16              # nesting of tables and lists
 BOM = b"\xef\xbb\xbf"
+MAX_ECHO = 80               # longest --set item repeated in a message
 _AT = re.compile(r"\s*\(at line (\d+), column (\d+)\)\s*$")
 _AT_END = re.compile(r"\s*\(at end of document\)\s*$")
 _TUPLE = re.compile(r"\((?:'[^']*',?\s?)+\)")
@@ -66,6 +67,8 @@ def parse_toml(text: str, shown: str) -> dict:
         raise ConfigError(f"{shown}:{line}:{col}: invalid TOML: {reason}") from None
     except RecursionError:
         data = None
+    except ValueError as err:  # e.g. an integer with thousands of digits
+        raise ConfigError(f"{shown}: invalid TOML: {' '.join(str(err).split())[:100]}") from None
     if data is None or _depth(data) > MAX_DEPTH:
         raise ConfigError(f"{shown}: tables or lists are nested more than {MAX_DEPTH} deep; a "
                           "scenario needs at most 4")
@@ -184,8 +187,10 @@ def enable_present_policies(data: dict) -> None:
 # ---------------------------------------------------------------- --set
 
 def _quote_set(item: str) -> str:
-    """The override as typed, or quoted when it holds line breaks or control characters."""
-    return item if item.isprintable() else repr(item)
+    """The override as typed, or quoted when it holds line breaks or control characters;
+    cut to MAX_ECHO characters."""
+    text = item if item.isprintable() else repr(item)
+    return text if len(text) <= MAX_ECHO else text[:MAX_ECHO - 4] + " ..."
 
 
 def _parse_set_value(item: str, key: str, text: str) -> Any:
@@ -196,12 +201,12 @@ def _parse_set_value(item: str, key: str, text: str) -> Any:
         parsed = tomllib.loads(f"v = {text}")
         if set(parsed) == {"v"} and (kind != "str" or isinstance(parsed["v"], str)):
             return parsed["v"]
-    except tomllib.TOMLDecodeError:
+    except (ValueError, RecursionError):  # TOMLDecodeError, or a number too long to read
         pass
     if kind == "str" and text and "\n" not in text:
         return text  # a bare word (or number) for a text setting
     allowed = allowed_text(kind, dict(f.metadata) if f is not None else {}, key)
-    raise ConfigError(f"{SET_SOURCE} {_quote_set(item)}: cannot parse {text!r} as a value; "
+    raise ConfigError(f"{SET_SOURCE} {_quote_set(item)}: cannot parse {_quote_set(text)!r} as a value; "
                       f"expected {allowed}")
 
 

@@ -130,7 +130,7 @@ CONSTANTS: list[Const] = [
         ("0.15 * np.clip(r.effort[a] - 0.85, 0, 1)", "stress from overwork above effort 0.85"),
         ("+ 0.15 * r.unanswered[a] - 0.15 * r.supported[a]", "stress from unanswered "
          "requests; relief from support"),
-        ("fair_t = (0.75 - 2.0 * np.clip(1 - r.rate[a] / team_rate", "fairness: base and "
+        ("fair_t = (0.75 - 2.0 * np.clip(1 - rel_rate", "fairness: base and "
          "weight of a rate below the team mean"),
         ("r.precedent_seen[a] + 0.1 * lv.voice", "feedback channels raise fairness"),
         ("sat_t = (0.35 * pay_ratio + 0.25 * r.fairness[a] + 0.2 * r.autonomy[a]",

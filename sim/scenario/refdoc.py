@@ -18,7 +18,9 @@ from sim.common.atomic import write_text_atomic
 from sim.scenario.loading import toml_value
 from sim.policies.params import POLICY_CLASSES
 from sim.scenario.schema import SECTIONS
-from sim.scenario.validate import allowed_text, field_kind
+from sim.scenario.loading import MAX_DEPTH, MAX_FILE_BYTES
+from sim.scenario.validate import (LIST_ITEM_HI, MAX_ACCOUNTS, MAX_REP_WEEKS, allowed_text,
+                                   field_kind)
 
 DOC_PATH = Path(__file__).resolve().parents[2] / "docs" / "scenario-reference.md"
 KIND_WORDS = {"int": "integer", "float": "number", "str": "text", "bool": "true/false",
@@ -51,6 +53,13 @@ Check a file without running it with `salesim validate FILE`.
   1e-6) or `season.weekly` (52 multipliers above 0).  When both are given, `weekly` is used.
 - A whole number is required where the type is integer: `12`, not `12.0`.  A number setting
   also takes whole numbers.  `nan` and `inf` are never accepted.
+- Every number has an upper bound as well as a lower one (the "allowed" column).  One run is
+  also bounded as a whole: `org.n_reps` x `accounts.per_rep` at most {accounts:,} accounts, and
+  `org.n_reps` x `run.weeks` at most {rep_weeks:,} rep-weeks.  Each `season.weekly` item is at
+  most {weekly:g}.
+- A file is read only if it is a regular file of at most {file_bytes:,} bytes, nested at most
+  {depth} deep; a UTF-8 byte order mark at its start is accepted.  A key given twice (say
+  `"org.n_reps"` and `org.n_reps`, or two `--set` of one key) is an error.
 
 ## Overriding from the command line
 
@@ -88,7 +97,12 @@ def _table(prefix: str, cls: type) -> list[str]:
 
 def generate() -> str:
     """The full text of the reference document."""
-    lines = [INTRO.rstrip("\n"), "", "# Sections"]
+    intro = INTRO
+    for token, value in (("{accounts:,}", f"{MAX_ACCOUNTS:,}"), ("{rep_weeks:,}",
+                         f"{MAX_REP_WEEKS:,}"), ("{weekly:g}", f"{LIST_ITEM_HI['season.weekly']:g}"),
+                         ("{file_bytes:,}", f"{MAX_FILE_BYTES:,}"), ("{depth}", str(MAX_DEPTH))):
+        intro = intro.replace(token, value)
+    lines = [intro.rstrip("\n"), "", "# Sections"]
     for name, cls in SECTIONS.items():
         lines += _table(name, cls)
     on = [name for name, cls in POLICY_CLASSES.items() if cls().enabled]

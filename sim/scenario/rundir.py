@@ -34,8 +34,22 @@ def write_parquet(frame: pd.DataFrame, path: Path) -> None:
         frame.to_parquet(tmp, index=False)
 
 
+RUN_MARK = ".salesim-run"
+
+
+def mark_run_dir(out: Path) -> None:
+    """Mark ``out`` as a run folder before anything else is written there."""
+    write_text_atomic(Path(out) / RUN_MARK, "written by salesim run\n")
+
+
+def is_run_dir(out: Path) -> bool:
+    """A folder that salesim run wrote, even if that run was killed before summary.json."""
+    return (Path(out) / RUN_MARK).is_file() or (Path(out) / "summary.json").is_file()
+
+
 def write_run_dir(result: RunResult, scenario: Scenario, out: str | Path) -> Path:
     out = ensure_writable_dir(out)
+    mark_run_dir(out)
     tables = {"weekly": result.weekly, "rep_table": result.reps, "reps": result.panel,
               "accounts": result.accounts, "events": result.events}
     for name, data in tables.items():

@@ -140,7 +140,9 @@ def update_moods(model, a: np.ndarray) -> None:
     r.autonomy[a] = np.clip(1 - r.monitoring[a], 0, 1)  # monitoring already includes oversight
     # Fairness: own rate against the team's, favouritism seen, concessions granted to others.
     team_rate = team_sums(model, r.rate[a], a) / team_sums(model, np.ones(len(a)), a)
-    fair_t = (0.75 - 2.0 * np.clip(1 - r.rate[a] / team_rate, 0, 1) - r.resent[a]
+    # A team paid no commission at all (rate 0 is valid) pays everyone alike: relative rate 1.
+    rel_rate = np.divide(r.rate[a], team_rate, out=np.ones(len(a)), where=team_rate > 0)
+    fair_t = (0.75 - 2.0 * np.clip(1 - rel_rate, 0, 1) - r.resent[a]
               - r.precedent_seen[a] + 0.1 * lv.voice)
     r.fairness[a] += k * (np.clip(fair_t, 0, 1) - r.fairness[a])
     sat_t = (0.35 * pay_ratio + 0.25 * r.fairness[a] + 0.2 * r.autonomy[a]
