@@ -24,6 +24,7 @@ examples:
   salesim run scenarios/rotation.toml --seed 3 --set comp.commission_rate=0.1
   salesim sweep experiments/policy_comparison.toml --out results/sweeps/flagship
   salesim summarize results/sweeps/flagship
+  salesim repair results/sweeps/flagship     check a sweep folder and rebuild what it can
   salesim report results/sweeps/flagship     write report.html and plots
   salesim validate scenarios/playbook.toml    check a file without running it
 """

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import signal
 import subprocess
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -197,3 +198,30 @@ def test_a_hanging_run_times_out_and_retry_failed_reruns_it(tmp_path, monkeypatc
     assert h.sweep(path, "--out", out, "--workers", "1", "--run-timeout", "0.5") == 1
     assert h.sweep(path, "--out", out, "--workers", "1", "--retry-failed") == 0
     assert (read_runs(out)["status"] == "ok").all()
+
+
+def test_a_run_killed_before_summary_json_can_rerun_into_its_folder(tmp_path, monkeypatch):
+    import sim.scenario.rundir as rundir
+    real = rundir.write_text_atomic
+
+    def killed_at_summary(path, text):
+        if Path(path).name == "summary.json":
+            raise KeyboardInterrupt  # stands in for SIGKILL: the tables are written, no summary
+        return real(path, text)
+
+    out = tmp_path / "run"
+    argv = ["run", "--weeks", "6", "--set", "org.n_reps=6", "--out", str(out)]
+    monkeypatch.setattr(rundir, "write_text_atomic", killed_at_summary)
+    assert cli.main(argv) == 130
+    assert (out / "weekly.parquet").exists() and not (out / "summary.json").exists()
+    monkeypatch.setattr(rundir, "write_text_atomic", real)
+    assert cli.main(argv) == 0
+    assert (out / "summary.json").exists()
+
+
+def test_bad_run_timeout_is_refused_before_writing(tmp_path, capsys):
+    path = h.write_experiment(tmp_path, reps=1)
+    for value in ("0", "-1", "nan", "1e12"):
+        assert h.sweep(path, "--out", tmp_path / "o", "--run-timeout", value) == 2
+        assert "--run-timeout" in capsys.readouterr().err
+    assert not (tmp_path / "o").exists()
