@@ -27,6 +27,11 @@ def mean_ci(values) -> tuple[float, float, float, int]:
     return m, m - half, m + half, n
 
 
+def paired_values(data: PlotData, kpi: Kpi) -> pd.DataFrame:
+    """Rows of (season, factors, replication, policy, x = value, ref = reference value)."""
+    return _pairs(data, kpi)
+
+
 def _pairs(data: PlotData, kpi: Kpi) -> pd.DataFrame:
     """Rows of (season, policy, pair key, value, reference value)."""
     runs = data.runs

@@ -29,7 +29,7 @@ from sim.world.seasons import BUILTIN_MONTHLY
 from sim.scenario.validate import show
 
 DEFAULT_MAX_RUNS = 5000
-TABLES = ("experiment", "set", "policies", "factors")
+TABLES = ("experiment", "set", "policies", "factors", "report")  # report: sim/report/params.py
 SETTINGS = ("name", "description", "base", "seed", "replications", "weeks", "reference",
             "kpis", "max_runs", "seasons")
 SAMPLE_KEYS = ("method", "n", "ranges", "seed")
