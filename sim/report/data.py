@@ -74,6 +74,12 @@ def unit_text(unit: str, currency: str) -> str:
     return unit
 
 
+def currency(data: "PlotData") -> str:
+    """The currency label of the report (``report.currency``)."""
+    params = data.meta.get("report")
+    return params.currency if params is not None else "USD"
+
+
 def is_money(kpi: Kpi) -> bool:
     return kpi.unit in (MONEY_YEAR, MONEY_HORIZON)
 

@@ -18,7 +18,8 @@ from sim.report.data import KPIS, PlotData, hours_columns, tactic_columns
 from sim.report.figures_money import cumulative_profit, money_waterfall, yearly_kpis
 from sim.report.figures_reps import lead_time, lorenz_curves, survival
 from sim.report.figures_run import manager_hours, tactics, weekly_revenue
-from sim.report.figures_sweep import factor_heatmap, factor_line, kpi_difference, tradeoff
+from sim.report.figures_factors import factor_heatmap, factor_line
+from sim.report.figures_sweep import kpi_difference, tradeoff
 from sim.report.style import plt, save_figure
 
 REP_COLS = ("rep_id", "hired_week", "left_week", "revenue", "perf_quintile")

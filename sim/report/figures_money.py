@@ -145,6 +145,7 @@ def money_waterfall(data: PlotData):
                     color="black", capsize=4, lw=1.4)
         ax.axhline(0, color="#555555", lw=1)
         ax.set_xticks(range(k + 1), words, rotation=30, ha="right")
+        ax.set_xlabel("line of the ledger")
         ax.set_title(f"{pretty(r['policy'])}: {fmt_cash(r[PROFIT], cur, signed=True)} a year "
                      f"(95% CI {fmt_cash_interval(r['lo'], r['hi'], cur)})", fontsize=11)
         ax.grid(axis="x", visible=False)
@@ -202,6 +203,7 @@ def yearly_kpis(data: PlotData):
             ax.errorbar(x, m, yerr=err, fmt="o-", color=colours[pol], ms=6, capsize=3,
                         lw=1.4, label=pretty(pol))
         ax.set_xticks(years, [f"year {y}" for y in years])
+        ax.set_xlabel("year of the horizon")
         ax.set_ylabel(label)
         if col != "attrition":
             _money_axis(ax)

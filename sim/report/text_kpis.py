@@ -12,7 +12,8 @@ from html import escape
 
 from sim.report.data import KPIS, Kpi, PlotData, kept_kpis, unit_text
 from sim.report.stats import mean_ci, paired_differences
-from sim.report.style import fmt_interval, fmt_signed, pretty
+from sim.report.style import fmt_interval, fmt_money, fmt_signed, pretty
+from sim.report.text import fmt_signed_money
 from sim.scenario.kpi_meta import HIGHER, LOWER, kpi_better, kpi_description, kpi_unit
 
 MAIN = {k.column: k for k in KPIS}
@@ -31,11 +32,13 @@ def _meta(data: PlotData, column: str) -> tuple[Kpi, str, str]:
     return k, unit, kpi_description(column)
 
 
-def _num(value: float, share: bool) -> str:
+def _num(value: float, share: bool, money: bool = False) -> str:
     if value != value:
         return "n/a"
     if share:
         return f"{value * 100:.1f}%"
+    if money:
+        return fmt_money(value)
     a = abs(value)
     return f"{value:,.0f}" if a >= 100 else f"{value:,.3g}"
 
@@ -49,10 +52,12 @@ def kept_kpi_table(data: PlotData) -> str:
     head = ("<tr><th>KPI</th><th>unit</th><th>better</th>"
             f"<th>{escape(pretty(data.reference))} (mean)</th>"
             + "".join(f"<th>\u0394 {escape(pretty(p))}</th>" for p in others) + "</tr>")
+    cur = data.meta["report"].currency
     rows = []
     for col in cols:
         kpi, unit, words = _meta(data, col)
         share = kpi.diff == "pp"
+        money = cur in unit
         ref = data.runs.loc[data.runs["policy"] == data.reference, col]
         m = mean_ci(ref)[0]
         diffs = paired_differences(data, kpi, by_season=False) if others else None
@@ -63,6 +68,11 @@ def kept_kpi_table(data: PlotData) -> str:
                 cells.append("<td>n/a</td>")
                 continue
             r = r.iloc[0]
+            if money:
+                cells.append(f"<td>{fmt_signed_money(r['diff'])} <span class='ci'>["
+                             f"{fmt_signed_money(r['lo'])}\u2026{fmt_signed_money(r['hi'])}]"
+                             "</span></td>")
+                continue
             scale = 100.0 if share else 1.0
             u = " pp" if share else ""
             digits = 1 if share or abs(r["diff"]) < 10 else 0
@@ -74,7 +84,7 @@ def kept_kpi_table(data: PlotData) -> str:
         else:
             better = kpi_better(col)
         rows.append(f"<tr><th title='{escape(col)}'>{escape(words or col)}</th>"
-                    f"<td>{escape(unit)}</td><td>{better}</td><td>{_num(m, share)}</td>"
+                    f"<td>{escape(unit)}</td><td>{better}</td><td>{_num(m, share, money)}</td>"
                     + "".join(cells) + "</tr>")
     n = data.n_replications
     return ("<h2>Every KPI this sweep kept</h2>"
