@@ -9,15 +9,18 @@ import numpy as np
 import pandas as pd
 from matplotlib.lines import Line2D
 
-from sim.report.data import KPI_BY_KEY, Kpi, PlotData, currency
-from sim.report.stats import levels, paired_differences
-from sim.report.style import (fmt_interval, fmt_money, fmt_signed, new_figure, policy_colours,
+from sim.report.data import KPI_BY_KEY, Kpi, PlotData, currency, is_money, unit_text
+from sim.report.stats import levels, paired_differences, shared_ranks
+from sim.report.style import (fmt_cash, fmt_cash_interval, fmt_interval, fmt_money, fmt_signed, new_figure, policy_colours,
                         pretty, season_markers, styled, wrap_title)
 
 
-def effect_text(row: pd.Series, kpi: Kpi) -> str:
-    """'revenue lost to departures −38% (95% CI −45…−30%)'."""
+def effect_text(row: pd.Series, kpi: Kpi, cur: str = "USD") -> str:
+    """'revenue lost to departures −38% (95% CI −45…−30%)'; money as '+1.2 M USD a year'."""
     u = row["unit"]
+    if u == "" and is_money(kpi):
+        return (f"{kpi.label} {fmt_cash(row['d'], cur, signed=True)} a year "
+                f"(95% CI {fmt_cash_interval(row['d_lo'], row['d_hi'], cur)})")
     digits = 1 if u == "pp" or abs(row["d"]) < 10 else 0
     return (f"{kpi.label} {fmt_signed(row['d'], digits)}{u} "
             f"(95% CI {fmt_interval(row['d_lo'], row['d_hi'], digits)}{u})")
@@ -37,6 +40,7 @@ def diff_title(data: PlotData, kpi: Kpi, pooled: pd.DataFrame) -> str:
     if row is None:
         return f"No paired runs to compare {kpi.label}"
     ref = pretty(data.reference)
+    cur = currency(data)
     better = (row["d"] > 0) == kpi.higher_better and row["d"] != 0
     side_key = "attrition" if kpi.key == "revenue" else "revenue"
     side = paired_differences(data, KPI_BY_KEY[side_key], by_season=False)
@@ -47,18 +51,31 @@ def diff_title(data: PlotData, kpi: Kpi, pooled: pd.DataFrame) -> str:
         digits = 1 if s["unit"] == "pp" or abs(s["d"]) < 10 else 0
         side_txt = f", {KPI_BY_KEY[side_key].label} {fmt_signed(s['d'], digits)}{s['unit']}"
     if not better and len(pooled) == 1:
-        return (f"{pretty(row['policy'])} does worse than {ref}: {effect_text(row, kpi)}"
+        return (f"{pretty(row['policy'])} does worse than {ref}: {effect_text(row, kpi, cur)}"
                 f"{side_txt}")
     if not better:
         return (f"No policy improves {kpi.label} on {ref}; the least bad is "
-                f"{pretty(row['policy'])}: {effect_text(row, kpi)}{side_txt}")
+                f"{pretty(row['policy'])}: {effect_text(row, kpi, cur)}{side_txt}")
     clear = row["d_lo"] > 0 or row["d_hi"] < 0
     tail = "" if clear else f" (not distinguishable from {ref})"
-    return f"{pretty(row['policy'])}: {effect_text(row, kpi)}{side_txt} vs {ref}{tail}"
+    tied = tied_with(data, kpi, row["policy"])
+    if tied:
+        tail += f"; tied with {', '.join(pretty(p) for p in tied)} (paired interval spans zero)"
+    return f"{pretty(row['policy'])}: {effect_text(row, kpi, cur)}{side_txt} vs {ref}{tail}"
 
 
-def _diff_axis_label(data: PlotData, unit: str) -> str:
+def tied_with(data: PlotData, kpi: Kpi, policy: str) -> list[str]:
+    """Policies that share ``policy``'s rank on the KPI (as in the ranking table)."""
+    means = data.runs.groupby("policy")[kpi.column].mean().dropna()
+    order = list(means.sort_values(ascending=not kpi.higher_better).index)
+    ranks = shared_ranks(data, kpi.column, order)
+    return [p for p in order if p != policy and ranks.get(p) == ranks.get(policy)]
+
+
+def _diff_axis_label(data: PlotData, unit: str, kpi: Kpi | None = None) -> str:
     ref = pretty(data.reference)
+    if unit == "" and kpi is not None:
+        return f"difference from {ref} ({unit_text(kpi.unit, currency(data))}), 95% interval"
     if unit == "%":
         return f"difference from {ref} (% of {ref}'s mean), 95% interval"
     if unit == "pp":
@@ -92,7 +109,9 @@ def kpi_difference(data: PlotData, key: str):
     ax.set_yticks(range(len(others))[::-1], [pretty(p) for p in others])
     ax.set_ylim(-0.6, len(others) - 0.4)
     unit = per["unit"].iloc[0] if len(per) else ""
-    ax.set_xlabel(_diff_axis_label(data, unit))
+    ax.set_xlabel(_diff_axis_label(data, unit, kpi))
+    if unit == "" and is_money(kpi):
+        ax.xaxis.set_major_formatter(lambda v, _: fmt_money(v))
     ax.text(1.0 if kpi.higher_better else 0.0, 1.01,
             "better \u2192" if kpi.higher_better else "\u2190 better",
             transform=ax.transAxes, ha="right" if kpi.higher_better else "left", va="bottom",
