@@ -122,3 +122,55 @@ def series_meta(table: str, name: str) -> tuple[str, str]:
             if name.startswith(prefix):
                 return meta
     return "-", ""
+
+
+DESIGN: dict[str, tuple[str, str]] = {
+    "run_id": ("-", "run number within the sweep, unique"),
+    "point_id": ("-", "design point: one (factor values, season, policy) combination"),
+    "factor_point": ("-", "combination of factor values"),
+    "replication": ("-", "replication; the same number means the same seed in every policy"),
+    "seed": ("-", "random seed of the run"),
+    "season": ("-", "seasonal scenario"),
+    "policy": ("-", "policy (scenario) name"),
+    "status": ("-", "ok or failed"),
+    "error": ("-", "one-line error of a failed run; null when it finished"),
+}
+# Columns that count or index things: written as integers (nullable where a value is absent).
+INTEGER_COLUMNS = frozenset({
+    "run_id", "point_id", "factor_point", "replication", "seed", "week", "year",
+    "week_of_year", "headcount", "hires", "quits", "accounts_active", "accounts_won",
+    "accounts_churned", "accounts_lost", "threats", "demands", "concessions", "refusals",
+    "signals_emitted", "signals_noticed", "rep_id", "team", "hired_week", "left_week",
+    "weeks_employed", "perf_quintile", "first_sign_week", "first_threat_week"})
+INTEGER_PREFIXES = ("tactic_",)
+# Week columns where the model writes -1 for "did not happen": null in tidy outputs.
+ABSENT_IS_MINUS_ONE = frozenset({"left_week", "first_sign_week", "first_threat_week"})
+
+
+def param_meta(dotted: str) -> tuple[str, str]:
+    """(unit, description) of a scenario parameter such as ``policies.rotation.period_weeks``."""
+    import dataclasses
+    from sim.policies.params import POLICY_CLASSES
+    from sim.scenario.schema import SECTIONS
+    parts = dotted.split(".")
+    try:
+        if parts[0] == "policies":
+            cls, name = POLICY_CLASSES[parts[1]], parts[2]
+        else:
+            cls, name = SECTIONS[parts[0]], parts[1]
+        meta = {f.name: f.metadata for f in dataclasses.fields(cls)}[name]
+    except (KeyError, IndexError):
+        return "-", ""
+    return str(meta.get("unit", "-")), str(meta.get("doc", ""))
+
+
+def column_meta(table: str, name: str) -> tuple[str, str]:
+    """(unit, description) of any column of the tidy outputs."""
+    if name in DESIGN:
+        return DESIGN[name]
+    if table == "runs":
+        if name in RUN_KPIS or name.split(".", 1)[0] in RUN_KPIS:
+            return kpi_unit(name), kpi_description(name)
+        return param_meta(name)
+    unit, words = series_meta(table, name)
+    return (unit, words) if words else param_meta(name)

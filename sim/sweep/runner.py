@@ -30,6 +30,7 @@ import sim.sweep.experiment as ex
 from sim.common.atomic import write_bytes_atomic
 from sim.common.errors import ConfigError, UserError
 from sim.sweep.executors import make_executor
+from sim.sweep.tidy import write_tidy
 from sim.sweep.task import execute_run
 from sim.sweep.storage import PartWriter, package_versions, prepare, scan, write_manifest, write_parquet
 
@@ -289,6 +290,7 @@ def execute(args, out: Path, exp: ex.Experiment, design: ex.Design, manifest: di
     finally:
         bar.close()
         progress.save(status)
+    write_tidy(out, manifest)  # runs/weekly/reptable.parquet for tools other than salesim
     return report(args, exp, progress, seconds)
 
 

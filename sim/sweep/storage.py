@@ -33,7 +33,8 @@ from sim.common.sweepdir import (MANIFEST, PART_DIRS, PART_NAME, part_name, read
 
 TEMP_NAME = re.compile(r"^\.part-.*\.tmp\.parquet$")
 LOCK = ".sweep.lock"
-OURS = (*PART_DIRS, "design.parquet", MANIFEST, "experiment.toml", "summary.csv", LOCK)
+OURS = (*PART_DIRS, "design.parquet", MANIFEST, "experiment.toml", "summary.csv", LOCK,
+        "runs.parquet", "weekly.parquet", "reptable.parquet")  # the last three: sim/sweep/tidy.py
 VERSIONED = ("numpy", "pandas", "pyarrow", "scipy", "mesa", "dask", "distributed", "tqdm")
 
 
