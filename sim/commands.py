@@ -34,6 +34,53 @@ def kpi_table(summary: dict) -> str:
     return "\n".join(lines)
 
 
+RUN_FILES = ("weekly.parquet", "rep_table.parquet", "reps.parquet", "accounts.parquet",
+             "events.parquet", "scenario.resolved.toml", "summary.json", "report.html")
+
+
+def default_run_dir(sc: Scenario, seed: int, weeks: int, sets) -> Path:
+    """results/runs/NAME-seedS, with a tag when --set or --weeks changed the scenario, so a
+    variant never lands in (and overwrites) the plain scenario's folder."""
+    import hashlib
+    tag = ""
+    if sets or weeks != sc.run.weeks:
+        key = "\n".join([*sorted(sets or []), f"weeks={weeks}"])
+        tag = "-" + hashlib.sha256(key.encode()).hexdigest()[:8]
+    return Path(f"results/runs/{sc.name}-seed{seed}{tag}")
+
+
+def _same_run(out: Path, sc: Scenario, seed: int, weeks: int) -> bool:
+    import json
+
+    from sim.scenario.loading import dump_toml
+    from sim.scenario.schema import scenario_to_dict
+    try:
+        old = json.loads((out / "summary.json").read_text())
+        text = (out / "scenario.resolved.toml").read_text()
+    except (OSError, ValueError):
+        return False
+    return (old.get("seed") == seed and old.get("weeks") == weeks
+            and text == dump_toml(scenario_to_dict(sc)))
+
+
+def check_run_dir(out: Path, sc: Scenario, seed: int, weeks: int, force: bool) -> None:
+    """Refuse a folder that holds anything but this same run, unless --force; with --force,
+    clear the old run's files, report and plots so nothing stale is left beside the new run."""
+    if not out.is_dir() or not any(out.iterdir()):
+        return
+    if not force:
+        if (out / "summary.json").exists() and _same_run(out, sc, seed, weeks):
+            return
+        what = ("a different run (another scenario, seed or horizon)"
+                if (out / "summary.json").exists() else "other files")
+        raise UserError(f"{out}: the folder holds {what}; choose another --out, or add "
+                        "--force to replace it (its report and plots are removed too)")
+    import shutil
+    for name in RUN_FILES:
+        (out / name).unlink(missing_ok=True)
+    shutil.rmtree(out / "plots", ignore_errors=True)
+
+
 def cmd_run(args) -> int:
     from sim.scenario.rundir import write_run_dir
     from sim.scenario.runner import run_scenario
@@ -42,14 +89,11 @@ def cmd_run(args) -> int:
     seed = sc.run.seed if args.seed is None else args.seed
     if seed < 0:
         raise UserError(f"--seed = {seed}: a seed must be a whole number >= 0")
-    weeks = args.weeks or sc.run.weeks
+    weeks = sc.run.weeks if args.weeks is None else args.weeks
     if weeks < 1:
         raise UserError(f"--weeks = {weeks}: the horizon must be at least 1 week")
-    out = Path(args.out or f"results/runs/{sc.name}-seed{seed}")
-    if out.is_dir() and any(out.iterdir()) and not (out / "summary.json").exists() \
-            and not args.force:
-        raise UserError(f"{out}: output directory holds other files; choose another --out "
-                        "or add --force")
+    out = Path(args.out or default_run_dir(sc, seed, weeks, args.sets))
+    check_run_dir(out, sc, seed, weeks, args.force)
     ensure_writable_dir(out)  # fail before the run, not after it
     t0 = time.perf_counter()
     result = run_scenario(sc, seed=seed, weeks=weeks, panel=True)
@@ -98,6 +142,9 @@ def cmd_validate(args) -> int:
     if isinstance(data.get("experiment"), dict):
         from sim.sweep.experiment import design_size, load_experiment, size_text
         exp = load_experiment(path)
+        from sim.sweep.experiment import expand
+        from sim.sweep.runner import check_kpis
+        check_kpis(exp, expand(exp))  # KPI names the model does not produce are refused
         over = math.prod(design_size(exp)) > exp.max_runs
         note = f"; above max_runs = {exp.max_runs}, sweep needs --yes" if over else ""
         print(f"{path}: OK (experiment '{exp.name}', {size_text(exp)}{note})")
