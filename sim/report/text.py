@@ -231,7 +231,7 @@ def design_list(data: PlotData) -> str:
                   f"Seed: {escape(str(s.get('seed', '?')))}; horizon: {data.weeks} weeks",
                   f"Reps ever employed: {len(data.reps):,}"]
     else:
-        items += [f"Experiment: {escape(str(data.meta.get('name')))}",
+        items += [f"Experiment: {escape(pretty(str(data.meta.get('name'))))}",
                   f"Policies: {escape(', '.join(pretty(p) for p in data.policies))} "
                   f"(reference: {escape(pretty(data.reference))})",
                   f"Seasonal scenarios: {escape(', '.join(pretty(s) for s in data.seasons))}",

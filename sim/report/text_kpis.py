@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from html import escape
 
-from sim.report.data import KPIS, Kpi, PlotData, kept_kpis, unit_text
+from sim.report.data import KPIS, MONEY_YEAR, Kpi, PlotData, kept_kpis, unit_text
+from sim.report.money import LINES
 from sim.report.stats import mean_ci, paired_differences
 from sim.report.style import fmt_interval, fmt_money, fmt_signed, pretty
 from sim.report.text import fmt_signed_money
@@ -25,6 +26,11 @@ def _meta(data: PlotData, column: str) -> tuple[Kpi, str, str]:
     if column in MAIN:
         k = MAIN[column]
         return k, unit_text(k.unit, cur), k.label
+    ledger = {f"{name}_per_year": (words, sign) for name, words, sign in LINES}
+    if column in ledger:
+        words, sign = ledger[column]
+        k = Kpi(column, column, words, "abs", sign > 0, MONEY_YEAR)
+        return k, unit_text(MONEY_YEAR, cur), f"{words} (money ledger)"
     unit = kpi_unit(column).replace("currency", cur)
     better = kpi_better(column)
     share = unit.startswith("share")
