@@ -21,14 +21,20 @@ KPI_ROWS = (
     ("top20_revenue_share", "Revenue share of the top 20% of reps", "{:.1%}"),
     ("leverage_events", "Threats and demands", "{:.0f}"),
     ("concessions_granted", "Concessions granted", "{:.0f}"),
-    ("revenue_lost_to_departures", "Revenue lost to departures (annual)", "{:,.0f}"),
+    ("revenue_lost_to_departures", "Yearly revenue of accounts lost with leavers, summed",
+     "{:,.0f}"),
     ("manager_overload_share", "Manager-weeks overloaded", "{:.1%}"),
 )
 
 
 def kpi_table(summary: dict) -> str:
-    width = max(len(label) for _, label, _ in KPI_ROWS)
-    lines = [f"  {label:<{width}}  {fmt.format(summary[key])}" for key, label, fmt in KPI_ROWS]
+    rows = list(KPI_ROWS)
+    if summary.get("peak_share") == summary.get("nov_dec_share"):
+        # the calendar's peak window is November-December: one number, said once
+        rows = [(k, "Revenue share in the peak window (= Nov-Dec here)" if k == "peak_share"
+                 else label, fmt) for k, label, fmt in rows if k != "nov_dec_share"]
+    width = max(len(label) for _, label, _ in rows)
+    lines = [f"  {label:<{width}}  {fmt.format(summary[key])}" for key, label, fmt in rows]
     tac = ", ".join(f"{k} {v:.0f}" for k, v in summary["tactic_rep_weeks"].items())
     lines.append(f"  {'Tactic rep-weeks':<{width}}  {tac}")
     return "\n".join(lines)

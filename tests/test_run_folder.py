@@ -75,3 +75,17 @@ def test_a_pipe_closed_early_ends_quietly():
     done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
                           text=True, timeout=120)
     assert done.returncode == 0 and done.stderr == ""
+
+
+def test_console_table_says_an_identical_share_once():
+    from sim.commands import kpi_table
+    summary = {"revenue_total": 1e6, "peak_share": 0.3, "nov_dec_share": 0.3,
+               "gross_margin": 0.4, "attrition_rate_annual": 0.2,
+               "top_quintile_attrition_rate": 0.1, "top20_revenue_share": 0.45,
+               "leverage_events": 3, "concessions_granted": 1,
+               "revenue_lost_to_departures": 1e5, "manager_overload_share": 0.02,
+               "tactic_rep_weeks": {"withholding": 4}}
+    text = kpi_table(summary)
+    assert text.count("30.0%") == 1 and "= Nov-Dec" in text
+    text = kpi_table({**summary, "nov_dec_share": 0.25})
+    assert "30.0%" in text and "25.0%" in text

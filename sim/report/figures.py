@@ -149,9 +149,21 @@ def missing(spec: PlotSpec, data: PlotData) -> str | None:
     return spec.needs(data)
 
 
+def with_sample_size(caption: str, data: PlotData) -> str:
+    """Every caption says how many runs stand behind the figure."""
+    if "replication" in caption:
+        return caption
+    if data.kind == "run":
+        return caption + " One run: no replications, so no intervals between runs."
+    n = data.n_replications
+    return (caption + f" Based on {data.n_runs} runs ({n} replication{'s' if n != 1 else ''} "
+            "per policy and seasonal scenario).")
+
+
 def render(spec: PlotSpec, data: PlotData, out_dir: Path) -> Rendered:
     """Draw one figure and write out_dir/NAME.png and NAME.svg."""
     fig, caption = spec.draw(data)
+    caption = with_sample_size(caption, data)
     png = save_figure(fig, out_dir, spec.name)
     return Rendered(spec.name, spec.heading, caption, png)
 

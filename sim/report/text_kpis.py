@@ -49,11 +49,23 @@ def _num(value: float, share: bool, money: bool = False) -> str:
     return f"{value:,.0f}" if a >= 100 else f"{value:,.3g}"
 
 
+def _merge_identical(data: PlotData, cols: list[str]) -> tuple[list[str], dict[str, list[str]]]:
+    """Columns equal in every run (e.g. the peak window is Nov-Dec) are listed once."""
+    keep, same = [], {}
+    for col in cols:
+        twin = next((k for k in keep if data.runs[k].equals(data.runs[col])), None)
+        if twin is None:
+            keep.append(col)
+        else:
+            same.setdefault(twin, []).append(col)
+    return keep, same
+
+
 def kept_kpi_table(data: PlotData) -> str:
     """HTML: heading and table of every KPI kept (empty for a run directory)."""
     if data.kind != "sweep":
         return ""
-    cols = kept_kpis(data)
+    cols, same = _merge_identical(data, kept_kpis(data))
     others = [p for p in data.policies if p != data.reference]
     head = ("<tr><th>KPI</th><th>unit</th><th>better</th>"
             f"<th>{escape(pretty(data.reference))} (mean)</th>"
@@ -89,6 +101,9 @@ def kept_kpi_table(data: PlotData) -> str:
             better = HIGHER if kpi.higher_better else LOWER
         else:
             better = kpi_better(col)
+        if col in same:
+            twins = ", ".join(f"'{_meta(data, c)[2] or c}'" for c in same[col])
+            words = f"{words or col}; identical in every run to {twins}"
         rows.append(f"<tr><th title='{escape(col)}'>{escape(words or col)}</th>"
                     f"<td>{escape(unit)}</td><td>{better}</td><td>{_num(m, share, money)}</td>"
                     + "".join(cells) + "</tr>")
