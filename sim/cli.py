@@ -7,6 +7,7 @@ known errors into one readable line with exit code 2.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 from sim.common.errors import UserError
@@ -154,6 +155,12 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("salesim: interrupted; finished results are kept", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # The reader went away (`salesim ... | head`): stop quietly, and keep Python from
+        # complaining when it flushes stdout on exit.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 0
 
 
 if __name__ == "__main__":

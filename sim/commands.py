@@ -21,17 +21,74 @@ KPI_ROWS = (
     ("top20_revenue_share", "Revenue share of the top 20% of reps", "{:.1%}"),
     ("leverage_events", "Threats and demands", "{:.0f}"),
     ("concessions_granted", "Concessions granted", "{:.0f}"),
-    ("revenue_lost_to_departures", "Revenue lost to departures (annual)", "{:,.0f}"),
+    ("revenue_lost_to_departures", "Yearly revenue of accounts lost with leavers, summed",
+     "{:,.0f}"),
     ("manager_overload_share", "Manager-weeks overloaded", "{:.1%}"),
 )
 
 
 def kpi_table(summary: dict) -> str:
-    width = max(len(label) for _, label, _ in KPI_ROWS)
-    lines = [f"  {label:<{width}}  {fmt.format(summary[key])}" for key, label, fmt in KPI_ROWS]
+    rows = list(KPI_ROWS)
+    if summary.get("peak_share") == summary.get("nov_dec_share"):
+        # the calendar's peak window is November-December: one number, said once
+        rows = [(k, "Revenue share in the peak window (= Nov-Dec here)" if k == "peak_share"
+                 else label, fmt) for k, label, fmt in rows if k != "nov_dec_share"]
+    width = max(len(label) for _, label, _ in rows)
+    lines = [f"  {label:<{width}}  {fmt.format(summary[key])}" for key, label, fmt in rows]
     tac = ", ".join(f"{k} {v:.0f}" for k, v in summary["tactic_rep_weeks"].items())
     lines.append(f"  {'Tactic rep-weeks':<{width}}  {tac}")
     return "\n".join(lines)
+
+
+RUN_FILES = ("weekly.parquet", "rep_table.parquet", "reps.parquet", "accounts.parquet",
+             "events.parquet", "scenario.resolved.toml", "summary.json", "report.html")
+
+
+def default_run_dir(sc: Scenario, seed: int, sets) -> Path:
+    """results/runs/NAME-seedS, with a tag when --set or --weeks changed the scenario, so a
+    variant never lands in (and overwrites) the plain scenario's folder."""
+    import hashlib
+    tag = ""
+    if sets:
+        tag = "-" + hashlib.sha256("\n".join(sorted(sets)).encode()).hexdigest()[:8]
+    return Path(f"results/runs/{sc.name}-seed{seed}{tag}")
+
+
+def _same_run(out: Path, sc: Scenario, seed: int, weeks: int) -> bool:
+    import json
+
+    from sim.scenario.loading import dump_toml
+    from sim.scenario.schema import scenario_to_dict
+    try:
+        old = json.loads((out / "summary.json").read_text())
+        text = (out / "scenario.resolved.toml").read_text()
+    except (OSError, ValueError):
+        return False
+    return (old.get("seed") == seed and old.get("weeks") == weeks
+            and text == dump_toml(scenario_to_dict(sc)))
+
+
+def check_run_dir(out: Path, sc: Scenario, seed: int, weeks: int, force: bool) -> None:
+    """Refuse a folder that holds anything but this same run, unless --force; with --force,
+    clear the old run's files, report and plots so nothing stale is left beside the new run."""
+    from sim.scenario.rundir import is_run_dir
+    if not out.is_dir() or not any(out.iterdir()):
+        return
+    finished = (out / "summary.json").exists()
+    if not force:
+        if is_run_dir(out) and not finished:
+            return  # a run of ours killed before it finished: rerun into it
+        if finished and _same_run(out, sc, seed, weeks):
+            return
+        what = "a different run (another scenario, seed or horizon)" if finished else "other files"
+        raise UserError(f"{out}: the folder holds {what}; choose another --out, or add "
+                        "--force to replace it (its report and plots are removed too)")
+    if not is_run_dir(out):
+        return  # not provably ours: write beside the user's files, delete none of them
+    import shutil
+    for name in RUN_FILES:
+        (out / name).unlink(missing_ok=True)
+    shutil.rmtree(out / "plots", ignore_errors=True)
 
 
 def cmd_run(args) -> int:
@@ -48,10 +105,9 @@ def cmd_run(args) -> int:
         sets.append(f"{key}={value}")  # checked like any setting: range and run size
     sc = load_scenario(args.scenario, sets)
     seed, weeks = sc.run.seed, sc.run.weeks
-    out = Path(args.out or f"results/runs/{sc.name}-seed{seed}")
-    if out.is_dir() and any(out.iterdir()) and not is_run_dir(out) and not args.force:
-        raise UserError(f"{out}: output directory holds other files; choose another --out "
-                        "or add --force")
+    variant = [item for item in sets if item.partition("=")[0].strip() != "run.seed"]
+    out = Path(args.out or default_run_dir(sc, seed, variant))
+    check_run_dir(out, sc, seed, weeks, args.force)
     ensure_writable_dir(out)  # fail before the run, not after it
     mark_run_dir(out)  # a run killed before summary.json can be rerun into the same folder
     t0 = time.perf_counter()

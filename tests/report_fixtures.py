@@ -31,6 +31,12 @@ def _one_run(rng: np.random.Generator, weeks: int, season: str, effect: float, n
               "hires": rng.poisson(0.3, weeks), "quits": rng.poisson(0.3, weeks),
               "overload_share": np.clip(0.1 + 0.3 * peak + rng.normal(0, 0.05, weeks), 0, 1),
               "peak": peak, "demand": demand}
+    # money columns: cost of goods, pay (with a concession part) and programme spending
+    weekly["discounts"] = 0.01 * revenue
+    weekly["cogs"] = 0.5 * (revenue + weekly["discounts"])
+    weekly["comp_cost"] = 0.1 * revenue
+    weekly["concession_cost"] = 0.01 * revenue
+    weekly["program_cost"] = np.full(weeks, 1000.0 * effect)
     for i, t in enumerate(TACTICS):
         base = rng.poisson(1 + i, weeks).astype(float)
         weekly[f"tactic_{t}"] = base * (3 * peak if t == "peak_underperformance" else 1)
@@ -55,7 +61,7 @@ def _one_run(rng: np.random.Generator, weeks: int, season: str, effect: float, n
               "rep_id": rng.integers(0, n, ne), "account_id": rng.integers(-1, 300, ne),
               "value": rng.random(ne)}
     s_rev = float(revenue.sum())
-    kpi = {"revenue_total": s_rev, "gross_margin": 0.4 * s_rev * (1 + effect),
+    kpi = {"revenue_total": s_rev, "gross_margin": 0.4 * (1 + effect),
            "attrition_rate_annual": float(leaves.mean() * 52 / weeks * 2),
            "top_quintile_attrition_rate": float(leaves[quint == 4].mean()),
            "revenue_lost_to_departures": float(rev[leaves].sum() * 0.1),

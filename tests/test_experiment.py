@@ -273,7 +273,7 @@ BAD = [
                    'ranges = { "comp.cap" = [2, 1] }\n[policies]'),
      "expected [low, high] with low < high"),
     ("text-range", ("[policies]", '[factors.sample]\nmethod = "lhs"\nn = 6\n'
-                    'ranges = { "comp.team_scope" = [0, 1] }\n[policies]'),
+                    'ranges = { "policies.team_bonus.scope" = [0, 1] }\n[policies]'),
      "only numeric settings can be sampled"),
     ("toml-syntax", ("seed = 7", "seed = = 7"), "invalid TOML"),
     ("unknown-kpi", ("weeks = 20", 'weeks = 20\nkpis = ["revenue_total", "revenue_totl"]'),

@@ -31,9 +31,9 @@ def scenarios(draw) -> tuple[dict, int, int]:
         "comp.accelerator": draw(st.floats(1.0, 3.0)),
         "comp.cap": draw(st.one_of(st.just(0.0), st.floats(0.3, 3.0))),
         "comp.draw_weekly": draw(st.one_of(st.just(0.0), st.floats(100.0, 3000.0))),
-        "comp.team_pool_share": draw(st.floats(0.0, 0.5)),
-        "comp.team_scope": draw(st.sampled_from(("team", "company"))),
-        "comp.team_split": draw(st.sampled_from(("equal", "pro_rata"))),
+        "policies.team_bonus.pool_share": draw(st.floats(0.0, 0.5)),
+        "policies.team_bonus.scope": draw(st.sampled_from(("team", "company"))),
+        "policies.team_bonus.split": draw(st.sampled_from(("equal", "pro_rata"))),
         "comp.off_peak_bonus": draw(st.floats(0.0, 0.5)),
         "attrition.base_hazard": draw(st.floats(0.0, 0.08)),
         "leverage.demand_rate": draw(unit),
@@ -104,7 +104,8 @@ def test_model_keeps_running_with_no_reps_left():
     """Everyone quits in week 0 and nobody is hired: the org runs on empty, with a team pool
     whose period ends come and go (property-test finding, see /tmp/model_bugs.md B2).
     With sensitivity 0 the weekly quit hazard is the base hazard itself: 1."""
-    for extra in ({"comp.team_pool_share": 0.2}, {"policies.team_bonus.enabled": True}):
+    for extra in ({"policies.team_bonus.enabled": True, "policies.team_bonus.scope": "company"},
+                  {"policies.team_bonus.enabled": True}):
         m = mh.tiny_model(1, n_reps=5, weeks=30,
                           overrides={"attrition.base_hazard": 1.0, "attrition.sensitivity": 0.0,
                                      "policies.hiring.enabled": False, **extra})

@@ -41,21 +41,47 @@ class Kpi:
     unit: str       # axis unit of the level
 
 
+# Units: MONEY_YEAR and MONEY_HORIZON are replaced by the report's currency (unit_text).
+MONEY_YEAR = "money per year"
+MONEY_HORIZON = "money over the horizon"
 KPIS: tuple[Kpi, ...] = (
-    Kpi("revenue", "revenue_total", "total revenue", "pct", True, "currency"),
-    Kpi("gross_margin", "gross_margin", "gross margin", "auto", True, "currency"),
+    Kpi("gross_profit", "gross_profit_per_year", "gross profit", "abs", True, MONEY_YEAR),
+    Kpi("revenue", "revenue_per_year", "revenue", "pct", True, MONEY_YEAR),
+    Kpi("gross_margin", "gross_margin", "gross margin", "pp", True, "% of revenue"),
     Kpi("attrition", "attrition_rate_annual", "attrition", "pp", False, "% of reps per year"),
     Kpi("top_attrition", "top_quintile_attrition_rate", "top-performer attrition", "pp", False,
         "% of top-quintile reps per year"),
-    Kpi("revenue_lost", "revenue_lost_to_departures", "revenue lost to departures", "pct", False,
-        "currency"),
+    Kpi("top_lost", "top_lost_per_year", "top performers lost", "abs", False,
+        "top-quintile reps per year"),
+    Kpi("revenue_lost", "revenue_lost_per_year", "revenue lost to departures", "pct", False,
+        MONEY_YEAR),
     Kpi("concentration", "top20_revenue_share", "top-20% revenue share", "pp", False,
         "% of revenue"),
-    Kpi("leverage", "leverage_events", "leverage events", "pct", False, "events per run"),
+    Kpi("leverage", "leverage_events", "leverage events", "pct", False,
+        "events per run (whole horizon)"),
     Kpi("overload", "manager_overload_share", "manager overload", "pp", False,
         "% of manager-weeks over budget"),
 )
 KPI_BY_KEY = {k.key: k for k in KPIS}
+
+
+def unit_text(unit: str, currency: str) -> str:
+    """A KPI unit for readers: the money placeholders get the currency."""
+    if unit == MONEY_YEAR:
+        return f"{currency} per year"
+    if unit == MONEY_HORIZON:
+        return f"{currency} over the horizon"
+    return unit
+
+
+def currency(data: "PlotData") -> str:
+    """The currency label of the report (``report.currency``)."""
+    params = data.meta.get("report")
+    return params.currency if params is not None else "USD"
+
+
+def is_money(kpi: Kpi) -> bool:
+    return kpi.unit in (MONEY_YEAR, MONEY_HORIZON)
 
 
 def is_share(values: pd.Series) -> bool:
@@ -311,8 +337,50 @@ def load_sweep(root: Path) -> PlotData:
                     weeks, meta)
 
 
+def report_settings(data: PlotData):
+    """The [report] settings of the experiment (sweep) or scenario (run), else defaults."""
+    from sim.report.params import report_params
+    if data.kind == "sweep":
+        return report_params(data.meta.get("experiment", {}).get("report"),
+                             str(data.root / "experiment.toml"))
+    return report_params(data.meta.get("scenario", {}).get("report"),
+                         str(data.root / "scenario.resolved.toml"))
+
+
+def add_per_year(data: PlotData) -> PlotData:
+    """Money per year (ledger), top performers lost, and per-year versions of horizon totals.
+
+    Every money KPI of the report is per year of the run's horizon, so that a three-year run
+    and a one-year run read alike; ``data.meta['report']`` holds the settings used.
+    """
+    from sim.report.money import add_money
+    params = report_settings(data)
+    data.meta["report"] = params
+    runs = add_money(data.runs, data.weekly, data.reps, params)
+    if "years" not in runs.columns:
+        runs["years"] = data.weeks / WEEKS_PER_YEAR if data.weeks else float("nan")
+    for total, per_year in (("revenue_total", "revenue_per_year"),
+                            ("revenue_lost_to_departures", "revenue_lost_per_year")):
+        if total in runs.columns and per_year not in runs.columns:
+            runs[per_year] = runs[total] / runs["years"]
+    runs.attrs.update(data.runs.attrs)
+    data.runs = runs
+    return data
+
+
+def kept_kpis(data: PlotData) -> list[str]:
+    """Every numeric KPI column the runs hold, in file order (nothing is silently dropped)."""
+    skip = NON_FACTOR_COLS | set(data.factors) | {"years", "run_id"}
+    return [c for c in data.runs.columns if c not in skip
+            and pd.api.types.is_numeric_dtype(data.runs[c]) and data.runs[c].notna().any()]
+
+
 def load(path: str | Path) -> PlotData:
-    """Load a run or sweep directory; a clear UserError for anything else."""
+    """Load a run or sweep directory (with the money view added); a UserError otherwise."""
+    return add_per_year(_load(Path(path)))
+
+
+def _load(path: Path) -> PlotData:
     root = Path(path)
     if not root.is_dir():
         raise UserError(f"{root}: no such directory; give a run directory (from `salesim run`) "

@@ -15,9 +15,11 @@ from pathlib import Path
 from matplotlib.figure import Figure
 
 from sim.report.data import KPIS, PlotData, hours_columns, tactic_columns
+from sim.report.figures_money import cumulative_profit, money_waterfall, yearly_kpis
 from sim.report.figures_reps import lead_time, lorenz_curves, survival
 from sim.report.figures_run import manager_hours, tactics, weekly_revenue
-from sim.report.figures_sweep import factor_heatmap, factor_line, kpi_difference, tradeoff
+from sim.report.figures_factors import factor_heatmap, factor_line
+from sim.report.figures_sweep import kpi_difference, tradeoff
 from sim.report.style import plt, save_figure
 
 REP_COLS = ("rep_id", "hired_week", "left_week", "revenue", "perf_quintile")
@@ -81,7 +83,7 @@ def _comparison(column: str | None = None) -> Callable[[PlotData], str | None]:
         if len(d.policies) < 2:
             return "the sweep has a single policy, so there is nothing to compare"
         if column and (column not in d.runs.columns or d.runs[column].isna().all()):
-            return f"the experiment did not keep the KPI {column}"
+            return f"the experiment did not keep the KPI it shows ({column})"
         return None
     return check
 
@@ -91,14 +93,33 @@ def _factors(n: int) -> Callable[[PlotData], str | None]:
         if d.kind != "sweep":
             return "it needs a sweep directory with factors"
         if n == 1 and not d.factors:
-            return "it needs a factor (this sweep has none)"
+            return "it needs a factor that the experiment varies, and this one varies none"
         if n == 2 and len(d.factors) < 2:
-            return f"it needs two factors (this sweep has {len(d.factors)})"
+            count = "none" if not d.factors else "only one"
+            return f"it needs two factors that the experiment varies, and this one varies {count}"
         return None
     return check
 
 
+def _money(d: PlotData) -> str | None:
+    from sim.report.money import money_missing
+    return _comparison()(d) or money_missing(d.weekly)
+
+
+def _years(d: PlotData) -> str | None:
+    from sim.report.money import money_missing
+    if d.kind != "sweep":
+        return "it compares policies year by year, which needs a sweep directory"
+    if d.weeks < 2 * 52:
+        return "the horizon is shorter than two whole years"
+    return money_missing(d.weekly)
+
+
 PLOTS: tuple[PlotSpec, ...] = (
+    PlotSpec("money_waterfall", "Where the money goes", money_waterfall, _money),
+    PlotSpec("cumulative_profit", "Cumulative gross profit against the reference",
+             cumulative_profit, _money),
+    PlotSpec("yearly_kpis", "Year by year", yearly_kpis, _years),
     PlotSpec("weekly_revenue", "Revenue over the year", weekly_revenue,
              _weekly("week", "revenue")),
     *(PlotSpec(f"diff_{k.key}", f"Policy effect on {k.label}", partial(kpi_difference, key=k.key),
@@ -128,9 +149,21 @@ def missing(spec: PlotSpec, data: PlotData) -> str | None:
     return spec.needs(data)
 
 
+def with_sample_size(caption: str, data: PlotData) -> str:
+    """Every caption says how many runs stand behind the figure."""
+    if "replication" in caption:
+        return caption
+    if data.kind == "run":
+        return caption + " One run: no replications, so no intervals between runs."
+    n = data.n_replications
+    return (caption + f" Based on {data.n_runs} runs ({n} replication{'s' if n != 1 else ''} "
+            "per policy and seasonal scenario).")
+
+
 def render(spec: PlotSpec, data: PlotData, out_dir: Path) -> Rendered:
     """Draw one figure and write out_dir/NAME.png and NAME.svg."""
     fig, caption = spec.draw(data)
+    caption = with_sample_size(caption, data)
     png = save_figure(fig, out_dir, spec.name)
     return Rendered(spec.name, spec.heading, caption, png)
 

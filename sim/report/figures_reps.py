@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.ticker import MaxNLocator, PercentFormatter
 
-from sim.report.data import WEEKS_PER_YEAR, PlotData
+from sim.report.data import KPI_BY_KEY, WEEKS_PER_YEAR, PlotData
 from sim.report.figures_run import Panels
 from sim.report.stats import kaplan_meier, lorenz, survival_at, top_share
 from sim.report.style import new_figure, policy_colours, pretty, styled, wrap_title
@@ -52,13 +52,18 @@ def lorenz_curves(data: PlotData):
     ax = axes[0, 0]
     ax.plot([0, 100], [0, 100], color="#888888", ls="--", lw=1, label="every rep equal")
     tops = {}
+    col = KPI_BY_KEY["concentration"].column
+    kpi = (data.runs.groupby("policy")[col].mean()
+           if col in data.runs and data.runs[col].notna().any() else None)
     for pol in data.policies:
         r = data.reps[data.reps["policy"] == pol]
         if r.empty:
             continue
         y, tops[pol] = _mean_lorenz(r, grid)
+        if kpi is not None and pol in kpi.index:
+            tops[pol] = float(kpi[pol])  # one number: the KPI the tables show
         ax.plot(grid * 100, y * 100, color=colours[pol], lw=2,
-                label=f"{pretty(pol)}: top 20% earn {tops[pol]:.0%}")
+                label=f"{pretty(pol)}: top 20% earn {tops[pol]:.1%}")
     ax.axvline(80, color="#bbbbbb", lw=0.8)
     ax.set_xlabel("reps, ranked from lowest to highest revenue per week (cumulative %)")
     ax.set_ylabel("revenue (cumulative %)")
@@ -68,16 +73,19 @@ def lorenz_curves(data: PlotData):
     ax.legend(loc="upper left", frameon=False)
     ref = data.reference or data.policies[0]
     title = (f"The 20% of reps who sell most per week bring "
-             f"{tops.get(ref, float('nan')):.0%} of revenue")
+             f"{tops.get(ref, float('nan')):.1%} of revenue")
     title += f" under {pretty(ref)}" if len(tops) > 1 else ""
     if len(tops) > 1:
         low = min(tops, key=tops.get)
         if low != ref:
-            title += f"; {pretty(low)} spreads it most ({tops[low]:.0%})"
+            title += f"; {pretty(low)} spreads it most ({tops[low]:.1%})"
     ax.set_title(wrap_title(title, 70))
+    source = ("the shares in the title and legend are the top-20% revenue share KPI (annualised "
+              "revenue of the final 52 weeks), the number the tables show"
+              if kpi is not None else "the shares are read from these curves")
     return fig, ("Lorenz curves of revenue per week employed (reps who stayed at least "
                  f"{MIN_WEEKS} weeks), averaged over runs; the further below the diagonal, the "
-                 "more revenue depends on a few reps.")
+                 f"more revenue depends on a few reps; {source}.")
 
 
 def _durations(reps: pd.DataFrame, weeks: int) -> tuple[np.ndarray, np.ndarray]:

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.ticker import FuncFormatter, MaxNLocator, PercentFormatter
 
-from sim.report.data import WEEKS_PER_YEAR, PlotData, hours_columns, peak_weeks, tactic_columns
+from sim.report.data import WEEKS_PER_YEAR, PlotData, currency, hours_columns, peak_weeks, tactic_columns
 from sim.report.stats import weekly_band
 from sim.report.style import (fmt_money, fmt_signed, new_figure, policy_colours, pretty, styled, wrap_title)
 
@@ -38,6 +38,15 @@ def _shade_peak(ax, peak: np.ndarray, label: bool = True) -> str:
         ax.axvspan(r[0] - 0.5, r[-1] + 0.5, color="#e3e3e3", zorder=0,
                    label="peak window" if (label and i == 0) else None)
     return ", ".join(f"{r[0] + 1}\u2013{r[-1] + 1}" for r in runs)
+
+
+def _kpi_mean(data: PlotData, column: str, policy: str, season: str) -> float:
+    """Mean of a run KPI for one policy and season; NaN when the runs do not hold it."""
+    runs = data.runs
+    if column not in runs:
+        return float("nan")
+    sel = runs[(runs["policy"] == policy) & (runs["season"] == season)][column]
+    return float(sel.mean()) if sel.notna().any() else float("nan")
 
 
 def _thousands(ax, axis: str = "y") -> None:
@@ -109,6 +118,8 @@ def weekly_revenue(data: PlotData):
                                                                       or data.policies[0]))]
         m = ref.set_index("woy")["mean"].reindex(range(WEEKS_PER_YEAR))
         share = float(m[peak].sum() / m.sum()) if peak.any() and m.sum() > 0 else float("nan")
+        kept = _kpi_mean(data, "peak_share", data.reference or data.policies[0], season)
+        share = kept if kept == kept else share  # one number: the KPI the tables show
         if len(data.seasons) > 1:
             ax.set_title(pretty(season) + (f": peak weeks {span} bring {share:.0%} of the year"
                                            if span else ": no peak window"), fontsize=11)
@@ -116,7 +127,7 @@ def weekly_revenue(data: PlotData):
         if span:
             findings.append((season, share, span))
     grid.month_axes()
-    axes[0].set_ylabel("revenue per week (currency)")
+    axes[0].set_ylabel(f"revenue per week ({currency(data)})")
     grid.legend()
     if findings:
         s, share, span = max(findings, key=lambda f: f[1])

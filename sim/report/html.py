@@ -19,8 +19,12 @@ from sim.common.atomic import write_text_atomic
 from sim.common.errors import UserError
 from sim.report.data import PlotData, load
 from sim.report.figures import BY_NAME, PLOT_NAMES, Rendered, missing, render, render_all
+from sim.report.money import money_missing
 from sim.report.text import (design_list, interval_note, ranking_table, run_table,
-                          summary_paragraph)
+                             summary_paragraph)
+from sim.report.text_kpis import kept_kpi_table
+from sim.report.style import pretty
+from sim.report.text_money import decision_html, decision_paragraph
 
 CSS = """
 body{font-family:system-ui,-apple-system,'Segoe UI',Roboto,Arial,sans-serif;max-width:1180px;
@@ -36,6 +40,8 @@ table.kpi thead th{background:#f0f0f0}
 figure{margin:1.4em 0 2em} figure img{max-width:100%;height:auto;border:1px solid #eee}
 figcaption{color:#444;font-size:.95em;margin-top:.3em}
 .note{color:#555;font-size:.92em}
+tr.season th{background:#fafafa;font-size:1.02em}
+td.v-adopt{background:#e3f4ec} td.v-reject{background:#fbe6dc} td.v-uncertain{background:#f3f3f3}
 """
 
 ASSUMPTIONS = [
@@ -55,45 +61,67 @@ ASSUMPTIONS = [
 ]
 
 
+ODD_PUBLIC = "docs/ODD.md"  # where the model description lives in the salesim sources
+
+
 def odd_link(out_dir: Path) -> str:
-    """Relative link from the report to docs/ODD.md in the salesim source tree."""
-    odd = Path(__file__).resolve().parents[2] / "docs" / "ODD.md"
-    try:
-        return os.path.relpath(odd, out_dir.resolve()).replace(os.sep, "/")
-    except ValueError:  # another drive on Windows
-        return odd.as_uri()
+    """HTML pointing to the model description (ODD protocol).
+
+    A relative link when the report sits inside the salesim project (it then works from
+    ``results/`` and from a copy of the project); otherwise the report names the file in
+    words, since a link into one machine's source tree breaks once the report is sent on.
+    """
+    project = Path(__file__).resolve().parents[2]
+    odd = project / ODD_PUBLIC
+    where = out_dir.resolve()
+    if odd.exists() and where.is_relative_to(project):
+        rel = os.path.relpath(odd, where).replace(os.sep, "/")
+        return f"<a href='{escape(rel)}'>{ODD_PUBLIC}</a> in the salesim project"
+    return f"{ODD_PUBLIC} in the salesim project (not included in this file)"
 
 
 def _figure_html(r: Rendered) -> str:
     b64 = base64.b64encode(r.png).decode("ascii")
     return (f"<figure id='fig-{r.name}'><h3>{escape(r.heading)}</h3>"
             f"<img alt='{escape(r.heading)}' src='data:image/png;base64,{b64}'>"
-            f"<figcaption>{escape(r.caption)} <span class='note'>(plots/{r.name}.png)</span>"
-            "</figcaption></figure>")
+            f"<figcaption>{escape(r.caption)} <span class='note'>(file: plots/{r.name}.png)"
+            "</span></figcaption></figure>")
+
+
+def _compares_money(data: PlotData) -> bool:
+    return (data.kind == "sweep" and len(data.policies) > 1 and data.reference is not None
+            and money_missing(data.weekly) is None)
 
 
 def build_html(data: PlotData, figures: list[Rendered], skipped: dict[str, str]) -> str:
     """The whole report page as a string."""
-    title = f"salesim report: {data.meta.get('name', data.root.name)}"
+    title = f"salesim report: {pretty(str(data.meta.get('name', data.root.name)))}"
+    money = _compares_money(data)
+    lead = decision_paragraph(data) if money else summary_paragraph(data)
     table = ranking_table(data) if data.kind == "sweep" and len(data.policies) > 1 \
         else run_table(data) if data.kind == "run" else _single_policy_table(data)
     table_head = ("How the policies rank on each KPI" if data.kind == "sweep"
                   else "Key results")
-    skipped_html = "".join(f"<li>{escape(', '.join(names))}: left out because {escape(why)}"
-                           "</li>" for why, names in by_reason(skipped).items())
+    headings = {spec.name: spec.heading for spec in BY_NAME.values()}
+    skipped_html = "".join(
+        f"<li>{escape(', '.join(headings.get(n, n) for n in names))}: left out because "
+        f"{escape(why)}</li>" for why, names in by_reason(skipped).items())
     parts = [
         "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>",
         "<meta name='viewport' content='width=device-width,initial-scale=1'>",
         f"<title>{escape(title)}</title><style>{CSS}</style></head><body>",
         f"<h1>{escape(title)}</h1>",
-        f"<p class='lead' id='summary'>{escape(summary_paragraph(data))}</p>",
+        f"<p class='lead' id='summary'>{escape(lead)}</p>",
+        ("<h2>Which policy, in which season, for how much money</h2>" + decision_html(data))
+        if money else "",
         f"<h2>{table_head}</h2>", table,
         f"<p class='note'>{escape(interval_note())}</p>" if data.kind == "sweep" else "",
+        kept_kpi_table(data),
         "<h2>Design and size</h2>", design_list(data),
-        "<h2>What this model assumes</h2><ul>",
+        "<h2>How the model works</h2><ul>",
         "".join(f"<li>{escape(a)}</li>" for a in ASSUMPTIONS),
-        f"</ul><p>Every rule, parameter and source is documented in "
-        f"<a href='{escape(odd_link(data.root))}'>docs/ODD.md</a> (ODD protocol).</p>",
+        f"</ul><p>Every rule, parameter and source is documented in {odd_link(data.root)} "
+        "(written to the ODD protocol of Grimm et al. 2020).</p>",
         "<h2>Figures</h2><ol class='note'>",
         "".join(f"<li><a href='#fig-{r.name}'>{escape(r.heading)}</a></li>" for r in figures),
         "</ol>", "".join(_figure_html(r) for r in figures),

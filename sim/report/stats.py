@@ -27,6 +27,11 @@ def mean_ci(values) -> tuple[float, float, float, int]:
     return m, m - half, m + half, n
 
 
+def paired_values(data: PlotData, kpi: Kpi) -> pd.DataFrame:
+    """Rows of (season, factors, replication, policy, x = value, ref = reference value)."""
+    return _pairs(data, kpi)
+
+
 def _pairs(data: PlotData, kpi: Kpi) -> pd.DataFrame:
     """Rows of (season, policy, pair key, value, reference value)."""
     runs = data.runs
@@ -140,3 +145,36 @@ def weekly_band(weekly: pd.DataFrame, column: str, groups: list[str]) -> pd.Data
     half = (tq * sd / np.sqrt(n)).where(n > 1, 0.0)
     out = pd.DataFrame({"mean": mean, "lo": mean - half, "hi": mean + half, "n": n})
     return out.reset_index()
+
+
+def paired_between(data: PlotData, column: str, a: str, b: str) -> tuple[float, float, int]:
+    """95% interval of the paired difference a - b in one runs column (same seeds)."""
+    key = ["season", "replication"] + list(data.factors)
+    runs = data.runs
+    left = runs.loc[runs["policy"] == a, key + [column]]
+    right = runs.loc[runs["policy"] == b, key + [column]]
+    both = left.merge(right, on=key, suffixes=("_a", "_b")).dropna()
+    _, lo, hi, n = mean_ci(both[f"{column}_a"] - both[f"{column}_b"])
+    return lo, hi, n
+
+
+def shared_ranks(data: PlotData, column: str, order: list[str]) -> dict[str, int]:
+    """Competition ranks (1, 1, 3, ...) for policies listed from best to worst.
+
+    A policy shares the rank of the best policy of the current group when the 95% interval of
+    their paired difference contains zero (they are tied); otherwise it starts a new rank.
+    """
+    ranks: dict[str, int] = {}
+    leader = None
+    for i, pol in enumerate(order, start=1):
+        if leader is not None:
+            lo, hi, n = paired_between(data, column, leader, pol)
+            if n >= 2 and not (lo <= 0 <= hi):
+                leader = None
+            elif n < 2:
+                leader = None
+        if leader is None:
+            leader, ranks[pol] = pol, i
+        else:
+            ranks[pol] = ranks[leader]
+    return ranks

@@ -122,3 +122,19 @@ def fmt_interval(lo: float, hi: float, digits: int = 0) -> str:
 def pretty(name: str) -> str:
     """'team_bonus' -> 'Team bonus'; used for policy and season names in text."""
     return name.replace("_", " ").strip().capitalize() if name else name
+
+
+def fmt_cash(x: float, currency: str, signed: bool = False) -> str:
+    """'+1.2 M USD': money with its currency label (the period is said by the caller)."""
+    if x != x:  # NaN
+        return "n/a"
+    text = fmt_money(x)
+    if signed:
+        text = ("+" if x > 0 else "\u2212" if x < 0 else "\u00b1") + text.lstrip("-")
+    return f"{text}\u00a0{currency}"
+
+
+def fmt_cash_interval(lo: float, hi: float, currency: str) -> str:
+    """'\u22122.8 M\u2026\u22121.9 M USD' for a 95% interval of money."""
+    return (f"{fmt_cash(lo, '', True).strip()}\u2026{fmt_cash(hi, '', True).strip()}"
+            f"\u00a0{currency}")

@@ -10,9 +10,9 @@ from html import escape
 
 import pandas as pd
 
-from sim.report.data import KPIS, Kpi, PlotData, diff_mode
-from sim.report.figures_sweep import factor_label
-from sim.report.stats import levels, paired_differences
+from sim.report.data import KPI_BY_KEY, KPIS, Kpi, PlotData, diff_mode, is_money, unit_text
+from sim.report.figures_factors import factor_label
+from sim.report.stats import levels, paired_differences, shared_ranks
 from sim.report.style import fmt_interval, fmt_money, fmt_signed, policy_colours, pretty
 
 
@@ -22,9 +22,24 @@ def fmt_level(kpi: Kpi, value: float, mode: str) -> str:
         return "n/a"
     if mode == "pp":
         return f"{value * 100:.1f}%"
-    if kpi.unit == "currency":
+    if is_money(kpi):
         return fmt_money(value)
     return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.1f}"
+
+
+def fmt_delta(kpi: Kpi, row: pd.Series) -> str:
+    """A paired difference and its interval: money, % of the reference or points."""
+    if is_money(kpi) and row["unit"] == "":
+        return (f"{fmt_signed_money(row['d'])} [{fmt_signed_money(row['d_lo'])}\u2026"
+                f"{fmt_signed_money(row['d_hi'])}]")
+    u = row["unit"]
+    digits = 1 if u == "pp" or abs(row["d"]) < 10 else 0
+    return (f"{fmt_signed(row['d'], digits)}{u} "
+            f"[{fmt_interval(row['d_lo'], row['d_hi'], digits)}{u}]")
+
+
+def fmt_signed_money(x: float) -> str:
+    return ("+" if x > 0 else "\u2212" if x < 0 else "") + fmt_money(abs(x))
 
 
 def _swatch(colour: str) -> str:
@@ -107,7 +122,7 @@ def factor_sentence(data: PlotData) -> str:
         except TypeError:
             values = sorted(values, key=str)
         part = f"It varies {factor_label(f).lower()} over {', '.join(map(str, values))}"
-        for kpi in KPIS[:1] + KPIS[2:3]:  # revenue, attrition
+        for kpi in (KPI_BY_KEY["revenue"], KPI_BY_KEY["attrition"]):
             if kpi.column in data.runs:
                 means = data.runs.groupby(f)[kpi.column].mean()
                 pick = means.idxmax() if kpi.higher_better else means.idxmin()
@@ -122,9 +137,11 @@ def _run_summary(data: PlotData) -> str:
     r = data.runs.iloc[0]
     parts = [f"One run of scenario {pretty(data.policies[0])} ({pretty(data.seasons[0])} "
              f"calendar, seed {int(r.get('seed', 0))}, {data.weeks} weeks)."]
-    pick = {"revenue": "total revenue {}", "attrition": "attrition {} a year",
+    cur = data.meta["report"].currency if "report" in data.meta else "USD"
+    pick = {"revenue": "revenue {} " + cur + " a year", "attrition": "attrition {} a year",
             "concentration": "the top 20% of reps bring {} of revenue",
-            "revenue_lost": "{} of revenue left with departing reps",
+            "revenue_lost": ("accounts worth {} " + cur + " of yearly revenue followed "
+                             "departing reps, per year"),
             "leverage": "leverage events (threats and demands): {}"}
     said = []
     for key, pattern in pick.items():
@@ -140,42 +157,51 @@ def _run_summary(data: PlotData) -> str:
 
 
 def _cell(kpi: Kpi, mode: str, lv: pd.Series, diff: pd.Series | None, colour: str,
-          reference: str | None) -> str:
+          reference: str | None, rank: str = "") -> str:
     level = (f"{fmt_level(kpi, lv['mean'], mode)} "
              f"<span class='ci'>[{fmt_level(kpi, lv['lo'], mode)}, "
              f"{fmt_level(kpi, lv['hi'], mode)}]</span>")
     delta = ""
     if diff is not None:
-        u, digits = diff["unit"], 1 if diff["unit"] == "pp" or abs(diff["d"]) < 10 else 0
-        delta = (f"<br><span class='d'>\u0394 {fmt_signed(diff['d'], digits)}{u} "
-                 f"[{fmt_interval(diff['d_lo'], diff['d_hi'], digits)}{u}]</span>")
+        delta = f"<br><span class='d'>\u0394 {fmt_delta(kpi, diff)}</span>"
     elif lv.name == reference:
         delta = "<br><span class='d'>reference</span>"
-    return f"<td>{_swatch(colour)}<b>{escape(pretty(lv.name))}</b><br>{level}{delta}</td>"
+    rank = f"<span class='ci'>{escape(rank)}</span> " if rank else ""
+    return (f"<td>{rank}{_swatch(colour)}<b>{escape(pretty(lv.name))}</b><br>{level}{delta}"
+            "</td>")
+
+
+def _ordinal(i: int) -> str:
+    return f"{i}{'st' if i == 1 else 'nd' if i == 2 else 'rd' if i == 3 else 'th'}"
 
 
 def ranking_table(data: PlotData) -> str:
     """HTML table: for each KPI, policies from best to worst with mean [95% CI] and the
-    paired difference against the reference."""
+    paired difference against the reference.  Tied policies share a rank, marked '='."""
     colours = policy_colours(data.policies)
+    cur = data.meta["report"].currency if "report" in data.meta else "USD"
     n = len(data.policies)
-    head = "".join(f"<th>{i}{'st' if i == 1 else 'nd' if i == 2 else 'rd' if i == 3 else 'th'}"
-                   "</th>" for i in range(1, n + 1))
+    head = (f"<th colspan='{n}'>policies from best to worst; tied policies (the 95% interval "
+            "of their paired difference contains zero) share a rank</th>")
     rows = []
     for kpi in KPIS:
-        if kpi.column not in data.runs:
+        if kpi.column not in data.runs or data.runs[kpi.column].isna().all():
             continue
         mode = diff_mode(kpi, data.runs[kpi.column])
         lv = levels(data, kpi.column, ["policy"]).set_index("policy")
         lv = lv.sort_values("mean", ascending=not kpi.higher_better)
+        ranks = shared_ranks(data, kpi.column, list(lv.index))
+        tied = {r for r in ranks.values() if list(ranks.values()).count(r) > 1}
         diffs = paired_differences(data, kpi, by_season=False)
         diffs = diffs.set_index("policy") if len(diffs) else diffs
-        cells = "".join(_cell(kpi, mode, lv.loc[p], diffs.loc[p] if p in getattr(
-            diffs, "index", []) else None, colours[p], data.reference)
+        cells = "".join(
+            _cell(kpi, mode, lv.loc[p], diffs.loc[p] if p in getattr(diffs, "index", [])
+                  else None, colours[p], data.reference,
+                  f"={_ordinal(ranks[p])} (tied)" if ranks[p] in tied else _ordinal(ranks[p]))
             for p in lv.index)
         better = "higher is better" if kpi.higher_better else "lower is better"
-        rows.append(f"<tr><th>{escape(pretty(kpi.label))}<br><span class='ci'>{better}"
-                    f"</span></th>{cells}</tr>")
+        rows.append(f"<tr><th>{escape(pretty(kpi.label))}<br><span class='ci'>"
+                    f"{escape(unit_text(kpi.unit, cur))}; {better}</span></th>{cells}</tr>")
     return ("<table id='ranking-table' class='kpi'><thead><tr><th>KPI</th>" + head +
             "</tr></thead><tbody>" + "".join(rows) + "</tbody></table>")
 
@@ -183,13 +209,14 @@ def ranking_table(data: PlotData) -> str:
 def run_table(data: PlotData) -> str:
     """HTML table of the KPIs of a single run."""
     r = data.runs.iloc[0]
+    cur = data.meta["report"].currency if "report" in data.meta else "USD"
     rows = []
     for kpi in KPIS:
-        if kpi.column in data.runs:
+        if kpi.column in data.runs and r[kpi.column] == r[kpi.column]:
             mode = diff_mode(kpi, data.runs[kpi.column])
             rows.append(f"<tr><th>{escape(pretty(kpi.label))}</th>"
                         f"<td>{fmt_level(kpi, r[kpi.column], mode)}</td>"
-                        f"<td>{escape(kpi.unit)}</td></tr>")
+                        f"<td>{escape(unit_text(kpi.unit, cur))}</td></tr>")
     return ("<table id='summary-table' class='kpi'><thead><tr><th>KPI</th><th>value</th>"
             "<th>unit</th></tr></thead><tbody>" + "".join(rows) + "</tbody></table>")
 
@@ -208,7 +235,7 @@ def design_list(data: PlotData) -> str:
             items.append(f"<strong>{escape(data.meta['incomplete'])}</strong> Design: policies "
                          f"{escape(', '.join(data.meta.get('design_policies', [])))}; factors "
                          f"{escape(', '.join(data.meta.get('design_factors', [])) or 'none')}.")
-        items += [f"Experiment: {escape(str(data.meta.get('name')))}",
+        items += [f"Experiment: {escape(pretty(str(data.meta.get('name'))))}",
                   f"Policies: {escape(', '.join(pretty(p) for p in data.policies))} "
                   f"(reference: {escape(pretty(data.reference))})",
                   f"Seasonal scenarios: {escape(', '.join(pretty(s) for s in data.seasons))}",

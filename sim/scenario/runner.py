@@ -98,7 +98,7 @@ def kpis(model: SalesModel, w: dict, reps: dict) -> dict:
     comp = float(w["comp_cost"].sum())
     programs = float(w["program_cost"].sum())
     disc = float(w["discounts"].sum())
-    cogs = model.sc.accounts.cogs_share * (rev + disc)
+    cogs = float(w["cogs"].sum())  # one definition: the weekly collector's
     nyears = int(np.ceil(weeks / 52))
     by_year = [float(w["revenue"][y * 52:(y + 1) * 52].sum()) for y in range(nyears)]
     peak = w["peak"] > 0

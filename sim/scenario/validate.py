@@ -75,8 +75,21 @@ def did_you_mean(word: str, options, template: str = "'{}'") -> str:
     return f" (did you mean {template.format(close[0])}?)" if close else ""
 
 
+# Settings that were removed, with what to use instead (the message names it).
+REMOVED = {
+    "comp.team_pool_share": "policies.team_bonus.pool_share (with policies.team_bonus.enabled "
+                            "= true)",
+    "comp.team_scope": "policies.team_bonus.scope (with policies.team_bonus.enabled = true)",
+    "comp.team_split": "policies.team_bonus.split (with policies.team_bonus.enabled = true)",
+}
+
+
 def suggest_path(path: str) -> str:
-    """Suggestion for an unknown dotted path: a near spelling, or the same key elsewhere."""
+    """Suggestion for an unknown dotted path: its replacement if it was removed, a near
+    spelling, or the same key elsewhere."""
+    if path in REMOVED:
+        return (f"; there is one way to set a team bonus: this setting was removed, use "
+                f"{REMOVED[path]}")
     hint = did_you_mean(path, all_paths())
     if hint:
         return hint

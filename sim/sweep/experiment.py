@@ -34,7 +34,7 @@ MAX_REPLICATIONS = 100_000
 MAX_SAMPLE_N = 1_000_000
 MAX_SEED = 2**63 - 1
 MAX_WEEKS = int(RunParams.__dataclass_fields__["weeks"].metadata["hi"])
-TABLES = ("experiment", "set", "policies", "factors")
+TABLES = ("experiment", "set", "policies", "factors", "report")  # report: sim/report/params.py
 SETTINGS = ("name", "description", "base", "seed", "replications", "weeks", "reference",
             "kpis", "max_runs", "seasons")
 SAMPLE_KEYS = ("method", "n", "ranges", "seed")

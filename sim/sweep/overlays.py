@@ -44,8 +44,11 @@ def check_path(path: Path | str, where: str, key: str, value: Any) -> None:
     """Refuse a dotted key that is not a scenario setting."""
     known = known_paths()
     if key not in known:
+        from sim.scenario.validate import REMOVED
         close = difflib.get_close_matches(key, list(known), n=1, cutoff=0.6)
         hint = f"; did you mean '{close[0]}'?" if close else ""
+        if key in REMOVED:
+            hint = f"; it was removed (one way to set a team bonus): use {REMOVED[key]}"
         raise bad(path, f"{where}.\"{key}\"", value, f"not a scenario setting{hint}")
 
 

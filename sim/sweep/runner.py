@@ -35,6 +35,7 @@ from sim.common.errors import ConfigError, UserError
 from sim.sweep.effects import effective_key
 from sim.sweep.checks import check_workers, run_timeout
 from sim.sweep.executors import make_executor
+from sim.sweep.tidy import write_tidy
 from sim.sweep.task import execute_run
 from sim.common.sweepdir import PART_DIRS
 from sim.sweep.storage import (LOCK, OURS, PartWriter, clear_results, code_identity, crash_point,
@@ -365,6 +366,7 @@ def execute(args, out: Path, exp: ex.Experiment, design: ex.Design, manifest: di
     finally:
         bar.close()
         progress.save(status)
+    write_tidy(out, manifest)  # runs/weekly/reptable.parquet for tools other than salesim
     return report(args, exp, progress, seconds)
 
 

@@ -35,7 +35,8 @@ from sim.common.sweepdir import (DamagedManifest, MANIFEST, PART_DIRS, PART_NAME
 
 TEMP_NAME = re.compile(r"^\.part-.*\.tmp\.parquet$")
 LOCK = ".sweep.lock"
-OURS = (*PART_DIRS, "design.parquet", MANIFEST, "experiment.toml", "summary.csv", LOCK)
+OURS = (*PART_DIRS, "design.parquet", MANIFEST, "experiment.toml", "summary.csv", LOCK,
+        "runs.parquet", "weekly.parquet", "reptable.parquet")  # the last three: sim/sweep/tidy.py
 DESIGN_HASH_KEY = "salesim.experiment_hash"
 CODE_KEY = "salesim.model_sha256"
 VERSIONED = ("numpy", "pandas", "pyarrow", "scipy", "mesa", "dask", "distributed", "tqdm")

@@ -19,7 +19,9 @@ from scipy import stats
 
 from sim.common.atomic import write_text_atomic
 from sim.common.errors import UserError
+from sim.scenario.kpi_meta import kpi_better, kpi_unit
 from sim.sweep.storage import read_manifest, read_runs
+from sim.sweep.tidy import currency_of, write_tidy
 
 CELL = ["point_id", "factor_point", "season", "policy"]
 PAIR = ["factor_point", "season", "replication"]
@@ -66,9 +68,12 @@ def summarize(runs: pd.DataFrame, design: pd.DataFrame, reference: str) -> pd.Da
     diffs = describe(paired, ["point_id"], "diff").merge(cells, on="point_id")
     diffs["kind"] = "diff"
     diffs["reference"] = reference
-    cols = ["kind", *CELL, *factor_cols, "reference", "kpi", "n", "mean", "sd", "ci_low",
-            "ci_high"]
-    table = pd.concat([points[cols], diffs[cols]], ignore_index=True)
+    table = pd.concat([points, diffs], ignore_index=True)
+    table["unit"] = table["kpi"].map(kpi_unit)
+    table["better"] = table["kpi"].map(kpi_better)
+    cols = ["kind", *CELL, *factor_cols, "reference", "kpi", "unit", "better", "n", "mean",
+            "sd", "ci_low", "ci_high"]
+    table = table[cols]
     order = {k: i for i, k in enumerate(kpis)}
     table["_k"] = table["kpi"].map(order)
     table = table.sort_values(["kind", "point_id", "_k"], ascending=[False, True, True],
@@ -91,11 +96,13 @@ def cmd_summarize(args) -> int:
     if not (runs["status"] == "ok").any():
         raise UserError(f"{out}: no finished runs to summarize yet")
     table = summarize(runs, design, manifest["reference"])
+    table["unit"] = table["unit"].str.replace("currency", currency_of(out), regex=False)
     write_text_atomic(out / "summary.csv", table.to_csv(index=False))
+    tidy = write_tidy(out, manifest)
     n_points = int((table["kind"] == "point").sum())
     n_diffs = int((table["kind"] == "diff").sum())
     print(f"wrote {out / 'summary.csv'}: {n_points} point rows and {n_diffs} paired "
           f"differences against '{manifest['reference']}' "
-          f"({int((runs['status'] == 'ok').sum())} of {len(design)} runs finished)",
-          file=sys.stderr)
+          f"({int((runs['status'] == 'ok').sum())} of {len(design)} runs finished); "
+          f"consolidated {', '.join(p.name for p in tidy)}", file=sys.stderr)
     return 0

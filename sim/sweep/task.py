@@ -24,7 +24,9 @@ from typing import Any, Callable
 import numpy as np
 
 DEFAULT_RUN_FUNCTION = "sim.scenario.runner:run_scenario"
-WEEKLY_KEEP = ("week", "revenue", "headcount", "overload_share", "leverage_events")
+WEEKLY_KEEP = ("week", "revenue", "headcount", "overload_share", "leverage_events",
+               # the money ledger of the report (sim/report/money.py), week by week
+               "discounts", "cogs", "comp_cost", "concession_cost", "program_cost", "quits")
 WEEKLY_PREFIXES = ("tactic_", "hours_")
 INJECTED = "failure injected by the SALESIM_FAIL_RUN_IDS test hook"
 

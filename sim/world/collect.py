@@ -10,7 +10,7 @@ from sim.world.state import Table
 
 WEEKLY_COLUMNS = (
     ["week", "year", "week_of_year", "demand", "peak", "revenue", "discounts", "comp_cost",
-     "concession_cost", "program_cost", "headcount", "hires", "quits", "accounts_active", "accounts_won",
+     "concession_cost", "program_cost", "cogs", "headcount", "hires", "quits", "accounts_active", "accounts_won",
      "accounts_churned", "accounts_lost", "revenue_lost", "threats", "demands", "concessions",
      "refusals", "signals_emitted", "signals_noticed", "overload_share", "mean_effort"]
     + [f"mean_{k}" for k in INDICES]
@@ -59,6 +59,8 @@ class Collector:
             "overload_share": float(ledger.overloaded.mean()),
             "mean_effort": float(r.effort[a].mean()) if a.size else 0.0,
             "program_cost": m.program_cost,
+            # cost of goods on the volume sold, discounts included (gross margin uses it)
+            "cogs": m.sc.accounts.cogs_share * (week["revenue"] + week["discounts"]),
         }
         for k in ("revenue", "discounts", "comp_cost", "concession_cost", "hires", "quits",
                   "accounts_won", "accounts_churned"):

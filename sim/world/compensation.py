@@ -16,10 +16,11 @@ PERIOD_WEEKS = {"month": (4, 4, 5) * 4, "quarter": (13,) * 4, "year": (52,)}
 
 
 class CompPlan:
-    def __init__(self, p: CompParams, demand: np.ndarray, pool_share: float, scope: str,
-                 split: str, off_peak_bonus: float, peak: np.ndarray):
+    def __init__(self, p: CompParams, demand: np.ndarray, off_peak_bonus: float,
+                 peak: np.ndarray):
         self.p = p
-        self.pool_share, self.scope, self.split = pool_share, scope, split
+        # The team pool is off until the team_bonus policy sets share, scope and split.
+        self.pool_share, self.scope, self.split = 0.0, "team", "equal"
         lengths = np.array(PERIOD_WEEKS[p.quota_period])
         ends = np.cumsum(lengths)
         self.period_of_week = np.searchsorted(ends, np.arange(WEEKS_PER_YEAR), side="right")

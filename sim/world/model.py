@@ -39,8 +39,8 @@ class SalesModel(mesa.Model):
         self.weeks = weeks or sc.run.weeks
         self.cal = build_calendar(sc.season)
         c = sc.comp
-        self.plan = CompPlan(c, self.cal.multiplier, c.team_pool_share, c.team_scope,
-                             c.team_split, c.off_peak_bonus, self.cal.peak)
+        # No team pool unless the team_bonus policy sets one (its setup writes plan.pool_*).
+        self.plan = CompPlan(c, self.cal.multiplier, c.off_peak_bonus, self.cal.peak)
         self.max_rate = c.commission_rate * 1.5
         self.levers = Levers()
         self.week, self.woy, self.demand_now = 0, 0, float(self.cal.multiplier[0])

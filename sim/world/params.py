@@ -151,11 +151,6 @@ class CompParams:
                    "rate x quota; 0 means no cap.", lo=0, hi=100)
     draw_weekly: float = P(0.0, "currency/week", "Recoverable draw paid when commission falls "
                            "short; repaid from later commission.", lo=0, hi=1e6)
-    team_pool_share: float = P(0.0, "share of variable pay", "Share of each rep's commission "
-                               "put in a pool paid on the team's result.", S000, lo=0, hi=1)
-    team_scope: str = P("team", "-", "Whose result the pool pays on.",
-                        choices=("team", "company"))
-    team_split: str = P("equal", "-", "How the pool is split.", choices=("equal", "pro_rata"))
     off_peak_bonus: float = P(0.0, "x rate", "Extra commission multiplier outside the peak "
                               "window (year-round engagement).", S000, lo=0, hi=5)
 
