@@ -23,6 +23,7 @@ examples:
   salesim sweep experiments/policy_comparison.toml --out results/sweeps/flagship
   salesim summarize results/sweeps/flagship
   salesim report results/sweeps/flagship     write report.html and plots
+  salesim analyze results/sweeps/robustness   sensitivity, PRIM boxes, regret (analysis.html)
   salesim validate scenarios/playbook.toml    check a file without running it
 """
 
@@ -69,6 +70,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("plot", help="redraw plots for a run or sweep directory")
     p.add_argument("dir")
     p.add_argument("--only", metavar="NAME", help="redraw only this figure")
+    p = sub.add_parser("analyze", help="sensitivity, scenario discovery and robustness of a "
+                       "sweep with [uncertainties]")
+    p.add_argument("dir")
+    p.add_argument("--kpi", help="KPI to compare policies on (default gross_profit)")
+    p.add_argument("--threshold", help="satisficing threshold: 'reference' (default) or a number")
+    p.add_argument("--out", help="output folder (default DIR/analysis)")
     p = sub.add_parser("validate", help="check a scenario or experiment file without running it")
     p.add_argument("file")
     p = sub.add_parser("demo", help="what `make demo` runs: the flagship comparison and report")
@@ -91,6 +98,9 @@ def dispatch(args: argparse.Namespace) -> int:
     if cmd in ("report", "plot"):
         from sim.report.html import cmd_plot, cmd_report
         return cmd_report(args) if cmd == "report" else cmd_plot(args)
+    if cmd == "analyze":
+        from sim.analysis.analyze import cmd_analyze
+        return cmd_analyze(args)
     if cmd == "validate":
         from sim.commands import cmd_validate
         return cmd_validate(args)

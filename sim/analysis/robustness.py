@@ -54,8 +54,8 @@ def robustness(values: pd.DataFrame, threshold="reference", reference: str | Non
                           "max_regret": regret.max().to_numpy(),
                           "satisficing_share": sat.to_numpy(),
                           "best_in_share": (regret == 0).mean().to_numpy()})
-    order = np.lexsort((table["mean_regret"].to_numpy(), table["max_regret"].to_numpy()))
-    table["rank_regret"] = np.argsort(order) + 1  # minimax regret, ties by mean regret
+    keys = list(zip(table["max_regret"].round(12), table["mean_regret"].round(12)))
+    table["rank_regret"] = [1 + sum(k < own for k in keys) for own in keys]  # minimax, then mean
     table["rank_satisficing"] = (-table["satisficing_share"]).rank(method="min").astype(int)
     table = table.sort_values(["rank_regret", "rank_satisficing"]).reset_index(drop=True)
     return Robustness(table, regret, len(complete), len(values) - len(complete),

@@ -67,6 +67,7 @@ def make_study(design: pd.DataFrame, runs: pd.DataFrame, spec: UncertaintySpec |
     if design["factor_point"].nunique() != design.get(POINT_COLUMN, design["factor_point"]).nunique():
         raise UserError("analysis needs the levers in [policies]: this sweep also has "
                         "[factors] points, which the analysis does not separate yet")
+    runs = runs[["run_id", *(c for c in runs.columns if c not in design.columns)]]
     frame = design.merge(runs, on="run_id", how="left")
     frame["status"] = frame["status"].fillna("pending")
     if POINT_COLUMN not in frame:
