@@ -3,7 +3,8 @@
 ``ishigami``: the Ishigami function of three scenario parameters with a known Sobol answer.
 Each input is ``accounts.potential_median``, ``accounts.difficulty_a`` or
 ``accounts.hours_needed`` minus ``1 + pi``, so a range ``[1, 1 + 2 pi]`` gives ``[-pi, pi]``.
-``comp.cap`` above 50 raises, to plant failed runs.
+The value is returned as ``y`` when rotation is on and 0 otherwise, so the paired difference
+*rotation minus baseline* is the Ishigami function.  ``comp.cap`` above 50 raises.
 
 ``effect``: revenue with a policy effect of ``comp.commission_rate * 1000`` when rotation is on,
 plus noise drawn from a generator seeded by the seed *and* the policy, so pairing does not
@@ -47,7 +48,7 @@ def ishigami(scenario, seed: int, weeks: int | None = None, panel: bool = False)
     acc = scenario.accounts
     y = ishigami_value(acc.potential_median - SHIFT, acc.difficulty_a - SHIFT,
                        acc.hours_needed - SHIFT)
-    return _result({"y": y}, weeks or 1)
+    return _result({"y": y if scenario.policies.rotation.enabled else 0.0}, weeks or 1)
 
 
 def effect(scenario, seed: int, weeks: int | None = None, panel: bool = False):

@@ -46,7 +46,6 @@ class Analysis:
     scenarios: pd.DataFrame
     figures: list[tuple[str, str]] = field(default_factory=list)  # (file name, caption)
     findings: list[str] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
 
 
 def difference_outcomes(study: Study, kpi: str) -> list[Outcome]:

@@ -65,7 +65,7 @@ def write_page(a, path: Path) -> None:
                      f"<figcaption class='note'>{e(caption)}</figcaption></figure>")
     if len(a.sensitivity):
         parts.append(_table(shown.groupby(["policy", "season"], sort=False).head(8)))
-    parts += ["<h2>Method notes</h2><ul>"] + [f"<li class='note'>{e(n)}</li>" for n in a.notes]
+    parts += ["<h2>Method notes</h2><ul>"] + [f"<li class='note'>{e(n)}</li>" for n in a.method_notes]
     parts += ["</ul><p class='note'>Every index, box and regret is also in CSV and Parquet next "
               "to this page.</p></body></html>"]
     write_text_atomic(path, "\n".join(parts))

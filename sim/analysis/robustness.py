@@ -63,16 +63,18 @@ def robustness(values: pd.DataFrame, threshold="reference", reference: str | Non
 
 
 def disagreement_text(table: pd.DataFrame) -> str:
-    """Where the two rankings differ, in words; empty when they agree."""
-    by_regret = table.sort_values("rank_regret")["policy"].tolist()
-    by_sat = table.sort_values(["rank_satisficing", "rank_regret"])["policy"].tolist()
-    if by_regret[0] == by_sat[0] and np.array_equal(table["rank_regret"],
-                                                    table["rank_satisficing"]):
+    """The pairs of policies the two rankings order the opposite way (ties are no
+    disagreement), in words; empty when there are none."""
+    rows = list(table.itertuples())
+    flipped = [(a.policy, b.policy) for a in rows for b in rows
+               if a.rank_regret < b.rank_regret and a.rank_satisficing > b.rank_satisficing]
+    if not flipped:
         return ""
-    moved = table[table["rank_regret"] != table["rank_satisficing"]]
-    detail = ", ".join(f"{r.policy} ({r.rank_regret} by regret, {r.rank_satisficing} by "
-                       "satisficing)" for r in moved.itertuples())
-    head = (f"the rankings disagree on the best policy: {by_regret[0]} by regret, "
-            f"{by_sat[0]} by satisficing" if by_regret[0] != by_sat[0]
-            else f"both rankings put {by_regret[0]} first but disagree below it")
-    return f"{head}; {detail}" if detail else head
+    best_regret = table.loc[table["rank_regret"] == 1, "policy"].tolist()
+    best_sat = table.loc[table["rank_satisficing"] == 1, "policy"].tolist()
+    head = ("the rankings disagree on the best policy: " + "/".join(best_regret)
+            + " by regret, " + "/".join(best_sat) + " by satisficing"
+            if not set(best_regret) & set(best_sat) else "the rankings disagree below the top")
+    pairs = ", ".join(f"{a} ahead of {b} by regret but behind it by satisficing"
+                      for a, b in flipped)
+    return f"{head}; {pairs}"
