@@ -189,3 +189,17 @@ def test_ema_connector_runs_with_the_sequential_evaluator():
     values = {n: row[n] for n in (*names, "policies__rotation__enabled")}
     direct = [fn(seed, **values)["revenue_total"] for seed in replication_seeds(5, 2)]
     assert outcomes["revenue_total"][0] == pytest.approx(np.mean(direct))
+
+
+def test_a_relative_target_is_a_share_of_the_reference_mean(tmp_path, effect_model):
+    path = tmp_path / "rel.toml"
+    path.write_text(AUTO.format(rate=0.0).replace("target_halfwidth = { revenue_total = 1.0 }",
+                                                  "target_halfwidth = 0.5"))
+    out = tmp_path / "rel"
+    assert h.sweep(path, "--out", out, "--workers", "1") == 0
+    adaptive = json.loads((out / "manifest.json").read_text())["adaptive"]
+    # half of a mean of 10,000 is far wider than the noise: resolved after the first batch
+    assert adaptive["replications_used"] == 3
+    assert "1 narrower than the target" in adaptive["stopped_because"]
+    table = h.pd.read_csv(out / "adaptive.csv")
+    assert table["target"].iloc[0] == pytest.approx(0.5 * 10_000, rel=0.05)

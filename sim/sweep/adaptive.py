@@ -145,7 +145,7 @@ def run_adaptive(args, exp, design) -> int:
                 todo = set(part["run_id"]) - scan(out).ok
                 if todo:
                     sub = ex.Design(part.reset_index(drop=True), design.cells, design.points,
-                                    design.factor_keys)
+                                    design.factor_keys, design.uncertainty_keys)
                     rc = max(rc, runner.execute(args, out, exp, sub, manifest))
                 runs = read_runs(out)
                 runs = runs[runs["run_id"].isin(part["run_id"])]
