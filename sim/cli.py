@@ -76,6 +76,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--kpi", help="KPI to compare policies on (default gross_profit)")
     p.add_argument("--threshold", help="satisficing threshold: 'reference' (default) or a number")
     p.add_argument("--out", help="output folder (default DIR/analysis)")
+    p.add_argument("--outcome", action="append", metavar="KPI[@POLICY[-OTHER]]",
+                   help="also give sensitivity indices of this outcome (repeatable)")
     p = sub.add_parser("validate", help="check a scenario or experiment file without running it")
     p.add_argument("file")
     p = sub.add_parser("demo", help="what `make demo` runs: the flagship comparison and report")

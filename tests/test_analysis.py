@@ -163,12 +163,14 @@ def test_analyze_a_sweep_with_a_failed_run(tmp_path, fake_model, monkeypatch, ca
     assert h.sweep(path, "--out", tmp_path / "s", "--workers", "1") == 1
     study = load_study(tmp_path / "s")
     assert study.spec.size() == 40
-    assert cli.main(["analyze", str(tmp_path / "s"), "--kpi", "y"]) == 0
+    assert cli.main(["analyze", str(tmp_path / "s"), "--kpi", "y", "--outcome", "y@rotation"]) == 0
     out = tmp_path / "s" / "analysis"
     for name in ("sensitivity", "boxes", "robustness", "regret_by_scenario", "scenarios"):
         assert (out / f"{name}.csv").is_file() and (out / f"{name}.parquet").is_file()
     sens = pd.read_parquet(out / "sensitivity.parquet")
     assert set(sens["parameter"]) == set(ISHIGAMI)
+    assert set(sens["outcome"]) == {"y@rotation-baseline", "y@rotation"}
+    assert (out / "sobol_y_at_rotation.png").is_file()
     assert sens["failed_runs"].str.contains("1 of 8 Saltelli base samples").all()
     assert sens["failed_runs"].str.contains("drop-incomplete-blocks").all()
     page = (out / "analysis.html").read_text()

@@ -24,7 +24,8 @@ import numpy as np
 import pandas as pd
 
 from sim.analysis import discovery, figures, robustness, sensitivity
-from sim.analysis.study import SCENARIO, Outcome, Study, load_study, policy_table, scenario_values
+from sim.analysis.study import (SCENARIO, Outcome, Study, load_study, parse_outcome,
+                                policy_table, scenario_values)
 from sim.common.atomic import write_text_atomic
 from sim.common.errors import UserError
 from sim.sweep.storage import write_parquet
@@ -91,16 +92,21 @@ def boxes_for(study: Study, outcome: Outcome, x: pd.DataFrame, values: pd.DataFr
 
 
 def run_analysis(study: Study, kpi: str = DEFAULT_KPI, threshold: str = "reference",
-                 out: Path | None = None) -> Analysis:
-    """Compute every table (and, with ``out``, write the files and figures)."""
+                 out: Path | None = None, extra: list[str] | None = None) -> Analysis:
+    """Compute every table (and, with ``out``, write the files and figures).
+
+    ``extra`` adds sensitivity indices of further outcomes (``KPI``, ``KPI@policy`` or
+    ``KPI@policy-other``, see :mod:`sim.analysis.study`).
+    """
     if study.spec is None:
         raise UserError("analyze needs a sweep with an [uncertainties] block")
     if kpi not in study.frame:
         raise UserError(f"analyze --kpi {kpi}: not a KPI of this sweep")
     notes: list[str] = list(study.notes)
     outcomes = difference_outcomes(study, kpi)
-    sens = [sensitivity_table(study, o, notes) for o in outcomes] if study.spec.method != "lhs" \
-        else []
+    more = [parse_outcome(text, study) for text in extra or []]
+    sens = [sensitivity_table(study, o, notes) for o in [*outcomes, *more]] \
+        if study.spec.method != "lhs" else []
     x = study.uncertainty_values().drop(columns=SCENARIO[1])
     scen = study.uncertainty_values()
     box_frames = []
@@ -123,8 +129,9 @@ def run_analysis(study: Study, kpi: str = DEFAULT_KPI, threshold: str = "referen
     return result
 
 
-def top_parameter(sens: pd.DataFrame, policy: str) -> tuple[str, float, str] | None:
-    rows = sens[sens["policy"] == policy]
+def top_parameter(sens: pd.DataFrame, slug: str) -> tuple[str, float, str] | None:
+    """The most influential parameter of one outcome: (key, index, season)."""
+    rows = sens[sens["outcome"] == slug]
     key = "ST" if "ST" in rows and rows["ST"].notna().any() else "mu_star"
     if key not in rows or rows[key].isna().all():
         return None
@@ -150,7 +157,7 @@ def findings(a: Analysis) -> list[str]:
     else:
         choice = None
     if choice and len(a.sensitivity):
-        top = top_parameter(a.sensitivity, choice)
+        top = top_parameter(a.sensitivity, Outcome(a.kpi, choice, a.reference).slug)
         if top:
             name, value, season = top
             head = (f"Whether {choice} pays off against {a.reference} depends most on "
@@ -188,13 +195,15 @@ def write_outputs(a: Analysis, out: Path) -> None:
         _both(a.robust.regret.reset_index(), out, "regret_by_scenario")
         figures.regret_chart(a.robust.table, a.kpi, out / "regret.png")
         a.figures.append(("regret.png", f"Regret and satisficing share on {a.kpi}"))
-    for policy, rows in (a.sensitivity.groupby("policy", sort=False) if len(a.sensitivity)
-                         else []):
-        method = rows["method"].iloc[0]
-        top = top_parameter(a.sensitivity, policy)
-        title = (f"{policy} vs {a.reference} ({a.kpi}): the choice rests most on "
-                 f"{figures.label(top[0])}" if top else f"{policy} vs {a.reference}")
-        name = f"{method}_{policy}.png"
+    for slug, rows in (a.sensitivity.groupby("outcome", sort=False) if len(a.sensitivity)
+                       else []):
+        method, policy = rows["method"].iloc[0], rows["policy"].iloc[0]
+        top = top_parameter(a.sensitivity, slug)
+        diff = slug == Outcome(a.kpi, policy, a.reference).slug
+        what = f"{policy} vs {a.reference} ({a.kpi}): the choice" if diff else slug
+        title = f"{what} rests most on {figures.label(top[0])}" if top else what
+        name = f"{method}_{policy}.png" if diff else \
+            f"{method}_{slug.replace('@', '_at_').replace('-', '_minus_')}.png"
         figures.sensitivity_bars(rows, method, title, out / name)
         a.figures.append((name, title))
     write_text_atomic(out / "findings.md", "\n".join(f"{i}. {f}" for i, f in
@@ -212,7 +221,8 @@ def cmd_analyze(args) -> int:
             float(threshold)
         except ValueError:
             raise UserError(f"--threshold {threshold}: expected 'reference' or a number") from None
-    a = run_analysis(study, getattr(args, "kpi", None) or DEFAULT_KPI, threshold, out)
+    a = run_analysis(study, getattr(args, "kpi", None) or DEFAULT_KPI, threshold, out,
+                     getattr(args, "outcome", None) or [])
     for line in a.findings:
         print(f"- {line}")
     print(f"wrote {out}/analysis.html and the CSV/Parquet tables", file=sys.stderr)

@@ -53,18 +53,18 @@ def write_page(a, path: Path) -> None:
                       for r in rows.itertuples()]
             parts.append("</ul>")
     if len(a.sensitivity):
-        keep = [c for c in ("policy", "season", "parameter", "ST", "ST_low", "ST_high", "S1",
+        keep = [c for c in ("outcome", "season", "parameter", "ST", "ST_low", "ST_high", "S1",
                             "mu_star", "mu_star_conf", "sigma") if c in a.sensitivity]
         shown = a.sensitivity[keep].copy()
         shown["parameter"] = shown["parameter"].map(label)
         key = "ST" if "ST" in shown else "mu_star"
-        shown = shown.sort_values(["policy", "season", key], ascending=[True, True, False])
+        shown = shown.sort_values(["outcome", "season", key], ascending=[True, True, False])
         parts += ["<h2>Global sensitivity of each paired difference</h2>"]
     for name, caption in a.figures:
         parts.append(f"<figure><img src='{e(name)}' alt='{e(caption)}'>"
                      f"<figcaption class='note'>{e(caption)}</figcaption></figure>")
     if len(a.sensitivity):
-        parts.append(_table(shown.groupby(["policy", "season"], sort=False).head(8)))
+        parts.append(_table(shown.groupby(["outcome", "season"], sort=False).head(8)))
     parts += ["<h2>Method notes</h2><ul>"] + [f"<li class='note'>{e(n)}</li>" for n in a.method_notes]
     parts += ["</ul><p class='note'>Every index, box and regret is also in CSV and Parquet next "
               "to this page.</p></body></html>"]
