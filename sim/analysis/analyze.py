@@ -86,8 +86,10 @@ def boxes_for(study: Study, outcome: Outcome, x: pd.DataFrame, values: pd.DataFr
     found.extend(discovery.cart_boxes(x[ok], cases, labels)[:2])
     table = discovery.boxes_table(found)
     table.insert(0, "policy", outcome.policy)
+    table.insert(1, "versus", outcome.minus)
     table.insert(1, "cases", f"{int(cases.sum())} of {int(ok.sum())} scenarios where "
                  f"{outcome.policy} does not beat {outcome.minus} on {outcome.kpi}")
+    table.insert(2, "base_share", cases.mean() if len(cases) else np.nan)
     return [table]
 
 
@@ -118,6 +120,14 @@ def run_analysis(study: Study, kpi: str = DEFAULT_KPI, threshold: str = "referen
     values = policy_table(study, kpi)
     robust = robustness.robustness(values, threshold, study.reference) if len(values.columns) > 1 \
         else None
+    top2 = robust.table["policy"].tolist()[:2] if robust is not None else []
+    if len(top2) == 2 and study.reference not in top2:  # where the choice between the two flips
+        first, second = top2
+        flip = Outcome(kpi, first, second)
+        diff = scenario_values(study, flip)
+        col = scen[[*SCENARIO]].merge(diff, on=SCENARIO, how="left")["y"]
+        scen[f"diff_{first}_over_{second}"] = col.to_numpy()
+        box_frames += boxes_for(study, flip, x, col.to_frame())
     result = Analysis(kpi, study.reference, threshold,
                       pd.concat([s for s in sens if len(s)], ignore_index=True)
                       if any(len(s) for s in sens) else pd.DataFrame(),
@@ -166,16 +176,46 @@ def findings(a: Analysis) -> list[str]:
                        f"of the paired {a.kpi} difference ({season} season)."
                        if "ST" in a.sensitivity else
                        f"{head} (largest Morris mu*, {value:,.3g}, {season} season).")
-    if choice and len(a.boxes):
-        rows = a.boxes[(a.boxes["policy"] == choice) & (a.boxes["method"] == "PRIM")]
+    prim = a.boxes[a.boxes["method"] == "PRIM"] if len(a.boxes) else a.boxes
+    if choice:
+        rows = prim[prim["policy"] == choice] if len(prim) else prim
+        rows = rows.sort_values("versus", key=lambda v: v == a.reference) if len(rows) else rows
         if len(rows):
-            b = rows.iloc[0]
-            out.append(f"{choice} stops beating {a.reference} on {a.kpi} when {b.conditions}: "
-                       f"that box holds {b.coverage:.0%} of the scenarios where it loses, and "
-                       f"{b.density:.0%} of the scenarios inside it are losses.")
+            out.append(box_sentence(rows.iloc[0], a))
         else:
-            out.append(f"{choice} never fell behind {a.reference} often enough for a PRIM box.")
+            lost = lost_count(a, choice)
+            out.append(f"{choice} fell behind {a.reference} on {a.kpi} in {lost}: too few for a "
+                       "region where its advantage disappears.")
+    others = prim[(prim["policy"] != choice) & (prim["versus"] == a.reference)] \
+        if len(prim) else prim
+    if len(others):
+        lift = others["coverage"] * (others["density"] - others["base_share"])
+        out.append(box_sentence(others.loc[lift.idxmax()], a))
     return out
+
+
+GENERAL_LIFT = 0.1  # a box whose density is within this of the overall share explains little
+
+
+def box_sentence(b, a: Analysis) -> str:
+    """A PRIM box for a planner; says so when the box barely beats the overall share."""
+    count, ref = b.cases.split(" scenarios")[0], b.versus
+    if b.density - b.base_share < GENERAL_LIFT:
+        return (f"{b.policy} does not beat {ref} on {a.kpi} in {count} scenarios "
+                f"({b.base_share:.0%}); the best PRIM region ({b.conditions}) only raises that "
+                f"to {b.density:.0%}, so the shortfall is general rather than tied to an "
+                "assumption.")
+    return (f"{b.policy} stops beating {ref} on {a.kpi} when {b.conditions}: that "
+            f"region holds {b.coverage:.0%} of the scenarios where it does not beat "
+            f"{ref} ({count} scenarios, {b.base_share:.0%} overall), and "
+            f"{b.density:.0%} of the scenarios inside it are such cases.")
+
+
+def lost_count(a: Analysis, policy: str) -> str:
+    col = a.scenarios.get(f"diff_{policy}")
+    if col is None:
+        return "no scenario"
+    return f"{int((col <= 0).sum())} of {int(col.notna().sum())} scenarios"
 
 
 def _both(df: pd.DataFrame, out: Path, name: str) -> None:

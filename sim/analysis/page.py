@@ -46,9 +46,11 @@ def write_page(a, path: Path) -> None:
                   "<p>Cases: scenarios where the policy does not beat the reference (paired "
                   "difference at or below zero). Coverage: share of those cases inside the box; "
                   "density: share of the box's scenarios that are cases.</p>"]
-        for policy, rows in a.boxes.groupby("policy", sort=False):
-            parts.append(f"<h3>{e(policy)}</h3><p class='note'>{e(rows['cases'].iloc[0])}</p><ul>")
-            parts += [f"<li><b>{e(r.method)}</b>: {e(policy)} stops paying when {e(r.conditions)} "
+        for (policy, versus), rows in a.boxes.groupby(["policy", "versus"], sort=False):
+            parts.append(f"<h3>{e(policy)} over {e(versus)}</h3><p class='note'>"
+                         f"{e(rows['cases'].iloc[0])}</p><ul>")
+            parts += [f"<li><b>{e(r.method)}</b>: {e(policy)} stops beating {e(versus)} when "
+                      f"{e(r.conditions)} "
                       f"(coverage {r.coverage:.0%}, density {r.density:.0%}, mass {r.mass:.0%})</li>"
                       for r in rows.itertuples()]
             parts.append("</ul>")
