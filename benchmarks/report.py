@@ -127,6 +127,10 @@ def figure_rows(res: Results) -> list[tuple[str, str]]:
     rows.append((f"planner size, {p.planner_batch_runs} runs, mesa.batch_run + DataCollector, "
                  "1 process: wall / peak memory", f"{pb.wall_s:.1f} s / {pb.peak_tree_mb:.0f} MB"))
     rows.append(("import floor (python + sim, mesa, pandas, pyarrow)", f"{res.floor_mb:.0f} MB"))
+    if res.robustness is not None:
+        rb = res.robustness
+        rows.append((f"experiments/robustness.toml, {rb.runs} runs ({rb.design}), 2 workers: "
+                     "sweep / analyze wall", f"{rb.sweep_s:.0f} s / {rb.analyze_s:.0f} s"))
     rows.append(("1-minute load average at start / end (other work on the machine)",
                  f"{res.load[0]:.2f} / {res.load[1]:.2f}"))
     return rows

@@ -12,6 +12,7 @@ from . import sizes as sz
 from . import wealth
 from .batchrun import measure_batch_run
 from .peakrss import run_measured
+from .robustness import StudyRun, measure_robustness
 from .stats import Stat, Timing
 from .sweep import SWEEP_REPS, SWEEP_WEEKS, SweepRun, Throughput, measure_sweep, measure_throughput
 
@@ -45,6 +46,7 @@ class Plan:
     planner_runs: int = 40           # per throughput sweep, at 1 and at 2 workers
     planner_repeats: int = 3
     planner_batch_runs: int = 200    # the batch_run comparison at this size
+    robustness: bool = True          # time experiments/robustness.toml at 2 workers
 
     @property
     def compare_size(self) -> str:
@@ -56,7 +58,7 @@ FULL = Plan("full")
 QUICK = Plan("quick", size_repeats={"small": 2, "medium": 2, "large": 1},
              wealth_repeats={"lean": 2, "textbook": 1}, sweep_runs=40, big_sweep_runs=400,
              sweep_repeats=1, batch_repeats=1, planner_runs=10, planner_repeats=1,
-             planner_batch_runs=10)
+             planner_batch_runs=10, robustness=False)
 
 
 @dataclass
@@ -73,6 +75,7 @@ class Results:
     planner_batch: SweepRun          # the same through mesa.batch_run, 1 process
     elapsed_s: float = 0.0
     load: tuple[float, float] = (0.0, 0.0)  # 1-minute load average at the start and the end
+    robustness: StudyRun | None = None  # experiments/robustness.toml, sweep and analyze
 
     @property
     def compare(self) -> sz.SizeResult:
@@ -156,5 +159,9 @@ def run_suite(plan: Plan, say: Callable[[str], None] = print) -> Results:
     say(f"planner size: {plan.planner_batch_runs} runs, salesim sweep and mesa.batch_run ...")
     p_ours = measure_sweep(plan.planner_batch_runs, 1, big_reps, big_weeks)
     p_batch = measure_batch_run(plan.planner_batch_runs, big_reps, big_weeks)
+    robust = None
+    if plan.robustness:
+        say("experiments/robustness.toml at 2 workers, then salesim analyze ...")
+        robust = measure_robustness()
     return Results(plan, sizes, ref, thr, big, batch, floor, planner, p_ours, p_batch,
-                   time.perf_counter() - start, (load0, os.getloadavg()[0]))
+                   time.perf_counter() - start, (load0, os.getloadavg()[0]), robust)

@@ -27,6 +27,7 @@ examples:
   salesim summarize results/sweeps/flagship
   salesim repair results/sweeps/flagship     check a sweep folder and rebuild what it can
   salesim report results/sweeps/flagship     write report.html and plots
+  salesim analyze results/sweeps/robustness   sensitivity, PRIM boxes, regret (analysis.html)
   salesim validate scenarios/playbook.toml    check a file without running it
 """
 
@@ -100,6 +101,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("dir")
     p.add_argument("--experiment", metavar="FILE",
                    help="the experiment file, when the folder's copy and manifest are both lost")
+    p = sub.add_parser("analyze", help="sensitivity, scenario discovery and robustness of a "
+                       "sweep with [uncertainties]")
+    p.add_argument("dir")
+    p.add_argument("--kpi", help="KPI to compare policies on (default gross_profit)")
+    p.add_argument("--threshold", help="satisficing threshold: 'reference' (default) or a number")
+    p.add_argument("--out", help="output folder (default DIR/analysis)")
+    p.add_argument("--outcome", action="append", metavar="KPI[@POLICY[-OTHER]]",
+                   help="also give sensitivity indices of this outcome (repeatable)")
     p = sub.add_parser("validate", help="check a scenario or experiment file without running it")
     p.add_argument("file")
     p = sub.add_parser("demo", help="what `make demo` runs: the flagship comparison and report")
@@ -125,6 +134,9 @@ def dispatch(args: argparse.Namespace) -> int:
     if cmd == "repair":
         from sim.sweep.repair import cmd_repair
         return cmd_repair(args)
+    if cmd == "analyze":
+        from sim.analysis.analyze import cmd_analyze
+        return cmd_analyze(args)
     if cmd == "validate":
         from sim.commands import cmd_validate
         return cmd_validate(args)

@@ -22,7 +22,7 @@ TINY = Plan("tiny", sizes={"small": 3, "medium": 4, "large": 8},
             wealth_agents=20, wealth_steps=3, wealth_repeats={"lean": 2, "textbook": 1},
             sweep_reps=3, sweep_weeks=3, sweep_runs=2, big_sweep_runs=4, memory_workers=1,
             sweep_repeats=1, batch_repeats=1, planner_reps=4, planner_weeks=3,
-            planner_runs=2, planner_repeats=1, planner_batch_runs=2)
+            planner_runs=2, planner_repeats=1, planner_batch_runs=2, robustness=False)
 
 
 @pytest.fixture(scope="module")

@@ -20,9 +20,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sim.sweep.adaptive import SETTINGS as ADAPTIVE_SETTINGS, AdaptiveSpec, parse_adaptive
 from sim.sweep.effects import check_factor_effects, check_layers, flatten_once
 from sim.sweep.overlays import (bad, check_path, known_paths, load_scenario_dict,  # noqa: F401
                                 parse_policies, parse_seasons, set_dotted)
+from sim.sweep.uncertainties import (POINT_COLUMN, UncertaintySpec, check_apart, cross,
+                                     parse_uncertainties)
 from sim.world.params import RunParams
 from sim.sweep.design import METHODS, SampleSpec, expand_points, is_power_of_two
 from sim.common.errors import ConfigError
@@ -34,9 +37,10 @@ MAX_REPLICATIONS = 100_000
 MAX_SAMPLE_N = 1_000_000
 MAX_SEED = 2**63 - 1
 MAX_WEEKS = int(RunParams.__dataclass_fields__["weeks"].metadata["hi"])
-TABLES = ("experiment", "set", "policies", "factors", "report")  # report: sim/report/params.py
+TABLES = ("experiment", "set", "policies", "factors", "report",  # report: sim/report/params.py
+          "uncertainties")
 SETTINGS = ("name", "description", "base", "seed", "replications", "weeks", "reference",
-            "kpis", "max_runs", "seasons")
+            "kpis", "max_runs", "seasons", *ADAPTIVE_SETTINGS)
 SAMPLE_KEYS = ("method", "n", "ranges", "seed")
 DESIGN_COLUMNS = ("run_id", "point_id", "factor_point", "replication", "seed", "season", "policy")
 
@@ -60,6 +64,8 @@ class Experiment:
     policies: dict[str, dict[str, Any]]
     levels: dict[str, list[Any]]
     sample: SampleSpec | None
+    uncertainties: UncertaintySpec | None = None  # sim.sweep.uncertainties
+    adaptive: AdaptiveSpec | None = None  # replications = "auto" (sim.sweep.adaptive)
 
     def src(self, where: str = "") -> str:
         return f"{self.path}{f' [{where}]' if where else ''}"
@@ -73,6 +79,7 @@ class Design:
     cells: list[dict]
     points: list[dict[str, Any]]
     factor_keys: list[str]
+    uncertainty_keys: list[str] | None = None
 
     @property
     def n_runs(self) -> int:
@@ -179,8 +186,9 @@ def load_experiment(path: str | Path, replications: int | None = None) -> Experi
                       "unknown setting; allowed: " + ", ".join(SETTINGS))
     name = text(path, "experiment.name", meta.get("name", path.stem))
     seed = whole(path, "experiment.seed", meta.get("seed"), 0, MAX_SEED)
-    reps = whole(path, "experiment.replications", meta.get("replications"), 1,
-                 MAX_REPLICATIONS)
+    adaptive = parse_adaptive(path, meta)
+    reps = adaptive.max_replications if adaptive else \
+        whole(path, "experiment.replications", meta.get("replications"), 1, MAX_REPLICATIONS)
     if replications is not None:
         reps = whole(path, "--replications", replications, 1, MAX_REPLICATIONS)
     weeks = meta.get("weeks")
@@ -208,6 +216,11 @@ def load_experiment(path: str | Path, replications: int | None = None) -> Experi
     factors = data.get("factors", {})
     if not isinstance(factors, dict):
         raise bad(path, "factors", factors, "expected a [factors] table")
+    uncertainties = parse_uncertainties(path, data.get("uncertainties"), seed)
+    levers = {k: "[factors]" for k in factors if k != "sample"}
+    levers.update({k: "[factors.sample]" for k in (factors.get("sample") or {}).get("ranges", {})})
+    levers.update({k: f"[policies] {name}" for name, ov in policies.items() for k in ov})
+    check_apart(path, uncertainties, levers)
     exp = Experiment(
         path=path, name=name, description=str(meta.get("description", "")), seed=seed,
         replications=reps, weeks=weeks, reference=reference,
@@ -216,7 +229,8 @@ def load_experiment(path: str | Path, replications: int | None = None) -> Experi
                        MAX_DESIGN_RUNS),
         base=base, sets=sets, seasons=parse_seasons(path, meta.get("seasons"), base),
         policies=policies, levels=parse_levels(path, factors),
-        sample=parse_sample(path, factors.get("sample"), seed))
+        sample=parse_sample(path, factors.get("sample"), seed),
+        uncertainties=uncertainties, adaptive=adaptive)
     check_layers(exp)
     return exp
 
@@ -235,7 +249,8 @@ def replication_seeds(seed: int, replications: int) -> list[int]:
 def design_size(exp: Experiment) -> tuple[int, int, int, int]:
     """(factor points, seasons, policies, replications), without expanding anything."""
     n_grid = math.prod(len(v) for v in exp.levels.values())
-    n_points = n_grid * (exp.sample.n if exp.sample else 1)
+    n_points = n_grid * (exp.sample.n if exp.sample else 1) * \
+        (exp.uncertainties.size() if exp.uncertainties else 1)
     return n_points, len(exp.seasons), len(exp.policies), exp.replications
 
 
@@ -279,8 +294,9 @@ def resolve_cell(exp: Experiment, point: dict, season: str, policy: str) -> dict
 
 def expand(exp: Experiment) -> Design:
     """Every run of the experiment, ``run_id`` in a fixed order (replication innermost)."""
-    points = expand_points(exp.levels, exp.sample)
+    points, u_index = cross(expand_points(exp.levels, exp.sample), exp.uncertainties)
     factor_keys = list(exp.levels) + (list(exp.sample.ranges) if exp.sample else [])
+    u_keys = exp.uncertainties.keys if exp.uncertainties else []
     seeds = replication_seeds(exp.seed, exp.replications)
     cells, rows = [], []
     for f, point in enumerate(points):
@@ -292,10 +308,12 @@ def expand(exp: Experiment) -> Design:
                 used = flatten(cell)  # the values the run gets, read back from its scenario
                 for r, seed in enumerate(seeds):
                     rows.append((point_id * exp.replications + r, point_id, f, r, seed, season,
-                                 policy, *(used[k] for k in factor_keys)))
-    table = pd.DataFrame(rows, columns=[*DESIGN_COLUMNS, *factor_keys])
+                                 policy, *(used[k] for k in factor_keys),
+                                 *([u_index[f]] if u_keys else []), *(used[k] for k in u_keys)))
+    extra = [POINT_COLUMN, *u_keys] if u_keys else []
+    table = pd.DataFrame(rows, columns=[*DESIGN_COLUMNS, *factor_keys, *extra])
     table["seed"] = table["seed"].astype("int64")
-    design = Design(table, cells, points, factor_keys)
+    design = Design(table, cells, points, factor_keys, u_keys)
     check_factor_effects(exp, design, lambda p, s, pol: resolve_cell(exp, p, s, pol))
     return design
 

@@ -271,6 +271,9 @@ def run_sweep(args) -> int:
     design = ex.expand(exp) if args.dry_run else checked_design(exp)
     if args.dry_run:
         return dry_run(exp, design)
+    if exp.adaptive is not None:  # replications = "auto": rounds of paired replications
+        from sim.sweep.adaptive import run_adaptive
+        return run_adaptive(args, exp, design)
     out = Path(args.out) if args.out else Path("results") / "sweeps" / exp.name
     timeout = run_timeout(getattr(args, "run_timeout", None), design.cells)
     digest = ex.experiment_hash(exp, design)
