@@ -170,12 +170,7 @@ def findings(a: Analysis) -> list[str]:
         top = top_parameter(a.sensitivity, Outcome(a.kpi, choice, a.reference).slug)
         if top:
             name, value, season = top
-            head = (f"Whether {choice} pays off against {a.reference} depends most on "
-                    f"{figures.label(name)}")
-            out.append(f"{head}: with its interactions it explains {value:.0%} of the variance "
-                       f"of the paired {a.kpi} difference ({season} season)."
-                       if "ST" in a.sensitivity else
-                       f"{head} (largest Morris mu*, {value:,.3g}, {season} season).")
+            out.append(sensitivity_sentence(a, choice, name, value, season))
     prim = a.boxes[a.boxes["method"] == "PRIM"] if len(a.boxes) else a.boxes
     if choice:
         rows = prim[prim["policy"] == choice] if len(prim) else prim
@@ -195,6 +190,24 @@ def findings(a: Analysis) -> list[str]:
 
 
 GENERAL_LIFT = 0.1  # a box whose density is within this of the overall share explains little
+
+
+def sensitivity_sentence(a: Analysis, choice: str, name: str, value: float, season: str) -> str:
+    """What the choice rests on; says so plainly when the design is too small to tell."""
+    slug = Outcome(a.kpi, choice, a.reference).slug
+    rows = a.sensitivity[(a.sensitivity["outcome"] == slug) & (a.sensitivity["season"] == season)]
+    key = "ST" if "ST" in rows else "mu_star"
+    conf = float(rows.loc[rows["parameter"] == name, f"{key}_conf"].iloc[0])
+    head = (f"Whether {choice} pays off against {a.reference} ({a.kpi}) depends most on "
+            f"{figures.label(name)} ({season} season)")
+    if key == "ST" and (conf >= value / 2 or value > 1):
+        return (f"This design is too small to say which assumption the choice of {choice} over "
+                f"{a.reference} rests on: the largest total-order index ({figures.label(name)}, "
+                f"{season} season) is {value:.2f} +- {conf:.2f} (95%); raise [uncertainties] n.")
+    if key == "ST":
+        return (f"{head}: alone or in interaction it accounts for {value:.0%} "
+                f"(+- {conf:.0%}) of the variance of the paired difference.")
+    return f"{head}: largest Morris mu*, {value:,.3g} (+- {conf:,.3g})."
 
 
 def box_sentence(b, a: Analysis) -> str:
