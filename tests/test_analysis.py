@@ -183,3 +183,10 @@ def test_analyze_refuses_a_sweep_without_uncertainties(tmp_path, fake_model):
     path = h.write_experiment(tmp_path, reps=1)
     assert h.sweep(path, "--out", tmp_path / "s", "--workers", "1") == 0
     assert cli.main(["analyze", str(tmp_path / "s")]) == 2
+
+
+def test_bootstrap_intervals_are_reproducible_for_seed_zero():
+    spec, y = ishigami_study(8)
+    a = sensitivity.sobol_indices(spec, y, seed=0).table
+    b = sensitivity.sobol_indices(spec, y, seed=0).table
+    pd.testing.assert_frame_equal(a, b)

@@ -170,12 +170,7 @@ def findings(a: Analysis) -> list[str]:
         top = top_parameter(a.sensitivity, Outcome(a.kpi, choice, a.reference).slug)
         if top:
             name, value, season = top
-            head = (f"Whether {choice} pays off against {a.reference} depends most on "
-                    f"{figures.label(name)}")
-            out.append(f"{head}: with its interactions it explains {value:.0%} of the variance "
-                       f"of the paired {a.kpi} difference ({season} season)."
-                       if "ST" in a.sensitivity else
-                       f"{head} (largest Morris mu*, {value:,.3g}, {season} season).")
+            out.append(sensitivity_sentence(a, choice, name, value, season))
     prim = a.boxes[a.boxes["method"] == "PRIM"] if len(a.boxes) else a.boxes
     if choice:
         rows = prim[prim["policy"] == choice] if len(prim) else prim
@@ -195,6 +190,33 @@ def findings(a: Analysis) -> list[str]:
 
 
 GENERAL_LIFT = 0.1  # a box whose density is within this of the overall share explains little
+
+
+def too_wide(rows: pd.DataFrame, name: str, season: str, method: str) -> bool:
+    """True when the leading Sobol index is not resolved: interval half-width at least half
+    the index, or an index above 1 (only sampling error puts it there)."""
+    if method != "sobol":
+        return False
+    row = rows[(rows["parameter"] == name) & (rows["season"] == season)].iloc[0]
+    return bool(row["ST_conf"] >= row["ST"] / 2 or row["ST"] > 1)
+
+
+def sensitivity_sentence(a: Analysis, choice: str, name: str, value: float, season: str) -> str:
+    """What the choice rests on; says so plainly when the design is too small to tell."""
+    slug = Outcome(a.kpi, choice, a.reference).slug
+    rows = a.sensitivity[(a.sensitivity["outcome"] == slug) & (a.sensitivity["season"] == season)]
+    key = "ST" if "ST" in rows else "mu_star"
+    conf = float(rows.loc[rows["parameter"] == name, f"{key}_conf"].iloc[0])
+    head = (f"Whether {choice} pays off against {a.reference} ({a.kpi}) depends most on "
+            f"{figures.label(name)} ({season} season)")
+    if too_wide(rows, name, season, "sobol" if key == "ST" else "morris"):
+        return (f"This design is too small to say which assumption the choice of {choice} over "
+                f"{a.reference} rests on: the largest total-order index ({figures.label(name)}, "
+                f"{season} season) is {value:.2f} +- {conf:.2f} (95%); raise [uncertainties] n.")
+    if key == "ST":
+        return (f"{head}: alone or in interaction it accounts for {value:.0%} "
+                f"(+- {conf:.0%}) of the variance of the paired difference.")
+    return f"{head}: largest Morris mu*, {value:,.3g} (+- {conf:,.3g})."
 
 
 def box_sentence(b, a: Analysis) -> str:
@@ -240,8 +262,12 @@ def write_outputs(a: Analysis, out: Path) -> None:
         method, policy = rows["method"].iloc[0], rows["policy"].iloc[0]
         top = top_parameter(a.sensitivity, slug)
         diff = slug == Outcome(a.kpi, policy, a.reference).slug
-        what = f"{policy} vs {a.reference} ({a.kpi}): the choice" if diff else slug
-        title = f"{what} rests most on {figures.label(top[0])}" if top else what
+        what = f"{policy} vs {a.reference} ({a.kpi})" if diff else slug
+        rests = "the choice rests most on" if diff else "rests most on"
+        title = f"{what}: {rests} {figures.label(top[0])}" if top else what
+        if top and too_wide(rows, top[0], top[2], method):
+            title = (f"{what}: no assumption stands out at this design size; the intervals "
+                     "are wider than the indices (raise [uncertainties] n)")
         name = f"{method}_{policy}.png" if diff else \
             f"{method}_{slug.replace('@', '_at_').replace('-', '_minus_')}.png"
         figures.sensitivity_bars(rows, method, title, out / name)

@@ -11,7 +11,8 @@ leaves of a classification tree.  Each box is reported with
 * mass: the share of all scenarios inside the box;
 
 and its restricted ranges written out in words.  On PRIM's peeling trajectory the box shown is
-the densest one that still covers at least ``MIN_COVERAGE`` of the cases.
+the largest one that covers at least ``MIN_COVERAGE`` of the cases with a density within
+``DENSITY_SLACK`` of the densest such box (fewer restrictions, less over-fitting).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 MIN_COVERAGE = 0.5   # the box kept on PRIM's trajectory covers at least this share of cases
+DENSITY_SLACK = 0.05  # ...and is the largest one whose density is this close to the best
 MASS_MIN = 0.05      # smallest box (share of scenarios) PRIM and CART may return
 MIN_CASES = 3        # fewer cases of interest than this: no box is searched
 
@@ -104,7 +106,11 @@ def prim_box(x: pd.DataFrame, cases: np.ndarray, labels: dict[str, str] | None =
     box = algo.find_box()
     traj = box.peeling_trajectory
     eligible = traj[traj["coverage"] >= MIN_COVERAGE]
-    i = int(eligible["density"].idxmax()) if len(eligible) else 0
+    if len(eligible):  # the largest box within DENSITY_SLACK of the best density
+        good = eligible[eligible["density"] >= eligible["density"].max() - DENSITY_SLACK]
+        i = int(good.index.min())
+    else:
+        i = 0
     limits = _limits(box.box_lims[i], algo.box_init)
     row = traj.loc[i]
     return Box("PRIM", float(row["coverage"]), float(row["density"]), float(row["mass"]),

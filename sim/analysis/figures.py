@@ -49,10 +49,14 @@ def sensitivity_bars(table: pd.DataFrame, method: str, title: str, path: Path) -
                 color=COLOURS[i % len(COLOURS)], label=season, error_kw={"lw": 1})
     ax.set_yticks(y + height * (len(seasons) - 1) / 2, [label(p) for p in order])
     ax.invert_yaxis()
-    ax.set_xlabel("total-order Sobol index (share of variance, with 95% bootstrap interval)"
+    ax.set_xlabel("total-order Sobol index (share of variance, 95% bootstrap interval, cut at "
+                  "the axis)"
                   if method == "sobol" else "Morris mu* (mean absolute elementary effect, "
                   "unit-scaled inputs, with 95% bootstrap interval)")
     ax.axvline(0, color="#666666", lw=0.8)
+    top = float(np.nanmax(table[key])) if table[key].notna().any() else 1.0
+    if method == "sobol":  # indices live in [0, 1]; a wider interval is cut at the axis
+        ax.set_xlim(min(-0.1, float(np.nanmin(table[key])) - 0.05), max(1.1, top + 0.1))
     ax.set_title("\n".join(textwrap.wrap(title, 80)), fontsize=11, loc="left")
     if len(seasons) > 1:
         ax.legend(title="season", fontsize=8)

@@ -56,7 +56,10 @@ def robustness(values: pd.DataFrame, threshold="reference", reference: str | Non
                           "best_in_share": (regret == 0).mean().to_numpy()})
     keys = list(zip(table["max_regret"].round(12), table["mean_regret"].round(12)))
     table["rank_regret"] = [1 + sum(k < own for k in keys) for own in keys]  # minimax, then mean
-    table["rank_satisficing"] = (-table["satisficing_share"]).rank(method="min").astype(int)
+    share = table["satisficing_share"].copy()
+    if threshold == "reference":  # the reference meets its own bar trivially: not ranked
+        share[table["policy"] == reference] = np.nan
+    table["rank_satisficing"] = (-share).rank(method="min").astype("Int64")
     table = table.sort_values(["rank_regret", "rank_satisficing"]).reset_index(drop=True)
     return Robustness(table, regret, len(complete), len(values) - len(complete),
                       disagreement_text(table))
@@ -67,10 +70,13 @@ def disagreement_text(table: pd.DataFrame) -> str:
     disagreement), in words; empty when there are none."""
     rows = list(table.itertuples())
     flipped = [(a.policy, b.policy) for a in rows for b in rows
-               if a.rank_regret < b.rank_regret and a.rank_satisficing > b.rank_satisficing]
+               if not (pd.isna(a.rank_satisficing) or pd.isna(b.rank_satisficing))
+               and a.rank_regret < b.rank_regret and a.rank_satisficing > b.rank_satisficing]
     if not flipped:
         return ""
-    best_regret = table.loc[table["rank_regret"] == 1, "policy"].tolist()
+    ranked = table[table["rank_satisficing"].notna()]
+    best_regret = ranked.loc[ranked["rank_regret"] == ranked["rank_regret"].min(),
+                             "policy"].tolist()
     best_sat = table.loc[table["rank_satisficing"] == 1, "policy"].tolist()
     head = ("the rankings disagree on the best policy: " + "/".join(best_regret)
             + " by regret, " + "/".join(best_sat) + " by satisficing"

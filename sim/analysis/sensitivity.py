@@ -42,6 +42,12 @@ class Indices:
         return self.blocks_used >= MIN_BLOCKS
 
 
+def bootstrap_seed(seed: int) -> int:
+    """SALib draws from the global numpy generator when its seed is falsy (0 or None), so the
+    bootstrap seed is shifted by one: the same study always gives the same intervals."""
+    return int(seed) + 1
+
+
 def _complete_blocks(spec: UncertaintySpec, y: np.ndarray) -> tuple[np.ndarray, str]:
     y = np.asarray(y, dtype=float)
     if y.size != spec.size():
@@ -75,7 +81,8 @@ def sobol_indices(spec: UncertaintySpec, y: np.ndarray, seed: int = 0) -> Indice
     yk = np.asarray(y, dtype=float).reshape(spec.n, spec.block)[keep].ravel()
     with np.errstate(all="ignore"):
         si = sobol.analyze(spec.problem(), yk, calc_second_order=False,
-                           num_resamples=RESAMPLES, conf_level=CONF_LEVEL, seed=seed)
+                           num_resamples=RESAMPLES, conf_level=CONF_LEVEL,
+                           seed=bootstrap_seed(seed))
     table = pd.DataFrame({"parameter": spec.keys, "S1": si["S1"], "S1_conf": si["S1_conf"],
                           "ST": si["ST"], "ST_conf": si["ST_conf"]})
     for name in ("S1", "ST"):
@@ -97,7 +104,8 @@ def morris_indices(spec: UncertaintySpec, y: np.ndarray, seed: int = 0) -> Indic
     yk = np.asarray(y, dtype=float)[rows]
     with np.errstate(all="ignore"):
         si = morris.analyze(spec.problem(), x, yk, num_resamples=RESAMPLES,
-                            conf_level=CONF_LEVEL, num_levels=spec.levels, seed=seed)
+                            conf_level=CONF_LEVEL, num_levels=spec.levels,
+                            seed=bootstrap_seed(seed))
     table = pd.DataFrame({"parameter": spec.keys, "mu": si["mu"], "mu_star": si["mu_star"],
                           "sigma": si["sigma"], "mu_star_conf": si["mu_star_conf"]})
     return Indices("morris", table, int(keep.sum()), spec.n, note)
