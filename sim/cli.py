@@ -155,7 +155,13 @@ def main(argv: list[str] | None = None) -> int:
             raise
         print(f"salesim: error: {sanitize(err)}", file=sys.stderr)
         return 2
-    except OSError as err:  # disk full, read-only media, a folder removed under us ...
+    except BrokenPipeError:
+        # The reader went away (`salesim ... | head`): stop quietly, and keep Python from
+        # complaining when it flushes stdout on exit.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 0
+    except OSError as err:  # disk full (BrokenPipeError, an OSError, is caught above), read-only media, a folder removed under us ...
         if args.debug:
             raise
         where = f"{err.filename}: " if err.filename else ""
@@ -167,12 +173,6 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("salesim: interrupted; finished results are kept", file=sys.stderr)
         return 130
-    except BrokenPipeError:
-        # The reader went away (`salesim ... | head`): stop quietly, and keep Python from
-        # complaining when it flushes stdout on exit.
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-        return 0
 
 
 if __name__ == "__main__":

@@ -44,13 +44,15 @@ RUN_FILES = ("weekly.parquet", "rep_table.parquet", "reps.parquet", "accounts.pa
              "events.parquet", "scenario.resolved.toml", "summary.json", "report.html")
 
 
-def default_run_dir(sc: Scenario, seed: int, sets) -> Path:
+def default_run_dir(sc: Scenario, seed: int, weeks: int, sets) -> Path:
     """results/runs/NAME-seedS, with a tag when --set or --weeks changed the scenario, so a
     variant never lands in (and overwrites) the plain scenario's folder."""
     import hashlib
     tag = ""
-    if sets:
-        tag = "-" + hashlib.sha256("\n".join(sorted(sets)).encode()).hexdigest()[:8]
+    sets = [item for item in (sets or []) if item.partition("=")[0].strip() != "run.seed"]
+    if sets or weeks != sc.run.weeks:
+        key = "\n".join([*sorted(sets), f"weeks={weeks}"])
+        tag = "-" + hashlib.sha256(key.encode()).hexdigest()[:8]
     return Path(f"results/runs/{sc.name}-seed{seed}{tag}")
 
 
@@ -95,6 +97,12 @@ def cmd_run(args) -> int:
     from sim.scenario.rundir import is_run_dir, mark_run_dir, write_run_dir
     from sim.scenario.runner import run_scenario
 
+    if args.seed is not None and args.seed < 0:
+        raise UserError(f"--seed = {args.seed}: run.seed = {args.seed}: out of range; allowed: "
+                        "a whole number of at least 0")
+    if args.weeks is not None and args.weeks < 1:
+        raise UserError(f"--weeks = {args.weeks}: run.weeks = {args.weeks}: out of range; "
+                        "allowed: a whole number of at least 1 (the horizon)")
     sets = list(args.sets)
     for flag, key, value in (("--seed", "run.seed", args.seed), ("--weeks", "run.weeks",
                                                                 args.weeks)):
@@ -105,8 +113,7 @@ def cmd_run(args) -> int:
         sets.append(f"{key}={value}")  # checked like any setting: range and run size
     sc = load_scenario(args.scenario, sets)
     seed, weeks = sc.run.seed, sc.run.weeks
-    variant = [item for item in sets if item.partition("=")[0].strip() != "run.seed"]
-    out = Path(args.out or default_run_dir(sc, seed, variant))
+    out = Path(args.out or default_run_dir(sc, seed, weeks, sets))
     check_run_dir(out, sc, seed, weeks, args.force)
     ensure_writable_dir(out)  # fail before the run, not after it
     mark_run_dir(out)  # a run killed before summary.json can be rerun into the same folder
