@@ -15,7 +15,7 @@ import sim.sweep.runner as sweep_mod
 
 @pytest.fixture(scope="module")
 def resumed(tmp_path_factory):
-    """A sweep with two failed runs, then resumed to completion."""
+    """A sweep with two failed runs, then resumed with --retry-failed to completion (a plain resume keeps failures)."""
     mp = pytest.MonkeyPatch()
     mp.setattr(sweep_mod, "RUN_FUNCTION", h.RUN_FUNCTION)
     mp.setenv("SALESIM_FLUSH_RUNS", "4")
@@ -25,7 +25,7 @@ def resumed(tmp_path_factory):
     mp.setenv("SALESIM_FAIL_RUN_IDS", "1,6")
     assert h.sweep(path, "--out", out, "--workers", "1") == 1
     mp.delenv("SALESIM_FAIL_RUN_IDS")
-    assert h.sweep(path, "--out", out, "--workers", "1") == 0
+    assert h.sweep(path, "--out", out, "--workers", "1", "--retry-failed") == 0
     mp.undo()
     return out
 
