@@ -8,12 +8,21 @@ with stress.
 
 from __future__ import annotations
 
+from statistics import NormalDist
+
 import numpy as np
 
 from sim.world.agents import SIGNALS
+from sim.world.compensation import ratchet_cost
 
 KAPPA = 2.0  # curvature of the reps' mental model of sales against effort
 NORM = 1 - np.exp(-KAPPA)
+# Equal-probability nodes of a standard normal (midpoints of FORECAST_NODES quantile bins):
+# the expectation over the rep's normal forecast of its period-end sales.
+FORECAST_NODES = 20
+Z_NODES = np.array([NormalDist().inv_cdf((k + 0.5) / FORECAST_NODES)
+                     for k in range(FORECAST_NODES)])
+Z_WEIGHTS = np.full(FORECAST_NODES, 1.0 / FORECAST_NODES)
 
 
 def team_sums(model, values: np.ndarray, slots: np.ndarray) -> np.ndarray:
@@ -72,14 +81,29 @@ def perceive(model, a: np.ndarray) -> None:
 
 
 def marginal_pay(model, a: np.ndarray) -> np.ndarray:
-    """Pay per extra unit of sales under the rep's plan this week (after the team pool)."""
+    """Expected pay per extra unit of sales under the rep's plan this week (after the pool).
+
+    The rep forecasts its period-end sales S ~ Normal(mu, sigma): mu is what it has sold plus
+    what its book yields at its current effort over the demand left in the period; sigma^2 is
+    the variance of its own weekly sales (a running estimate) times the weeks left, so the
+    uncertainty narrows as the period end nears.  The marginal rate is the plan's commission
+    per unit at S, averaged over that forecast (equal-probability nodes), less what a known
+    ratchet costs next period for sales above quota.
+    """
     r, plan = model.reps, model.plan
     woy = model.woy
     d = max(model.demand_now, 1e-9)
     weekly_at_effort = r.ymax[a] / d * (1 - np.exp(-KAPPA * r.effort[a])) / NORM
-    r.projected[a] = r.period_sales[a] + weekly_at_effort * plan.remaining[woy]
-    m = plan.marginal_rate(r.projected[a], r.quota[a], r.rate[a], woy)
-    return m * plan.own_share(model.pool_group_size(a))
+    mu = r.period_sales[a] + weekly_at_effort * plan.remaining[woy]
+    r.projected[a] = mu
+    sigma = np.sqrt(r.sales_var[a] * plan.weeks_left[woy])
+    q, rate = r.quota[a], r.rate[a]
+    above_cost = ratchet_cost(model, a)
+    m = np.zeros(len(a))
+    for z, w in zip(Z_NODES, Z_WEIGHTS):
+        s = np.maximum(mu + sigma * z, 0)
+        m += w * (plan.unit_value(s, q, rate) - above_cost * (s > q))
+    return m * plan.rate_boost[woy] * plan.own_share(model.pool_group_size(a))
 
 
 def choose_effort(model, a: np.ndarray, m: np.ndarray) -> np.ndarray:
@@ -140,7 +164,9 @@ def update_moods(model, a: np.ndarray) -> None:
     r.autonomy[a] = np.clip(1 - r.monitoring[a], 0, 1)  # monitoring already includes oversight
     # Fairness: own rate against the team's, favouritism seen, concessions granted to others.
     team_rate = team_sums(model, r.rate[a], a) / team_sums(model, np.ones(len(a)), a)
-    fair_t = (0.75 - 2.0 * np.clip(1 - r.rate[a] / team_rate, 0, 1) - r.resent[a]
+    # Own rate against the team's (equal when nobody earns commission at all).
+    rel_rate = np.where(team_rate > 0, r.rate[a] / np.maximum(team_rate, 1e-300), 1.0)
+    fair_t = (0.75 - 2.0 * np.clip(1 - rel_rate, 0, 1) - r.resent[a]
               - r.precedent_seen[a] + 0.1 * lv.voice)
     r.fairness[a] += k * (np.clip(fair_t, 0, 1) - r.fairness[a])
     sat_t = (0.35 * pay_ratio + 0.25 * r.fairness[a] + 0.2 * r.autonomy[a]
