@@ -186,7 +186,7 @@ def test_burn_in_measures_only_the_window_and_switches_policies_on_after_it():
                                                           "policies.coaching.enabled": True})
     from sim.world.model import SalesModel
     m = SalesModel(sc, rng=3)
-    assert m.policies == [] and m._waiting_policies
+    assert m.policies == [] and m.scheduled_policies
     for _ in range(15):
         m.step()
     assert m.policies == []

@@ -37,10 +37,33 @@ class CompPlan:
             self.period_demand[k] = seg.sum()
         self.rate_boost = np.where(peak, 1.0, 1.0 + off_peak_bonus)
         self.lengths = lengths
-        # Weeks left in the period, this week included; demand of the next period.
+        self.sales_last_year = np.zeros(WEEKS_PER_YEAR)
+        self.sales_seen = np.zeros(WEEKS_PER_YEAR, dtype=bool)
+        # Weeks left in the period, this week included.
         self.weeks_left = (ends[self.period_of_week] - np.arange(WEEKS_PER_YEAR)).astype(float)
-        self.next_demand = np.roll(self.period_demand, -1)[self.period_of_week]
-        self.next_start = ends[self.period_of_week] % WEEKS_PER_YEAR
+
+    def record_sales(self, woy: int, revenue: float) -> None:
+        """The firm's memory of its own sales in each week of the year (last year's)."""
+        self.sales_seen[woy] = True
+        self.sales_last_year[woy] = revenue
+
+    def quota_shape(self) -> np.ndarray:
+        """Weekly shares of the year the firm splits quotas by: last year's sales by week once
+        a full year has been seen (sales lag demand by the sales cycle), else demand."""
+        if self.sales_seen.all() and self.sales_last_year.sum() > 0:
+            return self.sales_last_year / self.sales_last_year.sum()
+        return self.demand / self.demand.sum()
+
+    def period_share(self, woy: int, offset: int = 0) -> float:
+        """Share of the yearly quota that falls in the period of ``woy`` (``offset`` periods on)."""
+        k = (self.period_of_week[woy] + offset) % len(self.lengths)
+        return float(self.quota_shape()[self.period_of_week == k].sum())
+
+    def share_left(self, woy: int) -> float:
+        """Share of its period's quota still to come from week ``woy`` on (this week included)."""
+        shape = self.quota_shape()
+        same = self.period_of_week == self.period_of_week[woy]
+        return float(shape[same & (np.arange(WEEKS_PER_YEAR) >= woy)].sum() / shape[same].sum())
 
     def period_start(self, woy: int) -> bool:
         return bool(self.period_begin[woy])
@@ -158,16 +181,15 @@ def _pay_pool(model, a: np.ndarray) -> np.ndarray:
 
 def start_period(model, a: np.ndarray, new_only: bool = False) -> None:
     """Set each rep's quota for the period: its yearly quota (from territory potential, own
-    history or a blend, per ``comp.quota_basis``) times the period's seasonal share of the
-    year, scaled by ramp-up, by last period's ratchet and, for a rep joining mid-period, by
+    history or a blend, per ``comp.quota_basis``) times the period's share of the year (by
+    the firm's sales of last year, :meth:`CompPlan.quota_shape`), scaled by ramp-up, by last period's ratchet and, for a rep joining mid-period, by
     the demand left in the period."""
     plan, r, woy, c = model.plan, model.reps, model.woy, model.sc.comp
-    k = plan.period_of_week[woy]
     yearly = yearly_quota(model, a)
     r.quota_year[a] = yearly
-    left = plan.remaining[woy] / plan.period_demand[k] if new_only else 1.0
+    left = plan.share_left(woy) if new_only else 1.0
     ratchet = 1 + c.ratchet * np.maximum(r.attain_last[a] - 1, 0)
-    share = plan.period_demand[k] / WEEKS_PER_YEAR
+    share = plan.period_share(woy)
     r.quota[a] = np.maximum(yearly * share * r.ramp[a] * left * ratchet, QUOTA_FLOOR)
     r.attain_last[a] = 0.0  # a ratchet acts once, on the period that follows
 
@@ -218,7 +240,7 @@ def next_period(model, a: np.ndarray, attain_extra=None) -> tuple[np.ndarray, np
     """What a rep expects of the next period: (quota, sales at its run rate).  Under a known
     ratchet the quota includes the rise this period's attainment will cause."""
     plan, r, woy, c = model.plan, model.reps, model.woy, model.sc.comp
-    share = plan.next_demand[woy] / WEEKS_PER_YEAR
+    share = plan.period_share(woy, offset=1)
     q = r.quota_year[a] * share * r.ramp[a]
     if c.ratchet > 0 and c.ratchet_known:
         att = r.projected[a] / np.maximum(r.quota[a], QUOTA_FLOOR)
@@ -245,8 +267,9 @@ def expected_pay(model, a: np.ndarray) -> np.ndarray:
     known = history_weight(model, a)  # a newcomer takes the firm's quota as its expectation
     sales = known * run_rate(model, a) + (1 - known) * r.quota_year[a]
     total = np.zeros(len(a))
-    for d in plan.period_demand:
-        f = d / WEEKS_PER_YEAR
+    shape = plan.quota_shape()
+    for k in range(len(plan.lengths)):
+        f = shape[plan.period_of_week == k].sum()
         total += plan.commission(sales * f, r.quota_year[a] * f, r.rate[a])
     weekly = total / WEEKS_PER_YEAR * plan.own_share(model.pool_group_size(a))
     return np.maximum(weekly, plan.p.draw_weekly)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from sim.world.accounts import attention_weights, cherry_keep_mask, churn, update_accounts
+from sim.world.seasons import WEEKS_PER_YEAR
 from sim.world.tactics import record_targets
 
 def market_week(model, a: np.ndarray, discount: np.ndarray) -> dict:
@@ -45,7 +46,7 @@ def market_week(model, a: np.ndarray, discount: np.ndarray) -> dict:
     b.revenue_total[idx] += revenue
     r.sales_week[a] = np.bincount(own, weights=revenue, minlength=n)[a]
     # Each rep's running estimate of the spread of its weekly sales around its usual level.
-    dev = r.sales_week[a] - r.rev_annual[a] / 52 * model.demand_now
+    dev = r.sales_week[a] - r.rev_annual[a] * (model.demand_now / WEEKS_PER_YEAR)
     r.sales_var[a] += rp.forecast_memory * (dev * dev - r.sales_var[a])
     r.rev_annual[a] += r.sales_week[a] - r.rev_annual[a] / 52  # trailing-year revenue (EWMA)
     update_accounts(b, ap, idx, np.minimum(hours / need, 1.0), record_targets(model, own),

@@ -63,14 +63,16 @@ class SalesModel(mesa.Model):
         self.pipeline = Pipeline(self, self.book._cap)
         self._build_org()
         chosen = list(policies) if policies is not None else default_policies(sc)
-        self._waiting_policies, self.policies = chosen, []
+        # ``scheduled_policies``: the policies of this run; ``policies``: those acting now
+        # (none during the burn-in).
+        self.scheduled_policies, self.policies = chosen, []
         if self.burn_in == 0:
             self._switch_on_policies()
         self.collector = Collector(self, self.weeks, panel)
 
     def _switch_on_policies(self) -> None:
         """Policies start acting when measurement starts (after the burn-in)."""
-        self.policies = self._waiting_policies
+        self.policies = self.scheduled_policies
         for pol in self.policies:
             pol.setup(self)
 
@@ -255,6 +257,7 @@ class SalesModel(mesa.Model):
         ledger = self.manager_week(a)                       # 7. managers' hours
         discount = resolve_false_urgency(self, ledger)
         week = market_week(self, a, discount)               # 8. market
+        self.plan.record_sales(self.woy, week["revenue"])
         week.update(run_payroll(self, a))                   # 9. pay
         if self.plan.period_end[self.woy]:
             for pol in self.policies:

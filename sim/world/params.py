@@ -292,7 +292,7 @@ class LeverageParams:
 
 @dataclass
 class AttritionParams:
-    base_hazard: float = P(0.0042, "1/week", "Weekly quit hazard of a content, tenured rep.",
+    base_hazard: float = P(0.003, "1/week", "Weekly quit hazard of a content, tenured rep.",
                            "stylized facts: 15-35% yearly turnover", lo=0, hi=1)
     newcomer_hazard: float = P(0.006, "1/week", "Extra weekly hazard in the first year, fading "
                                "with tenure.", "stylized facts: LIMRA first-year retention",
@@ -309,5 +309,5 @@ class AttritionParams:
                             "stylized facts: time-to-fill and ramp of sales hires", lo=0, hi=104)
     move_horizon: float = P(104.0, "weeks", "Horizon over which a rep spreads the cost of a "
                             "move when comparing jobs.", lo=1, hi=1040)
-    job_find_rate: float = P(0.03, "1/week", "Weekly chance that a rep whose plan pays below "
+    job_find_rate: float = P(0.02, "1/week", "Weekly chance that a rep whose plan pays below "
                              "its reservation wage finds and takes an outside job.", lo=0, hi=1)
