@@ -94,6 +94,8 @@ class StepAudit:
         while self.m.week < self.m.burn_in:
             self.m.step()
         self.quit_reps = self.quit_reps_all()
+        self.cum_pay = float(self.m.reps.view("pay_total").sum())  # burn-in leavers' pay
+        self.cum_revenue = float(self.m.book.view("revenue_total").sum())
         for _ in range(self.m.weeks if weeks is None else weeks):
             self.step()
 

@@ -187,11 +187,13 @@ def test_burn_in_measures_only_the_window_and_switches_policies_on_after_it():
     from sim.world.model import SalesModel
     m = SalesModel(sc, rng=3)
     assert m.policies == [] and m.scheduled_policies
-    for _ in range(15):
+    for _ in range(14):
         m.step()
     assert m.policies == []
+    m.step()  # the last burn-in week; policies act from the next week on
+    assert m.policies and not m.collector.weekly["revenue"].any()
     m.step()
-    assert m.policies and m.collector.weekly["week"][0] == 0
+    assert m.collector.weekly["week"][0] == 0 and m.collector.weekly["revenue"][0] > 0
     while m.week < 35:
         m.step()
     s = collect_result(m).summary

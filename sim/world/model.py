@@ -77,16 +77,16 @@ class SalesModel(mesa.Model):
             pol.setup(self)
 
     def _start_measurement(self) -> None:
-        """End of the burn-in: policies switch on and every counter the KPIs read restarts."""
-        r, b = self.reps, self.book
+        """End of the burn-in: policies switch on and every counter the KPIs read restarts
+        (reps who left during the burn-in keep theirs; they are not in the measured window)."""
+        r, b, a = self.reps, self.book, self.active
         self._switch_on_policies()
         self.quits_by_band[:] = 0
         self.exposure_by_band[:] = 0
         self.hires_total = 0
-        for col in ("pay_total", "revenue_total", "rev_window"):
-            getattr(r, col)[:] = 0.0
-        r.weeks_employed[:] = 0
-        r.weeks_window[:] = 0
+        for col in ("pay_total", "revenue_total", "rev_window", "weeks_employed",
+                    "weeks_window"):
+            getattr(r, col)[a] = 0
         b.revenue_total[:] = 0.0
         self.events_start = self.events.n
 
@@ -235,8 +235,6 @@ class SalesModel(mesa.Model):
 
     # ---- the week ------------------------------------------------------------------
     def step(self) -> None:
-        if self.week == self.burn_in and self.burn_in > 0:
-            self._start_measurement()
         self.program_cost = 0.0  # company spending on programmes this week (policies add)
         self.woy = self.week % WEEKS_PER_YEAR                # 1. calendar
         self.demand_now = float(self.cal.multiplier[self.woy])
@@ -268,6 +266,8 @@ class SalesModel(mesa.Model):
         week.update(self.turnover(a))                       # 12. quits and hires
         self.collector.collect(week, ledger, a)                # 13. collection
         self.week += 1
+        if self.week == self.burn_in:                       # 0. end of the burn-in
+            self._start_measurement()
 
     def manager_week(self, a: np.ndarray) -> HoursLedger:
         r, beh, lv = self.reps, self.sc.behaviour, self.levers
