@@ -51,7 +51,8 @@ def quit_decisions(model, a: np.ndarray) -> np.ndarray:
     r.expected_pay[a] = expected_pay(model, a)
     r.searching[a] = r.expected_pay[a] < r.outside_pay[a]
     hazard = hazard + r.searching[a] * ap.job_find_rate
-    quit_ = model.streams.quits.random(len(a)) < np.clip(hazard, 0, 1)
+    draws = model.streams.by_slot("quits", a, model.reps.capacity)
+    quit_ = draws < np.clip(hazard, 0, 1)
     extra = np.array(sorted(set(model.leavers)), dtype=np.int64)
     model.leavers.clear()
     return np.union1d(a[quit_], extra).astype(np.int64)

@@ -65,7 +65,7 @@ def perceive(model, a: np.ndarray) -> None:
     # Outside offers: competitors court visible top performers and reps building a brand.
     pct = np.argsort(np.argsort(r.rev_annual[a])) / max(len(a) - 1, 1)
     p_offer = beh.offer_rate + beh.offer_visibility * np.maximum(pct ** 3, r.brand[a])
-    contact = model.streams.offers.random(len(a)) < p_offer
+    contact = model.streams.by_slot("offers", a, r.capacity) < p_offer
     r.offers[a] = np.clip(r.offers[a] * 0.96 + contact * 0.35 * (1 - r.offers[a]), 0, 1)
     r.s_competitor_contact[a] = contact
     brand_target = r.self_interest[a] * np.maximum(r.leverage[a], 1 - r.satisfaction[a])
@@ -74,7 +74,8 @@ def perceive(model, a: np.ndarray) -> None:
     r.slump_left[a] = np.maximum(r.slump_left[a] - 1, 0)
     r.slump[a] = np.where(r.slump_left[a] > 0, r.slump[a], 0)
     slumps = model.streams.slumps
-    start = (r.slump[a] == 0) & (slumps.random(len(a)) < beh.slump_rate)
+    u = model.streams.by_slot("slumps", a, r.capacity)
+    start = (r.slump[a] == 0) & (u < beh.slump_rate)
     s = a[start]
     r.slump[s] = slumps.integers(1, 5, len(s))
     r.slump_left[s] = slumps.geometric(1 / beh.slump_weeks, len(s))

@@ -50,6 +50,12 @@ class Streams:
             self._gens[name] = gen
         return gen
 
+    def by_slot(self, name: str, slots: np.ndarray, capacity: int) -> np.ndarray:
+        """One uniform per rep slot from stream ``name``: a full row of ``capacity`` draws is
+        taken and each rep reads its own slot's, so a rep's draw does not move when other
+        reps join or leave (a quit in one run of a pair does not re-deal everyone's draws)."""
+        return self[name].random(capacity)[slots]
+
     def __getattr__(self, name: str) -> np.random.Generator:
         if name.startswith("_"):
             raise AttributeError(name)
