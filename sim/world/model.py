@@ -266,7 +266,7 @@ class SalesModel(mesa.Model):
         week.update(self.turnover(a))                       # 12. quits and hires
         self.collector.collect(week, ledger, a)                # 13. collection
         self.week += 1
-        if self.week == self.burn_in:                       # 0. end of the burn-in
+        if self.week == self.burn_in:                       # the burn-in ends (ODD 3)
             self._start_measurement()
 
     def manager_week(self, a: np.ndarray) -> HoursLedger:
