@@ -20,7 +20,7 @@ WEEKLY_OK = ", ".join(["1"] * 52)
 MONTHLY_OK = "[0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.05, 0.05, 0.05, 0.05, 0.05, 0.05]"
 TACTICS = ("'quiet_quitting', 'peak_underperformance', 'withholding', 'cherry_picking', "
            "'false_urgency'")
-SECTIONS = ("run, season, org, accounts, reps, comp, behaviour, tactics, leverage, attrition, "
+SECTIONS = ("run, season, org, accounts, reps, comp, pipeline, behaviour, tactics, leverage, attrition, "
             "policies")
 POLICIES = ("rotation, team_bonus, coaching, monitoring, independence, concessions, favouritism, "
             "playbook, hiring")
@@ -89,7 +89,7 @@ CASES = [
      "demand multipliers, each above 0"),
     ("quota-zero", {"s.toml": "[comp]\nquota_annual = 0\n"},
      "s.toml: comp.quota_annual = 0: out of range; allowed: a number above 0 and at most "
-     "10000000000"),
+     "1000000000000"),
     ("extends-missing", {"s.toml": 'extends = "base.toml"\n'},
      "s.toml: extends = 'base.toml': file not found (base.toml; the path is relative to the "
      "extending file's folder)"),

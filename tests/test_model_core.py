@@ -142,9 +142,10 @@ def test_scenarios_were_found():
 PLAN = {"comp.threshold": 0.5, "comp.below_threshold_factor": 0.5, "comp.accelerator": 1.5}
 
 
-@pytest.mark.parametrize("cap, expected", [(0.0, [2.0, 5.5, 10.5]), (1.0, [2.0, 5.5, 10.0])])
+@pytest.mark.parametrize("cap, expected", [(0.0, [2.0, 5.5, 10.5]), (1.0, [2.0, 5.5, 7.5])])
 def test_commission_tiers_and_cap(cap, expected):
-    """Rate 0.1, quota 100: half rate below 50, full rate to 100, 1.5x above; cap = 1x target."""
+    """Rate 0.1, quota 100: half rate below 50, full rate to 100, 1.5x above; cap = 1x the
+    on-target commission (0.1 x (0.5 x 50 + 50) = 7.5, what 100% of quota earns)."""
     plan = mh.tiny_model(0, overrides={**PLAN, "comp.cap": cap}).plan
     got = plan.commission(np.array([40.0, 80.0, 120.0]), np.full(3, 100.0), np.full(3, 0.1))
     np.testing.assert_allclose(got, expected)

@@ -58,7 +58,9 @@ CONSTANTS: list[Const] = [
         ("(first[0] - 6) % WEEKS_PER_YEAR) if first.size else 40", "comp review week: 6 weeks "
          "before the first peak week (week 40 without a peak)"),
         ("rng.integers(0, 312, k)", "initial reps' past tenure, uniform over 0-311 weeks"),
-        ("ceiling=skill * np.exp(0.3 + 0.15 * rng.standard_normal(k))", "skill ceiling, "
+        ("(1 - rp.skill_growth) ** tenure", "initial reps start with the skill their past "
+         "tenure of learning gives"),
+        ("ceiling = skill * np.exp(rp.ceiling_gain", "skill ceiling, "
          "about 35% above starting skill"),
         ("engagement=0.7, satisfaction=0.65, fairness=0.7", "initial moods"),
         ("entitlement=0.05, dependency=np.where(tenure < 52, 0.4, 0.2)", "initial entitlement; "
@@ -84,18 +86,24 @@ CONSTANTS: list[Const] = [
          "probability to 40%"),
         ("0.5 * book.relationship[idx], 0.0", "a backup carries half the relationship over")),
     *_c("sim/world/market.py",
-        ("URGENCY_ELASTICITY = 2.0", "extra volume per unit of false-urgency discount"),
         (", 0.7, 1.0)", "conversion x 0.7 in a skill (1) or tools (3) slump"),
         ("b.rev_annual[idx] / 52", "account trailing revenue: 52-week exponential average"),
         ("r.rev_annual[a] / 52", "rep trailing revenue: 52-week exponential average"),
         ("ap.new_relationship, 0.6)", "health of a newly won account")),
     *_c("sim/world/compensation.py",
         ('PERIOD_WEEKS = {"month": (4, 4, 5) * 4', "month periods follow a 4-4-5 week pattern"),
-        ("for f in (0.85, 1.0, 1.15):", "marginal rate averaged over +/-15% of the projection"),
+        ("STEP_SHARE = 0.01", "step (1% of quota) of the forward differences that value a "
+         "unit of sales or of quota under the plan"),
+        ("QUOTA_FLOOR = 1e-6", "smallest quota and ramp-up divisor (keeps ratios finite)"),
         ("r.pay_ewma[a] += 0.1 * (pay - r.pay_ewma[a])", "pay memory (about 10 weeks)"),
         ("release = pool * np.minimum(1.0, sales / np.maximum(quota, 1e-9))", "pool released "
          "in proportion to team attainment, at most all of it")),
+    *_c("sim/world/pipeline.py",
+        ("URGENCY_ELASTICITY = 2.0", "extra volume per unit of false-urgency discount"),
+        ("TABLE_MIN = 1 << 16", "smallest pre-drawn table of pipeline random numbers"),
+        ("np.minimum(need, 52)", "survival of a deal is counted over at most a year")),
     *_c("sim/world/behaviour.py",
+        ("FORECAST_NODES = 20", "equal-probability nodes of the period-end sales forecast"),
         ("KAPPA = 2.0", "curvature of the reps' sales-against-effort model"),
         ("(0.4 + 0.6 * ", "relationship factor of sales: 0.4 + 0.6 x relationship"),
         ("timing = 0.5 + 0.5 * cal.lookahead", "leverage felt off-peak (0.5) and before the "

@@ -43,7 +43,8 @@ def collect_result(model: SalesModel, panel: bool = True) -> RunResult:
         out.panel = model.collector.panel.to_dict()
         out.accounts = model.book.to_dict([k for k in model.book.COLUMNS
                                            if k not in ("sales_week", "hours_week")])
-        ev = model.events.to_dict()
+        ev = {k: v[model.events_start:] for k, v in model.events.to_dict().items()}
+        ev["week"] = ev["week"] - model.burn_in  # measured weeks, like the weekly series
         ev["kind"] = np.array(EventLog.KINDS, dtype=object)[ev["kind"]]
         ev["rep_id"] = np.where(ev["rep"] >= 0, model.reps.uid[np.maximum(ev["rep"], 0)], -1)
         out.events = ev
@@ -51,23 +52,38 @@ def collect_result(model: SalesModel, panel: bool = True) -> RunResult:
 
 
 def rep_table(model: SalesModel) -> dict[str, np.ndarray]:
-    """One row per rep ever contracted, with its performance quintile."""
+    """One row per rep under contract at some point of the measured window, with its
+    performance quintile; weeks count from the start of the measured window."""
     r = model.reps
-    n = r.n
-    weeks = np.maximum(r.view("weeks_employed"), 1)
-    per_week = r.view("revenue_total") / weeks
+    seen = (r.view("left") < 0) | (r.view("left") >= model.burn_in)
+    return _rep_rows(model, seen)
+
+
+def _rep_rows(model: SalesModel, seen: np.ndarray) -> dict[str, np.ndarray]:
+    r, shift = model.reps, model.burn_in
+
+    def col(name):
+        return r.view(name)[seen].copy()
+
+    def week(name):  # a week stamp (-1 = never) on the measured clock
+        v = col(name)
+        return np.where(v >= 0, v - shift, v) if name != "hired" else v - shift
+
+    n = int(seen.sum())
+    weeks = np.maximum(col("weeks_employed"), 1)
+    per_week = col("revenue_total") / weeks
     quint = np.zeros(n, dtype=np.int8)
-    ok = r.view("weeks_employed") >= 13
+    ok = col("weeks_employed") >= 13
     if ok.any():
         edges = np.quantile(per_week[ok], [0.2, 0.4, 0.6, 0.8])
         quint = np.searchsorted(edges, per_week, side="right").astype(np.int8)
-    return {"rep_id": r.view("uid").copy(), "team": r.view("team").copy(),
-            "hired_week": r.view("hired").copy(), "left_week": r.view("left").copy(),
-            "weeks_employed": r.view("weeks_employed").copy(),
-            "revenue": r.view("revenue_total").copy(), "pay": r.view("pay_total").copy(),
-            "perf_quintile": quint, "first_sign_week": r.view("first_sign").copy(),
-            "first_threat_week": r.view("first_threat").copy(),
-            "skill": r.view("skill").copy()}
+    return {"rep_id": col("uid"), "team": col("team"),
+            "hired_week": week("hired"), "left_week": week("left"),
+            "weeks_employed": col("weeks_employed"),
+            "revenue": col("revenue_total"), "pay": col("pay_total"),
+            "perf_quintile": quint, "first_sign_week": week("first_sign"),
+            "first_threat_week": week("first_threat"),
+            "skill": col("skill")}
 
 
 def gini(x: np.ndarray) -> float:
@@ -159,7 +175,7 @@ def kpis(model: SalesModel, w: dict, reps: dict) -> dict:
 def lead_times(model: SalesModel) -> np.ndarray:
     """Weeks from the first noticed warning sign to a rep's first threat or resignation."""
     ev = model.events
-    kind = ev.view("kind")
+    kind = ev.view("kind")[model.events_start:]
     sel = np.isin(kind, (ev.CODE["threat"], ev.CODE["quit"]))
-    v = ev.view("value")[sel]
+    v = ev.view("value")[model.events_start:][sel]
     return v[np.isfinite(v)]

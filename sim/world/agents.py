@@ -57,6 +57,11 @@ class RepTable(Table):
         **{f"t_{t}": (np.bool_, False) for t in TACTICS},
         **{f"s_{s}": (np.bool_, False) for s in SIGNALS},
         "noticed": (np.int8, 0),
+        # Pay and participation (issue 13): yearly quota, last period's attainment, the
+        # variance of own weekly sales, outside option and the plan's expected pay.
+        "quota_year": (np.float64, 0.0), "attain_last": (np.float64, 0.0),
+        "sales_var": (np.float64, 0.0), "outside_pay": (np.float64, 0.0),
+        "expected_pay": (np.float64, 0.0), "searching": (np.bool_, False),
     }
 
 

@@ -11,7 +11,8 @@ import numpy as np
 
 from sim.world.accounts import follow_probability
 from sim.world.agents import Rep
-from sim.world.compensation import start_period
+from sim.world.compensation import expected_pay, start_period
+from sim.world.seasons import WEEKS_PER_YEAR
 
 TENURE_BANDS = (52, 156)  # weeks: first year, years 2-3, 3+ years
 
@@ -22,13 +23,36 @@ def stay_value(model, a: np.ndarray) -> np.ndarray:
     return 0.35 * pay + 0.25 * r.satisfaction[a] + 0.2 * r.fairness[a] + 0.2 * r.engagement[a]
 
 
+def outside_option(model, a: np.ndarray) -> np.ndarray:
+    """Weekly pay a rep could earn elsewhere, net of the cost of moving: a competitor's
+    commission on the territory it would get (scaled by the rep's skill) plus the clients
+    that would follow it (each account's trailing revenue times its chance of following,
+    as in :func:`depart`), less the search and ramp-up weeks spread
+    over the horizon of the move."""
+    r, b, ap = model.reps, model.book, model.sc.attrition
+    idx = b.owned()  # fresh: accounts may have churned since the cache was built
+    own = b.owner[idx]
+    loyal = b.rev_annual[idx] * follow_probability(b, model.sc.accounts, idx)
+    portable = np.bincount(own, weights=loyal, minlength=r.n)[a] / WEEKS_PER_YEAR
+    gross = ap.market_rate * (r.skill[a] * ap.market_book + portable)
+    return gross * max(1 - ap.search_weeks / ap.move_horizon, 0.0)
+
+
 def quit_decisions(model, a: np.ndarray) -> np.ndarray:
+    """Who resigns this week.  Two channels: the mood hazard (outside offers against the
+    value of staying), and the participation constraint: a rep whose plan is expected to pay
+    less than its outside option searches, and takes a job when it finds one."""
     r, ap = model.reps, model.sc.attrition
     tenure = model.week - r.hired[a]
     outside = 0.45 + 0.4 * r.offers[a]
     hazard = ((ap.base_hazard + ap.newcomer_hazard * np.exp(-np.maximum(tenure, 0) / 52))
               * np.exp(ap.sensitivity * (outside - stay_value(model, a))))
-    quit_ = model.streams.quits.random(len(a)) < np.clip(hazard, 0, 1)
+    r.outside_pay[a] = outside_option(model, a)
+    r.expected_pay[a] = expected_pay(model, a)
+    r.searching[a] = r.expected_pay[a] < r.outside_pay[a]
+    hazard = hazard + r.searching[a] * ap.job_find_rate
+    draws = model.streams.by_slot("quits", a, model.reps.capacity)
+    quit_ = draws < np.clip(hazard, 0, 1)
     extra = np.array(sorted(set(model.leavers)), dtype=np.int64)
     model.leavers.clear()
     return np.union1d(a[quit_], extra).astype(np.int64)

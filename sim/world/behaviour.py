@@ -8,12 +8,21 @@ with stress.
 
 from __future__ import annotations
 
+from statistics import NormalDist
+
 import numpy as np
 
 from sim.world.agents import SIGNALS
+from sim.world.compensation import ratchet_cost
 
 KAPPA = 2.0  # curvature of the reps' mental model of sales against effort
 NORM = 1 - np.exp(-KAPPA)
+# Equal-probability nodes of a standard normal (midpoints of FORECAST_NODES quantile bins):
+# the expectation over the rep's normal forecast of its period-end sales.
+FORECAST_NODES = 20
+Z_NODES = np.array([NormalDist().inv_cdf((k + 0.5) / FORECAST_NODES)
+                     for k in range(FORECAST_NODES)])
+Z_WEIGHTS = np.full(FORECAST_NODES, 1.0 / FORECAST_NODES)
 
 
 def team_sums(model, values: np.ndarray, slots: np.ndarray) -> np.ndarray:
@@ -56,7 +65,7 @@ def perceive(model, a: np.ndarray) -> None:
     # Outside offers: competitors court visible top performers and reps building a brand.
     pct = np.argsort(np.argsort(r.rev_annual[a])) / max(len(a) - 1, 1)
     p_offer = beh.offer_rate + beh.offer_visibility * np.maximum(pct ** 3, r.brand[a])
-    contact = model.streams.offers.random(len(a)) < p_offer
+    contact = model.streams.by_slot("offers", a, r.capacity) < p_offer
     r.offers[a] = np.clip(r.offers[a] * 0.96 + contact * 0.35 * (1 - r.offers[a]), 0, 1)
     r.s_competitor_contact[a] = contact
     brand_target = r.self_interest[a] * np.maximum(r.leverage[a], 1 - r.satisfaction[a])
@@ -65,21 +74,37 @@ def perceive(model, a: np.ndarray) -> None:
     r.slump_left[a] = np.maximum(r.slump_left[a] - 1, 0)
     r.slump[a] = np.where(r.slump_left[a] > 0, r.slump[a], 0)
     slumps = model.streams.slumps
-    start = (r.slump[a] == 0) & (slumps.random(len(a)) < beh.slump_rate)
+    u = model.streams.by_slot("slumps", a, r.capacity)
+    start = (r.slump[a] == 0) & (u < beh.slump_rate)
     s = a[start]
     r.slump[s] = slumps.integers(1, 5, len(s))
     r.slump_left[s] = slumps.geometric(1 / beh.slump_weeks, len(s))
 
 
 def marginal_pay(model, a: np.ndarray) -> np.ndarray:
-    """Pay per extra unit of sales under the rep's plan this week (after the team pool)."""
+    """Expected pay per extra unit of sales under the rep's plan this week (after the pool).
+
+    The rep forecasts its period-end sales S ~ Normal(mu, sigma): mu is what it has sold plus
+    what its book yields at its current effort over the demand left in the period; sigma^2 is
+    the variance of its own weekly sales (a running estimate) times the weeks left, so the
+    uncertainty narrows as the period end nears.  The marginal rate is the plan's commission
+    per unit at S, averaged over that forecast (equal-probability nodes), less what a known
+    ratchet costs next period for sales above quota.
+    """
     r, plan = model.reps, model.plan
     woy = model.woy
     d = max(model.demand_now, 1e-9)
     weekly_at_effort = r.ymax[a] / d * (1 - np.exp(-KAPPA * r.effort[a])) / NORM
-    r.projected[a] = r.period_sales[a] + weekly_at_effort * plan.remaining[woy]
-    m = plan.marginal_rate(r.projected[a], r.quota[a], r.rate[a], woy)
-    return m * plan.own_share(model.pool_group_size(a))
+    mu = r.period_sales[a] + weekly_at_effort * plan.remaining[woy]
+    r.projected[a] = mu
+    sigma = np.sqrt(r.sales_var[a] * plan.weeks_left[woy])
+    q, rate = r.quota[a], r.rate[a]
+    above_cost = ratchet_cost(model, a)
+    m = np.zeros(len(a))
+    for z, w in zip(Z_NODES, Z_WEIGHTS):
+        s = np.maximum(mu + sigma * z, 0)
+        m += w * (plan.unit_value(s, q, rate) - above_cost * (s > q))
+    return m * plan.rate_boost[woy] * plan.own_share(model.pool_group_size(a))
 
 
 def choose_effort(model, a: np.ndarray, m: np.ndarray) -> np.ndarray:

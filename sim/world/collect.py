@@ -12,7 +12,8 @@ WEEKLY_COLUMNS = (
     ["week", "year", "week_of_year", "demand", "peak", "revenue", "discounts", "comp_cost",
      "concession_cost", "program_cost", "cogs", "headcount", "hires", "quits", "accounts_active", "accounts_won",
      "accounts_churned", "accounts_lost", "revenue_lost", "threats", "demands", "concessions",
-     "refusals", "signals_emitted", "signals_noticed", "overload_share", "mean_effort"]
+     "refusals", "signals_emitted", "signals_noticed", "overload_share", "mean_effort",
+     "deals_won", "deals_lost", "deals_pulled", "deals_pushed", "reps_searching"]
     + [f"mean_{k}" for k in INDICES]
     + [f"tactic_{t}" for t in TACTICS]
     + [f"hours_{a}" for a in ACTIVITIES] + ["hours_skipped"]
@@ -39,7 +40,11 @@ class Collector:
 
     def collect(self, week: dict, ledger, a: np.ndarray) -> None:
         """Record the week; ``a`` are the reps who worked it (leavers of the week included)."""
-        m, r, w = self.m, self.m.reps, self.m.week
+        m, r = self.m, self.m.reps
+        w = m.week - m.burn_in  # measured week; nothing is recorded during the burn-in
+        if w < 0:
+            self._ev_seen = m.events.n
+            return
         col = self.weekly
         ev = m.events
         kinds = ev.kind[self._ev_seen: ev.n]
@@ -61,6 +66,8 @@ class Collector:
             "program_cost": m.program_cost,
             # cost of goods on the volume sold, discounts included (gross margin uses it)
             "cogs": m.sc.accounts.cogs_share * (week["revenue"] + week["discounts"]),
+            "reps_searching": int(r.searching[a].sum()),
+            **m.pipeline.week_counts,
         }
         for k in ("revenue", "discounts", "comp_cost", "concession_cost", "hires", "quits",
                   "accounts_won", "accounts_churned"):

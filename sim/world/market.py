@@ -1,9 +1,9 @@
 """The weekly market: attention becomes sales; accounts are won, nurtured, neglected, lost.
 
-Sales of an account in a week =
-  potential/52 x seasonal demand x (0.4 + 0.6 relationship) x health x service
-  x owner's conversion (skill, ramp-up, stress passed on to customers, slump) x noise,
-where service = 1 - exp(-hours given / hours needed).  See docs/ODD.md, "Sales".
+Each account's service this week is 1 - exp(-hours given / hours needed); service moves the
+account's opportunities forward in the deal pipeline (:mod:`sim.world.pipeline`), where
+deals close, are timed, won or lost.  A won deal's revenue is its size times the owner's
+conversion (skill, ramp-up, stress passed on to customers, slump).  See docs/ODD.md, "Sales".
 """
 
 from __future__ import annotations
@@ -11,10 +11,8 @@ from __future__ import annotations
 import numpy as np
 
 from sim.world.accounts import attention_weights, cherry_keep_mask, churn, update_accounts
+from sim.world.seasons import WEEKS_PER_YEAR
 from sim.world.tactics import record_targets
-
-URGENCY_ELASTICITY = 2.0  # extra volume per unit of discount a false-urgency deal closes
-
 
 def market_week(model, a: np.ndarray, discount: np.ndarray) -> dict:
     r, b, sc, rng = model.reps, model.book, model.sc, model.streams
@@ -40,22 +38,16 @@ def market_week(model, a: np.ndarray, discount: np.ndarray) -> dict:
     service = 1 - np.exp(-hours / need)
     conv = np.zeros(n)
     slump_conv = np.where((r.slump[a] == 1) | (r.slump[a] == 3), 0.7, 1.0)
-    conv[a] = (r.skill[a] * r.ramp[a] * (1 - rp.stress_leak * r.stress[a]) * slump_conv
-               * model.demand_now)
-    noise = model.noise.draw(rng.noise, idx.size)
-    volume = base * service * conv[own] * noise
-    if discount.any():
-        d = discount[own]
-        volume *= 1 + URGENCY_ELASTICITY * d
-        revenue = volume * (1 - d)
-        discounts = float((volume * d).sum())
-    else:
-        revenue, discounts = volume, 0.0
+    conv[a] = r.skill[a] * r.ramp[a] * (1 - rp.stress_leak * r.stress[a]) * slump_conv
+    revenue, discounts = model.pipeline.week(model, idx, own, service, conv, base, discount)
     b.sales_week[idx] = revenue
     b.hours_week[idx] = hours
     b.rev_annual[idx] += revenue - b.rev_annual[idx] / 52
     b.revenue_total[idx] += revenue
     r.sales_week[a] = np.bincount(own, weights=revenue, minlength=n)[a]
+    # Each rep's running estimate of the spread of its weekly sales around its usual level.
+    dev = r.sales_week[a] - r.rev_annual[a] * (model.demand_now / WEEKS_PER_YEAR)
+    r.sales_var[a] += rp.forecast_memory * (dev * dev - r.sales_var[a])
     r.rev_annual[a] += r.sales_week[a] - r.rev_annual[a] / 52  # trailing-year revenue (EWMA)
     update_accounts(b, ap, idx, np.minimum(hours / need, 1.0), record_targets(model, own),
                     rel, health)
@@ -64,25 +56,6 @@ def market_week(model, a: np.ndarray, discount: np.ndarray) -> dict:
     won = prospect(model, a)
     return {"revenue": float(revenue.sum()), "discounts": discounts,
             "accounts_churned": int(gone.size), "accounts_won": int(won)}
-
-
-class NoiseTable:
-    """Lognormal sales noise (mean 1) read from a pre-drawn table at a random offset.
-
-    Drawing tens of thousands of normals every week dominated the run time; a table of
-    independent draws read from a fresh random offset each week gives every account-week a
-    value with the same distribution at the cost of a slice.
-    """
-
-    def __init__(self, rng: np.random.Generator, sigma: float, n_accounts: int):
-        size = max(1 << 16, 8 * n_accounts)
-        self.table = rng.lognormal(-0.5 * sigma * sigma, sigma, size)
-
-    def draw(self, rng: np.random.Generator, k: int) -> np.ndarray:
-        start = int(rng.integers(0, self.table.size))
-        if start + k <= self.table.size:
-            return self.table[start:start + k]
-        return np.take(self.table, np.arange(start, start + k), mode="wrap")
 
 
 def prospect(model, a: np.ndarray) -> int:

@@ -20,7 +20,8 @@ from sim.world.hooks import Levers, PolicyHooks, default_policies
 from sim.world.compensation import CompPlan, pool_groups, run_payroll, start_period
 from sim.world.leverage import leverage_plays
 from sim.world.managers import HoursLedger
-from sim.world.market import NoiseTable, market_week
+from sim.world.market import market_week
+from sim.world.pipeline import Pipeline
 from sim.world.seasons import WEEKS_PER_YEAR, build_calendar
 from sim.world.state import EventLog
 from sim.world.streams import Streams
@@ -36,7 +37,8 @@ class SalesModel(mesa.Model):
         entropy = rng if isinstance(rng, (int, np.integer)) else int(self.rng.integers(2**63))
         self.streams = Streams(entropy)  # one generator per process (sim.world.streams)
         sc = self.sc = scenario
-        self.weeks = weeks or sc.run.weeks
+        self.weeks = weeks or sc.run.weeks  # measured weeks, after the burn-in
+        self.burn_in = sc.run.burn_in_weeks
         self.cal = build_calendar(sc.season)
         c = sc.comp
         # No team pool unless the team_bonus policy sets one (its setup writes plan.pool_*).
@@ -57,12 +59,36 @@ class SalesModel(mesa.Model):
         self.quits_by_band = np.zeros(3)
         self.exposure_by_band = np.zeros(3)
         self.hires_total = 0
+        self.events_start = 0  # first event row of the measured window
+        self.pipeline = Pipeline(self, self.book._cap)
         self._build_org()
-        self.noise = NoiseTable(self.streams.noise, sc.reps.sales_noise, self.book.n)
-        self.policies = list(policies) if policies is not None else default_policies(sc)
+        chosen = list(policies) if policies is not None else default_policies(sc)
+        # ``scheduled_policies``: the policies of this run; ``policies``: those acting now
+        # (none during the burn-in).
+        self.scheduled_policies, self.policies = chosen, []
+        if self.burn_in == 0:
+            self._switch_on_policies()
+        self.collector = Collector(self, self.weeks, panel)
+
+    def _switch_on_policies(self) -> None:
+        """Policies start acting when measurement starts (after the burn-in)."""
+        self.policies = self.scheduled_policies
         for pol in self.policies:
             pol.setup(self)
-        self.collector = Collector(self, self.weeks, panel)
+
+    def _start_measurement(self) -> None:
+        """End of the burn-in: policies switch on and every counter the KPIs read restarts
+        (reps who left during the burn-in keep theirs; they are not in the measured window)."""
+        r, b, a = self.reps, self.book, self.active
+        self._switch_on_policies()
+        self.quits_by_band[:] = 0
+        self.exposure_by_band[:] = 0
+        self.hires_total = 0
+        for col in ("pay_total", "revenue_total", "rev_window", "weeks_employed",
+                    "weeks_window"):
+            getattr(r, col)[a] = 0
+        b.revenue_total[:] = 0.0
+        self.events_start = self.events.n
 
     # ---- construction -------------------------------------------------------------
     def _derive_calendar_windows(self) -> None:
@@ -107,9 +133,12 @@ class SalesModel(mesa.Model):
         skill_med = self.levers.hire_skill if new_hires else 1.0
         skill = skill_med * np.exp(rp.skill_sigma * rng.standard_normal(k))
         tenure = np.zeros(k, dtype=int) if new_hires else rng.integers(0, 312, k)
+        ceiling = skill * np.exp(rp.ceiling_gain + rp.ceiling_sigma * rng.standard_normal(k))
+        # Reps already there have learnt on the job for their past tenure (saturating).
+        skill = ceiling - (ceiling - skill) * (1 - rp.skill_growth) ** tenure
         slots = self.reps.add(
             k, team=teams, active=True, hired=self.week - tenure, skill=skill,
-            ceiling=skill * np.exp(0.3 + 0.15 * rng.standard_normal(k)),
+            ceiling=ceiling,
             motivation=rng.beta(rp.motivation_a, rp.motivation_b, k),
             self_interest=rng.beta(rp.self_interest_a, rp.self_interest_b, k),
             engagement=0.7, satisfaction=0.65, fairness=0.7, stress=sc.behaviour.base_stress,
@@ -226,6 +255,7 @@ class SalesModel(mesa.Model):
         ledger = self.manager_week(a)                       # 7. managers' hours
         discount = resolve_false_urgency(self, ledger)
         week = market_week(self, a, discount)               # 8. market
+        self.plan.record_sales(self.woy, week["revenue"])
         week.update(run_payroll(self, a))                   # 9. pay
         if self.plan.period_end[self.woy]:
             for pol in self.policies:
@@ -236,6 +266,8 @@ class SalesModel(mesa.Model):
         week.update(self.turnover(a))                       # 12. quits and hires
         self.collector.collect(week, ledger, a)                # 13. collection
         self.week += 1
+        if self.week == self.burn_in:                       # the burn-in ends (ODD 3)
+            self._start_measurement()
 
     def manager_week(self, a: np.ndarray) -> HoursLedger:
         r, beh, lv = self.reps, self.sc.behaviour, self.levers
@@ -292,5 +324,5 @@ class SalesModel(mesa.Model):
         return out
 
     def run(self) -> None:
-        for _ in range(self.weeks):
+        for _ in range(self.burn_in + self.weeks):
             self.step()

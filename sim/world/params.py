@@ -34,6 +34,10 @@ class RunParams:
     weeks: int = P(156, "weeks", "Simulated horizon; one step is one week.", lo=1, hi=5200)
     seed: int = P(0, "-", "Seed for numpy SeedSequence when none is given on the command line.",
                   lo=0, hi=2**63 - 1)
+    burn_in_weeks: int = P(156, "weeks", "Weeks simulated before measurement starts: the "
+                           "organisation settles (tenure mix, books, moods) with no policy "
+                           "active; policies switch on and every KPI is measured after it.  "
+                           "Chosen from a measurement (docs/ODD.md section 9).", lo=0, hi=2600)
 
 
 @dataclass
@@ -127,32 +131,83 @@ class RepParams:
                                  "prospecting.", S000, lo=0, hi=1)
     focus: float = P(0.5, "exponent", "How strongly a rep weights accounts by value when "
                      "splitting attention (0 = evenly).", lo=0, hi=5)
-    sales_noise: float = P(0.3, "log units", "Lognormal noise on weekly account sales.", lo=0, hi=3)
     stress_leak: float = P(0.35, "share", "Conversion lost at full stress: pressure passed to "
                            "customers.", S003, lo=0, hi=1)
     ramp_weeks: int = P(26, "weeks", "Weeks for a new hire to reach full productivity.", lo=0, hi=520)
     ramp_start: float = P(0.3, "share", "Productivity of a new hire in week one.", lo=0, hi=1)
-    skill_growth: float = P(0.002, "1/week", "Weekly on-the-job learning toward own ceiling.",
+    skill_growth: float = P(0.008, "1/week", "Weekly on-the-job learning: share of the gap to "
+                            "the rep's own ceiling closed each week (saturating; time "
+                            "constant about 2.4 years, so the baseline stops drifting).",
                             lo=0, hi=1)
+    ceiling_gain: float = P(0.3, "log units", "Median log distance from a new rep's skill to "
+                            "the ceiling its on-the-job learning approaches.", lo=0, hi=3)
+    ceiling_sigma: float = P(0.15, "log units", "Spread of that distance between reps.",
+                             lo=0, hi=3)
+    forecast_memory: float = P(0.1, "1/week", "Weight of the latest week in a rep's running "
+                               "estimate of the mean and variance of its own weekly sales "
+                               "(the spread it expects around its period-end forecast).",
+                               lo=0.001, hi=1)
 
 
 @dataclass
 class CompParams:
     commission_rate: float = P(0.08, "share of sales", "Base commission rate.", lo=0, hi=1)
     quota_period: str = P("quarter", "-", "Quota period.", choices=("month", "quarter", "year"))
-    quota_annual: float = P(800000.0, "currency/year", "Annual quota per fully ramped rep, split "
-                            "over periods by expected seasonal demand.", lo=1e-9, hi=1e10)
+    quota_annual: float = P(800000.0, "currency/year", "Annual quota of a fully ramped rep "
+                            "whose territory has the firm's median potential per rep (the "
+                            "scale of 'potential' quotas), split over periods by expected "
+                            "seasonal demand.", lo=1e-9, hi=1e12)
+    quota_basis: str = P("blend", "-", "How the firm sets each rep's quota: from its territory's "
+                         "potential, from its own trailing sales, or a blend of both.",
+                         "seed 000; Raju and Srinivasan 1996 (territory-based quotas)",
+                         choices=("potential", "history", "blend"))
+    quota_blend: float = P(0.5, "share", "Weight of territory potential in a 'blend' quota "
+                           "(the rest is history).", lo=0, hi=1)
+    quota_growth: float = P(1.0, "x trailing sales", "History quota: the rep's trailing sales "
+                            "rate times this factor.", lo=0.1, hi=5)
+    ratchet: float = P(0.0, "share per unit attainment", "Ratchet: next period's quota rises "
+                       "by this share for each unit of attainment above 100% this period "
+                       "(0 = no ratchet).", "Leone, Misra and Zimmerman 2004 (ratchets)",
+                       lo=0, hi=2)
+    ratchet_known: bool = P(True, "-", "Reps know the ratchet rule (the plan writes it down) "
+                            "and weigh next period's higher quota when choosing effort and "
+                            "timing deals.")
     threshold: float = P(0.5, "share of quota", "Attainment below which commission is reduced.",
                          lo=0, hi=1)
     below_threshold_factor: float = P(0.5, "x rate", "Rate multiplier below the threshold.",
                                       lo=0, hi=1)
     accelerator: float = P(1.5, "x rate", "Rate multiplier on sales above quota.", lo=1, hi=10)
-    cap: float = P(0.0, "x target commission", "Cap on commission per period as a multiple of "
-                   "rate x quota; 0 means no cap.", lo=0, hi=100)
+    cap: float = P(0.0, "x on-target commission", "Cap on a period's commission as a multiple "
+                   "of the rep's on-target commission (what it earns at exactly 100% of its own "
+                   "quota); 0 means no cap.  A cap of 2 means a rep can earn at most twice its "
+                   "target incentive in a period.", lo=0, hi=100)
     draw_weekly: float = P(0.0, "currency/week", "Recoverable draw paid when commission falls "
-                           "short; repaid from later commission.", lo=0, hi=1e6)
+                           "short; repaid from later commission.", lo=0, hi=1e7)
     off_peak_bonus: float = P(0.0, "x rate", "Extra commission multiplier outside the peak "
                               "window (year-round engagement).", S000, lo=0, hi=5)
+
+
+@dataclass
+class PipelineParams:
+    deal_weeks: float = P(6.0, "weeks of demand", "A typical opportunity is worth this many "
+                          "weeks of its account's demand; an account opens one about every "
+                          "deal_weeks / seasonal multiplier weeks.", lo=2.5, hi=52)
+    deal_sigma: float = P(0.5, "log units", "Lognormal spread of opportunity size.", lo=0, hi=3)
+    work_weeks: float = P(3.0, "weeks", "Weeks of full service an opportunity needs before "
+                          "it can close (the sales cycle at full attention).", lo=0.5, hi=52)
+    win_base: float = P(0.7, "probability", "Win probability of a fully worked opportunity "
+                        "with a healthy account.", lo=0.01, hi=1)
+    lose_rate: float = P(0.04, "1/week", "Weekly chance that an open opportunity goes to a "
+                         "competitor or lapses.", lo=0, hi=1)
+    pull_discount: float = P(0.1, "share of price", "Discount the firm grants to close a deal "
+                             "early (pull-in before period end); the firm pays it.",
+                             "Oyer 1998; Larkin 2014 (timing of sales)", lo=0, hi=1)
+    pull_win_loss: float = P(0.25, "share", "Relative drop in win probability of a deal "
+                             "pulled in before the client is ready.", lo=0, hi=1)
+    push_loss: float = P(0.15, "probability", "Chance a deal held back into the next period is "
+                         "lost meanwhile.", "Larkin 2014", lo=0, hi=1)
+    timing_weeks: int = P(2, "weeks", "Last weeks of a period in which reps time deals.",
+                          lo=0, hi=13)
 
 
 @dataclass
@@ -232,10 +287,22 @@ class LeverageParams:
 
 @dataclass
 class AttritionParams:
-    base_hazard: float = P(0.0042, "1/week", "Weekly quit hazard of a content, tenured rep.",
+    base_hazard: float = P(0.003, "1/week", "Weekly quit hazard of a content, tenured rep.",
                            "stylized facts: 15-35% yearly turnover", lo=0, hi=1)
     newcomer_hazard: float = P(0.006, "1/week", "Extra weekly hazard in the first year, fading "
                                "with tenure.", "stylized facts: LIMRA first-year retention",
                                lo=0, hi=1)
-    sensitivity: float = P(3.0, "1/index", "How strongly the gap between outside option and "
+    sensitivity: float = P(3.0, "1/index", "How strongly the gap between outside offers and "
                            "staying moves the hazard (log scale).", lo=0, hi=50)
+    market_rate: float = P(0.08, "share of sales", "Commission rate a competing firm pays on "
+                           "the sales a rep brings or makes there.", lo=0, hi=1)
+    market_book: float = P(2500.0, "currency/week", "Weekly sales a competing firm's "
+                           "territory gives a median-skill rep (scaled by the rep's skill).",
+                           lo=0, hi=1e9)
+    search_weeks: float = P(8.0, "weeks of pay", "Cost of moving: weeks of outside pay lost "
+                            "searching and ramping up elsewhere.",
+                            "stylized facts: time-to-fill and ramp of sales hires", lo=0, hi=104)
+    move_horizon: float = P(104.0, "weeks", "Horizon over which a rep spreads the cost of a "
+                            "move when comparing jobs.", lo=1, hi=1040)
+    job_find_rate: float = P(0.02, "1/week", "Weekly chance that a rep whose plan pays below "
+                             "its reservation wage finds and takes an outside job.", lo=0, hi=1)

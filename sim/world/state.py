@@ -45,6 +45,10 @@ class Table:
         self.n = hi
         return np.arange(lo, hi)
 
+    @property
+    def capacity(self) -> int:
+        return self._cap
+
     def view(self, name: str) -> np.ndarray:
         return getattr(self, name)[: self.n]
 
