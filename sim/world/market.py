@@ -2,7 +2,7 @@
 
 Sales of an account in a week =
   potential/52 x seasonal demand x (0.4 + 0.6 relationship) x health x service
-  x owner's conversion (skill, ramp-up, stress passed on to customers, slump) x noise,
+  x owner's conversion (skill, ramp-up, slump) x noise,
 where service = 1 - exp(-hours given / hours needed).  See docs/ODD.md, "Sales".
 """
 
@@ -40,7 +40,7 @@ def market_week(model, a: np.ndarray, discount: np.ndarray) -> dict:
     service = 1 - np.exp(-hours / need)
     conv = np.zeros(n)
     slump_conv = np.where((r.slump[a] == 1) | (r.slump[a] == 3), 0.7, 1.0)
-    conv[a] = (r.skill[a] * r.ramp[a] * (1 - rp.stress_leak * r.stress[a]) * slump_conv
+    conv[a] = (r.skill[a] * r.ramp[a] * slump_conv
                * model.demand_now)
     noise = model.noise.draw(rng.noise, idx.size)
     volume = base * service * conv[own] * noise
@@ -59,6 +59,8 @@ def market_week(model, a: np.ndarray, discount: np.ndarray) -> dict:
     r.rev_annual[a] += r.sales_week[a] - r.rev_annual[a] / 52  # trailing-year revenue (EWMA)
     update_accounts(b, ap, idx, np.minimum(hours / need, 1.0), record_targets(model, own),
                     rel, health)
+    # Pressure passed on to clients (seed 003) wears the personal tie down, not conversion.
+    b.relationship[idx] *= 1 - sc.behaviour.pressure_tie_loss * r.stress[own]
     gone, gone_owner = churn(b, ap, rng.churn, idx, model.week)
     model.events.log(model.week, "account_churned", gone_owner, gone)
     won = prospect(model, a)
