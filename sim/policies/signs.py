@@ -84,7 +84,7 @@ class ManagerActions(Policy):
         cross_train(model, mine, model.streams.manager)
         rot = self._done(model, ledger, "safeguards", self.rot)
         r.last_rotate[rot] = w
-        move_top_accounts(model, rot, p.rotate_share, model.streams.manager, kind="rotation")
+        move_top_accounts(model, rot, p.rotate_share, model.streams.manager)
         for name, who in (("talk", talked), ("review", reviewed), ("record_push", safe),
                           ("cross_train", safe), ("rotate", rot)):
             model.events.log(w, "manager_action", who, value=ACTION_CODES[name])
