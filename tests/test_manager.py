@@ -192,6 +192,7 @@ def test_a_noticed_sign_raises_the_belief_that_triggers_a_retention_talk():
 
 def _shirker_run(monitor: bool, seed: int = 6):
     over = {**mh.NO_TURNOVER, "policies.monitoring.enabled": monitor,
+            "policies.monitoring.sanction": "warning_then_exit",
             "policies.monitoring.intensity": 0.5, "policies.monitoring.struggling_intensity": 0.5,
             "tactics.enabled": ["quiet_quitting"]}
     m = mh.tiny_model(seed, overrides=over)

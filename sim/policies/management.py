@@ -61,7 +61,8 @@ class Monitoring(Policy):
     def week_start(self, model):
         r, p, a = model.reps, self.p, model.active
         # Struggling as the manager sees it: the pipeline it can see falls short of quota.
-        struggling = manager_projection(model, a) < 0.85 * r.quota[a]
+        struggling = ((manager_projection(model, a) < 0.85 * r.quota[a])
+                      | (r.mb_shirk[a] > p.suspect_threshold))  # or suspected of a tactic
         self.intensity = np.where(struggling, p.struggling_intensity, p.intensity) * r.oversight[a]
 
     def hour_demands(self, model, ledger):
@@ -90,18 +91,20 @@ class Monitoring(Policy):
 
 
 def sanction(model, caught: np.ndarray, p) -> None:
-    """What a caught tactic brings (Shapiro & Stiglitz 1984): a warning (one catch more than
-    ``warnings_allowed`` within ``warning_memory`` weeks ends the contract), losing the largest
-    ``sanction_share`` of the book to teammates, or non-renewal of the contract.
-    Value logged: 0 warning, 1 accounts, 2 non-renewal."""
+    """What a caught tactic brings (Shapiro & Stiglitz 1984): a warning on record (the catch
+    also raises the manager's shirking belief, so the rep is watched more closely); under
+    'warning_then_exit' one catch more than ``warnings_allowed`` within ``warning_memory``
+    weeks ends the contract; losing the largest ``sanction_share`` of the book to teammates;
+    or non-renewal of the contract.  Value logged: 0 warning, 1 accounts, 2 non-renewal.
+    ``warnings`` and ``last_warned`` are what the rep knows of its record."""
     r = model.reps
     if caught.size == 0:
         return
-    if p.sanction == "warning":
+    if p.sanction in ("warning", "warning_then_exit"):
         stale = model.week - r.last_warned[caught] > p.warning_memory
         r.warnings[caught] = np.where(stale, 0, r.warnings[caught]) + 1
         r.last_warned[caught] = model.week
-        over = r.warnings[caught] > p.warnings_allowed
+        over = (r.warnings[caught] > p.warnings_allowed) & (p.sanction == "warning_then_exit")
         model.events.log(model.week, "sanction", caught, value=np.where(over, 2, 0))
         model.leavers.extend(int(x) for x in caught[over])
     elif p.sanction == "accounts":

@@ -69,11 +69,16 @@ class MonitoringPolicy:
     detect_rate: float = P(1.5, "1/hour", "Chance per monitoring hour, at detection skill 1, "
                            "of catching a tactic in use: p = 1 - exp(-rate x skill x hours).",
                            "Holmstrom 1979 (monitoring as information)", lo=0, hi=20)
-    sanction: str = P("warning", "-", "What a caught tactic brings: a warning (a second catch "
-                      "within a year ends the contract), losing accounts, or non-renewal.",
-                      "Shapiro & Stiglitz 1984", choices=("warning", "accounts", "non_renewal"))
-    warnings_allowed: int = P(2, "warnings", "Warnings a rep can collect within warning_memory "
-                              "weeks; the next catch ends the contract.", lo=0, hi=100)
+    sanction: str = P("warning", "-", "What a caught tactic brings: a warning on record (and "
+                      "closer watch), warnings that end the contract once more than "
+                      "warnings_allowed are on record, losing accounts, or non-renewal.",
+                      "Shapiro & Stiglitz 1984",
+                      choices=("warning", "warning_then_exit", "accounts", "non_renewal"))
+    suspect_threshold: float = P(0.5, "probability", "Shirking belief above which a rep is "
+                                 "watched at struggling_intensity.", S003, lo=0, hi=1)
+    warnings_allowed: int = P(2, "warnings", "Under 'warning_then_exit': warnings a rep can "
+                              "collect within warning_memory weeks; the next catch ends the "
+                              "contract.", lo=0, hi=100)
     warning_memory: int = P(52, "weeks", "How long a warning stays on record.", lo=1, hi=520)
     sanction_share: float = P(0.2, "share of book", "Share of the book (largest first) moved "
                               "to teammates under the 'accounts' sanction.", lo=0, hi=1)

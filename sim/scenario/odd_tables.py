@@ -208,7 +208,7 @@ CONSTANTS: list[Const] = [
         ("r.engagement[c] + 0.005 * got[c] * fit", "engagement per full session"),
         ("r.dependency[c] - 0.02 * got[c] * p.quality", "dependency per full session"),
         ("prob=0.15 * p.quality", "chance a 1:1 ends a skill slump"),
-        ("struggling = manager_projection(model, a) < 0.85 * r.quota[a]", "monitoring: "
+        ("struggling = ((manager_projection(model, a) < 0.85 * r.quota[a])", "monitoring: "
          "struggling when the manager's projection is below 85% of quota"),
         ("model.slump_fix(s, prob=0.5 * share)", "chance support ends a slump"),
         ("1 - np.exp(-p.response_delay_hours / 1.5)", "requests that resolve themselves "

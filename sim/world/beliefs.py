@@ -11,7 +11,7 @@ outside offers).  It sees:
 - what a rep tells it in a 1:1 that was held (a candid rep mentions an outside offer or that
   it has checked out) and what monitoring caught.
 
-Beliefs are kept as log-odds (docs/ODD.md 7.9).  Each observation adds its evidence weight
+Beliefs are kept as log-odds (docs/ODD.md 7.21).  Each observation adds its evidence weight
 (its log likelihood ratio, a parameter of ``[managers]``); a leak lets old evidence fade:
 
     E_t = (1 - leak) E_{t-1} + sum_k w_k o_k,t

@@ -4,7 +4,7 @@ A rep's leverage is what the firm stands to lose if it leaves now: over the comi
 and the replacement's ramp, the clients that follow it are lost outright and the rest are sold
 less well (nobody, or a teammate, covers them until the replacement is up to speed).  Cover,
 backups and records lower it; the seasonal calendar enters only through the demand expected in
-that window, so leverage peaks when the busy weeks fall inside it (docs/ODD.md 7.8).
+that window, so leverage peaks when the busy weeks fall inside it (docs/ODD.md 7.20).
 
 The rep estimates its revenue at risk from its own book, with noise.  The manager estimates it
 from what it sees: the book's trailing sales, the records, the backups and the calendar; it
@@ -107,10 +107,11 @@ def concession_cost(model, reps: np.ndarray, kind: np.ndarray, shirk: np.ndarray
 
 
 def grant_rule(model, reps, kind, threat, flight, risk, shirk) -> np.ndarray:
-    """The concession rule: grant when the revenue expected to be lost by refusing
-    (chance of leaving x revenue at risk) beats the cost of conceding, counting the precedent:
-    every teammate expected to ask the same (``levers.precedent_weight`` per teammate).
-    A threat makes leaving more likely: its evidence is added to the flight belief."""
+    """The concession rule: grant when the margin expected to be lost by refusing
+    (chance of leaving x revenue at risk x the firm's margin on it) beats the cost of
+    conceding, counting the precedent: every teammate expected to ask the same
+    (``levers.precedent_weight`` per teammate).  A threat makes leaving more likely: its
+    evidence is added to the flight belief."""
     r, mp = model.reps, model.sc.managers
     logit = np.log(np.clip(flight, 1e-9, 1 - 1e-9) / np.clip(1 - flight, 1e-9, 1))
     q = 1 / (1 + np.exp(-(logit + mp.w_threat * threat)))
@@ -119,7 +120,8 @@ def grant_rule(model, reps, kind, threat, flight, risk, shirk) -> np.ndarray:
     mates = np.maximum(size[r.team[reps]] - 1, 0)
     cost = concession_cost(model, reps, kind, shirk) * (1 + model.levers.precedent_weight * mates)
     room = (kind != 0) | (r.rate[reps] < model.max_rate - 1e-12)
-    return (q * risk > cost) & room
+    margin = np.clip(1 - model.sc.accounts.cogs_share - r.rate[reps], 0, 1)
+    return (q * risk * margin > cost) & room
 
 
 def leverage_plays(model, a: np.ndarray) -> None:

@@ -67,7 +67,7 @@ class OrgParams:
 
 @dataclass
 class ManagerParams:
-    """How a manager turns what it observes into beliefs about each rep (docs/ODD.md 7.9)."""
+    """How a manager turns what it observes into beliefs about each rep (docs/ODD.md 7.21)."""
     belief_leak: float = P(0.1, "1/week", "Share of accumulated evidence (log-odds) a manager "
                            "forgets each week.", lo=0, hi=1)
     flight_prior: float = P(0.05, "probability", "Belief that a rep will leave within a year "
@@ -314,8 +314,10 @@ class LeverageParams:
                                 lo=0, hi=1)
     precedent: float = P(0.5, "share", "Share of a grant's entitlement effect felt by teammates.",
                          S000, lo=0, hi=1)
-    concession_horizon: int = P(52, "weeks", "Weeks over which a manager counts the cost of a "
-                                "concession.", lo=1, hi=520)
+    concession_horizon: int = P(156, "weeks", "Weeks over which a manager counts the cost of "
+                                "a concession: a raise lasts as long as the rep stays.",
+                                "stylized facts: 15-35% yearly turnover, so a stay of ~3-6 "
+                                "years", lo=1, hi=520)
 
 
 @dataclass
