@@ -290,3 +290,25 @@ def test_a_lower_rate_than_teammates_lowers_fairness():
         m.step()
     mates = a[(r.team[a] == r.team[low]) & (a != low)]
     assert r.fairness[low] < r.fairness[mates].mean() - 0.1
+
+
+# ---- the playbook as mechanisms ---------------------------------------------------------------
+
+def test_a_published_grant_rule_keeps_reps_from_asks_it_would_refuse():
+    """Clear policies publish the rule: a rep whose own estimate says the rule would refuse
+    does not ask; one whose estimate says it would grant still asks."""
+    asked = {}
+    for published in (False, True):
+        m = mh.tiny_model(1, overrides={"leverage.demand_rate": 1.0})
+        m.levers.published_rule = published
+        r, a = m.reps, m.active
+        r.entitlement[a], r.fairness[a], r.grant_belief[a] = 1.0, 0.0, 1.0
+        r.offers[a] = 0.2  # below a threat; the rep's own chance of leaving
+        r.leverage[a] = 1.0
+        r.rar_seen[a] = np.where(a % 2 == 0, 0.0, 1e12)  # nothing / a fortune at risk
+        start = m.events.n
+        from sim.world.leverage import leverage_plays
+        leverage_plays(m, a)
+        asked[published] = set(mh.new_events(m, start, "demand")["rep"].tolist())
+    assert asked[False] == set(m.active.tolist())
+    assert asked[True] == set(m.active[m.active % 2 == 1].tolist())
