@@ -22,7 +22,8 @@ NO_TURNOVER = {"attrition.base_hazard": 0.0, "attrition.newcomer_hazard": 0.0,
 
 # Event kinds that describe something a rep did or had done to it (rep must exist).
 REP_EVENTS = ("hire", "quit", "threat", "demand", "concession", "refusal", "tactic_start",
-              "sign_emitted", "sign_noticed", "urgency_claim", "urgency_detected")
+              "sign_emitted", "sign_noticed", "urgency_claim", "urgency_detected",
+              "tactic_caught", "sanction", "manager_action")
 # Event kinds about an account (account must exist; rep may be -1 = nobody).
 ACCOUNT_EVENTS = ("account_moved", "account_lost", "account_won", "account_churned",
                   "rotation")

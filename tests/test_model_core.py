@@ -42,7 +42,7 @@ BUSY = {
     "policies.playbook.cross_training": True, "policies.playbook.broad_team": True,
     "policies.playbook.comp_review": True, "policies.playbook.review_every_weeks": 4,
     "comp.cap": 1.5, "comp.draw_weekly": 800.0, "leverage.demand_rate": 0.6,
-    "policies.concessions.grant_probability": 0.5,
+    "policies.concessions.precedent_weight": 0.5,
 }
 CONFIGS = {"baseline": {}, "busy": BUSY,
            "monthly_flat": {"comp.quota_period": "month", "season.calendar": "flat",

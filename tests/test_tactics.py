@@ -39,9 +39,13 @@ def test_only_reps_with_leverage_threaten_or_demand():
 
 
 def _run_counting_asks(seed: int, cover: float) -> tuple[int, float]:
+    # With cover 1 and every account fully recorded (nobody hoards or quits quietly, so the
+    # records stay full), no client would follow and nothing would go unserved: no leverage.
+    full = {"accounts.recorded_init": cover, "accounts.crm_discipline": cover,
+            "tactics.enabled": ["peak_underperformance", "cherry_picking", "false_urgency"]}
     m = mh.tiny_model(seed, weeks=104, overrides={"leverage.demand_rate": 1.0,
-                                                  "leverage.demand_leverage": 0.05})
-    m.levers.team_cover = cover  # cover = 1: every book could be covered, no leverage
+                                                  "leverage.demand_leverage": 0.05, **full})
+    m.levers.team_cover = cover
     top = 0.0
     for _ in range(m.weeks):
         m.step()
@@ -117,7 +121,11 @@ def test_disabled_tactics_never_start():
 # ---- withholding --------------------------------------------------------------------------
 
 def test_withholding_lowers_records_and_raises_follow_probability():
-    m = mh.tiny_model(5, weeks=30, overrides=dict(mh.NO_TURNOVER))
+    # Pressure on clients wearing ties down, and a manager who answers the CRM drop by
+    # cross-training backups, would blur the comparison with week 0.
+    m = mh.tiny_model(5, weeks=30, overrides={**mh.NO_TURNOVER,
+                                              "behaviour.pressure_tie_loss": 0.0,
+                                              "policies.manager.enabled": False})
     r, b = m.reps, m.book
     a = m.active
     hoard = a[a % 2 == 0]

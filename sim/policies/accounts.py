@@ -36,6 +36,23 @@ def random_teammate(model, owners: np.ndarray, rng: np.random.Generator) -> np.n
     return out
 
 
+def move_top_accounts(model, reps: np.ndarray, share: float, rng: np.random.Generator,
+                      kind: str = "account_moved") -> None:
+    """Move the largest ``share`` (by trailing revenue) of each rep's book in ``reps`` to a
+    random teammate each; relationships restart from what records carry."""
+    b = model.book
+    idx = model.owned
+    mine = idx[np.isin(b.owner[idx], reps)]
+    if mine.size == 0 or share <= 0:
+        return
+    rank, size = rank_within_owner(b.owner[mine], b.rev_annual[mine])
+    pick = mine[rank < np.ceil(share * size - 1e-9)]
+    new = random_teammate(model, b.owner[pick], rng)
+    moved = new != b.owner[pick]
+    model.move_accounts(pick[moved], new[moved], quality=model.sc.accounts.handover_quality,
+                        kind=kind)
+
+
 class Rotation(Policy):
     """Periodic account rotation (seed 000): less exclusive control of key relationships."""
 
@@ -90,7 +107,13 @@ class TeamBonus(Policy):
 
 
 class Favouritism(Policy):
-    """Managers steer good accounts to reps they have personal ties with (seed 004)."""
+    """Managers steer good accounts to reps they have personal ties with (seed 004).
+
+    Nothing is charged for favouritism as such: teammates see each account steered to a
+    favourite (its value as a share of the team's book, ``seen_steered``) and their fairness
+    moves with what they saw (``behaviour.steer_fairness``).  With a skip-level mentor, the
+    rep who would have had the account can appeal; a reviewed steering is reversed, so it
+    goes to the rep it was meant for and nobody sees an unfair decision stand."""
 
     name = "favouritism"
 
@@ -103,24 +126,32 @@ class Favouritism(Policy):
     def _mark(self, model, slots):
         r = model.reps
         r.favoured[slots] = model.streams[self.name].random(slots.size) < self.p.share_favoured
+        r.mentor[slots] = self.p.skip_level_mentor
 
     def choose_owner(self, model, accounts, owners):
-        r, b = model.reps, model.book
+        r, b, p = model.reps, model.book, self.p
+        rng = model.streams[self.name]
         good = b.potential[accounts] > model.sc.accounts.potential_median
-        steer = good & (model.streams[self.name].random(accounts.size) < self.p.steer)
+        steer = good & (rng.random(accounts.size) < p.steer)
         out = owners.copy()
         a = model.active
         for i in np.flatnonzero(steer):
             team = r.team[owners[i]] if owners[i] >= 0 else -1
             favs = a[(r.team[a] == team) & r.favoured[a]]
-            if favs.size:
-                out[i] = favs[model.streams[self.name].integers(favs.size)]
+            if favs.size == 0 or owners[i] < 0 or r.favoured[owners[i]]:
+                continue
+            fav = favs[rng.integers(favs.size)]
+            if p.skip_level_mentor and rng.random() < p.appeal_rate:
+                model.events.log(model.week, "manager_action", owners[i], accounts[i], value=-1)
+                continue  # appealed and reviewed: the steering is reversed
+            out[i] = fav
+            self._seen(model, a[r.team[a] == team], fav, b.potential[accounts[i]])
         return out
 
-    def week_start(self, model):
-        r, a = model.reps, model.active
-        if self.p.skip_level_mentor:
-            pct = model.performance_pct(a)
-            r.mentor[a] = ~r.favoured[a] & (pct >= 0.6)
-        seen = ~r.favoured[a] * self.p.fairness_hit * np.where(r.mentor[a], 0.5, 1.0)
-        r.resent[a] = np.maximum(r.resent[a], seen)
+    def _seen(self, model, members, fav, value):
+        """Teammates other than the favourite see the steering, as a share of the book."""
+        r, b = model.reps, model.book
+        idx = model.owned
+        team_book = b.potential[idx[np.isin(b.owner[idx], members)]].sum()
+        saw = members[members != fav]
+        r.seen_steered[saw] = np.clip(r.seen_steered[saw] + value / max(team_book, 1e-9), 0, 1)

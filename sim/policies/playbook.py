@@ -6,6 +6,8 @@ import numpy as np
 
 from sim.policies.base import Policy
 from sim.policies.accounts import random_teammate
+from sim.policies.signs import review_rate
+from sim.world.beliefs import one_on_one_disclosure
 
 
 class Playbook(Policy):
@@ -13,17 +15,16 @@ class Playbook(Policy):
 
     def setup(self, model):
         p, lv = self.p, model.levers
-        if p.clear_policies:  # fewer ambiguity-driven negotiations, slower entitlement
-            lv.demand_factor *= 0.5
-            lv.entitlement_factor *= 0.6
+        if p.clear_policies:  # the grant rule is published: reps know what asking brings
+            lv.published_rule = True
         if p.training:
             lv.skill_growth *= 3.0
             lv.development = 1.0
-        if p.culture_events:
+        if p.culture_events:  # a team identity, and teammates who know each other's clients
             lv.culture = 1.0
-        if p.feedback_channels:
-            lv.voice = 1.0
-            lv.detect_bonus += 0.3
+            lv.team_cover = 1 - (1 - lv.team_cover) * (1 - p.culture_cover)
+        if p.feedback_channels:  # grievances reach the manager; the rep is heard
+            lv.feedback = True
         if p.year_round_bonus > 0:
             peak = model.cal.peak
             model.plan.rate_boost = np.where(peak, 1.0, 1.0 + p.year_round_bonus)
@@ -55,13 +56,9 @@ class Playbook(Policy):
     def _comp_review(self, model, a):
         """Annual review before the peak: rates follow performance, not past leverage."""
         r = model.reps
+        r.rate[a] = review_rate(model, a, model.sc.policies.manager.review_premium)
         base = model.sc.comp.commission_rate
-        pct = model.performance_pct(a)
-        fair = base * (1 + 0.25 * np.clip(pct - 0.5, 0, 0.5) * 2)
-        r.rate[a] = np.minimum(fair, model.max_rate)
         r.conceded[a] = np.clip(r.rate[a] - base, 0, None) * (r.conceded[a] > 0)
-        r.fairness[a] = np.clip(r.fairness[a] + 0.1, 0, 1)
-        r.precedent_seen[a] *= 0.5
 
     def _rebalance(self, model, a):
         """Keep books broad: a rep holding over twice the team's average book value passes
@@ -96,6 +93,7 @@ class Playbook(Policy):
         p, r = self.p, model.reps
         if p.review_every_weeks > 0 and self.due.size:
             got = ledger.served_for("reviews", self.due) / max(p.review_hours, 1e-9)
-            # An improvement plan agreed in the review: engagement up, slumps get found.
-            r.engagement[self.due] = np.clip(r.engagement[self.due] + 0.02 * got, 0, 1)
+            # A review is a long 1:1: the rep says what is on its mind, and a slump's cause
+            # can be found and addressed in an improvement plan.
+            one_on_one_disclosure(model, self.due, got)
             model.slump_fix(self.due[got > 0.5], prob=0.3)

@@ -6,13 +6,14 @@ import dataclasses
 from dataclasses import dataclass, field
 
 from sim.world.params import (AccountParams, AttritionParams, BehaviourParams, CompParams,
-                     LeverageParams, OrgParams, PipelineParams, RepParams, RunParams, SeasonParams, TacticParams)
+                     LeverageParams, ManagerParams, OrgParams, PipelineParams, RepParams,
+                     RunParams, SeasonParams, TacticParams)
 from sim.policies.params import POLICY_CLASSES, Policies
 
 SECTIONS = {
-    "run": RunParams, "season": SeasonParams, "org": OrgParams, "accounts": AccountParams,
-    "reps": RepParams, "comp": CompParams, "pipeline": PipelineParams,
-    "behaviour": BehaviourParams,
+    "run": RunParams, "season": SeasonParams, "org": OrgParams, "managers": ManagerParams,
+    "accounts": AccountParams, "reps": RepParams, "comp": CompParams,
+    "pipeline": PipelineParams, "behaviour": BehaviourParams,
     "tactics": TacticParams, "leverage": LeverageParams, "attrition": AttritionParams,
 }
 
@@ -24,6 +25,7 @@ class Scenario:
     run: RunParams = field(default_factory=RunParams)
     season: SeasonParams = field(default_factory=SeasonParams)
     org: OrgParams = field(default_factory=OrgParams)
+    managers: ManagerParams = field(default_factory=ManagerParams)
     accounts: AccountParams = field(default_factory=AccountParams)
     reps: RepParams = field(default_factory=RepParams)
     comp: CompParams = field(default_factory=CompParams)

@@ -113,10 +113,13 @@ def churn(book: AccountBook, p: AccountParams, rng: np.random.Generator, idx: np
     return gone, owners
 
 
-def follow_probability(book: AccountBook, p: AccountParams, idx: np.ndarray) -> np.ndarray:
+def follow_probability(book: AccountBook, p: AccountParams, idx: np.ndarray,
+                       ties: np.ndarray | None = None) -> np.ndarray:
     """Chance an account follows its departing owner: rises with the rep-owned relationship,
-    falls with what the company has recorded, and falls when a trained backup knows it."""
-    prob = p.follow_scale * book.relationship[idx] * (1 - book.recorded[idx])
+    falls with what the company has recorded, and falls when a trained backup knows it.
+    ``ties`` replaces the true relationships (a manager's guess, which cannot see them)."""
+    tie = book.relationship[idx] if ties is None else ties
+    prob = p.follow_scale * tie * (1 - book.recorded[idx])
     return prob * np.where(book.backup[idx] >= 0, 0.4, 1.0)
 
 

@@ -74,9 +74,8 @@ def depart(model, slots: np.ndarray) -> dict:
     for s in slots:
         model.rep_agent.pop(int(s)).remove()
     idx = model.owned
-    if model.levers.backups:  # a leaver backs up nobody any more
-        gone_backup = idx[np.isin(b.backup[idx], slots)]
-        b.backup[gone_backup] = -1
+    gone_backup = idx[np.isin(b.backup[idx], slots)]  # a leaver backs up nobody any more
+    b.backup[gone_backup] = -1
     mine = idx[np.isin(b.owner[idx], slots)]
     follow = model.streams.handover.random(mine.size) < follow_probability(b, ap, mine)
     lost = mine[follow]

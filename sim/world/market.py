@@ -38,7 +38,7 @@ def market_week(model, a: np.ndarray, discount: np.ndarray) -> dict:
     service = 1 - np.exp(-hours / need)
     conv = np.zeros(n)
     slump_conv = np.where((r.slump[a] == 1) | (r.slump[a] == 3), 0.7, 1.0)
-    conv[a] = r.skill[a] * r.ramp[a] * (1 - rp.stress_leak * r.stress[a]) * slump_conv
+    conv[a] = r.skill[a] * r.ramp[a] * slump_conv  # pressure wears ties instead (issue 15)
     revenue, discounts = model.pipeline.week(model, idx, own, service, conv, base, discount)
     b.sales_week[idx] = revenue
     b.hours_week[idx] = hours
@@ -51,6 +51,8 @@ def market_week(model, a: np.ndarray, discount: np.ndarray) -> dict:
     r.rev_annual[a] += r.sales_week[a] - r.rev_annual[a] / 52  # trailing-year revenue (EWMA)
     update_accounts(b, ap, idx, np.minimum(hours / need, 1.0), record_targets(model, own),
                     rel, health)
+    # Pressure passed on to clients (seed 003) wears the personal tie down, not conversion.
+    b.relationship[idx] *= 1 - sc.behaviour.pressure_tie_loss * r.stress[own]
     gone, gone_owner = churn(b, ap, rng.churn, idx, model.week)
     model.events.log(model.week, "account_churned", gone_owner, gone)
     won = prospect(model, a)

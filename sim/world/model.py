@@ -14,12 +14,13 @@ import numpy as np
 from sim.world.accounts import AccountBook, handover_relationship
 from sim.world.agents import Manager, RepTable
 from sim.world.attrition import depart, hire, new_rep_agents, quit_decisions
+from sim.world.beliefs import one_on_one_disclosure, update_beliefs
 from sim.world.behaviour import choose_effort, emit_signals, marginal_pay, perceive, update_moods
 from sim.world.collect import Collector
 from sim.world.hooks import Levers, PolicyHooks, default_policies
 from sim.world.compensation import CompPlan, pool_groups, run_payroll, start_period
 from sim.world.leverage import leverage_plays
-from sim.world.managers import HoursLedger
+from sim.world.managers import ACT, HoursLedger
 from sim.world.market import market_week
 from sim.world.pipeline import Pipeline
 from sim.world.seasons import WEEKS_PER_YEAR, build_calendar
@@ -146,6 +147,9 @@ class SalesModel(mesa.Model):
             offers=0.0, brand=0.0, trust=0.8, autonomy=0.8, grant_belief=0.35,
             rate=sc.comp.commission_rate, pay_ewma=sc.behaviour.pay_reference,
             effort=0.7, prev_effort=0.7, ramp=self._ramp(tenure))
+        sigma = sc.behaviour.monitor_sensitivity_sigma
+        self.reps.mon_sens[slots] = np.exp(sigma * self.streams.sensitivity.standard_normal(k)
+                                           - 0.5 * sigma ** 2)
         new_rep_agents(self, slots)
         if new_hires:
             self.hires_total += k
@@ -270,10 +274,13 @@ class SalesModel(mesa.Model):
             self._start_measurement()
 
     def manager_week(self, a: np.ndarray) -> HoursLedger:
+        """Managers' week: demands on their hours, served in the policy's priority order;
+        then what they noticed and learnt moves their beliefs (sim.world.beliefs)."""
         r, beh, lv = self.reps, self.sc.behaviour, self.levers
         team = np.where(r.view("active"), r.view("team"), -1)
-        ledger = HoursLedger(r.n, team, self.n_teams, self.budget)
+        ledger = HoursLedger(r.n, team, self.n_teams, self.budget, lv.priority)
         ledger.add_manager("admin", self.sc.org.admin_hours)
+        asks = r.demanding[a].copy()  # threats (2) and demands (1) heard since last week
         claim = a[r.urgency_claim[a]]
         ledger.add("urgency", claim, self.sc.tactics.urgency_hours)
         r.requests[a] = (beh.request_rate + beh.request_dependency * r.dependency[a]
@@ -282,22 +289,32 @@ class SalesModel(mesa.Model):
         ledger.add("requests", a, r.requests[a] * beh.request_hours * (1 - lv.self_resolve))
         for pol in self.policies:
             pol.hour_demands(self, ledger)
+        r.demanding[a] = 0
         ledger.settle()
         r.unanswered[a] = 1 - ledger.fraction_for("requests", a)
         for pol in self.policies:
             pol.after_hours(self, ledger)
-        self.notice_signs(a, ledger)
+        for act in ("coaching", "retention"):  # 1:1s and talks held: what a rep says
+            met = a[ledger.rep_demand[ACT[act]][a] > 0]
+            one_on_one_disclosure(self, met, ledger.fraction_for(act, met))
+        seen = self.notice_signs(a, ledger)
+        update_beliefs(self, a, seen, asks)
         return ledger
 
-    def notice_signs(self, a: np.ndarray, ledger: HoursLedger) -> None:
-        """A manager notices each emitted sign with a chance set by its skill and face time."""
+    def notice_signs(self, a: np.ndarray, ledger: HoursLedger) -> np.ndarray:
+        """A manager notices each emitted sign with a chance set by its skill and face time;
+        with feedback channels a rep's comp talk reaches it directly, and the rep is heard.
+        Returns the (signal x rep) matrix of signs noticed."""
         from sim.world.agents import SIGNALS
         r = self.reps
         face = ledger.face_hours(a)
-        p = np.clip(self.mgr_detect[r.team[a]] * np.minimum(1.0, 0.2 + face)
-                    * (1 + self.levers.detect_bonus), 0, 1)
+        p = np.clip(self.mgr_detect[r.team[a]] * np.minimum(1.0, 0.2 + face), 0, 1)
         emitted = np.stack([getattr(r, f"s_{s}")[a] for s in SIGNALS])
         seen = emitted & (self.streams.detection.random(emitted.shape) < p)
+        if self.levers.feedback:
+            talk = SIGNALS.index("comp_talk")
+            seen[talk] |= emitted[talk]
+            r.heard[a[emitted[talk]]] = True
         r.noticed[a] = seen.sum(axis=0)
         got = a[r.noticed[a] > 0]
         # A new episode starts when nothing was noticed for half a year.
@@ -306,7 +323,7 @@ class SalesModel(mesa.Model):
         r.last_sign[got] = self.week
         sig, who = np.nonzero(seen)
         self.events.log(self.week, "sign_noticed", a[who], value=sig)
-        r.satisfaction[got] = np.clip(r.satisfaction[got] + 0.02, 0, 1)  # the talk that follows
+        return seen
 
     def grow_skills(self, a: np.ndarray) -> None:
         r, rp = self.reps, self.sc.reps

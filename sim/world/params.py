@@ -70,6 +70,52 @@ class OrgParams:
 
 
 @dataclass
+class ManagerParams:
+    """How a manager turns what it observes into beliefs about each rep (docs/ODD.md 7.21)."""
+    belief_leak: float = P(0.1, "1/week", "Share of accumulated evidence (log-odds) a manager "
+                           "forgets each week.", lo=0, hi=1)
+    flight_prior: float = P(0.05, "probability", "Belief that a rep will leave within a year "
+                            "when nothing has been observed.",
+                            "stylized facts: 15-35% yearly turnover", lo=0.001, hi=0.999)
+    shirk_prior: float = P(0.05, "probability", "Belief that a rep is shirking or using a "
+                           "tactic when nothing has been observed.", lo=0.001, hi=0.999)
+    w_comp_talk: float = P(0.8, "log-odds", "Evidence of a noticed comp-talk sign for flight "
+                           "and leverage risk.", S000, lo=0, hi=5)
+    w_competitor: float = P(1.2, "log-odds", "Evidence of a heard-of competitor contact for "
+                            "flight risk.", S000, lo=0, hi=5)
+    w_brand: float = P(0.8, "log-odds", "Evidence of noticed personal-brand activity for "
+                       "flight risk.", S000, lo=0, hi=5)
+    w_crm_drop: float = P(1.0, "log-odds", "Evidence of a noticed CRM drop for shirking and "
+                          "leverage risk.", S000, lo=0, hi=5)
+    w_abrupt: float = P(0.6, "log-odds", "Evidence of a noticed abrupt change for shirking.",
+                        S000, lo=0, hi=5)
+    w_peak_focus: float = P(0.8, "log-odds", "Evidence of noticed peak focus for leverage "
+                            "risk.", S000, lo=0, hi=5)
+    w_threat: float = P(2.5, "log-odds", "Evidence of a threat to resign for flight risk.",
+                        S000, lo=0, hi=10)
+    w_demand: float = P(0.8, "log-odds", "Evidence of a demand for leverage risk.", S000,
+                        lo=0, hi=5)
+    w_sales_drop: float = P(0.7, "log-odds", "Evidence for shirking of a week whose sales fall "
+                            "below sales_drop of what the rep's trailing year predicts.",
+                            S003, lo=0, hi=5)
+    sales_drop: float = P(0.6, "share", "Sales, relative to the trailing-year expectation at "
+                          "this week's demand, below which a week counts as a drop.", lo=0, hi=1)
+    w_disclosed: float = P(1.5, "log-odds", "Evidence of what a rep discloses in a held 1:1 "
+                           "(an outside offer for flight, disengagement for shirking).", S001,
+                           lo=0, hi=5)
+    disclose_offers: float = P(0.3, "index", "Outside-offer level a rep mentions in a 1:1 it "
+                               "trusts its manager enough to be candid in.", S001, lo=0, hi=1)
+    w_caught: float = P(4.0, "log-odds", "Evidence of a tactic caught by monitoring.", S003,
+                        lo=0, hi=10)
+    crm_tolerance: float = P(0.15, "share", "How far below the standard (accounts."
+                             "crm_discipline) a book's recorded share may fall before a manager "
+                             "who can see the CRM (defined process) counts it as a drop.",
+                             lo=0, hi=1)
+    tie_guess: float = P(0.5, "index", "Client tie a manager assumes for an account, since it "
+                         "cannot see the personal relationship.", lo=0, hi=1)
+
+
+@dataclass
 class AccountParams:
     per_rep: float = P(20.0, "accounts", "Accounts per rep at the start.", lo=0, hi=10000)
     potential_median: float = P(50000.0, "currency/year", "Median yearly purchase potential of an "
@@ -131,8 +177,6 @@ class RepParams:
                                  "prospecting.", S000, lo=0, hi=1)
     focus: float = P(0.5, "exponent", "How strongly a rep weights accounts by value when "
                      "splitting attention (0 = evenly).", lo=0, hi=5)
-    stress_leak: float = P(0.35, "share", "Conversion lost at full stress: pressure passed to "
-                           "customers.", S003, lo=0, hi=1)
     ramp_weeks: int = P(26, "weeks", "Weeks for a new hire to reach full productivity.", lo=0, hi=520)
     ramp_start: float = P(0.3, "share", "Productivity of a new hire in week one.", lo=0, hi=1)
     skill_growth: float = P(0.008, "1/week", "Weekly on-the-job learning: share of the gap to "
@@ -238,6 +282,38 @@ class BehaviourParams:
     slump_rate: float = P(0.01, "1/week", "Weekly chance that a slump (skill, personal, tools "
                           "or motivation) starts.", S003, lo=0, hi=1)
     slump_weeks: int = P(12, "weeks", "Mean length of an unaddressed slump.", S003, lo=1, hi=520)
+    monitor_sensitivity_sigma: float = P(0.6, "log units", "Spread across reps of the stress "
+                                         "response to monitoring (lognormal, median 1).",
+                                         "Ravid et al. 2023; Siegel et al. 2022", lo=0, hi=3)
+    pressure_tie_loss: float = P(0.01, "1/week", "Relationship a rep at full stress loses per "
+                                 "week by passing pressure on to its clients.", S003, lo=0, hi=1)
+    voice_fairness: float = P(0.1, "index", "Fairness target gained in a week a grievance is "
+                              "heard (retention talk or feedback channel).",
+                              "Colquitt et al. 2001 (voice)", lo=0, hi=1)
+    steer_fairness: float = P(1.0, "index per share", "Fairness target lost per share of "
+                              "the team's reassigned value a rep saw steered to a favourite.",
+                              "S004; Colquitt et al. 2001", lo=0, hi=10)
+    equity_pay: float = P(2.0, "index", "Fairness target lost at a pay-per-sale ratio of zero "
+                          "against the teammates' mean (equity comparison).",
+                          "Card et al. 2012; Adams 1965", lo=0, hi=5)
+    equity_book: float = P(0.3, "index", "Fairness target lost by a rep selling above its "
+                           "teammates' mean with a book worth nothing against theirs.",
+                           "Card et al. 2012", lo=0, hi=5)
+    contagion_search: float = P(0.5, "index per share", "Job search added per share of "
+                                "teammates who left or visibly disengaged in recent weeks.",
+                                "Felps et al. 2009", lo=0, hi=5)
+    contagion_engagement: float = P(0.3, "index per share", "Engagement target lost per share "
+                                    "of teammates who left or visibly disengaged recently.",
+                                    "Felps et al. 2009", lo=0, hi=5)
+    peer_memory: float = P(0.1, "1/week", "Speed at which a rep's memory of what it saw "
+                           "around it (teammates' exits and disengagement, steered accounts) "
+                           "moves to this week's observation.", lo=0, hi=1)
+    search_offers: float = P(0.05, "1/week", "Extra weekly chance of an outside contact at "
+                             "full job search.", "Felps et al. 2009", lo=0, hi=1)
+    development_engagement: float = P(0.1, "index", "Engagement target from a development "
+                                      "path (training).", S000, lo=0, hi=1)
+    culture_engagement: float = P(0.1, "index", "Engagement target from team identity "
+                                  "(culture events).", S000, lo=0, hi=1)
 
 
 @dataclass
@@ -272,6 +348,11 @@ class TacticParams:
 
 @dataclass
 class LeverageParams:
+    risk_scale: float = P(1.0, "x annual quota", "Revenue at risk at which the leverage index "
+                          "reaches 1 - 1/e (index = 1 - exp(-risk / (risk_scale x quota)).",
+                          lo=0.01, hi=100)
+    perception_noise: float = P(0.3, "log units", "Noise in a rep's weekly estimate of its "
+                                "own revenue at risk.", S000, lo=0, hi=3)
     demand_leverage: float = P(0.3, "index", "Leverage above which a rep may threaten or "
                                "demand.", S000, lo=0, hi=1)
     demand_rate: float = P(0.15, "1/week", "Weekly chance of a demand when leverage and "
@@ -283,6 +364,10 @@ class LeverageParams:
                                 lo=0, hi=1)
     precedent: float = P(0.5, "share", "Share of a grant's entitlement effect felt by teammates.",
                          S000, lo=0, hi=1)
+    concession_horizon: int = P(156, "weeks", "Weeks over which a manager counts the cost of "
+                                "a concession: a raise lasts as long as the rep stays.",
+                                "stylized facts: 15-35% yearly turnover, so a stay of ~3-6 "
+                                "years", lo=1, hi=520)
 
 
 @dataclass

@@ -32,6 +32,11 @@ STREAMS = {
     "handover": "which accounts follow a leaver, and interim owners",
     "hiring": "attributes of new hires",
     "support": "whether a manager's help ends a slump",
+    "perception": "noise in reps' estimates of their own revenue at risk",
+    "sensitivity": "each new rep's stress sensitivity to monitoring",
+    "disclosure": "what a rep discloses in a 1:1",
+    "monitoring": "which tactics monitoring catches",
+    "manager": "backups and rotations a manager orders",
 }
 
 

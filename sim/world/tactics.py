@@ -87,10 +87,16 @@ def apply_to_effort(model, a: np.ndarray, effort: np.ndarray) -> np.ndarray:
 
 def record_targets(model, owners: np.ndarray) -> np.ndarray:
     """Recording target of each account's owner: withholding and quiet quitting starve the CRM."""
-    r = model.reps
-    base = np.clip(model.sc.accounts.crm_discipline + model.levers.record_boost, 0, 1)
+    r, lv = model.reps, model.levers
+    base = np.clip(model.sc.accounts.crm_discipline, 0, 1)
     target = np.where(r.t_quiet_quitting[owners], 0.5 * base, base)
-    return np.where(r.t_withholding[owners], model.sc.tactics.withhold_target, target)
+    withhold = r.t_withholding[owners]
+    target = np.where(withhold, model.sc.tactics.withhold_target, target)
+    # A manager's push to record (sim.policies.signs): the rep works toward the asked target;
+    # a withholding rep closes only part of the gap.
+    comply = np.where(withhold, lv.push_compliance, 1.0)
+    pushed = r.record_push[owners] > 0
+    return np.where(pushed, target + comply * np.clip(lv.push_target - target, 0, None), target)
 
 
 def resolve_false_urgency(model, ledger) -> np.ndarray:
