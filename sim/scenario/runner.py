@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.world.agents import TACTICS
+from sim.world.managers import ACTIVITIES
 from sim.world.collect import WEEKLY_COLUMNS  # noqa: F401  (re-exported: the weekly schema)
 from sim.world.model import SalesModel
 from sim.policies.registry import build_policies
@@ -114,9 +115,7 @@ def kpis(model: SalesModel, w: dict, reps: dict) -> dict:
         band_rate = np.where(band_years > 0, model.quits_by_band / band_years, 0.0)
     lead = lead_times(model)
     tactic_weeks = {t: float(w[f"tactic_{t}"].sum()) for t in TACTICS}
-    hours_used = sum(float(w[f"hours_{a}"].sum()) for a in
-                     ("admin", "urgency", "retention", "requests", "coaching", "reviews",
-                      "support", "monitoring"))
+    hours_used = sum(float(w[f"hours_{a}"].sum()) for a in ACTIVITIES)
     return {
         "scenario": model.sc.name, "seed": None, "weeks": weeks,
         "revenue_total": rev,

@@ -12,7 +12,7 @@ import numpy as np
 
 # Served first to last: fixed duties, then the urgent, then people development.
 ACTIVITIES = ("admin", "urgency", "retention", "requests", "coaching", "reviews", "support",
-              "monitoring")
+              "monitoring", "cross_training")
 ACT = {a: i for i, a in enumerate(ACTIVITIES)}
 # Hours spent face to face with a rep, during which a manager can notice warning signs.
 FACE_TIME = ("retention", "coaching", "reviews", "support", "monitoring")

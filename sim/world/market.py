@@ -1,8 +1,8 @@
 """The weekly market: attention becomes sales; accounts are won, nurtured, neglected, lost.
 
 Sales of an account in a week =
-  potential/52 x seasonal demand x (0.4 + 0.6 relationship) x health x service
-  x owner's conversion (skill, ramp-up, stress passed on to customers, slump) x noise,
+  potential/52 x seasonal demand x ties (base + firm + personal) x familiarity x health
+  x service x owner's conversion (skill, stress passed on to customers, slump) x noise,
 where service = 1 - exp(-hours given / hours needed).  See docs/ODD.md, "Sales".
 """
 
@@ -10,10 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.world.accounts import attention_weights, cherry_keep_mask, churn, update_accounts
-from sim.world.tactics import record_targets
-
-URGENCY_ELASTICITY = 2.0  # extra volume per unit of discount a false-urgency deal closes
+from sim.world.accounts import churn, update_accounts
+from sim.world.tactics import URGENCY_ELASTICITY, greedy_hours, normal_hours, record_targets
 
 
 def market_week(model, a: np.ndarray, discount: np.ndarray) -> dict:
@@ -23,24 +21,20 @@ def market_week(model, a: np.ndarray, discount: np.ndarray) -> dict:
     health = b.health[idx]
     n = r.n
     cherry = r.t_cherry_picking
-    w = attention_weights(b, idx, health, rp.focus)
-    picking = cherry[a].any()
-    if picking:
-        keep = cherry_keep_mask(b, idx, cherry, sc.tactics.cherry_keep)
+    # Hours each rep gives its accounts, spread by weight; a backup's hours on others'
+    # accounts are not spent on its own.
+    own_hours = np.zeros(n)
+    own_hours[a] = np.maximum(r.effort[a] * rp.hours_per_week * (1 - r.prospect_share[a])
+                              - r.shadow_hours[a], 0.0)
+    hours = normal_hours(model, idx, own, health, own_hours)
+    if cherry[a].any():  # pickers put each hour where it sells most this week
         sel = np.flatnonzero(cherry[own])
-        w[sel] = attention_weights(b, idx[sel], health[sel], sc.tactics.cherry_focus)
-        w[~keep] = 0.0
-    wsum = np.bincount(own, weights=w, minlength=n)
-    # Hours each rep gives its accounts, spread by weight.
-    per_weight = np.zeros(n)
-    per_weight[a] = (r.effort[a] * rp.hours_per_week * (1 - r.prospect_share[a])
-                     / np.maximum(wsum[a], 1e-300))
-    hours = per_weight[own] * w
+        hours[sel] = greedy_hours(base[sel], b.need[idx[sel]], own[sel], own_hours, n)
     need = b.need[idx]
     service = 1 - np.exp(-hours / need)
     conv = np.zeros(n)
     slump_conv = np.where((r.slump[a] == 1) | (r.slump[a] == 3), 0.7, 1.0)
-    conv[a] = (r.skill[a] * r.ramp[a] * (1 - rp.stress_leak * r.stress[a]) * slump_conv
+    conv[a] = (r.skill[a] * (1 - rp.stress_leak * r.stress[a]) * slump_conv
                * model.demand_now)
     noise = model.noise.draw(rng.noise, idx.size)
     volume = base * service * conv[own] * noise
