@@ -52,7 +52,8 @@ def cmd_run(args) -> int:
                         "or add --force")
     ensure_writable_dir(out)  # fail before the run, not after it
     t0 = time.perf_counter()
-    result = run_scenario(sc, seed=seed, weeks=weeks, panel=True)
+    result = run_scenario(sc, seed=seed, weeks=weeks, panel=True,
+                          account_panel="accounts" in (getattr(args, "panel", None) or ()))
     dt = time.perf_counter() - t0
     result.summary["seed"] = seed
     write_run_dir(result, sc, out)

@@ -81,6 +81,7 @@ def _tempt_holding_back(m) -> np.ndarray:
 
 def test_peak_underperformance_only_inside_the_peak_window():
     m = mh.tiny_model(3)
+    perceive(m, m.active)  # what the rep knows of its book, as in the weekly schedule
     a = _tempt_holding_back(m)
     for woy in range(52):
         m.woy = woy

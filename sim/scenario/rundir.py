@@ -37,7 +37,8 @@ def write_parquet(frame: pd.DataFrame, path: Path) -> None:
 def write_run_dir(result: RunResult, scenario: Scenario, out: str | Path) -> Path:
     out = ensure_writable_dir(out)
     tables = {"weekly": result.weekly, "rep_table": result.reps, "reps": result.panel,
-              "accounts": result.accounts, "events": result.events}
+              "accounts": result.accounts, "events": result.events,
+              "handovers": result.handovers, "accounts_weekly": result.accounts_weekly}
     for name, data in tables.items():
         if data is not None:
             write_parquet(pd.DataFrame(data), out / f"{name}.parquet")

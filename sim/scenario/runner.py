@@ -12,6 +12,7 @@ from sim.world.collect import WEEKLY_COLUMNS  # noqa: F401  (re-exported: the we
 from sim.world.model import SalesModel
 from sim.policies.registry import build_policies
 from sim.scenario.schema import Scenario
+from sim.world.accounts import HandoverLog
 from sim.world.state import EventLog
 
 
@@ -23,14 +24,17 @@ class RunResult:
     panel: dict[str, np.ndarray] | None = None
     accounts: dict[str, np.ndarray] | None = None
     events: dict[str, np.ndarray] | None = None
+    handovers: dict[str, np.ndarray] | None = None
+    accounts_weekly: dict[str, np.ndarray] | None = None
 
 
 def run_scenario(scenario: Scenario | None = None, seed: int = 0, weeks: int | None = None,
-                 panel: bool = True) -> RunResult:
-    """Simulate ``scenario`` with ``seed`` and return everything collected."""
+                 panel: bool = True, account_panel: bool = False) -> RunResult:
+    """Simulate ``scenario`` with ``seed`` and return everything collected; with
+    ``account_panel`` also the account-week panel (large: accounts x weeks rows)."""
     scenario = scenario or Scenario()
     model = SalesModel(scenario, rng=int(seed), weeks=weeks, panel=panel,
-                       policies=build_policies(scenario))
+                       policies=build_policies(scenario), account_panel=account_panel)
     model.run()
     return collect_result(model, panel)
 
@@ -48,6 +52,9 @@ def collect_result(model: SalesModel, panel: bool = True) -> RunResult:
         ev["kind"] = np.array(EventLog.KINDS, dtype=object)[ev["kind"]]
         ev["rep_id"] = np.where(ev["rep"] >= 0, model.reps.uid[np.maximum(ev["rep"], 0)], -1)
         out.events = ev
+        out.handovers = handover_table(model)
+    if model.collector.accounts is not None:
+        out.accounts_weekly = model.collector.accounts.to_dict()
     return out
 
 
@@ -68,7 +75,18 @@ def rep_table(model: SalesModel) -> dict[str, np.ndarray]:
             "revenue": r.view("revenue_total").copy(), "pay": r.view("pay_total").copy(),
             "perf_quintile": quint, "first_sign_week": r.view("first_sign").copy(),
             "first_threat_week": r.view("first_threat").copy(),
-            "skill": r.view("skill").copy()}
+            "skill": r.view("skill").copy(), "favoured": r.view("favoured").copy(),
+            "mentor": r.view("mentor").copy()}
+
+
+def handover_table(model: SalesModel) -> dict[str, np.ndarray]:
+    """One row per handover; reps named by id (-1 = nobody), kinds by name."""
+    h = model.handovers.to_dict()
+    uid = model.reps.uid
+    for k in ("old_owner", "new_owner", "interim"):
+        h[k] = np.where(h[k] >= 0, uid[np.maximum(h[k], 0)], -1)
+    h["kind"] = np.array(HandoverLog.KINDS, dtype=object)[h["kind"]]
+    return h
 
 
 def gini(x: np.ndarray) -> float:

@@ -29,7 +29,8 @@ from sim.world.tactics import apply_to_effort, choose_tactics, found_out, resolv
 
 class SalesModel(mesa.Model):
     def __init__(self, scenario, rng: int | None = None, weeks: int | None = None,
-                 panel: bool = True, policies: Sequence[PolicyHooks] | None = None):
+                 panel: bool = True, policies: Sequence[PolicyHooks] | None = None,
+                 account_panel: bool = False):
         """``scenario`` is a :class:`sim.scenario.Scenario`; ``policies`` the active policy
         objects (default: those the scenario switches on, from the registered builder)."""
         super().__init__(rng=rng)
@@ -63,7 +64,7 @@ class SalesModel(mesa.Model):
         self.policies = list(policies) if policies is not None else default_policies(sc)
         for pol in self.policies:
             pol.setup(self)
-        self.collector = Collector(self, self.weeks, panel)
+        self.collector = Collector(self, self.weeks, panel, account_panel)
 
     # ---- construction -------------------------------------------------------------
     def _derive_calendar_windows(self) -> None:
@@ -266,10 +267,10 @@ class SalesModel(mesa.Model):
     # ---- the week ------------------------------------------------------------------
     def step(self) -> None:
         self.program_cost = 0.0  # company spending on programmes this week (policies add)
-        self.reps.shadow_hours[:] = 0.0  # reps' hours on accounts they back up (policies add)
         self.woy = self.week % WEEKS_PER_YEAR                # 1. calendar
         self.demand_now = float(self.cal.multiplier[self.woy])
         self.refresh()
+        self.reps.shadow_hours[self.active] = 0.0  # hours on accounts they back up (policies add)
         if self.plan.period_start(self.woy):
             start_period(self, self.active)
         for pol in self.policies:                           # 2. scheduled policy actions
