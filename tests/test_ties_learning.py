@@ -170,7 +170,7 @@ def test_a_tactic_starts_when_it_pays_and_stops_when_found_out():
     m.step()
     r, a = m.reps, m.active
     perceive(m, a)
-    r.engagement[a], r.resent[a] = 0.0, 0.0  # nothing held back by care for the firm
+    r.engagement[a], r.self_interest[a] = 0.0, 1.0  # nothing held back by care for the firm
     r.caught_belief[a] = 0.0
     choose_tactics(m, a)
     assert r.t_cherry_picking[a].all()

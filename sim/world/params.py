@@ -265,8 +265,8 @@ class TacticParams:
                              S000, lo=0, hi=40)
     urgency_detect: float = P(0.35, "probability", "Chance a manager sees through a claim "
                               "given full attention.", S000, lo=0, hi=1)
-    decision_noise: float = P(0.1, "index", "Noise in the comparison a rep makes before "
-                              "choosing a tactic.", lo=0, hi=1)
+    decision_noise: float = P(0.1, "share of gain", "Relative error with which a rep judges "
+                              "a tactic's gain each week.", lo=0, hi=1)
 
 
 @dataclass

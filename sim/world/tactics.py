@@ -3,9 +3,10 @@
 Every week each rep weighs, for each tactic, what it gains (currency per week, as the rep can
 reckon it from its own book and pay) against the chance of being found out times what that
 costs, and against the harm to the firm, which it weighs by how much it still cares about the
-firm (engagement, less resentment):
+firm (fully if it is not self-interested; otherwise as far as it is engaged and feels fairly
+treated, so disengagement and resentment lower the weight):
 
-    net = gain - p_found x sanction - w_firm x harm + noise,     start or keep it if net > 0
+    net = gain x (1 + noise) - p_found x sanction - w_firm x harm,   use it if net > 0
 
 * cherry-picking: this week's extra commission from spending the hours where they sell most
   now (and not prospecting); harm: the neglected accounts' lost future sales;
@@ -27,7 +28,7 @@ import numpy as np
 
 from sim.world.accounts import attention_weights
 from sim.world.agents import TACTICS
-from sim.world.behaviour import KAPPA
+from sim.world.behaviour import KAPPA, NORM
 
 HOLDBACK_WEEKS = 3  # length of a deliberate slow-down the rep weighs (assumption)
 URGENCY_ELASTICITY = 2.0  # extra volume per unit of discount a false-urgency deal closes
@@ -89,8 +90,12 @@ def choose_tactics(model, a: np.ndarray) -> None:
     rate = np.maximum(r.marginal[a], 0.0)
     margin = max(1 - model.sc.accounts.cogs_share, 0.0)
     pay = np.maximum(r.pay_ewma[a], 1e-9)
-    weekly = r.sales_week[a]  # what the rep sold last week: its own estimate of a week
-    w_firm = np.clip(r.engagement[a] * (1 - r.resent[a]), 0, 1)
+    # A week's sales at the current effort, from the rep's own picture of its book.
+    weekly = r.ymax[a] * (1 - np.exp(-KAPPA * r.effort[a])) / NORM
+    # Weight on the firm's interest: full for a rep with no self-interest; for a
+    # self-interested one, only as far as it is engaged and feels fairly treated.
+    si = r.self_interest[a]
+    w_firm = np.clip((1 - si) + si * r.engagement[a] * r.fairness[a], 0, 1)
     expected_sanction = np.clip(r.caught_belief[a], 0, 1) * tp.sanction_weeks * pay
     gains, harms = {}, {}
 
@@ -119,9 +124,14 @@ def choose_tactics(model, a: np.ndarray) -> None:
 
     # 3. Withholding: the less the company holds of the book, the less likely the rep is to
     #    lose it (reassigned, replaced); worth the book's pay over the horizon it fears for.
-    drop = np.clip(r.recorded_book[a] - tp.withhold_target, 0, None)
+    #    The rep compares the records it would leave if it kept recording with those it
+    #    leaves by withholding.
+    recording = np.clip(model.sc.accounts.crm_discipline + model.levers.record_boost, 0, 1)
+    drop = np.clip(recording - tp.withhold_target, 0, None) * np.ones(k)
     gains["withholding"] = (tp.book_risk * (1 - r.cover[a]) * drop * pay * tp.book_weeks)
-    harms["withholding"] = drop * r.offers[a] * margin * r.rev_annual[a] / 52
+    # What the firm stands to lose over the same risk: the margin on the book it could not
+    # keep or run without the rep.
+    harms["withholding"] = tp.book_risk * (1 - r.cover[a]) * drop * margin * weekly * tp.harm_weeks
 
     # 4. Cherry-picking: this week's extra commission against the neglected accounts.
     g, h = _cherry_gain(model, a)
@@ -137,10 +147,10 @@ def choose_tactics(model, a: np.ndarray) -> None:
     occasion = model.streams.tactics.random(k) < tp.urgency_rate  # a deal to claim about
 
     new = {}
-    for t in TACTICS:
-        noise = tp.decision_noise * pay * model.streams.tactics.standard_normal(k)
-        net = gains[t] - expected_sanction - w_firm * harms[t] + noise
-        new[t] = net > 0
+    for t in TACTICS:  # the rep misjudges each gain a little; no gain, no tactic
+        judged = np.clip(1 + tp.decision_noise * model.streams.tactics.standard_normal(k), 0, None)
+        net = gains[t] * judged - expected_sanction - w_firm * harms[t]
+        new[t] = (gains[t] > 0) & (net > 0)
     new["false_urgency"] &= occasion
     for i, t in enumerate(TACTICS):
         val = new[t] if t in on else np.zeros(k, dtype=bool)
