@@ -178,3 +178,42 @@ def test_a_tactic_starts_when_it_pays_and_stops_when_found_out():
     m.sc.tactics.sanction_weeks = 52.0
     choose_tactics(m, a)
     assert not r.t_cherry_picking[a].any()
+
+
+def test_run_writes_the_analyst_files_and_the_handover_tool_reads_them(tmp_path, capsys):
+    import importlib.util
+    from pathlib import Path
+
+    import pandas as pd
+
+    from sim import cli
+
+    out = tmp_path / "run"
+    assert cli.main(["run", "--weeks", "40", "--set", "org.n_reps=24",
+                     "--set", "attrition.base_hazard=0.02", "--panel", "accounts",
+                     "--out", str(out)]) == 0
+    panel = pd.read_parquet(out / "accounts_weekly.parquet")
+    assert list(panel.columns) == ["week", "account", "owner", "firm_tie", "personal_tie",
+                                   "sales"]
+    weekly = pd.read_parquet(out / "weekly.parquet")
+    np.testing.assert_allclose(panel.groupby("week")["sales"].sum().to_numpy(),
+                               weekly["revenue"].to_numpy(), rtol=1e-4)
+    hand = pd.read_parquet(out / "handovers.parquet")
+    assert len(hand) > 0
+    for col in ("old_owner", "new_owner", "firm_before", "firm_after", "personal_before",
+                "personal_after"):
+        assert col in hand.columns
+    np.testing.assert_allclose(hand["firm_before"][hand["kind"] != "departure"],
+                               hand["firm_after"][hand["kind"] != "departure"])
+    reps = pd.read_parquet(out / "rep_table.parquet")
+    assert {"favoured", "mentor"} <= set(reps.columns)
+    assert not (tmp_path / "plain").exists()
+    assert cli.main(["run", "--weeks", "5", "--out", str(tmp_path / "plain")]) == 0
+    assert not (tmp_path / "plain" / "accounts_weekly.parquet").exists()  # opt-in only
+    tool = Path(__file__).resolve().parent.parent / "tools" / "handover_sales.py"
+    spec = importlib.util.spec_from_file_location("handover_sales", tool)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    table = mod.main(str(out), 4)
+    assert "departure" in set(table["kind"])
+    assert (table["handovers"] > 0).all()

@@ -159,7 +159,7 @@ def handover_start(book: AccountBook, p: AccountParams, idx: np.ndarray, new_own
 class HandoverLog(Table):
     """One row per handover: an account passing from one keeper to the next (rep slots)."""
 
-    KINDS = ("departure", "rotation", "concession", "rebalance", "other")
+    KINDS = ("departure", "rotation", "rebalance", "other")
     COLUMNS = {"week": (np.int32, -1), "account": (np.int64, -1), "kind": (np.int8, -1),
                "old_owner": (np.int32, -1), "new_owner": (np.int32, -1),
                "interim": (np.int32, -1), "left_week": (np.int32, -1),
