@@ -7,6 +7,20 @@ import numpy as np
 from sim.policies.base import Policy
 
 
+def team_medians(team: np.ndarray, values: np.ndarray, n_teams: int) -> np.ndarray:
+    """Median of ``values`` within each team (0 for an empty team), without a loop."""
+    order = np.lexsort((values, team))
+    t, v = team[order], values[order]
+    count = np.bincount(t, minlength=n_teams)
+    start = np.r_[0, np.cumsum(count)[:-1]]
+    out = np.zeros(n_teams)
+    has = count > 0
+    lo = start[has] + (count[has] - 1) // 2
+    hi = start[has] + count[has] // 2
+    out[has] = 0.5 * (v[lo] + v[hi])
+    return out
+
+
 class Coaching(Policy):
     """1:1 coaching (seeds 001, 002): skill and engagement grow with the hours actually held."""
 
@@ -61,9 +75,7 @@ class Coaching(Policy):
             return np.ones(c.size)
         r, a = model.reps, model.active
         rev = np.maximum(r.rev_annual, 1e-9)
-        team_med = np.zeros(model.n_teams)
-        for t in np.unique(r.team[c]):
-            team_med[t] = np.median(rev[a[r.team[a] == t]])
+        team_med = team_medians(r.team[a], rev[a], model.n_teams)
         dist = np.log(rev[c] / np.maximum(team_med[r.team[c]], 1e-9))
         return np.exp(-0.5 * (dist / self.p.fit_width) ** 2)
 

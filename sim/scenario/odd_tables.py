@@ -144,7 +144,8 @@ CONSTANTS: list[Const] = [
     *_c("sim/world/tactics.py",
         ("HOLDBACK_WEEKS = 3", "length of a peak hold-back spell the rep weighs"),
         ("URGENCY_ELASTICITY = 2.0", "extra volume per unit of false-urgency discount"),
-        ("iters: int = 40", "bisection steps of the cherry-picker's hour split"),
+        ("iters: int = 60", "most passes of the cherry-picker's water-filling (it ends "
+         "when the set of served accounts stops changing)"),
         ("v = rp.intrinsic_value * (0.5 * r.motivation[a] + 0.5 * r.engagement[a])",
          "value of work, as in the effort choice"),
         ("r.caught_belief[claim[caught]] = 1.0", "a claim seen through: the rep expects to be "

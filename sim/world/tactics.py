@@ -35,22 +35,25 @@ URGENCY_ELASTICITY = 2.0  # extra volume per unit of discount a false-urgency de
 
 
 def greedy_hours(value: np.ndarray, need: np.ndarray, owner: np.ndarray,
-                 hours: np.ndarray, n: int, iters: int = 40) -> np.ndarray:
+                 hours: np.ndarray, n: int, iters: int = 60) -> np.ndarray:
     """Hours per account that maximise this week's sales sum(value (1 - exp(-h / need))) for
-    each owner's ``hours``: h = need ln(value / (need lam))+, lam found by bisection per owner.
-    """
-    ratio = np.maximum(value / need, 1e-300)
-    lo = np.full(n, np.log(1e-300))
-    hi = np.full(n, np.log(max(float(ratio.max()), 1e-300)) + 1.0) if ratio.size else np.zeros(n)
-    lr = np.log(ratio)
+    each owner's ``hours``: h = need (ln(value / need) - mu)+ with the owner's level mu set so
+    that the hours add up (water-filling).  Start with every account in; the level of that set
+    is too low, so drop the accounts below it and repeat: the set only shrinks and the level
+    only rises, so this ends at the exact split (in a handful of passes in practice)."""
+    lr = np.log(np.maximum(value / need, 1e-300))
+    on = np.ones(lr.size, dtype=bool)
+    mu = np.zeros(n)
     for _ in range(iters):
-        mid = 0.5 * (lo + hi)
-        h = need * np.maximum(lr - mid[owner], 0.0)
-        used = np.bincount(owner, weights=h, minlength=n)
-        too_much = used > hours
-        lo = np.where(too_much, mid, lo)
-        hi = np.where(too_much, hi, mid)
-    return need * np.maximum(lr - hi[owner], 0.0)
+        w = np.bincount(owner, weights=need * on, minlength=n)
+        top = np.bincount(owner, weights=need * lr * on, minlength=n) - hours[:n]
+        mu = np.divide(top, w, out=np.full(n, np.inf), where=w > 0)
+        now = lr > mu[owner]
+        if np.array_equal(now, on):
+            break
+        on = now
+    h = need * np.maximum(lr - mu[owner], 0.0)
+    return np.where(hours[:n][owner] > 0, h, 0.0)
 
 
 def normal_hours(model, idx, own, health, hours_by_rep) -> np.ndarray:
