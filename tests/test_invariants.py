@@ -123,6 +123,8 @@ def test_leverage_stays_finite_when_a_team_has_no_trailing_revenue():
                                     "policies.playbook.cross_training": True})
     a = m.active
     m.reps.rev_annual[a] = 0.0
+    b = m.book
+    b.backup_know[: b.n][b.view("backup") >= 0] = 1.0  # backups that have learnt their accounts
     perceive(m, a)
     lev = m.reps.leverage[a]
     assert np.isfinite(lev).all()

@@ -214,13 +214,19 @@ def test_no_hire_starts_in_the_peak_under_a_peak_freeze():
     assert w["hires"].sum() + len(m.vacancies) == w["quits"].sum()
 
 
-def test_follow_probability_rises_with_relationship_and_falls_with_records():
+def test_follow_probability_rises_with_the_personal_tie_and_falls_with_the_firm_tie():
     b = mh.tiny_model(0).book
     idx = np.arange(3)
     ap = mh.tiny_scenario().accounts
     b.backup[idx] = -1
-    b.relationship[idx], b.recorded[idx] = [0.2, 0.8, 0.8], [0.5, 0.5, 0.9]
+    b.relationship[idx], b.firm[idx] = [0.2, 0.8, 0.8], [0.5, 0.5, 0.9]
     p = follow_probability(b, ap, idx)
     assert p[1] > p[0] and p[2] < p[1]
-    b.relationship[0], b.recorded[0] = 1.0, 0.0
+    b.relationship[0], b.firm[0] = 1.0, 0.0
     assert follow_probability(b, ap, idx[:1])[0] == pytest.approx(ap.follow_scale)
+    # A backup holds the client back by what it knows of the account, and only by that.
+    b.backup_know[:1] = 0.0
+    assert follow_probability(b, ap, idx[:1], np.array([True]))[0] == pytest.approx(ap.follow_scale)
+    b.backup_know[:1] = 0.75
+    assert follow_probability(b, ap, idx[:1], np.array([True]))[0] == pytest.approx(
+        0.25 * ap.follow_scale)

@@ -35,11 +35,11 @@ ROTATE = {"policies.rotation.enabled": True, "policies.rotation.period_weeks": 1
           "policies.rotation.select": "top", "policies.rotation.handover_quality": 0.6}
 
 
-def test_rotation_resets_the_relationship_of_rotated_accounts():
+def test_rotation_hands_accounts_over_keeping_the_firm_tie():
     m = mh.tiny_model(1, overrides=ROTATE)
     b, r, ap = m.book, m.reps, m.sc.accounts
     idx = m.owned
-    b.relationship[idx], b.recorded[idx] = 0.9, 0.3
+    b.relationship[idx], b.recorded[idx], b.firm[idx] = 0.9, 0.3, 0.7
     owner0 = b.owner.copy()
     start = m.events.n
     mh.policy(m, "rotation").week_start(m)
@@ -47,12 +47,14 @@ def test_rotation_resets_the_relationship_of_rotated_accounts():
     acc = moved["account"]
     assert acc.size > 0
     np.testing.assert_array_equal(moved["value"], owner0[acc])
-    # The handover level: a floor plus what the (now better) records carry over.
+    # The new owner: a low personal tie, familiarity from the (now better) records, and the
+    # firm tie untouched.
     q = 0.6
     rec = 0.3 + 0.5 * q * 0.7
     np.testing.assert_allclose(b.recorded[acc], rec)
-    np.testing.assert_allclose(b.relationship[acc], ap.reassign_relationship + q * rec * 0.9)
-    assert (b.relationship[acc] < 0.5).all()
+    np.testing.assert_allclose(b.relationship[acc], ap.reassign_relationship)
+    np.testing.assert_allclose(b.familiar[acc], q * rec)
+    np.testing.assert_allclose(b.firm[acc], 0.7)
     new = b.owner[acc]
     assert (new != owner0[acc]).all() and (r.team[new] == r.team[owner0[acc]]).all()
     assert r.active[new].all()
@@ -193,10 +195,18 @@ def test_cross_training_gives_backups_and_lowers_follow_probability():
     assert (backup >= 0).all()
     assert (backup != b.owner[idx]).all()
     assert (r.team[backup] == r.team[b.owner[idx]]).all() and r.active[backup].all()
-    with_backup = follow_probability(b, ap, idx)
-    b.backup[idx] = -1
+    # A new backup knows nothing yet, so it holds no client back ...
+    np.testing.assert_array_equal(follow_probability(b, ap, idx, backup >= 0),
+                                  follow_probability(b, ap, idx))
+    # ... until it has spent hours on the accounts.
+    for _ in range(10):
+        m.step()
+    idx = m.owned
+    ok = b.backup[idx] >= 0
+    assert (b.backup_know[idx[ok]] > 0).all()
+    with_backup = follow_probability(b, ap, idx, ok)
     without = follow_probability(b, ap, idx)
-    assert (with_backup < without).all()
+    assert (with_backup[ok] < without[ok]).all()
     plain = mh.tiny_model(6)
     assert (plain.book.backup[plain.owned] == -1).all()
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from sim.policies.base import Policy
+from sim.world.accounts import learn_backups
 
 
 def rank_within_owner(owner: np.ndarray, value: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -53,6 +54,39 @@ def move_top_accounts(model, reps: np.ndarray, share: float, rng: np.random.Gene
                         kind=kind)
 
 
+def assign_backups(model, accounts: np.ndarray, rng: np.random.Generator) -> None:
+    """Give ``accounts`` a backup: a random teammate of the owner (none if it has none).
+    A new backup knows nothing of the account yet."""
+    b = model.book
+    if accounts.size == 0:
+        return
+    b.backup[accounts] = random_teammate(model, b.owner[accounts], rng)
+    b.backup[accounts[b.backup[accounts] == b.owner[accounts]]] = -1
+    b.backup_know[accounts] = 0.0
+
+
+def unbacked(model) -> np.ndarray:
+    """Owned accounts with no backup under contract."""
+    b, idx = model.book, model.owned
+    return idx[(b.backup[idx] < 0) | ~model.reps.active[np.maximum(b.backup[idx], 0)]]
+
+
+def shadow(model, hours: np.ndarray, idx: np.ndarray) -> None:
+    """Backups spend ``hours`` (per account, this week) on accounts ``idx``: the hours come
+    out of their own selling time (``shadow_hours``) and build their knowledge."""
+    b, r = model.book, model.reps
+    if idx.size:
+        r.shadow_hours += np.bincount(b.backup[idx], weights=hours, minlength=r.shadow_hours.size)
+    learn_backups(b, model.sc.accounts, idx, hours)
+
+
+def backed(model) -> np.ndarray:
+    """Owned accounts whose backup is under contract."""
+    b, idx = model.book, model.owned
+    ok = b.backup[idx] >= 0
+    return idx[ok][model.reps.active[b.backup[idx[ok]]]]
+
+
 class Rotation(Policy):
     """Periodic account rotation (seed 000): less exclusive control of key relationships."""
 
@@ -84,18 +118,43 @@ class Rotation(Policy):
         rec = model.book.recorded[moved]
         model.book.recorded[moved] = rec + 0.5 * p.handover_quality * (1 - rec)
         model.move_accounts(moved, new[new != model.book.owner[pick]], quality=p.handover_quality,
-                            kind="rotation")
+                            kind="rotation", cause="rotation")
 
 
 class TeamBonus(Policy):
-    """A pool of variable pay paid on the team's result (seeds 000, 002)."""
+    """A pool of variable pay paid on the team's result (seeds 000, 002).
+
+    Shared pay gives teammates a reason to learn each other's accounts: where a rep's pool
+    has teammates, each of its accounts gets a teammate backup who spends ``cover_hours`` a
+    week on it.  That cover exists only as far as this time has built it, and the hours are
+    not spent selling.  With a pool share of 0, or no teammate, there is no cover.
+    """
 
     name = "team_bonus"
 
     def setup(self, model):
         p = self.p
         model.plan.pool_share, model.plan.scope, model.plan.split = p.pool_share, p.scope, p.split
-        model.levers.team_cover = max(model.levers.team_cover, p.cover)
+        self.covering = p.pool_share > 0 and p.cover_hours > 0
+        if self.covering:
+            model.levers.backups = True
+            self.on_new_accounts(model, unbacked(model))
+
+    def on_new_accounts(self, model, accounts):
+        if self.covering:
+            b = model.book
+            assign_backups(model, accounts[b.backup[accounts] < 0], model.streams[self.name])
+
+    def week_start(self, model):
+        if self.covering and model.week % 13 == 0:
+            assign_backups(model, unbacked(model), model.streams[self.name])
+
+    def after_hours(self, model, ledger):
+        if not self.covering:
+            return
+        idx = backed(model)
+        mates = model.pool_group_size(model.book.owner[idx]) > 1
+        shadow(model, np.full(idx.size, self.p.cover_hours) * mates, idx)
 
     def after_pool(self, model, reps, contributed, paid):
         """Top sellers who get back less than they put in resent it (seed 002)."""

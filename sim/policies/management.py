@@ -10,6 +10,20 @@ from sim.world.beliefs import catch_tactics, manager_expected_sales, manager_pro
 from sim.world.leverage import grant_rule
 
 
+def team_medians(team: np.ndarray, values: np.ndarray, n_teams: int) -> np.ndarray:
+    """Median of ``values`` within each team (0 for an empty team), without a loop."""
+    order = np.lexsort((values, team))
+    t, v = team[order], values[order]
+    count = np.bincount(t, minlength=n_teams)
+    start = np.r_[0, np.cumsum(count)[:-1]]
+    out = np.zeros(n_teams)
+    has = count > 0
+    lo = start[has] + (count[has] - 1) // 2
+    hi = start[has] + count[has] // 2
+    out[has] = 0.5 * (v[lo] + v[hi])
+    return out
+
+
 class Coaching(Policy):
     """1:1 coaching (seeds 001, 002): skill and engagement grow with the hours actually held."""
 
@@ -40,14 +54,33 @@ class Coaching(Policy):
         c = self.due
         if c.size == 0:
             return
-        pct = model.performance_pct(c)
-        fit = 1.0 if p.style == "tailored" else np.where((pct < 0.2) | (pct > 0.8), 0.5, 1.0)
+        fit = self.fit(model, c)
         recept = np.clip(0.4 + 0.6 * r.engagement[c] - 0.4 * r.entitlement[c], 0, 1)
         gap = np.clip(r.ceiling[c] - r.skill[c], 0, None)
-        r.skill[c] += 0.04 * got[c] * p.quality * recept * fit * gap
+        # What the coachee absorbs: its capacity (skill, tenure) x its receptiveness x how
+        # well the session fits it x the coach's quality x the share of the hour held.
+        absorbed = np.clip(p.gain * got[c] * p.quality * recept * fit
+                           * model.learning_capacity(c), 0, 1)
+        r.skill[c] += absorbed * gap  # saturates: nothing left to add at the ceiling
         r.engagement[c] = np.clip(r.engagement[c] + 0.005 * got[c] * fit, 0, 1)
         r.dependency[c] = np.clip(r.dependency[c] - 0.02 * got[c] * p.quality, 0, 1)
         model.slump_fix(c[(r.slump[c] == 1) & (got[c] > 0.5)], prob=0.15 * p.quality)
+
+    def fit(self, model, c: np.ndarray) -> np.ndarray:
+        """How well a session fits the rep (0..1).
+
+        A uniform session is pitched at the level of the team's typical rep, as the manager
+        sees it (trailing sales); it fits a rep less the further that rep's own record lies
+        from the pitch, in log units: fit = exp(-(log(rev / team median) / width)^2 / 2).
+        A tailored session (seed 002) is pitched at the rep's own record, so it fits.
+        """
+        if self.p.style == "tailored":
+            return np.ones(c.size)
+        r, a = model.reps, model.active
+        rev = np.maximum(r.rev_annual, 1e-9)
+        team_med = team_medians(r.team[a], rev[a], model.n_teams)
+        dist = np.log(rev[c] / np.maximum(team_med[r.team[c]], 1e-9))
+        return np.exp(-0.5 * (dist / self.p.fit_width) ** 2)
 
 
 class Monitoring(Policy):

@@ -33,8 +33,9 @@ class TeamBonusPolicy:
     scope: str = P("team", "-", "Team of one manager, or the whole company.",
                    choices=("team", "company"))
     split: str = P("equal", "-", "How the pool is split.", choices=("equal", "pro_rata"))
-    cover: float = P(0.3, "share", "Share of a rep's accounts teammates learn well enough to "
-                     "cover when pay is shared.", S000, lo=0, hi=1)
+    cover_hours: float = P(0.1, "hours/week per account", "Time a teammate spends on each "
+                           "account it backs up when pay is pooled (cover is what this time "
+                           "builds).", S000, lo=0, hi=10)
     star_resentment: float = P(0.3, "index", "Fairness lost by top-quintile reps whose pool "
                                "share is below their own contribution.", S002, lo=0, hi=1)
 
@@ -47,8 +48,16 @@ class CoachingPolicy:
                      lo=0, hi=10)
     quality: float = P(0.5, "index", "How much a session closes the rep's skill gap.", S001,
                        lo=0, hi=1)
-    style: str = P("uniform", "-", "Uniform sessions, or tailored to the individual.", S002,
+    style: str = P("uniform", "-", "Uniform sessions (pitched at the team's typical rep), or "
+                   "tailored to the individual's own record.", S002,
                    choices=("uniform", "tailored"))
+    gain: float = P(0.08, "share of gap", "Share of the skill gap a full session closes for "
+                    "a rep of full capacity, receptiveness and fit with a perfect coach.",
+                    "assumption (CEB coaching research: effects are modest per session)",
+                    lo=0, hi=1)
+    fit_width: float = P(0.7, "log units", "How far (log of trailing sales against the team "
+                         "median) a rep's record may lie from a uniform session's pitch before "
+                         "the fit falls to 0.61.", S002, lo=0.01, hi=10)
     target: str = P("all", "-", "Whom coaching goes to first.",
                     choices=("all", "strugglers", "middle", "stars"))
 
@@ -140,7 +149,17 @@ class PlaybookPolicy:
                              "cover once they work as a team.", S000, lo=0, hi=1)
     culture_cost: float = P(800.0, "currency/rep/year", "What team events cost the company.",
                             lo=0, hi=1e7)
-    cross_training: bool = P(False, "-", "Each account gets a trained backup rep.", S000)
+    cross_training: bool = P(False, "-", "Each account gets a backup rep who spends time on "
+                             "it and so learns it.", S000)
+    shadow_hours: float = P(0.15, "hours/week per account", "Time a backup spends on each "
+                            "account it backs up (out of its own selling time).", lo=0, hi=10)
+    cross_training_manager_hours: float = P(0.5, "hours/week per backup", "Manager time the "
+                                            "programme takes per rep who backs others up; "
+                                            "backups learn in proportion to the share held.",
+                                            lo=0, hi=20)
+    cross_training_cost: float = P(600.0, "currency/rep/year", "What the cross-training "
+                                   "programme costs the company (materials, sessions).", lo=0,
+                                   hi=1e6)
     year_round_bonus: float = P(0.0, "x rate", "Extra commission off-peak.", S000, lo=0, hi=5)
     feedback_channels: bool = P(False, "-", "Open channels: a rep's grievance reaches its "
                                 "manager as a sign, and the rep is heard.", S000)

@@ -58,10 +58,6 @@ CONSTANTS: list[Const] = [
         ("(first[0] - 6) % WEEKS_PER_YEAR) if first.size else 40", "comp review week: 6 weeks "
          "before the first peak week (week 40 without a peak)"),
         ("rng.integers(0, 312, k)", "initial reps' past tenure, uniform over 0-311 weeks"),
-        ("(1 - rp.skill_growth) ** tenure", "initial reps start with the skill their past "
-         "tenure of learning gives"),
-        ("ceiling = skill * np.exp(rp.ceiling_gain", "skill ceiling, "
-         "about 35% above starting skill"),
         ("engagement=0.7, satisfaction=0.65, fairness=0.7", "initial moods"),
         ("entitlement=0.05, dependency=np.where(tenure < 52, 0.4, 0.2)", "initial entitlement; "
          "dependency of first-year and older reps"),
@@ -80,10 +76,7 @@ CONSTANTS: list[Const] = [
         ("p.potential_median).clip(0.5, 3.0)", "hours needed = hours_needed x (0.5 + "
          "difficulty) x sqrt(potential / median), the last factor limited to 0.5-3"),
         ("/ (0.5 + book.difficulty[idx])", "attention value = potential x (0.3 + health) / "
-         "(0.5 + difficulty)"),
-        ("np.where(book.backup[idx] >= 0, 0.4, 1.0)", "a trained backup cuts the follow "
-         "probability to 40%"),
-        ("0.5 * book.relationship[idx], 0.0", "a backup carries half the relationship over")),
+         "(0.5 + difficulty)")),
     *_c("sim/world/market.py",
         (", 0.7, 1.0)", "conversion x 0.7 in a skill (1) or tools (3) slump"),
         ("b.rev_annual[idx] / 52", "account trailing revenue: 52-week exponential average"),
@@ -104,7 +97,6 @@ CONSTANTS: list[Const] = [
     *_c("sim/world/behaviour.py",
         ("FORECAST_NODES = 20", "equal-probability nodes of the period-end sales forecast"),
         ("KAPPA = 2.0", "curvature of the reps' sales-against-effort model"),
-        ("(0.4 + 0.6 * ", "relationship factor of sales: 0.4 + 0.6 x relationship"),
         ("np.maximum(pct ** 3, r.brand[a])", "visibility: cube of the revenue percentile, or "
          "brand"),
         ("r.offers[a] * 0.96 + contact * 0.35", "offers decay 4%/week; a contact adds 35% of "
@@ -147,24 +139,14 @@ CONSTANTS: list[Const] = [
         ("r.precedent_seen[a] *= 0.97", "memory of precedents (3%/week decay)"),
         ("r.resent[a] *= 0.98", "memory of resentment (2%/week decay)")),
     *_c("sim/world/tactics.py",
-        ("eng < tp.quiet_engagement + 0.1,", "quiet quitting ends 0.1 above its threshold"),
-        ("(eng < tp.quiet_engagement) & (model.streams.tactics.random(k) < 0.3)", "weekly chance a "
-         "disengaged rep starts quiet quitting"),
-        ("worth = si * gain * (0.5 + r.entitlement[a])", "peak underperformance: value of a "
-         "hoped-for raise"),
-        ("| (r.offers[a] > 0.5) | ((r.leverage[a] > 0.3) & (r.entitlement[a] > 0.4)))",
-         "withholding motives: offers, leverage with entitlement"),
-        ("wh = (si > 0.5)", "only self-interested reps withhold"),
-        ("r.fairness[a] < tp.withhold_fairness + 0.1", "withholding persists 0.1 above its "
-         "threshold"),
-        ("pressure = (behind > tp.cherry_gap) & (late > 0.5)", "cherry-picking under quota "
-         "pressure in the second half of a period"),
-        ("rush = (model.demand_now > 1.5) & (si > 0.6)", "cherry-picking in a demand rush"),
-        ("cp = (si + _noise(model, k) > 0.45)", "self-interest needed to cherry-pick"),
-        ("need = ((behind > 0.2) & (late > 0.5)) | cal.peak[woy]", "false urgency: behind "
-         "late in a period, or at the peak"),
-        ("fu = (si > 0.5) & (r.trust[a] > 0.35)", "false urgency needs self-interest and "
-         "manager trust"),
+        ("HOLDBACK_WEEKS = 3", "length of a peak hold-back spell the rep weighs"),
+        ("URGENCY_ELASTICITY = 2.0", "extra volume per unit of false-urgency discount"),
+        ("iters: int = 60", "most passes of the cherry-picker's water-filling (it ends "
+         "when the set of served accounts stops changing)"),
+        ("v = rp.intrinsic_value * (0.5 * r.motivation[a] + 0.5 * r.engagement[a])",
+         "value of work, as in the effort choice"),
+        ("r.caught_belief[claim[caught]] = 1.0", "a claim seen through: the rep expects to be "
+         "caught again"),
         ("np.where(r.t_quiet_quitting[owners], 0.5 * base, base)", "quiet quitters record "
          "half as much"),
         ("tp.urgency_detect * model.mgr_detect[r.team[claim]] / 0.5", "detection scaled by "
@@ -198,7 +180,7 @@ CONSTANTS: list[Const] = [
         ("np.exp(-np.maximum(tenure, 0) / 52)", "newcomer hazard fades over a year")),
     *_c("sim/world/managers.py",
         ('ACTIVITIES = ("admin", "urgency", "retention", "requests", "coaching", "reviews",',
-         "priority order of managers' hours (then support, monitoring)"),
+         "priority order of managers' hours (then support, monitoring, cross-training)"),
         ('FACE_TIME = ("retention", "coaching", "reviews", "support", "monitoring")',
          "activities that count as face time")),
     *_c("sim/policies/management.py",
@@ -209,10 +191,9 @@ CONSTANTS: list[Const] = [
          "its hours"),
         ("r.coached[a] = 0.9 * r.coached[a] + 0.1 * got[a] * p.quality", "coaching memory "
          "(10%/week)"),
-        ("np.where((pct < 0.2) | (pct > 0.8), 0.5, 1.0)", "uniform coaching fits the top and "
-         "bottom fifth half as well (seed 002)"),
+        ("np.exp(-0.5 * (dist / self.p.fit_width) ** 2)", "fit of a uniform session: a "
+         "Gaussian in the log distance from its pitch"),
         ("0.4 + 0.6 * r.engagement[c] - 0.4 * r.entitlement[c]", "receptiveness to coaching"),
-        ("r.skill[c] += 0.04 * got[c]", "skill gap closed per full session"),
         ("r.engagement[c] + 0.005 * got[c] * fit", "engagement per full session"),
         ("r.dependency[c] - 0.02 * got[c] * p.quality", "dependency per full session"),
         ("prob=0.15 * p.quality", "chance a 1:1 ends a skill slump"),
@@ -236,6 +217,8 @@ CONSTANTS: list[Const] = [
         ("model.cal.lookahead[model.woy] > 0.3", "rotation avoids the run-up to the peak"),
         ("rec + 0.5 * p.handover_quality * (1 - rec)", "a planned rotation writes knowledge "
          "down"),
+        ("if self.covering and model.week % 13 == 0:", "pooled teams re-assign missing "
+         "backups every 13 weeks"),
         ("hit = self.p.star_resentment * short * (pct >= 0.8)", "stars = top fifth by revenue"),
         ("np.clip(r.resent[reps] + hit, 0, 0.6)", "resentment cap"),
         ("b.potential[accounts] > model.sc.accounts.potential_median", "'good' accounts are "

@@ -7,10 +7,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.world.agents import TACTICS
+from sim.world.managers import ACTIVITIES
 from sim.world.collect import WEEKLY_COLUMNS  # noqa: F401  (re-exported: the weekly schema)
 from sim.world.model import SalesModel
 from sim.policies.registry import build_policies
 from sim.scenario.schema import Scenario
+from sim.world.accounts import HandoverLog
 from sim.world.state import EventLog
 
 
@@ -22,14 +24,17 @@ class RunResult:
     panel: dict[str, np.ndarray] | None = None
     accounts: dict[str, np.ndarray] | None = None
     events: dict[str, np.ndarray] | None = None
+    handovers: dict[str, np.ndarray] | None = None
+    accounts_weekly: dict[str, np.ndarray] | None = None
 
 
 def run_scenario(scenario: Scenario | None = None, seed: int = 0, weeks: int | None = None,
-                 panel: bool = True) -> RunResult:
-    """Simulate ``scenario`` with ``seed`` and return everything collected."""
+                 panel: bool = True, account_panel: bool = False) -> RunResult:
+    """Simulate ``scenario`` with ``seed`` and return everything collected; with
+    ``account_panel`` also the account-week panel (large: accounts x weeks rows)."""
     scenario = scenario or Scenario()
     model = SalesModel(scenario, rng=int(seed), weeks=weeks, panel=panel,
-                       policies=build_policies(scenario))
+                       policies=build_policies(scenario), account_panel=account_panel)
     model.run()
     return collect_result(model, panel)
 
@@ -48,6 +53,9 @@ def collect_result(model: SalesModel, panel: bool = True) -> RunResult:
         ev["kind"] = np.array(EventLog.KINDS, dtype=object)[ev["kind"]]
         ev["rep_id"] = np.where(ev["rep"] >= 0, model.reps.uid[np.maximum(ev["rep"], 0)], -1)
         out.events = ev
+        out.handovers = handover_table(model)
+    if model.collector.accounts is not None:
+        out.accounts_weekly = model.collector.accounts.to_dict()
     return out
 
 
@@ -83,7 +91,21 @@ def _rep_rows(model: SalesModel, seen: np.ndarray) -> dict[str, np.ndarray]:
             "revenue": col("revenue_total"), "pay": col("pay_total"),
             "perf_quintile": quint, "first_sign_week": week("first_sign"),
             "first_threat_week": week("first_threat"),
-            "skill": col("skill")}
+            "skill": col("skill"), "favoured": col("favoured"), "mentor": col("mentor")}
+
+
+def handover_table(model: SalesModel) -> dict[str, np.ndarray]:
+    """One row per handover of the measured window (weeks on the measured clock); reps named
+    by id (-1 = nobody), kinds by name."""
+    h = model.handovers.to_dict()
+    keep = h["week"] >= model.burn_in
+    h = {k: v[keep] for k, v in h.items()}
+    h["week"] = h["week"] - model.burn_in
+    uid = model.reps.uid
+    for k in ("old_owner", "new_owner", "interim"):
+        h[k] = np.where(h[k] >= 0, uid[np.maximum(h[k], 0)], -1)
+    h["kind"] = np.array(HandoverLog.KINDS, dtype=object)[h["kind"]]
+    return h
 
 
 def gini(x: np.ndarray) -> float:
@@ -130,9 +152,7 @@ def kpis(model: SalesModel, w: dict, reps: dict) -> dict:
         band_rate = np.where(band_years > 0, model.quits_by_band / band_years, 0.0)
     lead = lead_times(model)
     tactic_weeks = {t: float(w[f"tactic_{t}"].sum()) for t in TACTICS}
-    hours_used = sum(float(w[f"hours_{a}"].sum()) for a in
-                     ("admin", "urgency", "retention", "requests", "coaching", "reviews",
-                      "support", "monitoring"))
+    hours_used = sum(float(w[f"hours_{a}"].sum()) for a in ACTIVITIES)
     return {
         "scenario": model.sc.name, "seed": None, "weeks": weeks,
         "revenue_total": rev,

@@ -47,6 +47,7 @@ class RepTable(Table):
         "skipped_1on1": (np.bool_, False), "coached": (np.float64, 0.0),
         "requests": (np.float64, 0.0),
         "prospect_share": (np.float64, 0.0), "cover": (np.float64, 0.0),
+        "shadow_hours": (np.float64, 0.0), "caught_belief": (np.float64, 0.0),
         "recorded_book": (np.float64, 0.0), "ymax": (np.float64, 0.0),
         "projected": (np.float64, 0.0), "resent": (np.float64, 0.0),
         "precedent_seen": (np.float64, 0.0), "unanswered": (np.float64, 0.0),

@@ -59,7 +59,8 @@ def quit_decisions(model, a: np.ndarray) -> np.ndarray:
 
 
 def depart(model, slots: np.ndarray) -> dict:
-    """Reps leave: loyal clients follow them; the rest wait, with a teammate, for a hire."""
+    """Reps leave: a client follows its rep by the personal tie, unless the firm tie or a
+    backup who knows it holds it; the rest wait for a hire, served by an interim owner."""
     r, b, ap = model.reps, model.book, model.sc.accounts
     out = {"quits": int(slots.size), "accounts_lost": 0, "revenue_lost": 0.0}
     if slots.size == 0:
@@ -76,8 +77,11 @@ def depart(model, slots: np.ndarray) -> dict:
     idx = model.owned
     gone_backup = idx[np.isin(b.backup[idx], slots)]  # a leaver backs up nobody any more
     b.backup[gone_backup] = -1
+    b.backup_know[gone_backup] = 0.0
     mine = idx[np.isin(b.owner[idx], slots)]
-    follow = model.streams.handover.random(mine.size) < follow_probability(b, ap, mine)
+    bk = b.backup[mine]
+    follow = model.streams.handover.random(mine.size) < follow_probability(
+        b, ap, mine, bk >= 0)
     lost = mine[follow]
     out["accounts_lost"] = int(lost.size)
     out["revenue_lost"] = float(b.rev_annual[lost].sum())
@@ -85,17 +89,21 @@ def depart(model, slots: np.ndarray) -> dict:
     b.active[lost] = False
     b.ended[lost] = model.week
     b.owner[lost] = -1
+    b.prev_owner[lost] = -1
     model.refresh()
     stay = mine[~follow]
     vacs = np.array([model.open_vacancy(int(r.team[s])) for s in slots], dtype=np.int32)
     vac = lookup(slots, vacs, b.owner[stay])
-    proposal = model.interim_owner(b.owner[stay])
+    proposal = model.interim_owner(stay, b.owner[stay])
     owner = proposal
     for pol in model.policies:
         owner = pol.choose_owner(model, stay, owner)
-    # Accounts a policy steered elsewhere stay there; the rest await the replacement.
-    b.vacancy[stay] = np.where(owner == proposal, vac, -1)
-    model.move_accounts(stay, owner, quality=ap.handover_quality)
+    # Accounts a policy steered elsewhere are handed over now; the rest wait for the hire.
+    steered = (owner != proposal) & (owner >= 0)
+    model.move_accounts(stay[steered], owner[steered], quality=ap.handover_quality,
+                        cause="departure")
+    wait = ~steered
+    model.hold_for_hire(stay[wait], owner[wait], vac[wait])
     return out
 
 
@@ -122,8 +130,8 @@ def hire(model) -> int:
     acc = waiting[np.isin(b.vacancy[waiting], vids)]
     if acc.size:
         owners = lookup(vids, slots, b.vacancy[acc])
-        b.vacancy[acc] = -1
-        model.move_accounts(acc, owners, quality=model.sc.accounts.handover_quality)
+        model.move_accounts(acc, owners, quality=model.sc.accounts.handover_quality,
+                            cause="departure")
     start_period(model, slots, new_only=True)
     for pol in model.policies:
         pol.on_hire(model, slots)

@@ -12,6 +12,7 @@ from statistics import NormalDist
 
 import numpy as np
 
+from sim.world.accounts import sales_factor
 from sim.world.agents import SIGNALS
 from sim.world.compensation import ratchet_cost
 from sim.world.leverage import perceive_leverage
@@ -41,15 +42,18 @@ def perceive(model, a: np.ndarray) -> None:
     n = r.n
     # Expected weekly sales at full effort (the rep's own book, at this week's demand).
     rel, recd = b.relationship[idx], b.recorded[idx]
-    base = b.potential[idx] * (0.4 + 0.6 * rel) * b.health[idx] * (1 / 52)
+    base = b.potential[idx] * sales_factor(b, model.sc.accounts, idx) * b.health[idx] * (1 / 52)
     model.snap = (idx, own, rel, base)  # the book does not change until the market pass
     book_val = np.bincount(own, weights=base, minlength=n)
     conv = np.where((r.slump[a] == 1) | (r.slump[a] == 3), 0.7, 1.0)
-    r.ymax[a] = book_val[a] * r.skill[a] * r.ramp[a] * conv * model.demand_now
-    # Share of the book (by value) the company could cover without the rep: accounts with a
-    # cross-trained backup, plus what teammates know of every book.
+    # The new-hire ramp is about learning the job and prospecting; serving an established
+    # account depends on skill and on what the rep knows of it (inside ``base``).
+    r.ymax[a] = book_val[a] * r.skill[a] * conv * model.demand_now
+    # Share of the book (by value) the company could cover without the rep: what backups
+    # (whoever assigned them) actually know of it.
     rec = np.bincount(own, weights=base * recd, minlength=n)
-    cov = np.bincount(own, weights=base * (b.backup[idx] >= 0), minlength=n)
+    cov = np.bincount(own, weights=base * b.backup_know[idx] * (b.backup[idx] >= 0),
+                      minlength=n)
     with np.errstate(invalid="ignore", divide="ignore"):
         r.recorded_book[a] = np.nan_to_num(rec[a] / book_val[a])
         backed = np.nan_to_num(cov[a] / book_val[a])

@@ -94,12 +94,12 @@ def one_on_one_disclosure(model, reps: np.ndarray, held: np.ndarray) -> None:
     """In a 1:1 that was held (share ``held`` of its hours), a rep who trusts its manager
     says what is on its mind: an outside offer above ``disclose_offers``, or that it is doing
     the minimum.  What it says is an observation for :func:`update_beliefs`."""
-    r, mp, tp = model.reps, model.sc.managers, model.sc.tactics
+    r, mp = model.reps, model.sc.managers
     if reps.size == 0:
         return
     candid = model.streams.disclosure.random(reps.size) < np.clip(held, 0, 1) * r.trust[reps]
     r.disclosed_offer[reps] |= candid & (r.offers[reps] > mp.disclose_offers)
-    r.disclosed_disengaged[reps] |= candid & (r.engagement[reps] < tp.quiet_engagement)
+    r.disclosed_disengaged[reps] |= candid & r.t_quiet_quitting[reps]  # admits it is coasting
 
 
 def catch_tactics(model, reps: np.ndarray, hours: np.ndarray, rate: float) -> np.ndarray:

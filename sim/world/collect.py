@@ -31,11 +31,20 @@ class Panel(Table):
                **{k: (np.bool_, False) for k in PANEL_FLAGS}}
 
 
+class AccountPanel(Table):
+    """Account-week rows (opt-in): who served each live account, its two ties and its sales."""
+
+    COLUMNS = {"week": (np.int32, 0), "account": (np.int64, 0), "owner": (np.int64, -1),
+               "firm_tie": (np.float32, 0.0), "personal_tie": (np.float32, 0.0),
+               "sales": (np.float32, 0.0)}
+
+
 class Collector:
-    def __init__(self, model, weeks: int, panel: bool):
+    def __init__(self, model, weeks: int, panel: bool, account_panel: bool = False):
         self.m = model
         self.weekly = {c: np.zeros(weeks) for c in WEEKLY_COLUMNS}
         self.panel = Panel(max(64, model.sc.org.n_reps * weeks)) if panel else None
+        self.accounts = AccountPanel(max(64, model.book.n * weeks)) if account_panel else None
         self._ev_seen = 0
 
     def collect(self, week: dict, ledger, a: np.ndarray) -> None:
@@ -85,7 +94,18 @@ class Collector:
             r.weeks_window[a] += 1
         r.revenue_total[a] += r.sales_week[a]
         r.weeks_employed[a] += 1
+        if self.accounts is not None:
+            self._accounts(w)
         if self.panel is not None and a.size:
             vals = {k: getattr(r, k)[a] for k in PANEL_FLOATS + PANEL_FLAGS}
             self.panel.add(a.size, week=w, rep_id=r.uid[a], team=r.team[a],
                            tenure=w - r.hired[a], noticed=r.noticed[a], **vals)
+
+    def _accounts(self, w: int) -> None:
+        """Every account that was live this week (sales of accounts that ended count)."""
+        m, b = self.m, self.m.book
+        idx = np.flatnonzero(b.view("active") | (b.view("ended") == w))
+        own = b.owner[idx]
+        uid = np.where(own >= 0, m.reps.uid[np.maximum(own, 0)], -1)
+        self.accounts.add(idx.size, week=w, account=idx, owner=uid, firm_tie=b.firm[idx],
+                          personal_tie=b.relationship[idx], sales=b.sales_week[idx])

@@ -56,13 +56,15 @@ def revenue_at_risk(model, ties: np.ndarray) -> np.ndarray:
 
     risk_i = sum over i's accounts of  v_a [ f_a L(t) + (1 - f_a)(1 - cover_i) G(t) ]
     with v_a the account's trailing weekly revenue, f_a its chance of following the rep
-    (tie, records, backup), L and G the demand-weeks of :func:`risk_windows`.
+    (personal tie, firm tie, what a backup knows), L and G the demand-weeks of :func:`risk_windows`.
     """
     r, b = model.reps, model.book
     idx = model.owned
     own = b.owner[idx]
     lost, gap = risk_windows(model)
-    follow = follow_probability(b, model.sc.accounts, idx, ties)
+    bk = b.backup[idx]
+    backed = (bk >= 0) & r.active[np.maximum(bk, 0)]  # a backup under contract
+    follow = follow_probability(b, model.sc.accounts, idx, backup_ok=backed, ties=ties)
     v = b.rev_annual[idx] / 52
     covered = r.cover[own]
     per = v * (follow * lost[model.woy] + (1 - follow) * (1 - covered) * gap[model.woy])

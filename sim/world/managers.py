@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 ACTIVITIES = ("admin", "urgency", "retention", "requests", "coaching", "reviews", "support",
-              "monitoring", "safeguards")
+              "monitoring", "safeguards", "cross_training")
 ACT = {a: i for i, a in enumerate(ACTIVITIES)}
 # Orders a policy can choose, served first to last.  Fire-fighting first: fixed duties, the
 # urgent claims, talks and requests, then people development.  Coaching first (seed 001):

@@ -2,17 +2,19 @@
 
 Each account's service this week is 1 - exp(-hours given / hours needed); service moves the
 account's opportunities forward in the deal pipeline (:mod:`sim.world.pipeline`), where
-deals close, are timed, won or lost.  A won deal's revenue is its size times the owner's
-conversion (skill, ramp-up, stress passed on to customers, slump).  See docs/ODD.md, "Sales".
+deals close, are timed, won or lost.  A won deal's revenue is its size (which carries the
+account's ties and the owner's familiarity with it) times the owner's conversion (skill,
+slump).  See docs/ODD.md, "Sales".
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from sim.world.accounts import attention_weights, cherry_keep_mask, churn, update_accounts
+from sim.world.accounts import churn, update_accounts
 from sim.world.seasons import WEEKS_PER_YEAR
-from sim.world.tactics import record_targets
+from sim.world.tactics import greedy_hours, normal_hours, record_targets
+
 
 def market_week(model, a: np.ndarray, discount: np.ndarray) -> dict:
     r, b, sc, rng = model.reps, model.book, model.sc, model.streams
@@ -21,24 +23,20 @@ def market_week(model, a: np.ndarray, discount: np.ndarray) -> dict:
     health = b.health[idx]
     n = r.n
     cherry = r.t_cherry_picking
-    w = attention_weights(b, idx, health, rp.focus)
-    picking = cherry[a].any()
-    if picking:
-        keep = cherry_keep_mask(b, idx, cherry, sc.tactics.cherry_keep)
+    # Hours each rep gives its accounts, spread by weight; a backup's hours on others'
+    # accounts are not spent on its own.
+    own_hours = np.zeros(n)
+    own_hours[a] = np.maximum(r.effort[a] * rp.hours_per_week * (1 - r.prospect_share[a])
+                              - r.shadow_hours[a], 0.0)
+    hours = normal_hours(model, idx, own, health, own_hours)
+    if cherry[a].any():  # pickers put each hour where it sells most this week
         sel = np.flatnonzero(cherry[own])
-        w[sel] = attention_weights(b, idx[sel], health[sel], sc.tactics.cherry_focus)
-        w[~keep] = 0.0
-    wsum = np.bincount(own, weights=w, minlength=n)
-    # Hours each rep gives its accounts, spread by weight.
-    per_weight = np.zeros(n)
-    per_weight[a] = (r.effort[a] * rp.hours_per_week * (1 - r.prospect_share[a])
-                     / np.maximum(wsum[a], 1e-300))
-    hours = per_weight[own] * w
+        hours[sel] = greedy_hours(base[sel], b.need[idx[sel]], own[sel], own_hours, n)
     need = b.need[idx]
     service = 1 - np.exp(-hours / need)
     conv = np.zeros(n)
     slump_conv = np.where((r.slump[a] == 1) | (r.slump[a] == 3), 0.7, 1.0)
-    conv[a] = r.skill[a] * r.ramp[a] * slump_conv  # pressure wears ties instead (issue 15)
+    conv[a] = r.skill[a] * slump_conv  # pressure wears ties (issue 15); ramp is prospecting
     revenue, discounts = model.pipeline.week(model, idx, own, service, conv, base, discount)
     b.sales_week[idx] = revenue
     b.hours_week[idx] = hours

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 import mesa
 import numpy as np
 
-from sim.world.accounts import AccountBook, handover_relationship
+from sim.world.accounts import AccountBook, HandoverLog, handover_start
 from sim.world.agents import Manager, RepTable
 from sim.world.attrition import depart, hire, new_rep_agents, quit_decisions
 from sim.world.beliefs import one_on_one_disclosure, update_beliefs
@@ -26,12 +26,13 @@ from sim.world.pipeline import Pipeline
 from sim.world.seasons import WEEKS_PER_YEAR, build_calendar
 from sim.world.state import EventLog
 from sim.world.streams import Streams
-from sim.world.tactics import apply_to_effort, choose_tactics, resolve_false_urgency
+from sim.world.tactics import apply_to_effort, choose_tactics, found_out, resolve_false_urgency
 
 
 class SalesModel(mesa.Model):
     def __init__(self, scenario, rng: int | None = None, weeks: int | None = None,
-                 panel: bool = True, policies: Sequence[PolicyHooks] | None = None):
+                 panel: bool = True, policies: Sequence[PolicyHooks] | None = None,
+                 account_panel: bool = False):
         """``scenario`` is a :class:`sim.scenario.Scenario`; ``policies`` the active policy
         objects (default: those the scenario switches on, from the registered builder)."""
         super().__init__(rng=rng)
@@ -51,6 +52,7 @@ class SalesModel(mesa.Model):
         self.reps = RepTable(sc.org.n_reps * 2)
         self.book = AccountBook(int(sc.org.n_reps * max(sc.accounts.per_rep, 1) * 2))
         self.events = EventLog(1024)
+        self.handovers = HandoverLog(256)
         self.rep_agent: dict[int, object] = {}
         self._active = self._owned = None
         self.program_cost = 0.0
@@ -69,7 +71,7 @@ class SalesModel(mesa.Model):
         self.scheduled_policies, self.policies = chosen, []
         if self.burn_in == 0:
             self._switch_on_policies()
-        self.collector = Collector(self, self.weeks, panel)
+        self.collector = Collector(self, self.weeks, panel, account_panel)
 
     def _switch_on_policies(self) -> None:
         """Policies start acting when measurement starts (after the burn-in)."""
@@ -134,19 +136,17 @@ class SalesModel(mesa.Model):
         skill_med = self.levers.hire_skill if new_hires else 1.0
         skill = skill_med * np.exp(rp.skill_sigma * rng.standard_normal(k))
         tenure = np.zeros(k, dtype=int) if new_hires else rng.integers(0, 312, k)
-        ceiling = skill * np.exp(rp.ceiling_gain + rp.ceiling_sigma * rng.standard_normal(k))
-        # Reps already there have learnt on the job for their past tenure (saturating).
-        skill = ceiling - (ceiling - skill) * (1 - rp.skill_growth) ** tenure
         slots = self.reps.add(
             k, team=teams, active=True, hired=self.week - tenure, skill=skill,
-            ceiling=ceiling,
+            ceiling=self._ceiling(skill, tenure, rng),
             motivation=rng.beta(rp.motivation_a, rp.motivation_b, k),
             self_interest=rng.beta(rp.self_interest_a, rp.self_interest_b, k),
             engagement=0.7, satisfaction=0.65, fairness=0.7, stress=sc.behaviour.base_stress,
             entitlement=0.05, dependency=np.where(tenure < 52, 0.4, 0.2), leverage=0.0,
             offers=0.0, brand=0.0, trust=0.8, autonomy=0.8, grant_belief=0.35,
             rate=sc.comp.commission_rate, pay_ewma=sc.behaviour.pay_reference,
-            effort=0.7, prev_effort=0.7, ramp=self._ramp(tenure))
+            effort=0.7, prev_effort=0.7, ramp=self._ramp(tenure),
+            caught_belief=sc.tactics.detect_prior)
         sigma = sc.behaviour.monitor_sensitivity_sigma
         self.reps.mon_sens[slots] = np.exp(sigma * self.streams.sensitivity.standard_normal(k)
                                            - 0.5 * sigma ** 2)
@@ -156,6 +156,21 @@ class SalesModel(mesa.Model):
             self.events.log(self.week, "hire", slots)
         self.refresh()
         return slots
+
+    def _ceiling(self, skill: np.ndarray, tenure: np.ndarray, rng) -> np.ndarray:
+        """Skill a rep can reach: its skill plus a headroom that is largest for a newcomer and
+        shrinks with tenure (what is left to learn), times a personal draw (ODD "Learning")."""
+        rp = self.sc.reps
+        room = rp.headroom_new * np.exp(-np.asarray(tenure) / rp.headroom_weeks)
+        return skill * (1 + room * np.exp(rp.headroom_sigma * rng.standard_normal(len(skill))))
+
+    def learning_capacity(self, a: np.ndarray) -> np.ndarray:
+        """How much of a lesson a rep can absorb (0..1): able reps absorb more, and the first
+        years are when a rep learns fastest: (skill / (skill + 1))^... see ODD "Learning"."""
+        r, rp = self.reps, self.sc.reps
+        tenure = np.maximum(self.week - r.hired[a], 0)
+        able = r.skill[a] / (r.skill[a] + rp.absorb_skill_half)
+        return able / (1 + tenure / rp.absorb_weeks)
 
     def _ramp(self, tenure: np.ndarray) -> np.ndarray:
         rp = self.sc.reps
@@ -195,28 +210,70 @@ class SalesModel(mesa.Model):
         size = np.bincount(g)
         return size[pool_groups(self, slots)]
 
-    def move_accounts(self, accounts, owners, quality: float, kind: str = "account_moved"):
-        """Give ``accounts`` new owners; relationships restart from what records carry."""
+    def move_accounts(self, accounts, owners, quality: float, kind: str = "account_moved",
+                      cause: str = "other"):
+        """Hand ``accounts`` over to ``owners`` (one handover each): the firm tie stays, the
+        new owner's personal tie starts low and its familiarity is what the records carry."""
         b = self.book
         if len(accounts) == 0:
             return
-        old = b.owner[accounts].copy()
-        b.relationship[accounts] = handover_relationship(b, self.sc.accounts, accounts, quality)
+        accounts = np.asarray(accounts)
+        owners = np.broadcast_to(np.asarray(owners, dtype=np.int32), accounts.shape)
+        waiting = b.prev_owner[accounts] >= 0  # handed over by a leaver, held by an interim
+        old = np.where(waiting, b.prev_owner[accounts], b.owner[accounts])
+        firm0 = np.where(waiting, b.prev_firm[accounts], b.firm[accounts])
+        pers0 = np.where(waiting, b.prev_personal[accounts], b.relationship[accounts])
+        interim = np.where(waiting, b.owner[accounts], -1)
+        left = np.where(waiting, b.left_week[accounts], -1)
+        b.relationship[accounts], b.familiar[accounts] = handover_start(
+            b, self.sc.accounts, accounts, owners, quality)
         b.owner[accounts] = owners
         b.backup[accounts] = np.where(b.backup[accounts] == owners, -1, b.backup[accounts])
+        b.backup_know[accounts] = np.where(b.backup[accounts] < 0, 0.0, b.backup_know[accounts])
+        b.prev_owner[accounts] = -1
+        b.vacancy[accounts] = -1
         self.events.log(self.week, kind, owners, accounts, old)
+        self.handovers.add(accounts.size, week=self.week, account=accounts,
+                           kind=HandoverLog.KINDS.index(cause), old_owner=old,
+                           new_owner=owners, interim=interim, left_week=left,
+                           firm_before=firm0, firm_after=b.firm[accounts],
+                           personal_before=pers0, personal_after=b.relationship[accounts])
         self.refresh()
 
-    def interim_owner(self, leaving: np.ndarray) -> np.ndarray:
-        """A random active teammate of each leaving owner (-1 if the team is empty)."""
-        r, a = self.reps, self.active
+    def hold_for_hire(self, accounts, interim, vacancy) -> None:
+        """Accounts of a leaver wait for its replacement, served meanwhile by ``interim`` with
+        the interim's own attention.  This is not a handover: the leaver took its personal tie,
+        the interim builds its own from zero, and the handover to the hire happens once."""
+        b = self.book
+        if len(accounts) == 0:
+            return
+        b.prev_owner[accounts] = b.owner[accounts]
+        b.prev_firm[accounts] = b.firm[accounts]
+        b.prev_personal[accounts] = b.relationship[accounts]
+        b.left_week[accounts] = self.week
+        b.relationship[accounts] = 0.0
+        _, b.familiar[accounts] = handover_start(b, self.sc.accounts, accounts, interim,
+                                                 self.sc.accounts.handover_quality)
+        b.owner[accounts] = interim
+        b.vacancy[accounts] = vacancy
+        b.backup[accounts] = np.where(b.backup[accounts] == interim, -1, b.backup[accounts])
+        b.backup_know[accounts] = np.where(b.backup[accounts] < 0, 0.0, b.backup_know[accounts])
+        self.events.log(self.week, "account_moved", interim, accounts, b.prev_owner[accounts])
+        self.refresh()
+
+    def interim_owner(self, accounts: np.ndarray, leaving: np.ndarray) -> np.ndarray:
+        """Who serves each account of a leaver until the hire: its backup when it has one
+        still under contract, else a random active teammate (-1 if the team is empty)."""
+        r, a, b = self.reps, self.active, self.book
         out = np.full(len(leaving), -1, dtype=np.int32)
         for t in np.unique(r.team[leaving]):
             m = a[r.team[a] == t]
             sel = np.flatnonzero(r.team[leaving] == t)
             if m.size:
                 out[sel] = m[self.streams.handover.integers(0, m.size, sel.size)]
-        return out
+        bk = b.backup[accounts]
+        ok = (bk >= 0) & r.active[np.maximum(bk, 0)]
+        return np.where(ok, bk, out).astype(np.int32)
 
     def open_vacancy(self, team: int) -> int:
         vid = self._next_vacancy
@@ -243,6 +300,7 @@ class SalesModel(mesa.Model):
         self.woy = self.week % WEEKS_PER_YEAR                # 1. calendar
         self.demand_now = float(self.cal.multiplier[self.woy])
         self.refresh()
+        self.reps.shadow_hours[self.active] = 0.0  # hours on accounts they back up (policies add)
         if self.plan.period_start(self.woy):
             start_period(self, self.active)
         for pol in self.policies:                           # 2. scheduled policy actions
@@ -257,6 +315,7 @@ class SalesModel(mesa.Model):
         self.reps.effort[a] = effort
         emit_signals(self, a)                               # 6. warning signs
         ledger = self.manager_week(a)                       # 7. managers' hours
+        found_out(self, a)
         discount = resolve_false_urgency(self, ledger)
         week = market_week(self, a, discount)               # 8. market
         self.plan.record_sales(self.woy, week["revenue"])
@@ -326,9 +385,12 @@ class SalesModel(mesa.Model):
         return seen
 
     def grow_skills(self, a: np.ndarray) -> None:
+        """On-the-job learning: skill closes a share of the gap to the ceiling set by the
+        rep's learning capacity, so growth saturates as skill nears the ceiling."""
         r, rp = self.reps, self.sc.reps
         gap = np.clip(r.ceiling[a] - r.skill[a], 0, None)
-        r.skill[a] += rp.skill_growth * self.levers.skill_growth * gap
+        step = rp.skill_growth * self.levers.skill_growth * self.learning_capacity(a)
+        r.skill[a] += np.clip(step, 0, 1) * gap
         r.ramp[a] = self._ramp(self.week - r.hired[a])
 
     def turnover(self, a: np.ndarray) -> dict:

@@ -16,6 +16,8 @@ S001 = "seed 001 (culture of dependency)"
 S002 = "seed 002 (top sellers need not be team players)"
 S003 = "seed 003 (stop micro-managing)"
 S004 = "seed 004 (favouritism)"
+PSS = "Palmatier, Scheer & Steenkamp 2007 (customer ties to the firm and to the rep)"
+SHI = "Shi, Sridhar, Grewal & Lilien 2017 (salesperson transitions)"
 ASSUME = "assumption"
 
 
@@ -126,8 +128,30 @@ class AccountParams:
     difficulty_b: float = P(3.0, "-", "Beta(a, b) shape b of account difficulty.", lo=0.01, hi=100)
     hours_needed: float = P(1.5, "hours/week", "Attention a median-difficulty account needs "
                             "for full conversion.", lo=0.01, hi=40)
-    relationship_init: float = P(0.5, "index", "Initial relationship strength with the owner.",
-                                 lo=0, hi=1)
+    relationship_init: float = P(0.5, "index", "Initial personal tie of an account to its "
+                                 "owner.", PSS, lo=0, hi=1)
+    firm_init: float = P(0.5, "index", "Initial tie of an account to the firm itself (service "
+                         "history, brand, records).", PSS, lo=0, hi=1)
+    tie_base: float = P(0.4, "share of potential", "Share of an account's potential sold with "
+                        "no tie at all (the product alone).", PSS, lo=0, hi=1)
+    tie_firm: float = P(0.25, "share of potential", "Extra share sold at a full firm tie.",
+                        PSS, lo=0, hi=1)
+    tie_personal: float = P(0.35, "share of potential", "Extra share sold at a full personal "
+                            "tie to the serving rep.", PSS, lo=0, hi=1)
+    firm_build: float = P(0.02, "1/week", "Firm-tie gain per week at full service and "
+                          "complete records.", PSS, lo=0, hi=1)
+    firm_decay: float = P(0.004, "1/week", "Firm-tie loss per week with no service (slower "
+                          "than the personal tie: the history stays with the company).", PSS,
+                          lo=0, hi=1)
+    unfamiliar_conversion: float = P(0.6, "share", "What a rep sells on an account it knows "
+                                     "nothing about beyond its name, relative to one it knows "
+                                     "fully.", SHI, lo=0, hi=1)
+    familiar_rate: float = P(0.08, "1/week", "Weekly gain of the serving rep's knowledge of "
+                             "an account at full service.", SHI, lo=0, hi=1)
+    backup_learn: float = P(0.06, "1/week", "Weekly gain of a backup's knowledge of an account "
+                            "when it gives the account its full need in hours.", lo=0, hi=1)
+    backup_forget: float = P(0.01, "1/week", "Weekly loss of a backup's knowledge of an "
+                             "account (refreshed only by hours spent on it).", lo=0, hi=1)
     recorded_init: float = P(0.5, "share", "Initial share of account knowledge recorded with "
                              "the company.", S000, lo=0, hi=1)
     health_init: float = P(0.8, "index", "Initial account health.", lo=0, hi=1)
@@ -147,11 +171,13 @@ class AccountParams:
     record_rate: float = P(0.03, "1/week", "Speed at which recorded knowledge moves to the rep's "
                            "recording target.", lo=0, hi=1)
     follow_scale: float = P(0.7, "probability", "Chance an account follows a leaver when the "
-                            "relationship is full and nothing is recorded.", S000, lo=0, hi=1)
-    reassign_relationship: float = P(0.15, "index", "Relationship floor of a reassigned account.",
-                                     lo=0, hi=1)
-    handover_quality: float = P(0.6, "share", "How much of the recorded knowledge turns into "
-                                "relationship for the new owner.", lo=0, hi=1)
+                            "personal tie is full, the firm tie is zero and no backup knows "
+                            "it.", f"{S000}; {PSS}", lo=0, hi=1)
+    reassign_relationship: float = P(0.15, "index", "Personal tie a new owner starts with on "
+                                     "a handed-over account.", SHI, lo=0, hi=1)
+    handover_quality: float = P(0.6, "share", "How much of the recorded knowledge becomes the "
+                                "new owner's familiarity with a handed-over account.", SHI,
+                                lo=0, hi=1)
     cogs_share: float = P(0.55, "share of revenue", "Cost of goods sold.", lo=0, hi=1)
 
 
@@ -179,14 +205,24 @@ class RepParams:
                      "splitting attention (0 = evenly).", lo=0, hi=5)
     ramp_weeks: int = P(26, "weeks", "Weeks for a new hire to reach full productivity.", lo=0, hi=520)
     ramp_start: float = P(0.3, "share", "Productivity of a new hire in week one.", lo=0, hi=1)
-    skill_growth: float = P(0.008, "1/week", "Weekly on-the-job learning: share of the gap to "
-                            "the rep's own ceiling closed each week (saturating; time "
-                            "constant about 2.4 years, so the baseline stops drifting).",
+    skill_growth: float = P(0.004, "1/week", "Weekly on-the-job learning toward own ceiling "
+                            "at full learning capacity (a median newcomer has capacity 0.5).",
                             lo=0, hi=1)
-    ceiling_gain: float = P(0.3, "log units", "Median log distance from a new rep's skill to "
-                            "the ceiling its on-the-job learning approaches.", lo=0, hi=3)
-    ceiling_sigma: float = P(0.15, "log units", "Spread of that distance between reps.",
-                             lo=0, hi=3)
+    headroom_new: float = P(0.5, "share of skill", "Median headroom above its skill of a rep "
+                            "with no tenure: how much better it can get.",
+                            "assumption (power law of practice: most is learnt early)",
+                            lo=0, hi=5)
+    headroom_weeks: float = P(156.0, "weeks", "Tenure over which the headroom shrinks by a "
+                              "factor e (veterans are near their ceiling).",
+                              "assumption (power law of practice)", lo=1, hi=5200)
+    headroom_sigma: float = P(0.4, "log units", "Lognormal spread of personal headroom.",
+                              lo=0, hi=3)
+    absorb_skill_half: float = P(1.0, "x median skill", "Skill at which a rep absorbs half of "
+                                 "a lesson (abler reps learn faster).",
+                                 "assumption (general ability predicts training success)",
+                                 lo=0.01, hi=10)
+    absorb_weeks: float = P(104.0, "weeks", "Tenure at which learning capacity has halved.",
+                            "assumption", lo=1, hi=5200)
     forecast_memory: float = P(0.1, "1/week", "Weight of the latest week in a rep's running "
                                "estimate of the mean and variance of its own weekly sales "
                                "(the spread it expects around its period-end forecast).",
@@ -320,20 +356,27 @@ class BehaviourParams:
 class TacticParams:
     enabled: list = P(["quiet_quitting", "peak_underperformance", "withholding",
                        "cherry_picking", "false_urgency"], "-", "Tactics reps may choose.", S000)
-    quiet_engagement: float = P(0.3, "index", "Engagement below which a rep may quietly quit.",
-                                S000, lo=0, hi=1)
     peak_leverage: float = P(0.3, "index", "Leverage above which holding back in the peak "
-                             "can pay off.", S000, lo=0, hi=1)
+                             "can win a raise (below it, nobody would notice).", S000, lo=0, hi=1)
     peak_holdback: float = P(0.35, "share of effort", "Effort withheld while underperforming "
                              "at the peak.", S000, lo=0, hi=1)
-    withhold_fairness: float = P(0.45, "index", "Fairness below which a self-interested rep "
-                                 "may hoard client knowledge.", S000, lo=0, hi=1)
     withhold_target: float = P(0.1, "share", "Recording target while withholding.", lo=0, hi=1)
-    cherry_gap: float = P(0.4, "share of quota", "Quota gap late in a period above which "
-                          "cherry-picking pays off.", S000, lo=0, hi=1)
-    cherry_focus: float = P(3.0, "exponent", "Value focus while cherry-picking.", lo=0, hi=10)
-    cherry_keep: float = P(0.4, "share of book", "Share of the book (largest, easiest first) "
-                           "kept while cherry-picking.", lo=0, hi=1)
+    book_risk: float = P(0.01, "1/week", "Weekly chance a rep fears of losing its book "
+                         "(reassigned or replaced) when the company holds all of it.", S000,
+                         lo=0, hi=1)
+    book_weeks: float = P(26.0, "weeks", "Weeks of pay a rep counts as at stake when it fears "
+                          "for its book.", lo=0, hi=520)
+    harm_weeks: float = P(13.0, "weeks", "Horizon over which a rep reckons the future sales "
+                          "lost on accounts it neglects.", lo=0, hi=520)
+    sanction_weeks: float = P(2.0, "weeks of pay", "What a rep reckons being found out costs "
+                              "it (trust, oversight, standing), in weeks of pay.",
+                              "Shapiro & Stiglitz 1984 (expected sanction)", lo=0, hi=52)
+    detect_prior: float = P(0.05, "probability", "A rep's usual belief that a tactic is found "
+                            "out in a given week.", lo=0, hi=1)
+    belief_rate: float = P(0.3, "1/week", "Speed at which that belief moves toward what "
+                           "happened (1 when found out).", lo=0, hi=1)
+    sanction_trust: float = P(0.15, "index", "Manager trust lost when a tactic's signs are "
+                              "noticed.", S000, lo=0, hi=1)
     urgency_rate: float = P(0.25, "1/week", "Chance per week of a false-urgency claim once it "
                             "pays off.", S000, lo=0, hi=1)
     urgency_discount: float = P(0.12, "share of price", "Discount extracted by a false-urgency "
@@ -342,8 +385,8 @@ class TacticParams:
                              S000, lo=0, hi=40)
     urgency_detect: float = P(0.35, "probability", "Chance a manager sees through a claim "
                               "given full attention.", S000, lo=0, hi=1)
-    decision_noise: float = P(0.1, "index", "Noise in the comparison a rep makes before "
-                              "choosing a tactic.", lo=0, hi=1)
+    decision_noise: float = P(0.1, "share of gain", "Relative error with which a rep judges "
+                              "a tactic's gain each week.", lo=0, hi=1)
 
 
 @dataclass
