@@ -369,8 +369,9 @@ def prepare(out: Path, name: str, digest: str, force: bool, experiment: Path | N
             manifest = read_manifest(out)
         except DamagedManifest as err:
             if not same_sweep(out, digest, experiment):
-                raise UserError(f"{err}; it cannot be matched to this experiment, so nothing "
-                                "was changed") from None
+                raise UserError(f"{out / MANIFEST}: damaged, and the folder cannot be matched "
+                                "to this experiment, so nothing was changed; run `salesim "
+                                f"repair {out}` to rebuild it") from err
             set_aside(out / MANIFEST)
             print(f"salesim: {out / MANIFEST} was damaged (kept as {MANIFEST}.corrupt); the "
                   "design matches this experiment, so a new manifest is written and the "
