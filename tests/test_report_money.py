@@ -187,3 +187,49 @@ def test_every_kept_kpi_is_listed(synthetic, tmp_path):
     table = html[html.index("id='kept-kpis'"):]
     for col in ("program_cost", "comp_cost", "revenue_total", "gross_profit_per_year"):
         assert f"title='{col}'" in table
+
+
+# --- factor figures: no winners from noise ---------------------------------------------------
+
+@pytest.fixture(scope="module")
+def two_factor(tmp_path_factory):
+    return make_sweep_dir(tmp_path_factory.mktemp("factors") / "sweep",
+                          policies=("baseline", "team_bonus"), seasons=("holiday_peak",),
+                          factors={"policies.team_bonus.pool_share": [0.1, 0.3],
+                                   "policies.team_bonus.scope": ["team", "company"]},
+                          reps=3, weeks=52)
+
+
+def test_heatmap_shows_the_reference_and_frames_only_a_clear_winner(two_factor):
+    from matplotlib.patches import Rectangle
+    import matplotlib.pyplot as plt
+    from sim.report.figures_factors import clearly_better
+    data = load(two_factor)
+    fig, caption = BY_NAME["factor_heatmap"].draw(data)
+    ax = fig.axes[0]
+    assert any("(reference)" in t.get_text() for t in ax.get_yticklabels())
+    framed = [p for a in fig.axes for p in a.patches if isinstance(p, Rectangle)]
+    title = fig._suptitle.get_text()
+    # frames appear exactly for the KPIs the title calls clearly best
+    assert len(framed) == len(re.findall(r"clearly (?:highest|lowest) at", title))
+    assert "reference" in caption
+    plt.close(fig)
+    runs = data.runs
+    a = runs[runs["policy"] == "baseline"]
+    kpi = KPI_BY_KEY["revenue"]
+    assert not clearly_better(a, a, kpi)  # a cell never clearly beats itself
+    better = a.assign(**{kpi.column: a[kpi.column] * 1.5})
+    assert clearly_better(better, a, kpi)
+
+
+def test_categorical_factor_gets_dots_not_lines(two_factor):
+    import matplotlib.pyplot as plt
+    data = load(two_factor)
+    fig, _ = BY_NAME["factor_line"].draw(data)
+    scope_row = [ax for ax in fig.axes if "scope" in ax.get_xlabel().lower()]
+    assert scope_row
+    for ax in scope_row:
+        for line in ax.get_lines():
+            if len(line.get_xdata()) > 1:
+                assert line.get_linestyle() in ("None", "none", "")
+    plt.close(fig)

@@ -53,8 +53,9 @@ KPIS: tuple[Kpi, ...] = (
         "% of top-quintile reps per year"),
     Kpi("top_lost", "top_lost_per_year", "top performers lost", "abs", False,
         "top-quintile reps per year"),
-    Kpi("revenue_lost", "revenue_lost_per_year", "revenue lost to departures", "pct", False,
-        MONEY_YEAR),
+    # Accounts that follow a leaver, valued at their yearly revenue, per year of the horizon.
+    Kpi("revenue_lost", "revenue_lost_per_year", "yearly revenue of accounts lost to departures",
+        "pct", False, MONEY_YEAR),
     Kpi("concentration", "top20_revenue_share", "top-20% revenue share", "pp", False,
         "% of revenue"),
     Kpi("leverage", "leverage_events", "leverage events", "pct", False,

@@ -135,14 +135,18 @@ def decision_paragraph(data: PlotData, table: pd.DataFrame | None = None) -> str
         out.append(s + ".")
     flips = season_reversals(table)
     if flips:
-        for pol, words in flips:
-            by = {}
+        strong = [f for f in flips if {ADOPT, REJECT} <= set(f[1].values())]
+        parts = []
+        for pol, words in sorted(flips, key=lambda f: f not in strong):
+            by: dict[str, list[str]] = {}
             for season, w in words.items():
                 by.setdefault(w, []).append(pretty(season).lower())
-            verb = ("reverses the verdict on" if {ADOPT, REJECT} <= set(words.values())
-                    else "changes the answer for")
-            out.append(f"The season {verb} {pretty(pol)}: "
-                       + "; ".join(f"{w} in {' and '.join(s)}" for w, s in by.items()) + ".")
+            said = {ADOPT: "adopted", REJECT: "rejected", UNCERTAIN: "uncertain"}
+            parts.append(f"{pretty(pol)} is " + ", ".join(
+                f"{said[w]} in {' and '.join(s)}" for w, s in by.items()))
+        head = ("The season reverses a verdict" if strong else
+                "The season changes the answer")
+        out.append(f"{head}: " + "; ".join(parts) + ".")
     elif len(data.seasons) > 1:
         out.append("No season changes a verdict.")
     n = int(table["n"].min())
