@@ -39,6 +39,7 @@ class BatchSalesModel(SalesModel):
         sc = Scenario()
         sc.org.n_reps = n_reps
         sc.accounts.per_rep = per_rep
+        sc.run.burn_in_weeks = 0  # every simulated week is a counted week
         super().__init__(sc, rng=rng, weeks=weeks, panel=False)
         self.datacollector = mesa.DataCollector(
             model_reporters={

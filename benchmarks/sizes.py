@@ -41,6 +41,7 @@ def scenario(n_reps: int, per_rep: float = ACCOUNTS_PER_REP) -> Scenario:
     sc = Scenario()
     sc.org.n_reps = n_reps
     sc.accounts.per_rep = per_rep
+    sc.run.burn_in_weeks = 0  # time only the weeks counted as rep-weeks
     return sc
 
 

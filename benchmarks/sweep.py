@@ -43,7 +43,8 @@ def experiment_text(runs: int, name: str, n_reps: int = SWEEP_REPS,
                     weeks: int = SWEEP_WEEKS) -> str:
     """An experiment file: the baseline at ``n_reps`` reps, replicated ``runs`` times."""
     return (f'[experiment]\nname = "{name}"\nseed = {SWEEP_SEED}\nreplications = {runs}\n'
-            f'weeks = {weeks}\nmax_runs = {max(runs, 1)}\n\n[set]\n"org.n_reps" = {n_reps}\n')
+            f'weeks = {weeks}\nmax_runs = {max(runs, 1)}\n\n[set]\n"org.n_reps" = {n_reps}\n'
+            '"run.burn_in_weeks" = 0\n')  # time only the weeks counted
 
 
 def write_experiment(folder: Path, runs: int, n_reps: int = SWEEP_REPS,

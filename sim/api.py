@@ -15,18 +15,21 @@ from sim.scenario.schema import Scenario
 
 
 def run(scenario: Scenario | str | os.PathLike | None = None, seed: int = 0,
-        weeks: int | None = None, sets: Sequence[str] = (), panel: bool = True) -> RunResult:
+        weeks: int | None = None, sets: Sequence[str] = (), panel: bool = True,
+        account_panel: bool = False) -> RunResult:
     """Simulate one scenario (an object, a TOML path, or None for the baseline).
 
     Returns a :class:`RunResult`: ``summary`` (the KPIs), ``weekly`` and ``reps`` (tables as
     dicts of arrays) and, with ``panel``, the rep-week panel, the final account book and the
-    event log.  ``sets`` are ``--set`` style overrides such as ``"org.n_reps=20"``.
+    event log and the handover log; with ``account_panel`` also the account-by-week panel.
+    ``sets`` are ``--set`` style overrides such as ``"org.n_reps=20"``.
     """
     if scenario is None or isinstance(scenario, (str, os.PathLike)) or sets:
         if isinstance(scenario, Scenario):
             raise TypeError("sets= applies to a scenario file or the baseline, not an object")
         scenario = load_scenario(scenario, sets)
-    result = run_scenario(scenario, seed=seed, weeks=weeks, panel=panel)
+    result = run_scenario(scenario, seed=seed, weeks=weeks, panel=panel,
+                          account_panel=account_panel)
     result.summary["seed"] = seed
     return result
 

@@ -40,6 +40,9 @@ def _run_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--set", dest="sets", action="append", default=[], metavar="KEY.PATH=VALUE",
                    help="override one scenario value, e.g. --set comp.cap=2.0 (repeatable)")
     p.add_argument("--force", action="store_true", help="overwrite a non-empty output directory")
+    p.add_argument("--panel", action="append", choices=("accounts",), default=[],
+                   help="also write an optional panel: 'accounts' writes accounts_weekly.parquet "
+                        "(week, account, owner, firm and personal tie, sales)")
 
 
 def _sweep_args(p: argparse.ArgumentParser) -> None:

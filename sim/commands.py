@@ -94,7 +94,7 @@ def check_run_dir(out: Path, sc: Scenario, seed: int, weeks: int, force: bool) -
 
 
 def cmd_run(args) -> int:
-    from sim.scenario.rundir import is_run_dir, mark_run_dir, write_run_dir
+    from sim.scenario.rundir import mark_run_dir, write_run_dir
     from sim.scenario.runner import run_scenario
 
     if args.seed is not None and args.seed < 0:
@@ -118,7 +118,8 @@ def cmd_run(args) -> int:
     ensure_writable_dir(out)  # fail before the run, not after it
     mark_run_dir(out)  # a run killed before summary.json can be rerun into the same folder
     t0 = time.perf_counter()
-    result = run_scenario(sc, seed=seed, weeks=weeks, panel=True)
+    result = run_scenario(sc, seed=seed, weeks=weeks, panel=True,
+                          account_panel="accounts" in (getattr(args, "panel", None) or ()))
     dt = time.perf_counter() - t0
     result.summary["seed"] = seed
     write_run_dir(result, sc, out)

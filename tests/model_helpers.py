@@ -22,7 +22,8 @@ NO_TURNOVER = {"attrition.base_hazard": 0.0, "attrition.newcomer_hazard": 0.0,
 
 # Event kinds that describe something a rep did or had done to it (rep must exist).
 REP_EVENTS = ("hire", "quit", "threat", "demand", "concession", "refusal", "tactic_start",
-              "sign_emitted", "sign_noticed", "urgency_claim", "urgency_detected")
+              "sign_emitted", "sign_noticed", "urgency_claim", "urgency_detected",
+              "tactic_caught", "sanction", "manager_action")
 # Event kinds about an account (account must exist; rep may be -1 = nobody).
 ACCOUNT_EVENTS = ("account_moved", "account_lost", "account_won", "account_churned",
                   "rotation")
@@ -48,6 +49,7 @@ def tiny_scenario(n_reps: int = 16, weeks: int = 30,
     sc = Scenario()
     sc.org.n_reps = n_reps
     sc.run.weeks = weeks
+    sc.run.burn_in_weeks = 0  # mechanism tests start from the initial state
     for path, value in (overrides or {}).items():
         set_path(sc, path, value)
     return sc
@@ -89,6 +91,12 @@ class StepAudit:
         self.cum_pay = 0.0
 
     def run(self, weeks: int | None = None) -> None:
+        """Step through the burn-in unaudited (nothing is collected there), then audit."""
+        while self.m.week < self.m.burn_in:
+            self.m.step()
+        self.quit_reps = self.quit_reps_all()
+        self.cum_pay = float(self.m.reps.view("pay_total").sum())  # burn-in leavers' pay
+        self.cum_revenue = float(self.m.book.view("revenue_total").sum())
         for _ in range(self.m.weeks if weeks is None else weeks):
             self.step()
 
@@ -101,12 +109,12 @@ class StepAudit:
         n_before, ev_before = r.n, m.events.n
         m.step()
         where = f"week {w}"
-        self._money(w, before, where)
-        self._headcount(w, before, n_before, ev_before, where)
+        self._money(w - m.burn_in, before, where)
+        self._headcount(w - m.burn_in, before, n_before, ev_before, where)
         self._owners(where)
         self._leavers(gone, frozen, where)
         self._events(w, before, n_before, ev_before, where)
-        self._finite_and_ranges(w, where)
+        self._finite_and_ranges(w - m.burn_in, where)
 
     # ---- the checks --------------------------------------------------------------
     def _money(self, w: int, before: np.ndarray, where: str) -> None:

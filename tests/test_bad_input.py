@@ -20,10 +20,10 @@ WEEKLY_OK = ", ".join(["1"] * 52)
 MONTHLY_OK = "[0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.05, 0.05, 0.05, 0.05, 0.05, 0.05]"
 TACTICS = ("'quiet_quitting', 'peak_underperformance', 'withholding', 'cherry_picking', "
            "'false_urgency'")
-SECTIONS = ("run, season, org, accounts, reps, comp, behaviour, tactics, leverage, attrition, "
+SECTIONS = ("run, season, org, managers, accounts, reps, comp, pipeline, behaviour, tactics, leverage, attrition, "
             "policies")
 POLICIES = ("rotation, team_bonus, coaching, monitoring, independence, concessions, favouritism, "
-            "playbook, hiring")
+            "playbook, hiring, manager")
 
 # (case id, {file name: content}, expected message after "salesim: error: ")
 # The file run is always s.toml.
@@ -69,8 +69,8 @@ CASES = [
      "s.toml: org.n_reps = -5: out of range; allowed: a whole number from 1 to 100000"),
     ("zero-weeks", {"s.toml": "[run]\nweeks = 0\n"},
      "s.toml: run.weeks = 0: out of range; allowed: a whole number from 1 to 5200"),
-    ("probability-above-one", {"s.toml": "[policies.concessions]\ngrant_probability = 1.5\n"},
-     "s.toml: policies.concessions.grant_probability = 1.5: out of range; "
+    ("probability-above-one", {"s.toml": "[policies.concessions]\nprecedent_weight = 1.5\n"},
+     "s.toml: policies.concessions.precedent_weight = 1.5: out of range; "
      "allowed: a number from 0 to 1"),
     ("monthly-sum", {"s.toml": "[season]\ncalendar = \"custom\"\nmonthly = [0.1, 0.1, 0.1, "
                      "0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1]\n"},
@@ -89,7 +89,7 @@ CASES = [
      "demand multipliers, each above 0"),
     ("quota-zero", {"s.toml": "[comp]\nquota_annual = 0\n"},
      "s.toml: comp.quota_annual = 0: out of range; allowed: a number above 0 and at most "
-     "10000000000"),
+     "1000000000000"),
     ("extends-missing", {"s.toml": 'extends = "base.toml"\n'},
      "s.toml: extends = 'base.toml': file not found (base.toml; the path is relative to the "
      "extending file's folder)"),

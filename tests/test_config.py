@@ -202,7 +202,7 @@ def test_validate_command_ok(tmp_path, capsys):
     assert cli.main(["validate", str(f)]) == 0
     out = capsys.readouterr().out
     assert out == (f"{f}: OK (scenario 'team', 52 weeks, 24 reps, policies on: team_bonus, "
-                   "coaching, monitoring, independence, concessions, hiring)\n")
+                   "coaching, monitoring, independence, concessions, hiring, manager)\n")
 
 
 def test_validate_command_on_an_experiment_file(tmp_path, capsys):

@@ -41,7 +41,7 @@ def scenarios(draw) -> tuple[dict, int, int]:
         "policies.hiring.lag_weeks": draw(st.integers(0, 10)),
         "policies.hiring.peak_freeze": draw(st.booleans()),
         "policies.hiring.enabled": draw(st.booleans()),
-        "policies.concessions.grant_probability": draw(unit),
+        "policies.concessions.precedent_weight": draw(unit),
     }
     for name in ("rotation", "team_bonus", "favouritism", "playbook", "coaching",
                  "monitoring", "independence", "concessions"):
@@ -117,14 +117,23 @@ def test_model_keeps_running_with_no_reps_left():
 
 def test_leverage_stays_finite_when_a_team_has_no_trailing_revenue():
     """A team of fresh hires (trailing revenue 0) that took over books with a history: leverage
-    stays a number in [0, 1], and is 0 where teammates could cover every account
+    stays a number in [0, 1], and backups that cover every account lower it
     (property-test finding, see /tmp/model_bugs.md B3)."""
     m = mh.tiny_model(0, overrides={"policies.playbook.enabled": True,
                                     "policies.playbook.cross_training": True})
     a = m.active
     m.reps.rev_annual[a] = 0.0
+    b = m.book
+    b.backup_know[: b.n][b.view("backup") >= 0] = 1.0  # backups that have learnt their accounts
     perceive(m, a)
     lev = m.reps.leverage[a]
     assert np.isfinite(lev).all()
+    assert ((lev >= 0) & (lev <= 1)).all()
+    # Revenue at risk: full cover leaves only the clients who would follow; without the
+    # backups, more follow and nobody covers the rest, so more is at risk.
     covered = m.reps.cover[a] >= 1.0
-    assert covered.any() and (lev[covered] == 0).all()
+    assert covered.any()
+    with_backups = m.reps.rar[a].copy()
+    m.book.backup[:] = -1
+    perceive(m, a)
+    assert (with_backups[covered] < m.reps.rar[a][covered]).all()

@@ -42,7 +42,7 @@ BUSY = {
     "policies.playbook.cross_training": True, "policies.playbook.broad_team": True,
     "policies.playbook.comp_review": True, "policies.playbook.review_every_weeks": 4,
     "comp.cap": 1.5, "comp.draw_weekly": 800.0, "leverage.demand_rate": 0.6,
-    "policies.concessions.grant_probability": 0.5,
+    "policies.concessions.precedent_weight": 0.5,
 }
 CONFIGS = {"baseline": {}, "busy": BUSY,
            "monthly_flat": {"comp.quota_period": "month", "season.calendar": "flat",
@@ -142,9 +142,10 @@ def test_scenarios_were_found():
 PLAN = {"comp.threshold": 0.5, "comp.below_threshold_factor": 0.5, "comp.accelerator": 1.5}
 
 
-@pytest.mark.parametrize("cap, expected", [(0.0, [2.0, 5.5, 10.5]), (1.0, [2.0, 5.5, 10.0])])
+@pytest.mark.parametrize("cap, expected", [(0.0, [2.0, 5.5, 10.5]), (1.0, [2.0, 5.5, 7.5])])
 def test_commission_tiers_and_cap(cap, expected):
-    """Rate 0.1, quota 100: half rate below 50, full rate to 100, 1.5x above; cap = 1x target."""
+    """Rate 0.1, quota 100: half rate below 50, full rate to 100, 1.5x above; cap = 1x the
+    on-target commission (0.1 x (0.5 x 50 + 50) = 7.5, what 100% of quota earns)."""
     plan = mh.tiny_model(0, overrides={**PLAN, "comp.cap": cap}).plan
     got = plan.commission(np.array([40.0, 80.0, 120.0]), np.full(3, 100.0), np.full(3, 0.1))
     np.testing.assert_allclose(got, expected)
@@ -213,13 +214,19 @@ def test_no_hire_starts_in_the_peak_under_a_peak_freeze():
     assert w["hires"].sum() + len(m.vacancies) == w["quits"].sum()
 
 
-def test_follow_probability_rises_with_relationship_and_falls_with_records():
+def test_follow_probability_rises_with_the_personal_tie_and_falls_with_the_firm_tie():
     b = mh.tiny_model(0).book
     idx = np.arange(3)
     ap = mh.tiny_scenario().accounts
     b.backup[idx] = -1
-    b.relationship[idx], b.recorded[idx] = [0.2, 0.8, 0.8], [0.5, 0.5, 0.9]
+    b.relationship[idx], b.firm[idx] = [0.2, 0.8, 0.8], [0.5, 0.5, 0.9]
     p = follow_probability(b, ap, idx)
     assert p[1] > p[0] and p[2] < p[1]
-    b.relationship[0], b.recorded[0] = 1.0, 0.0
+    b.relationship[0], b.firm[0] = 1.0, 0.0
     assert follow_probability(b, ap, idx[:1])[0] == pytest.approx(ap.follow_scale)
+    # A backup holds the client back by what it knows of the account, and only by that.
+    b.backup_know[:1] = 0.0
+    assert follow_probability(b, ap, idx[:1], np.array([True]))[0] == pytest.approx(ap.follow_scale)
+    b.backup_know[:1] = 0.75
+    assert follow_probability(b, ap, idx[:1], np.array([True]))[0] == pytest.approx(
+        0.25 * ap.follow_scale)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from sim.policies.base import Policy
+from sim.world.accounts import learn_backups
 
 
 def rank_within_owner(owner: np.ndarray, value: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -34,6 +35,56 @@ def random_teammate(model, owners: np.ndarray, rng: np.random.Generator) -> np.n
         shift = rng.integers(1, members.size, sel.size)
         out[sel] = members[(pos + shift) % members.size]
     return out
+
+
+def move_top_accounts(model, reps: np.ndarray, share: float, rng: np.random.Generator,
+                      kind: str = "account_moved") -> None:
+    """Move the largest ``share`` (by trailing revenue) of each rep's book in ``reps`` to a
+    random teammate each; relationships restart from what records carry."""
+    b = model.book
+    idx = model.owned
+    mine = idx[np.isin(b.owner[idx], reps)]
+    if mine.size == 0 or share <= 0:
+        return
+    rank, size = rank_within_owner(b.owner[mine], b.rev_annual[mine])
+    pick = mine[rank < np.ceil(share * size - 1e-9)]
+    new = random_teammate(model, b.owner[pick], rng)
+    moved = new != b.owner[pick]
+    model.move_accounts(pick[moved], new[moved], quality=model.sc.accounts.handover_quality,
+                        kind=kind)
+
+
+def assign_backups(model, accounts: np.ndarray, rng: np.random.Generator) -> None:
+    """Give ``accounts`` a backup: a random teammate of the owner (none if it has none).
+    A new backup knows nothing of the account yet."""
+    b = model.book
+    if accounts.size == 0:
+        return
+    b.backup[accounts] = random_teammate(model, b.owner[accounts], rng)
+    b.backup[accounts[b.backup[accounts] == b.owner[accounts]]] = -1
+    b.backup_know[accounts] = 0.0
+
+
+def unbacked(model) -> np.ndarray:
+    """Owned accounts with no backup under contract."""
+    b, idx = model.book, model.owned
+    return idx[(b.backup[idx] < 0) | ~model.reps.active[np.maximum(b.backup[idx], 0)]]
+
+
+def shadow(model, hours: np.ndarray, idx: np.ndarray) -> None:
+    """Backups spend ``hours`` (per account, this week) on accounts ``idx``: the hours come
+    out of their own selling time (``shadow_hours``) and build their knowledge."""
+    b, r = model.book, model.reps
+    if idx.size:
+        r.shadow_hours += np.bincount(b.backup[idx], weights=hours, minlength=r.shadow_hours.size)
+    learn_backups(b, model.sc.accounts, idx, hours)
+
+
+def backed(model) -> np.ndarray:
+    """Owned accounts whose backup is under contract."""
+    b, idx = model.book, model.owned
+    ok = b.backup[idx] >= 0
+    return idx[ok][model.reps.active[b.backup[idx[ok]]]]
 
 
 class Rotation(Policy):
@@ -67,18 +118,43 @@ class Rotation(Policy):
         rec = model.book.recorded[moved]
         model.book.recorded[moved] = rec + 0.5 * p.handover_quality * (1 - rec)
         model.move_accounts(moved, new[new != model.book.owner[pick]], quality=p.handover_quality,
-                            kind="rotation")
+                            kind="rotation", cause="rotation")
 
 
 class TeamBonus(Policy):
-    """A pool of variable pay paid on the team's result (seeds 000, 002)."""
+    """A pool of variable pay paid on the team's result (seeds 000, 002).
+
+    Shared pay gives teammates a reason to learn each other's accounts: where a rep's pool
+    has teammates, each of its accounts gets a teammate backup who spends ``cover_hours`` a
+    week on it.  That cover exists only as far as this time has built it, and the hours are
+    not spent selling.  With a pool share of 0, or no teammate, there is no cover.
+    """
 
     name = "team_bonus"
 
     def setup(self, model):
         p = self.p
         model.plan.pool_share, model.plan.scope, model.plan.split = p.pool_share, p.scope, p.split
-        model.levers.team_cover = max(model.levers.team_cover, p.cover)
+        self.covering = p.pool_share > 0 and p.cover_hours > 0
+        if self.covering:
+            model.levers.backups = True
+            self.on_new_accounts(model, unbacked(model))
+
+    def on_new_accounts(self, model, accounts):
+        if self.covering:
+            b = model.book
+            assign_backups(model, accounts[b.backup[accounts] < 0], model.streams[self.name])
+
+    def week_start(self, model):
+        if self.covering and model.week % 13 == 0:
+            assign_backups(model, unbacked(model), model.streams[self.name])
+
+    def after_hours(self, model, ledger):
+        if not self.covering:
+            return
+        idx = backed(model)
+        mates = model.pool_group_size(model.book.owner[idx]) > 1
+        shadow(model, np.full(idx.size, self.p.cover_hours) * mates, idx)
 
     def after_pool(self, model, reps, contributed, paid):
         """Top sellers who get back less than they put in resent it (seed 002)."""
@@ -90,7 +166,13 @@ class TeamBonus(Policy):
 
 
 class Favouritism(Policy):
-    """Managers steer good accounts to reps they have personal ties with (seed 004)."""
+    """Managers steer good accounts to reps they have personal ties with (seed 004).
+
+    Nothing is charged for favouritism as such: teammates see each account steered to a
+    favourite (its value as a share of the team's book, ``seen_steered``) and their fairness
+    moves with what they saw (``behaviour.steer_fairness``).  With a skip-level mentor, the
+    rep who would have had the account can appeal; a reviewed steering is reversed, so it
+    goes to the rep it was meant for and nobody sees an unfair decision stand."""
 
     name = "favouritism"
 
@@ -103,24 +185,32 @@ class Favouritism(Policy):
     def _mark(self, model, slots):
         r = model.reps
         r.favoured[slots] = model.streams[self.name].random(slots.size) < self.p.share_favoured
+        r.mentor[slots] = self.p.skip_level_mentor
 
     def choose_owner(self, model, accounts, owners):
-        r, b = model.reps, model.book
+        r, b, p = model.reps, model.book, self.p
+        rng = model.streams[self.name]
         good = b.potential[accounts] > model.sc.accounts.potential_median
-        steer = good & (model.streams[self.name].random(accounts.size) < self.p.steer)
+        steer = good & (rng.random(accounts.size) < p.steer)
         out = owners.copy()
         a = model.active
         for i in np.flatnonzero(steer):
             team = r.team[owners[i]] if owners[i] >= 0 else -1
             favs = a[(r.team[a] == team) & r.favoured[a]]
-            if favs.size:
-                out[i] = favs[model.streams[self.name].integers(favs.size)]
+            if favs.size == 0 or owners[i] < 0 or r.favoured[owners[i]]:
+                continue
+            fav = favs[rng.integers(favs.size)]
+            if p.skip_level_mentor and rng.random() < p.appeal_rate:
+                model.events.log(model.week, "manager_action", owners[i], accounts[i], value=-1)
+                continue  # appealed and reviewed: the steering is reversed
+            out[i] = fav
+            self._seen(model, a[r.team[a] == team], fav, b.potential[accounts[i]])
         return out
 
-    def week_start(self, model):
-        r, a = model.reps, model.active
-        if self.p.skip_level_mentor:
-            pct = model.performance_pct(a)
-            r.mentor[a] = ~r.favoured[a] & (pct >= 0.6)
-        seen = ~r.favoured[a] * self.p.fairness_hit * np.where(r.mentor[a], 0.5, 1.0)
-        r.resent[a] = np.maximum(r.resent[a], seen)
+    def _seen(self, model, members, fav, value):
+        """Teammates other than the favourite see the steering, as a share of the book."""
+        r, b = model.reps, model.book
+        idx = model.owned
+        team_book = b.potential[idx[np.isin(b.owner[idx], members)]].sum()
+        saw = members[members != fav]
+        r.seen_steered[saw] = np.clip(r.seen_steered[saw] + value / max(team_book, 1e-9), 0, 1)

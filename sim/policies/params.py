@@ -33,8 +33,9 @@ class TeamBonusPolicy:
     scope: str = P("team", "-", "Team of one manager, or the whole company.",
                    choices=("team", "company"))
     split: str = P("equal", "-", "How the pool is split.", choices=("equal", "pro_rata"))
-    cover: float = P(0.3, "share", "Share of a rep's accounts teammates learn well enough to "
-                     "cover when pay is shared.", S000, lo=0, hi=1)
+    cover_hours: float = P(0.1, "hours/week per account", "Time a teammate spends on each "
+                           "account it backs up when pay is pooled (cover is what this time "
+                           "builds).", S000, lo=0, hi=10)
     star_resentment: float = P(0.3, "index", "Fairness lost by top-quintile reps whose pool "
                                "share is below their own contribution.", S002, lo=0, hi=1)
 
@@ -47,8 +48,16 @@ class CoachingPolicy:
                      lo=0, hi=10)
     quality: float = P(0.5, "index", "How much a session closes the rep's skill gap.", S001,
                        lo=0, hi=1)
-    style: str = P("uniform", "-", "Uniform sessions, or tailored to the individual.", S002,
+    style: str = P("uniform", "-", "Uniform sessions (pitched at the team's typical rep), or "
+                   "tailored to the individual's own record.", S002,
                    choices=("uniform", "tailored"))
+    gain: float = P(0.08, "share of gap", "Share of the skill gap a full session closes for "
+                    "a rep of full capacity, receptiveness and fit with a perfect coach.",
+                    "assumption (CEB coaching research: effects are modest per session)",
+                    lo=0, hi=1)
+    fit_width: float = P(0.7, "log units", "How far (log of trailing sales against the team "
+                         "median) a rep's record may lie from a uniform session's pitch before "
+                         "the fit falls to 0.61.", S002, lo=0.01, hi=10)
     target: str = P("all", "-", "Whom coaching goes to first.",
                     choices=("all", "strugglers", "middle", "stars"))
 
@@ -66,6 +75,22 @@ class MonitoringPolicy:
                       "motivation) and address it instead of watching.", S003)
     support_hours: float = P(1.0, "hours", "Hours per week spent diagnosing one slumping rep.",
                              S003, lo=0, hi=20)
+    detect_rate: float = P(1.5, "1/hour", "Chance per monitoring hour, at detection skill 1, "
+                           "of catching a tactic in use: p = 1 - exp(-rate x skill x hours).",
+                           "Holmstrom 1979 (monitoring as information)", lo=0, hi=20)
+    sanction: str = P("warning", "-", "What a caught tactic brings: a warning on record (and "
+                      "closer watch), warnings that end the contract once more than "
+                      "warnings_allowed are on record, losing accounts, or non-renewal.",
+                      "Shapiro & Stiglitz 1984",
+                      choices=("warning", "warning_then_exit", "accounts", "non_renewal"))
+    suspect_threshold: float = P(0.5, "probability", "Shirking belief above which a rep is "
+                                 "watched at struggling_intensity.", S003, lo=0, hi=1)
+    warnings_allowed: int = P(2, "warnings", "Under 'warning_then_exit': warnings a rep can "
+                              "collect within warning_memory weeks; the next catch ends the "
+                              "contract.", lo=0, hi=100)
+    warning_memory: int = P(52, "weeks", "How long a warning stays on record.", lo=1, hi=520)
+    sanction_share: float = P(0.2, "share of book", "Share of the book (largest first) moved "
+                              "to teammates under the 'accounts' sanction.", lo=0, hi=1)
 
 
 @dataclass
@@ -83,8 +108,9 @@ class IndependencePolicy:
 @dataclass
 class ConcessionPolicy:
     enabled: bool = P(True, "-", "How the company answers threats and demands.", S000)
-    grant_probability: float = P(0.35, "probability", "Chance a demand is granted.", S000,
-                                 lo=0, hi=1)
+    precedent_weight: float = P(0.15, "asks per teammate", "Teammates a manager expects to "
+                                "ask for the same for every concession it grants (0 = a "
+                                "pushover who ignores precedent, 1 = firm).", S000, lo=0, hi=1)
     max_rate: float = P(0.12, "share of sales", "Highest commission rate ever conceded.", S000,
                         lo=0, hi=1)
     retention_talk_hours: float = P(1.5, "hours", "Manager hours per threat or demand.",
@@ -98,17 +124,18 @@ class FavouritismPolicy:
                               S004, lo=0, hi=1)
     steer: float = P(0.8, "probability", "Chance a good account being assigned goes to a "
                      "favourite.", S004, lo=0, hi=1)
-    fairness_hit: float = P(0.3, "index", "Fairness lost by others who see the favouritism.",
-                            S004, lo=0, hi=1)
-    skip_level_mentor: bool = P(False, "-", "Non-favoured top performers get a skip-level "
-                                "mentor, who halves the fairness loss.", S004)
+    skip_level_mentor: bool = P(False, "-", "A skip-level mentor sees steering decisions; "
+                                "a rep who loses an account to a favourite can appeal.", S004)
+    appeal_rate: float = P(0.5, "probability", "Chance a steered reassignment is appealed and "
+                           "reviewed when a skip-level mentor exists.", S004, lo=0, hi=1)
 
 
 @dataclass
 class PlaybookPolicy:
     enabled: bool = P(False, "-", "Switch on a set of the company practices below.", S000)
-    clear_policies: bool = P(False, "-", "Written commission and conduct rules: fewer "
-                             "ambiguity-driven demands, slower entitlement.", S000)
+    clear_policies: bool = P(False, "-", "Written commission and conduct rules: the grant "
+                             "rule for demands is published, so reps know what asking brings.",
+                             S000)
     comp_review: bool = P(False, "-", "Annual fair compensation review before the peak.", S000)
     training: bool = P(False, "-", "Training and development: faster skill growth, a future.", S000)
     training_cost: float = P(2500.0, "currency/rep/year", "What training costs the company.",
@@ -116,17 +143,62 @@ class PlaybookPolicy:
     review_every_weeks: int = P(0, "weeks", "Performance review cadence (0 = none beyond "
                                 "1:1s).", S000, lo=0, hi=104)
     review_hours: float = P(1.5, "hours", "Manager hours per review.", lo=0, hi=20)
-    culture_events: bool = P(False, "-", "Team events: engagement up, individual leverage "
-                             "felt less.", S000)
+    culture_events: bool = P(False, "-", "Team events: a team identity (engagement) and "
+                             "teammates who know each other's clients (cover).", S000)
+    culture_cover: float = P(0.15, "share", "Share of a book teammates know well enough to "
+                             "cover once they work as a team.", S000, lo=0, hi=1)
     culture_cost: float = P(800.0, "currency/rep/year", "What team events cost the company.",
                             lo=0, hi=1e7)
-    cross_training: bool = P(False, "-", "Each account gets a trained backup rep.", S000)
+    cross_training: bool = P(False, "-", "Each account gets a backup rep who spends time on "
+                             "it and so learns it.", S000)
+    shadow_hours: float = P(0.15, "hours/week per account", "Time a backup spends on each "
+                            "account it backs up (out of its own selling time).", lo=0, hi=10)
+    cross_training_manager_hours: float = P(0.5, "hours/week per backup", "Manager time the "
+                                            "programme takes per rep who backs others up; "
+                                            "backups learn in proportion to the share held.",
+                                            lo=0, hi=20)
+    cross_training_cost: float = P(600.0, "currency/rep/year", "What the cross-training "
+                                   "programme costs the company (materials, sessions).", lo=0,
+                                   hi=1e6)
     year_round_bonus: float = P(0.0, "x rate", "Extra commission off-peak.", S000, lo=0, hi=5)
-    feedback_channels: bool = P(False, "-", "Open channels: grievances surface and are "
-                                "heard.", S000)
+    feedback_channels: bool = P(False, "-", "Open channels: a rep's grievance reaches its "
+                                "manager as a sign, and the rep is heard.", S000)
     broad_team: bool = P(False, "-", "Keep books broad: every 13 weeks a book worth over twice "
                          "the team average passes its weakest-relationship accounts to the "
                          "lightest teammate.", S000)
+
+
+@dataclass
+class ManagerPolicy:
+    enabled: bool = P(True, "-", "Managers act on their beliefs about reps (seeds 000, 001).",
+                      S000)
+    priority: str = P("fire_fighting", "-", "Order in which a manager serves its hours: "
+                      "urgent claims, talks and requests first, or coaching first (seed 001).",
+                      S001, choices=("fire_fighting", "coaching_first"))
+    flight_threshold: float = P(0.3, "probability", "Flight-risk belief above which the "
+                                "manager holds a retention talk and reviews the rep's pay.",
+                                S000, lo=0, hi=1)
+    leverage_threshold: float = P(0.5, "index", "Leverage-risk belief above which the "
+                                  "manager pushes the rep to record and cross-trains a backup.",
+                                  S000, lo=0, hi=1)
+    rotate_threshold: float = P(0.75, "index", "Leverage-risk belief above which the manager "
+                                "also rotates the rep's largest accounts early.", S000,
+                                lo=0, hi=1)
+    talk_hours: float = P(1.0, "hours", "Length of a retention talk.", lo=0, hi=20)
+    review_hours: float = P(1.0, "hours", "Hours of an ad-hoc comp review.", lo=0, hi=20)
+    safeguard_hours: float = P(1.0, "hours", "Hours to push for records, cross-train a backup "
+                               "or hand over accounts, per rep and action.", lo=0, hi=20)
+    review_premium: float = P(0.25, "share of rate", "Rate premium a comp review gives the top "
+                              "performer (linear in the revenue percentile above the median).",
+                              S000, lo=0, hi=2)
+    push_weeks: int = P(13, "weeks", "How long a push to record lasts.", lo=1, hi=104)
+    push_target: float = P(0.9, "share", "Recording target the manager asks for.", lo=0, hi=1)
+    push_compliance: float = P(0.5, "share", "Share of the gap to the asked target a "
+                               "withholding rep closes when pushed.", lo=0, hi=1)
+    rotate_share: float = P(0.2, "share of book", "Share of the book (largest first) rotated "
+                            "early.", S000, lo=0, hi=1)
+    cooldown_weeks: int = P(13, "weeks", "Weeks before the same action is taken again for the "
+                            "same rep.", lo=1, hi=104)
 
 
 @dataclass
@@ -149,6 +221,7 @@ class Policies:
     favouritism: FavouritismPolicy = None  # type: ignore[assignment]
     playbook: PlaybookPolicy = None  # type: ignore[assignment]
     hiring: HiringPolicy = None  # type: ignore[assignment]
+    manager: ManagerPolicy = None  # type: ignore[assignment]
 
     def __post_init__(self):
         for name, cls in POLICY_CLASSES.items():
@@ -160,5 +233,5 @@ POLICY_CLASSES = {
     "rotation": RotationPolicy, "team_bonus": TeamBonusPolicy, "coaching": CoachingPolicy,
     "monitoring": MonitoringPolicy, "independence": IndependencePolicy,
     "concessions": ConcessionPolicy, "favouritism": FavouritismPolicy,
-    "playbook": PlaybookPolicy, "hiring": HiringPolicy,
+    "playbook": PlaybookPolicy, "hiring": HiringPolicy, "manager": ManagerPolicy,
 }

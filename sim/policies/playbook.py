@@ -5,7 +5,9 @@ from __future__ import annotations
 import numpy as np
 
 from sim.policies.base import Policy
-from sim.policies.accounts import random_teammate
+from sim.policies.accounts import assign_backups, backed, shadow, unbacked
+from sim.policies.signs import review_rate
+from sim.world.beliefs import one_on_one_disclosure
 
 
 class Playbook(Policy):
@@ -13,55 +15,46 @@ class Playbook(Policy):
 
     def setup(self, model):
         p, lv = self.p, model.levers
-        if p.clear_policies:  # fewer ambiguity-driven negotiations, slower entitlement
-            lv.demand_factor *= 0.5
-            lv.entitlement_factor *= 0.6
+        if p.clear_policies:  # the grant rule is published: reps know what asking brings
+            lv.published_rule = True
         if p.training:
             lv.skill_growth *= 3.0
             lv.development = 1.0
-        if p.culture_events:
+        if p.culture_events:  # a team identity, and teammates who know each other's clients
             lv.culture = 1.0
-        if p.feedback_channels:
-            lv.voice = 1.0
-            lv.detect_bonus += 0.3
+            lv.team_cover = 1 - (1 - lv.team_cover) * (1 - p.culture_cover)
+        if p.feedback_channels:  # grievances reach the manager; the rep is heard
+            lv.feedback = True
         if p.year_round_bonus > 0:
             peak = model.cal.peak
             model.plan.rate_boost = np.where(peak, 1.0, 1.0 + p.year_round_bonus)
         if p.cross_training:
             lv.backups = True
-            self.on_new_accounts(model, model.owned)
+            self.on_new_accounts(model, unbacked(model))
 
     def on_new_accounts(self, model, accounts):
         if self.p.cross_training and accounts.size:
             b = model.book
-            b.backup[accounts] = random_teammate(model, b.owner[accounts], model.streams[self.name])
-            same = b.backup[accounts] == b.owner[accounts]
-            b.backup[accounts[same]] = -1
+            assign_backups(model, accounts[b.backup[accounts] < 0], model.streams[self.name])
 
     def week_start(self, model):
-        p, r, a = self.p, model.reps, model.active
-        per_rep = p.training_cost * p.training + p.culture_cost * p.culture_events
+        p, a = self.p, model.active
+        per_rep = (p.training_cost * p.training + p.culture_cost * p.culture_events
+                   + p.cross_training_cost * p.cross_training)
         model.program_cost += per_rep / 52 * a.size
         if p.comp_review and model.woy == model.review_week:
             self._comp_review(model, a)
         if p.cross_training and model.week % 13 == 0:
-            idx = model.owned
-            stale = idx[(model.book.backup[idx] < 0)
-                        | ~model.reps.active[np.maximum(model.book.backup[idx], 0)]]
-            self.on_new_accounts(model, stale)
+            self.on_new_accounts(model, unbacked(model))
         if p.broad_team and model.week % 13 == 0:
             self._rebalance(model, a)
 
     def _comp_review(self, model, a):
         """Annual review before the peak: rates follow performance, not past leverage."""
         r = model.reps
+        r.rate[a] = review_rate(model, a, model.sc.policies.manager.review_premium)
         base = model.sc.comp.commission_rate
-        pct = model.performance_pct(a)
-        fair = base * (1 + 0.25 * np.clip(pct - 0.5, 0, 0.5) * 2)
-        r.rate[a] = np.minimum(fair, model.max_rate)
         r.conceded[a] = np.clip(r.rate[a] - base, 0, None) * (r.conceded[a] > 0)
-        r.fairness[a] = np.clip(r.fairness[a] + 0.1, 0, 1)
-        r.precedent_seen[a] *= 0.5
 
     def _rebalance(self, model, a):
         """Keep books broad: a rep holding over twice the team's average book value passes
@@ -82,10 +75,14 @@ class Playbook(Policy):
                 if give.size:
                     light = m[np.argmin(val[m])]
                     model.move_accounts(give, np.full(give.size, light),
-                                        quality=model.sc.accounts.handover_quality)
+                                        quality=model.sc.accounts.handover_quality,
+                                        cause="rebalance")
 
     def hour_demands(self, model, ledger):
         p = self.p
+        if p.cross_training:  # the programme's sessions: a manager pairs and checks backups
+            self.trainees = np.unique(model.book.backup[backed(model)])
+            ledger.add("cross_training", self.trainees, p.cross_training_manager_hours)
         if p.review_every_weeks > 0:
             a = model.active
             due = a[(model.reps.uid[a] + model.week) % p.review_every_weeks == 0]
@@ -94,8 +91,15 @@ class Playbook(Policy):
 
     def after_hours(self, model, ledger):
         p, r = self.p, model.reps
+        if p.cross_training:
+            idx = backed(model)
+            held = np.ones(r.n)
+            if p.cross_training_manager_hours > 0 and self.trainees.size:
+                held[self.trainees] = ledger.fraction_for("cross_training", self.trainees)
+            shadow(model, p.shadow_hours * held[model.book.backup[idx]], idx)
         if p.review_every_weeks > 0 and self.due.size:
             got = ledger.served_for("reviews", self.due) / max(p.review_hours, 1e-9)
-            # An improvement plan agreed in the review: engagement up, slumps get found.
-            r.engagement[self.due] = np.clip(r.engagement[self.due] + 0.02 * got, 0, 1)
+            # A review is a long 1:1: the rep says what is on its mind, and a slump's cause
+            # can be found and addressed in an improvement plan.
+            one_on_one_disclosure(model, self.due, got)
             model.slump_fix(self.due[got > 0.5], prob=0.3)

@@ -6,12 +6,14 @@ from sim.policies.accounts import Favouritism, Rotation, TeamBonus
 from sim.policies.base import Policy
 from sim.policies.management import Coaching, Concessions, Hiring, Independence, Monitoring
 from sim.policies.playbook import Playbook
+from sim.policies.signs import ManagerActions
 from sim.world.hooks import register_policy_builder
 
 REGISTRY: dict[str, type[Policy]] = {
     "coaching": Coaching, "monitoring": Monitoring, "independence": Independence,
     "concessions": Concessions, "hiring": Hiring, "rotation": Rotation,
-    "team_bonus": TeamBonus, "favouritism": Favouritism, "playbook": Playbook}
+    "team_bonus": TeamBonus, "favouritism": Favouritism, "playbook": Playbook,
+    "manager": ManagerActions}
 
 
 def build_policies(sc) -> list[Policy]:

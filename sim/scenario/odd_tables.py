@@ -58,8 +58,6 @@ CONSTANTS: list[Const] = [
         ("(first[0] - 6) % WEEKS_PER_YEAR) if first.size else 40", "comp review week: 6 weeks "
          "before the first peak week (week 40 without a peak)"),
         ("rng.integers(0, 312, k)", "initial reps' past tenure, uniform over 0-311 weeks"),
-        ("ceiling=skill * np.exp(0.3 + 0.15 * rng.standard_normal(k))", "skill ceiling, "
-         "about 35% above starting skill"),
         ("engagement=0.7, satisfaction=0.65, fairness=0.7", "initial moods"),
         ("entitlement=0.05, dependency=np.where(tenure < 52, 0.4, 0.2)", "initial entitlement; "
          "dependency of first-year and older reps"),
@@ -72,37 +70,33 @@ CONSTANTS: list[Const] = [
          "full at 0.8 hours"),
         ("self.week - r.last_sign[got] > 26", "a warning-sign episode restarts after 26 quiet "
          "weeks"),
-        ("r.satisfaction[got] + 0.02", "satisfaction gain from the talk after a noticed sign"),
         ("band = np.searchsorted((52, 156), tenure", "tenure bands of the exposure count")),
     *_c("sim/world/accounts.py",
         ("rev_annual=pot * health * 0.5", "initial trailing revenue of an account"),
         ("p.potential_median).clip(0.5, 3.0)", "hours needed = hours_needed x (0.5 + "
          "difficulty) x sqrt(potential / median), the last factor limited to 0.5-3"),
         ("/ (0.5 + book.difficulty[idx])", "attention value = potential x (0.3 + health) / "
-         "(0.5 + difficulty)"),
-        ("np.where(book.backup[idx] >= 0, 0.4, 1.0)", "a trained backup cuts the follow "
-         "probability to 40%"),
-        ("0.5 * book.relationship[idx], 0.0", "a backup carries half the relationship over")),
+         "(0.5 + difficulty)")),
     *_c("sim/world/market.py",
-        ("URGENCY_ELASTICITY = 2.0", "extra volume per unit of false-urgency discount"),
         (", 0.7, 1.0)", "conversion x 0.7 in a skill (1) or tools (3) slump"),
         ("b.rev_annual[idx] / 52", "account trailing revenue: 52-week exponential average"),
         ("r.rev_annual[a] / 52", "rep trailing revenue: 52-week exponential average"),
         ("ap.new_relationship, 0.6)", "health of a newly won account")),
     *_c("sim/world/compensation.py",
         ('PERIOD_WEEKS = {"month": (4, 4, 5) * 4', "month periods follow a 4-4-5 week pattern"),
-        ("for f in (0.85, 1.0, 1.15):", "marginal rate averaged over +/-15% of the projection"),
+        ("STEP_SHARE = 0.01", "step (1% of quota) of the forward differences that value a "
+         "unit of sales or of quota under the plan"),
+        ("QUOTA_FLOOR = 1e-6", "smallest quota and ramp-up divisor (keeps ratios finite)"),
         ("r.pay_ewma[a] += 0.1 * (pay - r.pay_ewma[a])", "pay memory (about 10 weeks)"),
         ("release = pool * np.minimum(1.0, sales / np.maximum(quota, 1e-9))", "pool released "
          "in proportion to team attainment, at most all of it")),
+    *_c("sim/world/pipeline.py",
+        ("URGENCY_ELASTICITY = 2.0", "extra volume per unit of false-urgency discount"),
+        ("TABLE_MIN = 1 << 16", "smallest pre-drawn table of pipeline random numbers"),
+        ("np.minimum(need, 52)", "survival of a deal is counted over at most a year")),
     *_c("sim/world/behaviour.py",
+        ("FORECAST_NODES = 20", "equal-probability nodes of the period-end sales forecast"),
         ("KAPPA = 2.0", "curvature of the reps' sales-against-effort model"),
-        ("(0.4 + 0.6 * ", "relationship factor of sales: 0.4 + 0.6 x relationship"),
-        ("timing = 0.5 + 0.5 * cal.lookahead", "leverage felt off-peak (0.5) and before the "
-         "peak (1)"),
-        ("lev = (ratio - 0.25) * 1.2 * timing", "leverage from portable revenue over the team "
-         "average"),
-        ("lev * (1 - 0.3 * model.levers.culture)", "team culture dampens felt leverage by 30%"),
         ("np.maximum(pct ** 3, r.brand[a])", "visibility: cube of the revenue percentile, or "
          "brand"),
         ("r.offers[a] * 0.96 + contact * 0.35", "offers decay 4%/week; a contact adds 35% of "
@@ -130,43 +124,29 @@ CONSTANTS: list[Const] = [
         ("0.15 * np.clip(r.effort[a] - 0.85, 0, 1)", "stress from overwork above effort 0.85"),
         ("+ 0.15 * r.unanswered[a] - 0.15 * r.supported[a]", "stress from unanswered "
          "requests; relief from support"),
-        ("fair_t = (0.75 - 2.0 * np.clip(1 - rel_rate", "fairness: base and "
-         "weight of a rate below the team mean"),
-        ("r.precedent_seen[a] + 0.1 * lv.voice", "feedback channels raise fairness"),
+        ("fair_t = (0.75 - beh.equity_pay", "fairness target with nothing unfair seen"),
         ("sat_t = (0.35 * pay_ratio + 0.25 * r.fairness[a] + 0.2 * r.autonomy[a]",
          "satisfaction weights (pay, fairness, autonomy)"),
         ("+ 0.2 * (1 - r.stress[a]) + 0.1 * np.clip(r.coached[a], 0, 1))", "satisfaction "
          "weights (calm, coaching)"),
-        ("eng_t = (0.5 * r.satisfaction[a] + 0.25 * r.motivation[a] + 0.1 * lv.culture",
-         "engagement weights (satisfaction, motivation, culture)"),
-        ("+ 0.1 * lv.development + 0.1 * np.clip(r.coached[a], 0, 1)", "engagement weights "
-         "(development, coaching)"),
-        ("- 0.3 * np.clip(r.stress[a] - 0.5, 0, 1))", "burn-out: stress above 0.5 costs "
-         "engagement"),
-        ("grow = 0.02 * r.leverage[a] * lv.entitlement_factor", "entitlement growth per unit "
-         "leverage"),
+        ("eng_t = (0.5 * r.satisfaction[a] + 0.25 * r.motivation[a]",
+         "engagement weights (satisfaction, motivation)"),
+        ("             + 0.1 * np.clip(r.coached[a], 0, 1)", "engagement weight of coaching"),
+        ("- 0.3 * np.clip(r.stress[a] - 0.5, 0, 1) - beh.contagion", "burn-out: stress above "
+         "0.5 costs engagement"),
+        ("grow = 0.02 * r.leverage[a]", "entitlement growth per unit leverage"),
         ("r.trust[a] + 0.01 * (0.8 - r.trust[a])", "trust recovers 1%/week toward 0.8"),
         ("r.precedent_seen[a] *= 0.97", "memory of precedents (3%/week decay)"),
         ("r.resent[a] *= 0.98", "memory of resentment (2%/week decay)")),
     *_c("sim/world/tactics.py",
-        ("eng < tp.quiet_engagement + 0.1,", "quiet quitting ends 0.1 above its threshold"),
-        ("(eng < tp.quiet_engagement) & (model.streams.tactics.random(k) < 0.3)", "weekly chance a "
-         "disengaged rep starts quiet quitting"),
-        ("worth = si * gain * (0.5 + r.entitlement[a])", "peak underperformance: value of a "
-         "hoped-for raise"),
-        ("| (r.offers[a] > 0.5) | ((r.leverage[a] > 0.3) & (r.entitlement[a] > 0.4)))",
-         "withholding motives: offers, leverage with entitlement"),
-        ("wh = (si > 0.5)", "only self-interested reps withhold"),
-        ("r.fairness[a] < tp.withhold_fairness + 0.1", "withholding persists 0.1 above its "
-         "threshold"),
-        ("pressure = (behind > tp.cherry_gap) & (late > 0.5)", "cherry-picking under quota "
-         "pressure in the second half of a period"),
-        ("rush = (model.demand_now > 1.5) & (si > 0.6)", "cherry-picking in a demand rush"),
-        ("cp = (si + _noise(model, k) > 0.45)", "self-interest needed to cherry-pick"),
-        ("need = ((behind > 0.2) & (late > 0.5)) | cal.peak[woy]", "false urgency: behind "
-         "late in a period, or at the peak"),
-        ("fu = (si > 0.5) & (r.trust[a] > 0.35)", "false urgency needs self-interest and "
-         "manager trust"),
+        ("HOLDBACK_WEEKS = 3", "length of a peak hold-back spell the rep weighs"),
+        ("URGENCY_ELASTICITY = 2.0", "extra volume per unit of false-urgency discount"),
+        ("iters: int = 60", "most passes of the cherry-picker's water-filling (it ends "
+         "when the set of served accounts stops changing)"),
+        ("v = rp.intrinsic_value * (0.5 * r.motivation[a] + 0.5 * r.engagement[a])",
+         "value of work, as in the effort choice"),
+        ("r.caught_belief[claim[caught]] = 1.0", "a claim seen through: the rep expects to be "
+         "caught again"),
         ("np.where(r.t_quiet_quitting[owners], 0.5 * base, base)", "quiet quitters record "
          "half as much"),
         ("tp.urgency_detect * model.mgr_detect[r.team[claim]] / 0.5", "detection scaled by "
@@ -174,8 +154,6 @@ CONSTANTS: list[Const] = [
         ("np.clip(r.trust[claim[caught]] - 0.25, 0, 1)", "trust lost when a claim is caught"),
         ("r.grant_belief[claim[caught]] *= 0.8", "belief in asking falls when caught")),
     *_c("sim/world/leverage.py",
-        ("timing = 0.15 + 0.85 * model.cal.lookahead", "asks off-peak (0.15) and before the "
-         "peak (1)"),
         ("worth_asking = 0.3 + 1.4 * r.grant_belief[a]", "asks rise with belief they work"),
         ("threat = r.offers[asking] > 0.3", "an ask is a threat when offers exceed 0.3"),
         ("(r.entitlement[asking] > 0.3)),", "a raise is asked with a pay gap or entitlement "
@@ -191,7 +169,9 @@ CONSTANTS: list[Const] = [
          "week)"),
         ("np.argsort(-b.potential[own])[:2]", "'better accounts': the weakest teammate's two "
          "largest"),
-        ("r.resent[weakest] + 0.2, 0, 0.6)", "resentment of the rep who lost them")),
+        ("r.resent[weakest] + 0.2, 0, 0.6)", "resentment of the rep who lost them"),
+        ("moved = 2 * sc.accounts.potential_median", "cost of 'better accounts': two median "
+         "accounts' handover loss")),
     *_c("sim/world/attrition.py",
         ("TENURE_BANDS = (52, 156)", "tenure bands for quit rates: <1, 1-3, 3+ years"),
         ("0.35 * pay + 0.25 * r.satisfaction[a] + 0.2 * r.fairness[a] + 0.2 * r.engagement[a]",
@@ -200,7 +180,7 @@ CONSTANTS: list[Const] = [
         ("np.exp(-np.maximum(tenure, 0) / 52)", "newcomer hazard fades over a year")),
     *_c("sim/world/managers.py",
         ('ACTIVITIES = ("admin", "urgency", "retention", "requests", "coaching", "reviews",',
-         "priority order of managers' hours (then support, monitoring)"),
+         "priority order of managers' hours (then support, monitoring, cross-training)"),
         ('FACE_TIME = ("retention", "coaching", "reviews", "support", "monitoring")',
          "activities that count as face time")),
     *_c("sim/policies/management.py",
@@ -211,22 +191,19 @@ CONSTANTS: list[Const] = [
          "its hours"),
         ("r.coached[a] = 0.9 * r.coached[a] + 0.1 * got[a] * p.quality", "coaching memory "
          "(10%/week)"),
-        ("np.where((pct < 0.2) | (pct > 0.8), 0.5, 1.0)", "uniform coaching fits the top and "
-         "bottom fifth half as well (seed 002)"),
+        ("np.exp(-0.5 * (dist / self.p.fit_width) ** 2)", "fit of a uniform session: a "
+         "Gaussian in the log distance from its pitch"),
         ("0.4 + 0.6 * r.engagement[c] - 0.4 * r.entitlement[c]", "receptiveness to coaching"),
-        ("r.skill[c] += 0.04 * got[c]", "skill gap closed per full session"),
         ("r.engagement[c] + 0.005 * got[c] * fit", "engagement per full session"),
         ("r.dependency[c] - 0.02 * got[c] * p.quality", "dependency per full session"),
         ("prob=0.15 * p.quality", "chance a 1:1 ends a skill slump"),
-        ("struggling = r.projected[a] < 0.85 * r.quota[a]", "monitoring: struggling below 85% "
-         "of quota"),
+        ("struggling = ((manager_projection(model, a) < 0.85 * r.quota[a])", "monitoring: "
+         "struggling when the manager's projection is below 85% of quota"),
         ("model.slump_fix(s, prob=0.5 * share)", "chance support ends a slump"),
         ("1 - np.exp(-p.response_delay_hours / 1.5)", "requests that resolve themselves "
          "during a delay"),
         ("(0.7 if p.decision_rights else 1.0) * (0.75 if p.defined_process else 1.0)",
          "fewer requests with decision rights and a process"),
-        ("lv.record_boost += 0.2 if p.defined_process else 0.0", "a defined process raises "
-         "recording"),
         ("np.clip(r.requests[a] / 5, 0, 1)", "request load that fully feeds dependency"),
         ("(1 + 2 * p.over_support) * (0.5 if p.ask_for_solutions else 1.0)", "dependency "
          "growth with over-support, halved by asking for solutions"),
@@ -235,32 +212,29 @@ CONSTANTS: list[Const] = [
         ("+ 0.5 * p.defined_process + 2 * model.levers.self_resolve)", "dependency decay "
          "multipliers (process, delay)"),
         ("r.skill[a] += 0.0005 * np.clip(r.ceiling[a] - r.skill[a], 0, None)", "practice from "
-         "solving own problems"),
-        ("(0.5 + r.leverage[reps]) * (1 + 0.5 * threat)", "grant chance rises with leverage "
-         "and threats")),
+         "solving own problems")),
     *_c("sim/policies/accounts.py",
         ("model.cal.lookahead[model.woy] > 0.3", "rotation avoids the run-up to the peak"),
         ("rec + 0.5 * p.handover_quality * (1 - rec)", "a planned rotation writes knowledge "
          "down"),
+        ("if self.covering and model.week % 13 == 0:", "pooled teams re-assign missing "
+         "backups every 13 weeks"),
         ("hit = self.p.star_resentment * short * (pct >= 0.8)", "stars = top fifth by revenue"),
         ("np.clip(r.resent[reps] + hit, 0, 0.6)", "resentment cap"),
         ("b.potential[accounts] > model.sc.accounts.potential_median", "'good' accounts are "
-         "above median potential"),
-        ("r.mentor[a] = ~r.favoured[a] & (pct >= 0.6)", "mentors go to non-favoured top 40%"),
-        ("np.where(r.mentor[a], 0.5, 1.0)", "a mentor halves the fairness hit")),
+         "above median potential")),
+    *_c("sim/policies/signs.py",
+        ("ledger.add(\"safeguards\", self.safe, 2 * p.safeguard_hours)", "a leverage safeguard "
+         "is two actions: the push to record and the cross-training"),
+        ("np.clip(pct - 0.5, 0, 0.5) * 2)", "review premium linear in the percentile above "
+         "the median")),
     *_c("sim/policies/playbook.py",
-        ("lv.demand_factor *= 0.5", "clear policies halve ambiguity-driven asks"),
-        ("lv.entitlement_factor *= 0.6", "clear policies slow entitlement"),
         ("lv.skill_growth *= 3.0", "training triples on-the-job learning"),
-        ("lv.detect_bonus += 0.3", "feedback channels: signs noticed 30% more often"),
         ("p.cross_training and model.week % 13 == 0", "backups refreshed every 13 weeks"),
         ("p.broad_team and model.week % 13 == 0", "books rebalanced every 13 weeks"),
-        ("fair = base * (1 + 0.25 * np.clip(pct - 0.5, 0, 0.5) * 2)", "comp review: up to "
-         "+25% rate for the top performer"),
-        ("r.fairness[a] = np.clip(r.fairness[a] + 0.1, 0, 1)", "fairness gain of a review"),
-        ("r.precedent_seen[a] *= 0.5", "a review halves remembered precedents"),
+        ("r.rate[a] = review_rate(model, a, model.sc.policies.manager.review_premium)",
+         "the annual comp review uses the manager block's review premium"),
         ("val[m] > 2 * avg", "a book above twice the team average is split"),
-        ("r.engagement[self.due] + 0.02 * got", "engagement per performance review"),
         ("model.slump_fix(self.due[got > 0.5], prob=0.3)", "chance a review ends a slump")),
     *_c("sim/world/seasons.py",
         ('"holiday_peak": [0.055, 0.05, 0.06, 0.06', "monthly shares, Q4 = 45%",

@@ -51,7 +51,8 @@ def write_run_dir(result: RunResult, scenario: Scenario, out: str | Path) -> Pat
     out = ensure_writable_dir(out)
     mark_run_dir(out)
     tables = {"weekly": result.weekly, "rep_table": result.reps, "reps": result.panel,
-              "accounts": result.accounts, "events": result.events}
+              "accounts": result.accounts, "events": result.events,
+              "handovers": result.handovers, "accounts_weekly": result.accounts_weekly}
     for name, data in tables.items():
         if data is not None:
             write_parquet(pd.DataFrame(data), out / f"{name}.parquet")

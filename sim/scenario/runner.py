@@ -7,10 +7,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.world.agents import TACTICS
+from sim.world.managers import ACTIVITIES
 from sim.world.collect import WEEKLY_COLUMNS  # noqa: F401  (re-exported: the weekly schema)
 from sim.world.model import SalesModel
 from sim.policies.registry import build_policies
 from sim.scenario.schema import Scenario
+from sim.world.accounts import HandoverLog
 from sim.world.state import EventLog
 
 
@@ -22,14 +24,17 @@ class RunResult:
     panel: dict[str, np.ndarray] | None = None
     accounts: dict[str, np.ndarray] | None = None
     events: dict[str, np.ndarray] | None = None
+    handovers: dict[str, np.ndarray] | None = None
+    accounts_weekly: dict[str, np.ndarray] | None = None
 
 
 def run_scenario(scenario: Scenario | None = None, seed: int = 0, weeks: int | None = None,
-                 panel: bool = True) -> RunResult:
-    """Simulate ``scenario`` with ``seed`` and return everything collected."""
+                 panel: bool = True, account_panel: bool = False) -> RunResult:
+    """Simulate ``scenario`` with ``seed`` and return everything collected; with
+    ``account_panel`` also the account-week panel (large: accounts x weeks rows)."""
     scenario = scenario or Scenario()
     model = SalesModel(scenario, rng=int(seed), weeks=weeks, panel=panel,
-                       policies=build_policies(scenario))
+                       policies=build_policies(scenario), account_panel=account_panel)
     model.run()
     return collect_result(model, panel)
 
@@ -43,31 +48,64 @@ def collect_result(model: SalesModel, panel: bool = True) -> RunResult:
         out.panel = model.collector.panel.to_dict()
         out.accounts = model.book.to_dict([k for k in model.book.COLUMNS
                                            if k not in ("sales_week", "hours_week")])
-        ev = model.events.to_dict()
+        ev = {k: v[model.events_start:] for k, v in model.events.to_dict().items()}
+        ev["week"] = ev["week"] - model.burn_in  # measured weeks, like the weekly series
         ev["kind"] = np.array(EventLog.KINDS, dtype=object)[ev["kind"]]
         ev["rep_id"] = np.where(ev["rep"] >= 0, model.reps.uid[np.maximum(ev["rep"], 0)], -1)
         out.events = ev
+        out.handovers = handover_table(model)
+    if model.collector.accounts is not None:
+        out.accounts_weekly = model.collector.accounts.to_dict()
     return out
 
 
 def rep_table(model: SalesModel) -> dict[str, np.ndarray]:
-    """One row per rep ever contracted, with its performance quintile."""
+    """One row per rep under contract at some point of the measured window, with its
+    performance quintile; weeks count from the start of the measured window."""
     r = model.reps
-    n = r.n
-    weeks = np.maximum(r.view("weeks_employed"), 1)
-    per_week = r.view("revenue_total") / weeks
+    seen = (r.view("left") < 0) | (r.view("left") >= model.burn_in)
+    return _rep_rows(model, seen)
+
+
+def _rep_rows(model: SalesModel, seen: np.ndarray) -> dict[str, np.ndarray]:
+    r, shift = model.reps, model.burn_in
+
+    def col(name):
+        return r.view(name)[seen].copy()
+
+    def week(name):  # a week stamp (-1 = never) on the measured clock
+        v = col(name)
+        return np.where(v >= 0, v - shift, v) if name != "hired" else v - shift
+
+    n = int(seen.sum())
+    weeks = np.maximum(col("weeks_employed"), 1)
+    per_week = col("revenue_total") / weeks
     quint = np.zeros(n, dtype=np.int8)
-    ok = r.view("weeks_employed") >= 13
+    ok = col("weeks_employed") >= 13
     if ok.any():
         edges = np.quantile(per_week[ok], [0.2, 0.4, 0.6, 0.8])
         quint = np.searchsorted(edges, per_week, side="right").astype(np.int8)
-    return {"rep_id": r.view("uid").copy(), "team": r.view("team").copy(),
-            "hired_week": r.view("hired").copy(), "left_week": r.view("left").copy(),
-            "weeks_employed": r.view("weeks_employed").copy(),
-            "revenue": r.view("revenue_total").copy(), "pay": r.view("pay_total").copy(),
-            "perf_quintile": quint, "first_sign_week": r.view("first_sign").copy(),
-            "first_threat_week": r.view("first_threat").copy(),
-            "skill": r.view("skill").copy()}
+    return {"rep_id": col("uid"), "team": col("team"),
+            "hired_week": week("hired"), "left_week": week("left"),
+            "weeks_employed": col("weeks_employed"),
+            "revenue": col("revenue_total"), "pay": col("pay_total"),
+            "perf_quintile": quint, "first_sign_week": week("first_sign"),
+            "first_threat_week": week("first_threat"),
+            "skill": col("skill"), "favoured": col("favoured"), "mentor": col("mentor")}
+
+
+def handover_table(model: SalesModel) -> dict[str, np.ndarray]:
+    """One row per handover of the measured window (weeks on the measured clock); reps named
+    by id (-1 = nobody), kinds by name."""
+    h = model.handovers.to_dict()
+    keep = h["week"] >= model.burn_in
+    h = {k: v[keep] for k, v in h.items()}
+    h["week"] = h["week"] - model.burn_in
+    uid = model.reps.uid
+    for k in ("old_owner", "new_owner", "interim"):
+        h[k] = np.where(h[k] >= 0, uid[np.maximum(h[k], 0)], -1)
+    h["kind"] = np.array(HandoverLog.KINDS, dtype=object)[h["kind"]]
+    return h
 
 
 def gini(x: np.ndarray) -> float:
@@ -114,9 +152,7 @@ def kpis(model: SalesModel, w: dict, reps: dict) -> dict:
         band_rate = np.where(band_years > 0, model.quits_by_band / band_years, 0.0)
     lead = lead_times(model)
     tactic_weeks = {t: float(w[f"tactic_{t}"].sum()) for t in TACTICS}
-    hours_used = sum(float(w[f"hours_{a}"].sum()) for a in
-                     ("admin", "urgency", "retention", "requests", "coaching", "reviews",
-                      "support", "monitoring"))
+    hours_used = sum(float(w[f"hours_{a}"].sum()) for a in ACTIVITIES)
     return {
         "scenario": model.sc.name, "seed": None, "weeks": weeks,
         "revenue_total": rev,
@@ -159,7 +195,7 @@ def kpis(model: SalesModel, w: dict, reps: dict) -> dict:
 def lead_times(model: SalesModel) -> np.ndarray:
     """Weeks from the first noticed warning sign to a rep's first threat or resignation."""
     ev = model.events
-    kind = ev.view("kind")
+    kind = ev.view("kind")[model.events_start:]
     sel = np.isin(kind, (ev.CODE["threat"], ev.CODE["quit"]))
-    v = ev.view("value")[sel]
+    v = ev.view("value")[model.events_start:][sel]
     return v[np.isfinite(v)]

@@ -6,12 +6,14 @@ import dataclasses
 from dataclasses import dataclass, field
 
 from sim.world.params import (AccountParams, AttritionParams, BehaviourParams, CompParams,
-                     LeverageParams, OrgParams, RepParams, RunParams, SeasonParams, TacticParams)
+                     LeverageParams, ManagerParams, OrgParams, PipelineParams, RepParams,
+                     RunParams, SeasonParams, TacticParams)
 from sim.policies.params import POLICY_CLASSES, Policies
 
 SECTIONS = {
-    "run": RunParams, "season": SeasonParams, "org": OrgParams, "accounts": AccountParams,
-    "reps": RepParams, "comp": CompParams, "behaviour": BehaviourParams,
+    "run": RunParams, "season": SeasonParams, "org": OrgParams, "managers": ManagerParams,
+    "accounts": AccountParams, "reps": RepParams, "comp": CompParams,
+    "pipeline": PipelineParams, "behaviour": BehaviourParams,
     "tactics": TacticParams, "leverage": LeverageParams, "attrition": AttritionParams,
 }
 
@@ -23,9 +25,11 @@ class Scenario:
     run: RunParams = field(default_factory=RunParams)
     season: SeasonParams = field(default_factory=SeasonParams)
     org: OrgParams = field(default_factory=OrgParams)
+    managers: ManagerParams = field(default_factory=ManagerParams)
     accounts: AccountParams = field(default_factory=AccountParams)
     reps: RepParams = field(default_factory=RepParams)
     comp: CompParams = field(default_factory=CompParams)
+    pipeline: PipelineParams = field(default_factory=PipelineParams)
     behaviour: BehaviourParams = field(default_factory=BehaviourParams)
     tactics: TacticParams = field(default_factory=TacticParams)
     leverage: LeverageParams = field(default_factory=LeverageParams)

@@ -1,7 +1,12 @@
-"""The account book: every client as a row of numpy columns, and the weekly market pass.
+"""The account book: every client as a row of numpy columns, and the weekly account pass.
 
-One vectorised pass a week turns the reps' attention into sales, relationship, health and
-recorded knowledge, then applies churn.  No per-account Python loops.
+Each account has two ties (Palmatier, Scheer & Steenkamp 2007): a *firm tie* (service history,
+brand, what the company has on record) and a *personal tie* to the rep who owns it
+(``relationship``).  Sales depend on both and on how well the serving rep knows the account
+(``familiar``).  A handover keeps the firm tie, starts the new owner's personal tie low and
+gives it what the records carry; a departing owner takes its personal tie along.  One
+vectorised pass a week updates ties, health, records and backups' knowledge.  No per-account
+Python loops.
 """
 
 from __future__ import annotations
@@ -18,7 +23,14 @@ class AccountBook(Table):
         "difficulty": (np.float64, 0.5),     # [0, 1]
         "owner": (np.int32, -1),             # rep slot, -1 = none
         "backup": (np.int32, -1),            # cross-trained backup rep slot, -1 = none
-        "relationship": (np.float64, 0.0),   # [0, 1] with the current owner
+        "relationship": (np.float64, 0.0),   # [0, 1] personal tie to the current owner
+        "firm": (np.float64, 0.0),           # [0, 1] tie to the firm itself
+        "familiar": (np.float64, 1.0),       # [0, 1] the serving rep's knowledge of the account
+        "backup_know": (np.float64, 0.0),    # [0, 1] what the backup has learnt of the account
+        "prev_owner": (np.int32, -1),        # the leaver, while the account waits for a hire
+        "prev_firm": (np.float64, 0.0),      # ties at the leaver's departure (for the log)
+        "prev_personal": (np.float64, 0.0),
+        "left_week": (np.int32, -1),         # week the leaver left
         "recorded": (np.float64, 0.0),       # [0, 1] share of knowledge held by the company
         "health": (np.float64, 0.0),         # [0, 1]
         "active": (np.bool_, False),
@@ -39,7 +51,7 @@ class AccountBook(Table):
         diff = rng.beta(p.difficulty_a, p.difficulty_b, k)
         need = p.hours_needed * (0.5 + diff) * np.sqrt(pot / p.potential_median).clip(0.5, 3.0)
         return self.add(k, potential=pot, difficulty=diff, owner=owners, relationship=relationship,
-                        recorded=p.recorded_init, health=health, active=True, born=week,
+                        firm=p.firm_init, recorded=p.recorded_init, health=health, active=True, born=week,
                         rev_annual=pot * health * 0.5, need=need)
 
     def owned(self) -> np.ndarray:
@@ -59,41 +71,47 @@ def attention_weights(book: AccountBook, idx: np.ndarray, health: np.ndarray,
     return value ** focus
 
 
-def cherry_keep_mask(book: AccountBook, idx: np.ndarray, picker: np.ndarray,
-                     keep_share: float) -> np.ndarray:
-    """True for accounts kept: all accounts of non-pickers, the best ``keep_share`` of pickers'."""
-    keep = np.ones(len(idx), dtype=bool)
-    sel = np.flatnonzero(picker[book.owner[idx]])
-    if sel.size == 0:
-        return keep
-    owners = book.owner[idx[sel]]
-    value = book.potential[idx[sel]] * (0.3 + book.health[idx[sel]]) / (0.5 + book.difficulty[idx[sel]])
-    order = np.lexsort((-value, owners))
-    sorted_owner = owners[order]
-    starts = np.r_[0, np.flatnonzero(np.diff(sorted_owner)) + 1]
-    counts = np.diff(np.r_[starts, len(order)])
-    rank = np.arange(len(order)) - np.repeat(starts, counts)
-    limit = np.repeat(np.maximum(1, np.ceil(keep_share * counts)), counts)
-    kept_sorted = rank < limit
-    kept = np.empty(len(order), dtype=bool)
-    kept[order] = kept_sorted
-    keep[sel] = kept
-    return keep
-
-
 def update_accounts(book: AccountBook, p: AccountParams, idx: np.ndarray, service: np.ndarray,
                     record_target: np.ndarray, rel: np.ndarray, h: np.ndarray) -> None:
-    """Relationship and health build with attention and decay with neglect; recorded
-    knowledge drifts toward the owner's recording target (per account).
+    """Both ties, health and the owner's familiarity build with attention; ties and health
+    decay with neglect; recorded knowledge drifts toward the owner's recording target.
 
-    ``rel`` and ``h`` are the accounts' current relationship and health (already gathered).
-    Both updates are convex combinations of values in [0, 1], so they stay in range.
+    The personal tie builds with the owner's own service.  The firm tie builds with service
+    only as far as it is recorded (a history the company keeps) and decays more slowly.
+    ``rel`` and ``h`` are the accounts' current personal tie and health (already gathered).
+    Every update is a convex combination of values in [0, 1], so all stay in range.
     """
     neglect = 1 - service
     book.relationship[idx] = rel + p.rel_build * service * (1 - rel) - p.rel_decay * neglect * rel
-    book.health[idx] = h + p.health_build * service * (1 - h) - p.health_decay * neglect * h
+    f = book.firm[idx]
     r = book.recorded[idx]
+    book.firm[idx] = f + p.firm_build * service * r * (1 - f) - p.firm_decay * neglect * f
+    fam = book.familiar[idx]
+    book.familiar[idx] = fam + p.familiar_rate * service * (1 - fam)
+    book.health[idx] = h + p.health_build * service * (1 - h) - p.health_decay * neglect * h
     book.recorded[idx] = np.clip(r + p.record_rate * (record_target - r), 0, 1)
+
+
+def tie_factor(book: AccountBook, p: AccountParams, idx: np.ndarray) -> np.ndarray:
+    """Share of an account's potential the ties make available: base + firm + personal."""
+    return p.tie_base + p.tie_firm * book.firm[idx] + p.tie_personal * book.relationship[idx]
+
+
+def sales_factor(book: AccountBook, p: AccountParams, idx: np.ndarray) -> np.ndarray:
+    """Ties times the serving rep's grip on the account: a rep who knows nothing of it beyond
+    the records sells ``unfamiliar_conversion`` of what a rep who knows it fully sells."""
+    fam = p.unfamiliar_conversion + (1 - p.unfamiliar_conversion) * book.familiar[idx]
+    return tie_factor(book, p, idx) * fam
+
+
+def learn_backups(book: AccountBook, p: AccountParams, idx: np.ndarray,
+                  hours: np.ndarray) -> None:
+    """A backup learns an account by the hours it spends on it, and forgets what it does
+    not refresh: know += learn (1 - exp(-hours / need)) (1 - know) - forget know.
+    Zero hours build nothing."""
+    k = book.backup_know[idx]
+    gain = p.backup_learn * (1 - np.exp(-hours / book.need[idx])) * (1 - k)
+    book.backup_know[idx] = np.clip(k + gain - p.backup_forget * k, 0, 1)
 
 
 def churn(book: AccountBook, p: AccountParams, rng: np.random.Generator, idx: np.ndarray,
@@ -113,16 +131,40 @@ def churn(book: AccountBook, p: AccountParams, rng: np.random.Generator, idx: np
     return gone, owners
 
 
-def follow_probability(book: AccountBook, p: AccountParams, idx: np.ndarray) -> np.ndarray:
-    """Chance an account follows its departing owner: rises with the rep-owned relationship,
-    falls with what the company has recorded, and falls when a trained backup knows it."""
-    prob = p.follow_scale * book.relationship[idx] * (1 - book.recorded[idx])
-    return prob * np.where(book.backup[idx] >= 0, 0.4, 1.0)
+def follow_probability(book: AccountBook, p: AccountParams, idx: np.ndarray,
+                       backup_ok: np.ndarray | None = None,
+                       ties: np.ndarray | None = None) -> np.ndarray:
+    """Chance an account follows its departing owner: the personal tie pulls it along, the
+    firm tie holds it back, and so does a backup who knows it (cover = that knowledge).
+    ``ties`` replaces the true personal ties (a manager's guess: it cannot see them)."""
+    tie = book.relationship[idx] if ties is None else ties
+    prob = p.follow_scale * tie * (1 - book.firm[idx])
+    if backup_ok is None:
+        return prob
+    return prob * (1 - np.where(backup_ok, book.backup_know[idx], 0.0))
 
 
-def handover_relationship(book: AccountBook, p: AccountParams, idx: np.ndarray,
-                          quality: float) -> np.ndarray:
-    """Starting relationship for a new owner: a floor plus what the records carry over."""
-    carried = quality * book.recorded[idx] * book.relationship[idx]
-    backed = np.where(book.backup[idx] >= 0, 0.5 * book.relationship[idx], 0.0)
-    return np.clip(p.reassign_relationship + np.maximum(carried, backed), 0, 1)
+def handover_start(book: AccountBook, p: AccountParams, idx: np.ndarray, new_owner: np.ndarray,
+                   quality: float) -> tuple[np.ndarray, np.ndarray]:
+    """The new owner's personal tie and familiarity on taking over accounts ``idx``.
+
+    The personal tie starts at ``reassign_relationship`` (the client has just met the new
+    rep); familiarity is what the records carry (``quality`` x recorded) or, for the account's
+    own backup, what it learnt while backing it up, whichever is more.  The firm tie is not
+    touched: it belongs to the company.
+    """
+    carried = quality * book.recorded[idx]
+    own_backup = book.backup[idx] == new_owner
+    fam = np.maximum(carried, np.where(own_backup, book.backup_know[idx], 0.0))
+    return np.full(idx.size, p.reassign_relationship), np.clip(fam, 0, 1)
+
+
+class HandoverLog(Table):
+    """One row per handover: an account passing from one keeper to the next (rep slots)."""
+
+    KINDS = ("departure", "rotation", "rebalance", "other")
+    COLUMNS = {"week": (np.int32, -1), "account": (np.int64, -1), "kind": (np.int8, -1),
+               "old_owner": (np.int32, -1), "new_owner": (np.int32, -1),
+               "interim": (np.int32, -1), "left_week": (np.int32, -1),
+               "firm_before": (np.float64, np.nan), "firm_after": (np.float64, np.nan),
+               "personal_before": (np.float64, np.nan), "personal_after": (np.float64, np.nan)}

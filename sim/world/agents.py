@@ -47,6 +47,7 @@ class RepTable(Table):
         "skipped_1on1": (np.bool_, False), "coached": (np.float64, 0.0),
         "requests": (np.float64, 0.0),
         "prospect_share": (np.float64, 0.0), "cover": (np.float64, 0.0),
+        "shadow_hours": (np.float64, 0.0), "caught_belief": (np.float64, 0.0),
         "recorded_book": (np.float64, 0.0), "ymax": (np.float64, 0.0),
         "projected": (np.float64, 0.0), "resent": (np.float64, 0.0),
         "precedent_seen": (np.float64, 0.0), "unanswered": (np.float64, 0.0),
@@ -57,6 +58,27 @@ class RepTable(Table):
         **{f"t_{t}": (np.bool_, False) for t in TACTICS},
         **{f"s_{s}": (np.bool_, False) for s in SIGNALS},
         "noticed": (np.int8, 0),
+        # Pay and participation (issue 13): yearly quota, last period's attainment, the
+        # variance of own weekly sales, outside option and the plan's expected pay.
+        "quota_year": (np.float64, 0.0), "attain_last": (np.float64, 0.0),
+        "sales_var": (np.float64, 0.0), "outside_pay": (np.float64, 0.0),
+        "expected_pay": (np.float64, 0.0), "searching": (np.bool_, False),
+        # Leverage as revenue at risk (currency) and the rep's own noisy estimate of it.
+        "rar": (np.float64, 0.0), "rar_seen": (np.float64, 0.0),
+        # The manager's beliefs about the rep (sim.world.beliefs): probabilities / index, and
+        # the accumulated log-odds evidence behind them.
+        "mb_flight": (np.float64, 0.0), "mb_lever": (np.float64, 0.0),
+        "mb_shirk": (np.float64, 0.0), "me_flight": (np.float64, 0.0),
+        "me_lever": (np.float64, 0.0), "me_shirk": (np.float64, 0.0),
+        "mgr_rar": (np.float64, 0.0), "disclosed_offer": (np.bool_, False),
+        "disclosed_disengaged": (np.bool_, False), "caught": (np.bool_, False),
+        "last_caught": (np.int32, -1000), "warnings": (np.int32, 0),
+        "last_warned": (np.int32, -1000), "heard": (np.bool_, False),
+        "record_push": (np.int32, 0), "last_talk": (np.int32, -1000),
+        "last_safeguard": (np.int32, -1000), "last_rotate": (np.int32, -1000),
+        # Monitoring stress sensitivity, job search, and what a rep saw around it.
+        "mon_sens": (np.float64, 1.0), "search": (np.float64, 0.0),
+        "peer_loss": (np.float64, 0.0), "seen_steered": (np.float64, 0.0),
     }
 
 

@@ -11,7 +11,8 @@ import numpy as np
 
 from sim.world.accounts import follow_probability
 from sim.world.agents import Rep
-from sim.world.compensation import start_period
+from sim.world.compensation import expected_pay, start_period
+from sim.world.seasons import WEEKS_PER_YEAR
 
 TENURE_BANDS = (52, 156)  # weeks: first year, years 2-3, 3+ years
 
@@ -22,20 +23,44 @@ def stay_value(model, a: np.ndarray) -> np.ndarray:
     return 0.35 * pay + 0.25 * r.satisfaction[a] + 0.2 * r.fairness[a] + 0.2 * r.engagement[a]
 
 
+def outside_option(model, a: np.ndarray) -> np.ndarray:
+    """Weekly pay a rep could earn elsewhere, net of the cost of moving: a competitor's
+    commission on the territory it would get (scaled by the rep's skill) plus the clients
+    that would follow it (each account's trailing revenue times its chance of following,
+    as in :func:`depart`), less the search and ramp-up weeks spread
+    over the horizon of the move."""
+    r, b, ap = model.reps, model.book, model.sc.attrition
+    idx = b.owned()  # fresh: accounts may have churned since the cache was built
+    own = b.owner[idx]
+    loyal = b.rev_annual[idx] * follow_probability(b, model.sc.accounts, idx)
+    portable = np.bincount(own, weights=loyal, minlength=r.n)[a] / WEEKS_PER_YEAR
+    gross = ap.market_rate * (r.skill[a] * ap.market_book + portable)
+    return gross * max(1 - ap.search_weeks / ap.move_horizon, 0.0)
+
+
 def quit_decisions(model, a: np.ndarray) -> np.ndarray:
+    """Who resigns this week.  Two channels: the mood hazard (outside offers against the
+    value of staying), and the participation constraint: a rep whose plan is expected to pay
+    less than its outside option searches, and takes a job when it finds one."""
     r, ap = model.reps, model.sc.attrition
     tenure = model.week - r.hired[a]
     outside = 0.45 + 0.4 * r.offers[a]
     hazard = ((ap.base_hazard + ap.newcomer_hazard * np.exp(-np.maximum(tenure, 0) / 52))
               * np.exp(ap.sensitivity * (outside - stay_value(model, a))))
-    quit_ = model.streams.quits.random(len(a)) < np.clip(hazard, 0, 1)
+    r.outside_pay[a] = outside_option(model, a)
+    r.expected_pay[a] = expected_pay(model, a)
+    r.searching[a] = r.expected_pay[a] < r.outside_pay[a]
+    hazard = hazard + r.searching[a] * ap.job_find_rate
+    draws = model.streams.by_slot("quits", a, model.reps.capacity)
+    quit_ = draws < np.clip(hazard, 0, 1)
     extra = np.array(sorted(set(model.leavers)), dtype=np.int64)
     model.leavers.clear()
     return np.union1d(a[quit_], extra).astype(np.int64)
 
 
 def depart(model, slots: np.ndarray) -> dict:
-    """Reps leave: loyal clients follow them; the rest wait, with a teammate, for a hire."""
+    """Reps leave: a client follows its rep by the personal tie, unless the firm tie or a
+    backup who knows it holds it; the rest wait for a hire, served by an interim owner."""
     r, b, ap = model.reps, model.book, model.sc.accounts
     out = {"quits": int(slots.size), "accounts_lost": 0, "revenue_lost": 0.0}
     if slots.size == 0:
@@ -50,11 +75,13 @@ def depart(model, slots: np.ndarray) -> dict:
     for s in slots:
         model.rep_agent.pop(int(s)).remove()
     idx = model.owned
-    if model.levers.backups:  # a leaver backs up nobody any more
-        gone_backup = idx[np.isin(b.backup[idx], slots)]
-        b.backup[gone_backup] = -1
+    gone_backup = idx[np.isin(b.backup[idx], slots)]  # a leaver backs up nobody any more
+    b.backup[gone_backup] = -1
+    b.backup_know[gone_backup] = 0.0
     mine = idx[np.isin(b.owner[idx], slots)]
-    follow = model.streams.handover.random(mine.size) < follow_probability(b, ap, mine)
+    bk = b.backup[mine]
+    follow = model.streams.handover.random(mine.size) < follow_probability(
+        b, ap, mine, bk >= 0)
     lost = mine[follow]
     out["accounts_lost"] = int(lost.size)
     out["revenue_lost"] = float(b.rev_annual[lost].sum())
@@ -62,17 +89,21 @@ def depart(model, slots: np.ndarray) -> dict:
     b.active[lost] = False
     b.ended[lost] = model.week
     b.owner[lost] = -1
+    b.prev_owner[lost] = -1
     model.refresh()
     stay = mine[~follow]
     vacs = np.array([model.open_vacancy(int(r.team[s])) for s in slots], dtype=np.int32)
     vac = lookup(slots, vacs, b.owner[stay])
-    proposal = model.interim_owner(b.owner[stay])
+    proposal = model.interim_owner(stay, b.owner[stay])
     owner = proposal
     for pol in model.policies:
         owner = pol.choose_owner(model, stay, owner)
-    # Accounts a policy steered elsewhere stay there; the rest await the replacement.
-    b.vacancy[stay] = np.where(owner == proposal, vac, -1)
-    model.move_accounts(stay, owner, quality=ap.handover_quality)
+    # Accounts a policy steered elsewhere are handed over now; the rest wait for the hire.
+    steered = (owner != proposal) & (owner >= 0)
+    model.move_accounts(stay[steered], owner[steered], quality=ap.handover_quality,
+                        cause="departure")
+    wait = ~steered
+    model.hold_for_hire(stay[wait], owner[wait], vac[wait])
     return out
 
 
@@ -99,8 +130,8 @@ def hire(model) -> int:
     acc = waiting[np.isin(b.vacancy[waiting], vids)]
     if acc.size:
         owners = lookup(vids, slots, b.vacancy[acc])
-        b.vacancy[acc] = -1
-        model.move_accounts(acc, owners, quality=model.sc.accounts.handover_quality)
+        model.move_accounts(acc, owners, quality=model.sc.accounts.handover_quality,
+                            cause="departure")
     start_period(model, slots, new_only=True)
     for pol in model.policies:
         pol.on_hire(model, slots)

@@ -8,12 +8,23 @@ with stress.
 
 from __future__ import annotations
 
+from statistics import NormalDist
+
 import numpy as np
 
+from sim.world.accounts import sales_factor
 from sim.world.agents import SIGNALS
+from sim.world.compensation import ratchet_cost
+from sim.world.leverage import perceive_leverage
 
 KAPPA = 2.0  # curvature of the reps' mental model of sales against effort
 NORM = 1 - np.exp(-KAPPA)
+# Equal-probability nodes of a standard normal (midpoints of FORECAST_NODES quantile bins):
+# the expectation over the rep's normal forecast of its period-end sales.
+FORECAST_NODES = 20
+Z_NODES = np.array([NormalDist().inv_cdf((k + 0.5) / FORECAST_NODES)
+                     for k in range(FORECAST_NODES)])
+Z_WEIGHTS = np.full(FORECAST_NODES, 1.0 / FORECAST_NODES)
 
 
 def team_sums(model, values: np.ndarray, slots: np.ndarray) -> np.ndarray:
@@ -25,38 +36,36 @@ def team_sums(model, values: np.ndarray, slots: np.ndarray) -> np.ndarray:
 
 def perceive(model, a: np.ndarray) -> None:
     """Update what each rep knows this week: its book, its leverage, offers and slumps."""
-    r, b, cal, beh = model.reps, model.book, model.cal, model.sc.behaviour
+    r, b, beh = model.reps, model.book, model.sc.behaviour
     idx = model.owned
     own = b.owner[idx]
     n = r.n
     # Expected weekly sales at full effort (the rep's own book, at this week's demand).
     rel, recd = b.relationship[idx], b.recorded[idx]
-    base = b.potential[idx] * (0.4 + 0.6 * rel) * b.health[idx] * (1 / 52)
+    base = b.potential[idx] * sales_factor(b, model.sc.accounts, idx) * b.health[idx] * (1 / 52)
     model.snap = (idx, own, rel, base)  # the book does not change until the market pass
     book_val = np.bincount(own, weights=base, minlength=n)
-    conv = 1 - model.sc.reps.stress_leak * r.stress[a]
-    conv = conv * np.where((r.slump[a] == 1) | (r.slump[a] == 3), 0.7, 1.0)
-    r.ymax[a] = book_val[a] * r.skill[a] * r.ramp[a] * conv * model.demand_now
-    # Share of the book (by value) the company could cover without the rep.
+    conv = np.where((r.slump[a] == 1) | (r.slump[a] == 3), 0.7, 1.0)
+    # The new-hire ramp is about learning the job and prospecting; serving an established
+    # account depends on skill and on what the rep knows of it (inside ``base``).
+    r.ymax[a] = book_val[a] * r.skill[a] * conv * model.demand_now
+    # Share of the book (by value) the company could cover without the rep: what backups
+    # (whoever assigned them) actually know of it.
     rec = np.bincount(own, weights=base * recd, minlength=n)
-    cov = np.zeros(n)
-    if model.levers.backups:
-        cov = np.bincount(own, weights=base * (b.backup[idx] >= 0), minlength=n)
+    cov = np.bincount(own, weights=base * b.backup_know[idx] * (b.backup[idx] >= 0),
+                      minlength=n)
     with np.errstate(invalid="ignore", divide="ignore"):
         r.recorded_book[a] = np.nan_to_num(rec[a] / book_val[a])
-        r.cover[a] = np.clip(np.nan_to_num(cov[a] / book_val[a]) + model.levers.team_cover, 0, 1)
-    # Leverage: the revenue that would walk out with the rep (loyal, unrecorded clients),
-    # against an average teammate's revenue; felt more as the peak nears (seed 000).
-    portable = np.bincount(own, weights=b.rev_annual[idx] * rel * (1 - recd), minlength=n)[a]
-    avg = team_sums(model, r.rev_annual[a], a) / team_sums(model, np.ones(len(a)), a)
-    ratio = np.clip(portable / np.maximum(avg, 1e-9), 0.0, 10.0)
-    timing = 0.5 + 0.5 * cal.lookahead[model.woy]
-    lev = (ratio - 0.25) * 1.2 * timing * (1 - r.cover[a])
-    r.leverage[a] = np.clip(lev * (1 - 0.3 * model.levers.culture), 0, 1)
-    # Outside offers: competitors court visible top performers and reps building a brand.
+        backed = np.nan_to_num(cov[a] / book_val[a])
+    r.cover[a] = np.clip(1 - (1 - backed) * (1 - model.levers.team_cover), 0, 1)
+    # Leverage: the revenue the firm would lose if the rep left now (sim.world.leverage).
+    perceive_leverage(model, a)
+    # Outside offers: competitors court visible top performers and reps building a brand;
+    # a rep who searches (teammates leaving, sim.world.behaviour.update_moods) finds more.
     pct = np.argsort(np.argsort(r.rev_annual[a])) / max(len(a) - 1, 1)
-    p_offer = beh.offer_rate + beh.offer_visibility * np.maximum(pct ** 3, r.brand[a])
-    contact = model.streams.offers.random(len(a)) < p_offer
+    p_offer = (beh.offer_rate + beh.offer_visibility * np.maximum(pct ** 3, r.brand[a])
+               + beh.search_offers * r.search[a])
+    contact = model.streams.by_slot("offers", a, r.capacity) < p_offer
     r.offers[a] = np.clip(r.offers[a] * 0.96 + contact * 0.35 * (1 - r.offers[a]), 0, 1)
     r.s_competitor_contact[a] = contact
     brand_target = r.self_interest[a] * np.maximum(r.leverage[a], 1 - r.satisfaction[a])
@@ -65,21 +74,37 @@ def perceive(model, a: np.ndarray) -> None:
     r.slump_left[a] = np.maximum(r.slump_left[a] - 1, 0)
     r.slump[a] = np.where(r.slump_left[a] > 0, r.slump[a], 0)
     slumps = model.streams.slumps
-    start = (r.slump[a] == 0) & (slumps.random(len(a)) < beh.slump_rate)
+    u = model.streams.by_slot("slumps", a, r.capacity)
+    start = (r.slump[a] == 0) & (u < beh.slump_rate)
     s = a[start]
     r.slump[s] = slumps.integers(1, 5, len(s))
     r.slump_left[s] = slumps.geometric(1 / beh.slump_weeks, len(s))
 
 
 def marginal_pay(model, a: np.ndarray) -> np.ndarray:
-    """Pay per extra unit of sales under the rep's plan this week (after the team pool)."""
+    """Expected pay per extra unit of sales under the rep's plan this week (after the pool).
+
+    The rep forecasts its period-end sales S ~ Normal(mu, sigma): mu is what it has sold plus
+    what its book yields at its current effort over the demand left in the period; sigma^2 is
+    the variance of its own weekly sales (a running estimate) times the weeks left, so the
+    uncertainty narrows as the period end nears.  The marginal rate is the plan's commission
+    per unit at S, averaged over that forecast (equal-probability nodes), less what a known
+    ratchet costs next period for sales above quota.
+    """
     r, plan = model.reps, model.plan
     woy = model.woy
     d = max(model.demand_now, 1e-9)
     weekly_at_effort = r.ymax[a] / d * (1 - np.exp(-KAPPA * r.effort[a])) / NORM
-    r.projected[a] = r.period_sales[a] + weekly_at_effort * plan.remaining[woy]
-    m = plan.marginal_rate(r.projected[a], r.quota[a], r.rate[a], woy)
-    return m * plan.own_share(model.pool_group_size(a))
+    mu = r.period_sales[a] + weekly_at_effort * plan.remaining[woy]
+    r.projected[a] = mu
+    sigma = np.sqrt(r.sales_var[a] * plan.weeks_left[woy])
+    q, rate = r.quota[a], r.rate[a]
+    above_cost = ratchet_cost(model, a)
+    m = np.zeros(len(a))
+    for z, w in zip(Z_NODES, Z_WEIGHTS):
+        s = np.maximum(mu + sigma * z, 0)
+        m += w * (plan.unit_value(s, q, rate) - above_cost * (s > q))
+    return m * plan.rate_boost[woy] * plan.own_share(model.pool_group_size(a))
 
 
 def choose_effort(model, a: np.ndarray, m: np.ndarray) -> np.ndarray:
@@ -123,41 +148,83 @@ def emit_signals(model, a: np.ndarray) -> None:
             col[a] = rng.random(k) < 0.003 + probs[s]
 
 
+def team_mean_of_others(model, values: np.ndarray, slots: np.ndarray) -> np.ndarray:
+    """Mean of ``values`` over each rep's active teammates (itself excluded; its own value when
+    it has none)."""
+    n = team_sums(model, np.ones(len(slots)), slots)
+    tot = team_sums(model, values, slots)
+    return np.where(n > 1, (tot - values) / np.maximum(n - 1, 1), values)
+
+
+def peer_observations(model, a: np.ndarray) -> None:
+    """What a rep sees of its teammates this week: who left last week or does the visible
+    minimum (quiet quitting), as a share of the team, kept in a fading memory."""
+    r, beh = model.reps, model.sc.behaviour
+    team = r.team[a]
+    size = np.bincount(team, minlength=model.n_teams)
+    left = np.flatnonzero(r.view("left") == model.week - 1)
+    exits = np.bincount(r.team[left], minlength=model.n_teams)
+    quiet = np.bincount(team, weights=r.t_quiet_quitting[a].astype(float), minlength=model.n_teams)
+    others_quiet = quiet[team] - r.t_quiet_quitting[a]
+    share = (exits[team] + others_quiet) / np.maximum(size[team] + exits[team] - 1, 1)
+    m = beh.peer_memory
+    r.peer_loss[a] += m * (np.clip(share, 0, 1) - r.peer_loss[a])
+    r.seen_steered[a] *= 1 - m
+
+
 def update_moods(model, a: np.ndarray) -> None:
-    """Satisfaction, fairness, stress, engagement, entitlement, dependency move toward targets."""
+    """Satisfaction, fairness, stress, engagement, entitlement, search move toward targets."""
     r, beh, lv = model.reps, model.sc.behaviour, model.levers
     k = beh.adapt
     woy = model.woy
+    peer_observations(model, a)
     pay_ratio = np.clip(r.pay_ewma[a] / beh.pay_reference, 0, 1.5) / 1.5
-    # Stress: quota pressure late in a period, monitoring, overwork; support takes some away.
+    # Stress: quota pressure late in a period, monitoring (felt with the rep's own
+    # sensitivity), overwork; support takes some away.
     plan = model.plan
     left = plan.remaining[woy] / max(plan.period_demand[plan.period_of_week[woy]], 1e-9)
     behind = np.clip(1 - r.projected[a] / np.maximum(r.quota[a], 1e-9), 0, 1) * (1 - left)
     stress_t = (beh.base_stress + beh.quota_pressure * behind
-                + beh.monitoring_stress * r.monitoring[a] + 0.15 * np.clip(r.effort[a] - 0.85, 0, 1)
+                + beh.monitoring_stress * r.mon_sens[a] * r.monitoring[a]
+                + 0.15 * np.clip(r.effort[a] - 0.85, 0, 1)
                 + 0.15 * r.unanswered[a] - 0.15 * r.supported[a])
     r.stress[a] += k * (np.clip(stress_t, 0, 1) - r.stress[a])
     r.autonomy[a] = np.clip(1 - r.monitoring[a], 0, 1)  # monitoring already includes oversight
-    # Fairness: own rate against the team's, favouritism seen, concessions granted to others.
-    team_rate = team_sums(model, r.rate[a], a) / team_sums(model, np.ones(len(a)), a)
-    # A team paid no commission at all (rate 0 is valid) pays everyone alike: relative rate 1.
-    rel_rate = np.divide(r.rate[a], team_rate, out=np.ones(len(a)), where=team_rate > 0)
-    fair_t = (0.75 - 2.0 * np.clip(1 - rel_rate, 0, 1) - r.resent[a]
-              - r.precedent_seen[a] + 0.1 * lv.voice)
+    # Fairness from what the rep sees (equity comparison with teammates, Card et al. 2012):
+    # its rate against theirs, its book against theirs when it sells more, accounts steered
+    # to a favourite, concessions granted to others; a heard grievance (voice) helps.
+    mates_rate = team_mean_of_others(model, r.rate[a], a)
+    # nobody paid anything (commission 0 is valid) is no gap: ratio 1 where teammates earn 0
+    pay_gap = np.clip(1 - np.divide(r.rate[a], mates_rate, out=np.ones(len(a)),
+                                    where=mates_rate > 0), 0, 1)
+    idx, own = model.snap[0], model.snap[1]
+    book = np.bincount(own, weights=model.book.potential[idx], minlength=r.n)[a]
+    mates_book = team_mean_of_others(model, book, a)
+    sells_more = r.rev_annual[a] > team_mean_of_others(model, r.rev_annual[a], a)
+    book_gap = np.clip(1 - np.divide(book, mates_book, out=np.ones(len(a)), where=mates_book > 0),
+                       0, 1) * sells_more
+    fair_t = (0.75 - beh.equity_pay * pay_gap - beh.equity_book * book_gap - r.resent[a]
+              - r.precedent_seen[a] - beh.steer_fairness * r.seen_steered[a]
+              + beh.voice_fairness * r.heard[a])
     r.fairness[a] += k * (np.clip(fair_t, 0, 1) - r.fairness[a])
     sat_t = (0.35 * pay_ratio + 0.25 * r.fairness[a] + 0.2 * r.autonomy[a]
              + 0.2 * (1 - r.stress[a]) + 0.1 * np.clip(r.coached[a], 0, 1))
     r.satisfaction[a] += k * (np.clip(sat_t, 0, 1) - r.satisfaction[a])
-    eng_t = (0.5 * r.satisfaction[a] + 0.25 * r.motivation[a] + 0.1 * lv.culture
-             + 0.1 * lv.development + 0.1 * np.clip(r.coached[a], 0, 1)
-             - 0.3 * np.clip(r.stress[a] - 0.5, 0, 1))
+    # Engagement; teammates' exits and disengagement pull it down (Felps et al. 2009).
+    eng_t = (0.5 * r.satisfaction[a] + 0.25 * r.motivation[a]
+             + beh.culture_engagement * lv.culture + beh.development_engagement * lv.development
+             + 0.1 * np.clip(r.coached[a], 0, 1)
+             - 0.3 * np.clip(r.stress[a] - 0.5, 0, 1) - beh.contagion_engagement * r.peer_loss[a])
     r.engagement[a] += k * (np.clip(eng_t, 0, 1) - r.engagement[a])
-    # Entitlement grows with sustained leverage; clear written policies slow it.
-    grow = 0.02 * r.leverage[a] * lv.entitlement_factor
+    # Job search follows what the rep saw of its teammates leaving (Felps et al. 2009).
+    r.search[a] += k * (np.clip(beh.contagion_search * r.peer_loss[a], 0, 1) - r.search[a])
+    # Entitlement grows with sustained leverage.
+    grow = 0.02 * r.leverage[a]
     r.entitlement[a] = np.clip(r.entitlement[a] * (1 - beh.entitlement_decay) + grow, 0, 1)
     r.trust[a] = np.clip(r.trust[a] + 0.01 * (0.8 - r.trust[a]), 0, 1)
     r.precedent_seen[a] *= 0.97
     r.resent[a] *= 0.98
-    for name in ("stress", "fairness", "satisfaction", "engagement"):
+    r.heard[a] = False
+    for name in ("stress", "fairness", "satisfaction", "engagement", "search"):
         col = getattr(r, name)
         col[a] = np.clip(col[a], 0, 1)

@@ -12,7 +12,8 @@ WEEKLY_COLUMNS = (
     ["week", "year", "week_of_year", "demand", "peak", "revenue", "discounts", "comp_cost",
      "concession_cost", "program_cost", "cogs", "headcount", "hires", "quits", "accounts_active", "accounts_won",
      "accounts_churned", "accounts_lost", "revenue_lost", "threats", "demands", "concessions",
-     "refusals", "signals_emitted", "signals_noticed", "overload_share", "mean_effort"]
+     "refusals", "signals_emitted", "signals_noticed", "overload_share", "mean_effort",
+     "deals_won", "deals_lost", "deals_pulled", "deals_pushed", "reps_searching"]
     + [f"mean_{k}" for k in INDICES]
     + [f"tactic_{t}" for t in TACTICS]
     + [f"hours_{a}" for a in ACTIVITIES] + ["hours_skipped"]
@@ -30,16 +31,29 @@ class Panel(Table):
                **{k: (np.bool_, False) for k in PANEL_FLAGS}}
 
 
+class AccountPanel(Table):
+    """Account-week rows (opt-in): who served each live account, its two ties and its sales."""
+
+    COLUMNS = {"week": (np.int32, 0), "account": (np.int64, 0), "owner": (np.int64, -1),
+               "firm_tie": (np.float32, 0.0), "personal_tie": (np.float32, 0.0),
+               "sales": (np.float32, 0.0)}
+
+
 class Collector:
-    def __init__(self, model, weeks: int, panel: bool):
+    def __init__(self, model, weeks: int, panel: bool, account_panel: bool = False):
         self.m = model
         self.weekly = {c: np.zeros(weeks) for c in WEEKLY_COLUMNS}
         self.panel = Panel(max(64, model.sc.org.n_reps * weeks)) if panel else None
+        self.accounts = AccountPanel(max(64, model.book.n * weeks)) if account_panel else None
         self._ev_seen = 0
 
     def collect(self, week: dict, ledger, a: np.ndarray) -> None:
         """Record the week; ``a`` are the reps who worked it (leavers of the week included)."""
-        m, r, w = self.m, self.m.reps, self.m.week
+        m, r = self.m, self.m.reps
+        w = m.week - m.burn_in  # measured week; nothing is recorded during the burn-in
+        if w < 0:
+            self._ev_seen = m.events.n
+            return
         col = self.weekly
         ev = m.events
         kinds = ev.kind[self._ev_seen: ev.n]
@@ -61,6 +75,8 @@ class Collector:
             "program_cost": m.program_cost,
             # cost of goods on the volume sold, discounts included (gross margin uses it)
             "cogs": m.sc.accounts.cogs_share * (week["revenue"] + week["discounts"]),
+            "reps_searching": int(r.searching[a].sum()),
+            **m.pipeline.week_counts,
         }
         for k in ("revenue", "discounts", "comp_cost", "concession_cost", "hires", "quits",
                   "accounts_won", "accounts_churned"):
@@ -78,7 +94,18 @@ class Collector:
             r.weeks_window[a] += 1
         r.revenue_total[a] += r.sales_week[a]
         r.weeks_employed[a] += 1
+        if self.accounts is not None:
+            self._accounts(w)
         if self.panel is not None and a.size:
             vals = {k: getattr(r, k)[a] for k in PANEL_FLOATS + PANEL_FLAGS}
             self.panel.add(a.size, week=w, rep_id=r.uid[a], team=r.team[a],
                            tenure=w - r.hired[a], noticed=r.noticed[a], **vals)
+
+    def _accounts(self, w: int) -> None:
+        """Every account that was live this week (sales of accounts that ended count)."""
+        m, b = self.m, self.m.book
+        idx = np.flatnonzero(b.view("active") | (b.view("ended") == w))
+        own = b.owner[idx]
+        uid = np.where(own >= 0, m.reps.uid[np.maximum(own, 0)], -1)
+        self.accounts.add(idx.size, week=w, account=idx, owner=uid, firm_tie=b.firm[idx],
+                          personal_tie=b.relationship[idx], sales=b.sales_week[idx])

@@ -13,6 +13,8 @@ from sim.world.params import CompParams
 from sim.world.seasons import WEEKS_PER_YEAR
 
 PERIOD_WEEKS = {"month": (4, 4, 5) * 4, "quarter": (13,) * 4, "year": (52,)}
+QUOTA_FLOOR = 1e-6  # smallest quota / ramp-up divisor (keeps ratios finite)
+STEP_SHARE = 0.01  # step (share of quota) of the forward differences that value a unit of sales
 
 
 class CompPlan:
@@ -35,42 +37,68 @@ class CompPlan:
             self.remaining[a:b] = np.cumsum(seg[::-1])[::-1]
             self.period_demand[k] = seg.sum()
         self.rate_boost = np.where(peak, 1.0, 1.0 + off_peak_bonus)
+        self.lengths = lengths
+        self.sales_last_year = np.zeros(WEEKS_PER_YEAR)
+        self.sales_seen = np.zeros(WEEKS_PER_YEAR, dtype=bool)
+        # Weeks left in the period, this week included.
+        self.weeks_left = (ends[self.period_of_week] - np.arange(WEEKS_PER_YEAR)).astype(float)
+
+    def record_sales(self, woy: int, revenue: float) -> None:
+        """The firm's memory of its own sales in each week of the year (last year's)."""
+        self.sales_seen[woy] = True
+        self.sales_last_year[woy] = revenue
+
+    def quota_shape(self) -> np.ndarray:
+        """Weekly shares of the year the firm splits quotas by: last year's sales by week once
+        a full year has been seen (sales lag demand by the sales cycle), else demand."""
+        if self.sales_seen.all() and self.sales_last_year.sum() > 0:
+            return self.sales_last_year / self.sales_last_year.sum()
+        return self.demand / self.demand.sum()
+
+    def period_share(self, woy: int, offset: int = 0) -> float:
+        """Share of the yearly quota that falls in the period of ``woy`` (``offset`` periods on)."""
+        k = (self.period_of_week[woy] + offset) % len(self.lengths)
+        return float(self.quota_shape()[self.period_of_week == k].sum())
+
+    def share_left(self, woy: int) -> float:
+        """Share of its period's quota still to come from week ``woy`` on (this week included)."""
+        shape = self.quota_shape()
+        same = self.period_of_week == self.period_of_week[woy]
+        return float(shape[same & (np.arange(WEEKS_PER_YEAR) >= woy)].sum() / shape[same].sum())
 
     def period_start(self, woy: int) -> bool:
         return bool(self.period_begin[woy])
 
-    def period_quota(self, woy: int) -> float:
-        """Quota of a fully ramped rep for the period containing week-of-year ``woy``."""
-        return self.p.quota_annual * self.period_demand[self.period_of_week[woy]] / WEEKS_PER_YEAR
-
     def commission(self, sales: np.ndarray, quota: np.ndarray, rate: np.ndarray) -> np.ndarray:
-        """Cumulative commission on ``sales`` within one period (before the team pool)."""
+        """Cumulative commission on ``sales`` within one period (before the team pool).
+
+        Threshold and accelerator are written as shares of the rep's own quota; the cap as a
+        multiple of its own on-target commission (the commission earned at exactly 100%).
+        """
         p = self.p
         thr = p.threshold * quota
         c = (rate * p.below_threshold_factor * np.minimum(sales, thr)
              + rate * np.clip(sales - thr, 0, np.maximum(quota - thr, 0))
              + rate * p.accelerator * np.maximum(sales - quota, 0))
         if p.cap > 0:
-            c = np.minimum(c, p.cap * rate * quota)
+            c = np.minimum(c, p.cap * self.on_target(quota, rate))
         return c
 
-    def marginal_rate(self, projected: np.ndarray, quota: np.ndarray, rate: np.ndarray,
-                      woy: int) -> np.ndarray:
-        """Expected pay per extra unit of sales, given the projected period total.
-
-        Averaged over a +/-15% band around the projection because a rep cannot know its
-        period total exactly; beyond the cap the answer is zero.
-        """
+    def on_target(self, quota: np.ndarray, rate: np.ndarray) -> np.ndarray:
+        """Commission for exactly 100% of quota (the plan's on-target incentive)."""
         p = self.p
-        out = np.zeros_like(projected)
-        for f in (0.85, 1.0, 1.15):
-            s = projected * f
-            r = np.where(s < p.threshold * quota, p.below_threshold_factor,
-                         np.where(s < quota, 1.0, p.accelerator))
-            if p.cap > 0:
-                r = np.where(self.commission(s, quota, np.ones_like(s)) >= p.cap * quota, 0.0, r)
-            out += r
-        return rate * self.rate_boost[woy] * out / 3.0
+        return rate * quota * (p.below_threshold_factor * p.threshold + (1 - p.threshold))
+
+    def unit_value(self, sales: np.ndarray, quota: np.ndarray, rate: np.ndarray) -> np.ndarray:
+        """Commission on one more currency unit of sales at period total ``sales``: a forward
+        difference over a step of STEP_SHARE of quota, so tiers and the cap count as written."""
+        h = STEP_SHARE * np.maximum(quota, 1e-9)
+        return (self.commission(sales + h, quota, rate) - self.commission(sales, quota, rate)) / h
+
+    def quota_value(self, sales: np.ndarray, quota: np.ndarray, rate: np.ndarray) -> np.ndarray:
+        """Commission lost per currency unit of extra quota at period total ``sales``."""
+        h = STEP_SHARE * np.maximum(quota, 1e-9)
+        return (self.commission(sales, quota, rate) - self.commission(sales, quota + h, rate)) / h
 
     def own_share(self, team_size: np.ndarray) -> np.ndarray:
         """How much of a pooled unit of commission comes back to the rep who earned it."""
@@ -118,6 +146,7 @@ def run_payroll(model, a: np.ndarray) -> dict:
     r.pay_total[a] += pay
     r.pay_ewma[a] += 0.1 * (pay - r.pay_ewma[a])
     if plan.period_end[woy]:
+        r.attain_last[a] = r.period_sales[a] / np.maximum(r.quota[a], QUOTA_FLOOR)
         r.period_sales[a] = 0.0
         r.pool_contrib[a] = 0.0
     return {"comp_cost": float(pay.sum()), "concession_cost": float(conceded.sum())}
@@ -152,9 +181,96 @@ def _pay_pool(model, a: np.ndarray) -> np.ndarray:
 
 
 def start_period(model, a: np.ndarray, new_only: bool = False) -> None:
-    """Set quotas: the period's seasonal share of the annual quota, scaled by ramp-up and,
-    for a rep joining mid-period, by the demand left in the period."""
-    plan, r, woy = model.plan, model.reps, model.woy
-    q = plan.period_quota(woy)
-    left = plan.remaining[woy] / plan.period_demand[plan.period_of_week[woy]]
-    r.quota[a] = np.maximum(q * r.ramp[a] * (left if new_only else 1.0), 1e-6)
+    """Set each rep's quota for the period: its yearly quota (from territory potential, own
+    history or a blend, per ``comp.quota_basis``) times the period's share of the year (by
+    the firm's sales of last year, :meth:`CompPlan.quota_shape`), scaled by ramp-up, by last period's ratchet and, for a rep joining mid-period, by
+    the demand left in the period."""
+    plan, r, woy, c = model.plan, model.reps, model.woy, model.sc.comp
+    yearly = yearly_quota(model, a)
+    r.quota_year[a] = yearly
+    left = plan.share_left(woy) if new_only else 1.0
+    ratchet = 1 + c.ratchet * np.maximum(r.attain_last[a] - 1, 0)
+    share = plan.period_share(woy)
+    r.quota[a] = np.maximum(yearly * share * r.ramp[a] * left * ratchet, QUOTA_FLOOR)
+    r.attain_last[a] = 0.0  # a ratchet acts once, on the period that follows
+
+
+def territory_quota(model, a: np.ndarray) -> np.ndarray:
+    """Yearly quota from territory potential: ``quota_annual`` for the median territory, in
+    proportion for the rest.  Potential is the firm's own account data."""
+    b, c = model.book, model.sc.comp
+    idx = model.owned
+    pot = np.bincount(b.owner[idx], weights=b.potential[idx], minlength=model.reps.n)
+    ref = np.median(pot[model.active]) if model.active.size else 0.0
+    if ref <= 0:
+        return np.full(len(a), c.quota_annual)
+    return c.quota_annual * pot[a] / ref
+
+
+def run_rate(model, a: np.ndarray) -> np.ndarray:
+    """Trailing yearly sales of each rep at full ramp-up: the trailing-year EWMA, corrected
+    for the weeks it has had to fill (it starts at zero for a new hire), over ramp-up."""
+    r = model.reps
+    tenure = np.maximum(model.week - r.hired[a], 0)
+    filled = 1 - (1 - 1 / WEEKS_PER_YEAR) ** np.maximum(tenure, 1)
+    filled = np.where(r.hired[a] < 0, 1.0, filled)  # initial reps start with a full history
+    return r.rev_annual[a] / filled / np.maximum(r.ramp[a], QUOTA_FLOOR)
+
+
+def history_weight(model, a: np.ndarray) -> np.ndarray:
+    """How much of a year of own sales history past ramp-up a rep has (1 for the initial
+    reps): before that its trailing sales say little about what it will sell."""
+    r = model.reps
+    seasoned = model.week - r.hired[a] - model.sc.reps.ramp_weeks
+    return np.where(r.hired[a] < 0, 1.0, np.clip(seasoned / WEEKS_PER_YEAR, 0.0, 1.0))
+
+
+def yearly_quota(model, a: np.ndarray) -> np.ndarray:
+    c = model.sc.comp
+    pot = territory_quota(model, a)
+    if c.quota_basis == "potential":
+        return pot
+    known = history_weight(model, a)
+    hist = known * c.quota_growth * run_rate(model, a) + (1 - known) * pot
+    if c.quota_basis == "history":
+        return hist
+    return c.quota_blend * pot + (1 - c.quota_blend) * hist
+
+
+def next_period(model, a: np.ndarray, attain_extra=None) -> tuple[np.ndarray, np.ndarray]:
+    """What a rep expects of the next period: (quota, sales at its run rate).  Under a known
+    ratchet the quota includes the rise this period's attainment will cause."""
+    plan, r, woy, c = model.plan, model.reps, model.woy, model.sc.comp
+    share = plan.period_share(woy, offset=1)
+    q = r.quota_year[a] * share * r.ramp[a]
+    if c.ratchet > 0 and c.ratchet_known:
+        att = r.projected[a] / np.maximum(r.quota[a], QUOTA_FLOOR)
+        q = q * (1 + c.ratchet * np.maximum(att - 1, 0))
+    return np.maximum(q, QUOTA_FLOOR), run_rate(model, a) * r.ramp[a] * share
+
+
+def ratchet_cost(model, a: np.ndarray) -> np.ndarray:
+    """Next-period commission a rep expects to lose per extra unit of sales this period when
+    above quota, because a known ratchet raises next period's quota (0 without one)."""
+    c, plan, r = model.sc.comp, model.plan, model.reps
+    if c.ratchet <= 0 or not c.ratchet_known:
+        return np.zeros(len(a))
+    q_next, s_next = next_period(model, a)
+    dq = c.ratchet * q_next / np.maximum(r.quota[a], QUOTA_FLOOR)  # quota added per unit sold
+    return dq * plan.quota_value(s_next, q_next, r.rate[a])
+
+
+def expected_pay(model, a: np.ndarray) -> np.ndarray:
+    """Weekly pay a rep expects from the plan over a year at its run rate (for a newcomer,
+    partly the quota the firm set it): the commission of each period of the year on its
+    seasonal share of sales and quota, plus any draw."""
+    plan, r = model.plan, model.reps
+    known = history_weight(model, a)  # a newcomer takes the firm's quota as its expectation
+    sales = known * run_rate(model, a) + (1 - known) * r.quota_year[a]
+    total = np.zeros(len(a))
+    shape = plan.quota_shape()
+    for k in range(len(plan.lengths)):
+        f = shape[plan.period_of_week == k].sum()
+        total += plan.commission(sales * f, r.quota_year[a] * f, r.rate[a])
+    weekly = total / WEEKS_PER_YEAR * plan.own_share(model.pool_group_size(a))
+    return np.maximum(weekly, plan.p.draw_weekly)

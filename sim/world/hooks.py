@@ -19,13 +19,15 @@ class Levers:
 
     team_cover: float = 0.0          # share of every book teammates can cover
     backups: bool = False            # accounts have cross-trained backup reps
-    culture: float = 0.0             # team identity: engagement up, leverage felt less
+    culture: float = 0.0             # team identity (culture events): engagement target
     development: float = 0.0         # training: a future in the company
-    voice: float = 0.0               # feedback channels: grievances are heard
-    entitlement_factor: float = 1.0  # growth of entitlement under leverage
-    demand_factor: float = 1.0       # ambiguity-driven demands
-    record_boost: float = 0.0        # extra recording discipline (defined process)
-    detect_bonus: float = 0.0        # extra chance of noticing warning signs
+    feedback: bool = False           # feedback channels: grievances reach the manager
+    published_rule: bool = False     # clear policies: reps know the grant rule for demands
+    precedent_weight: float = 0.0    # teammates expected to ask the same per concession
+    crm_visible: bool = False        # a defined process: the manager sees CRM recording
+    priority: str = "fire_fighting"  # order in which managers serve their hours
+    push_target: float = 0.0         # recording target a manager's push asks for
+    push_compliance: float = 0.0     # share of that gap a withholding rep closes
     request_factor: float = 1.0      # requests reps send their manager
     self_resolve: float = 0.0        # share of requests solved while the answer is delayed
     skill_growth: float = 1.0        # multiplier on on-the-job learning

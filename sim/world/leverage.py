@@ -1,27 +1,138 @@
-"""Leverage plays (seed 000): threats to resign and demands for concessions, and the answers.
+"""Leverage as revenue at risk, and the plays it invites (seed 000).
 
-A rep asks when its leverage is high, it has a grievance, and the peak is near or here.  The
-answer comes from the active policies (``decide_demand`` hook; the concessions block by
-default).  A grant raises the rep's entitlement and sets a precedent its teammates see; a
-refused threat may end in resignation, and loyal clients follow the rep out.
+A rep's leverage is what the firm stands to lose if it leaves now: over the coming hiring lag
+and the replacement's ramp, the clients that follow it are lost outright and the rest are sold
+less well (nobody, or a teammate, covers them until the replacement is up to speed).  Cover,
+backups and records lower it; the seasonal calendar enters only through the demand expected in
+that window, so leverage peaks when the busy weeks fall inside it (docs/ODD.md 7.20).
+
+The rep estimates its revenue at risk from its own book, with noise.  The manager estimates it
+from what it sees: the book's trailing sales, the records, the backups and the calendar; it
+cannot see the personal ties, so it assumes ``managers.tie_guess`` for each.
+
+A rep asks when its leverage is high and it has a grievance.  The answer comes from the active
+policies (``decide_demand`` hook).  A grant raises the rep's entitlement and sets a precedent
+its teammates see; a refused threat may end in resignation, and loyal clients follow the rep.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from sim.world.accounts import follow_probability
+
 DEMAND_KINDS = ("raise", "oversight", "accounts")
+
+
+def risk_windows(model) -> tuple[np.ndarray, np.ndarray]:
+    """Demand-weeks at stake from each week of the year if a rep left then.
+
+    ``lost[w]``: summed demand over the hiring lag and the ramp (a follower's sales are gone
+    for all of it).  ``gap[w]``: demand-weeks a non-follower is under-served: all of the lag,
+    then the replacement's missing productivity (1 - ramp) through its ramp.
+    """
+    lag, rp = int(model.levers.hiring_lag), model.sc.reps
+    key = (lag, rp.ramp_weeks, rp.ramp_start)
+    cached = getattr(model, "_risk_windows", None)
+    if cached is not None and cached[0] == key:
+        return cached[1]
+    d = model.cal.multiplier
+    n = len(d)
+    ramp = np.arange(rp.ramp_weeks)
+    missing = (1 - rp.ramp_start) * (1 - ramp / max(rp.ramp_weeks, 1))
+    weeks = np.arange(n)[:, None]
+    lag_d = d[(weeks + np.arange(lag)[None, :]) % n].sum(axis=1) if lag else np.zeros(n)
+    ramp_idx = (weeks + lag + ramp[None, :]) % n
+    ramp_d = d[ramp_idx].sum(axis=1) if rp.ramp_weeks else np.zeros(n)
+    gap_d = lag_d + (d[ramp_idx] * missing[None, :]).sum(axis=1) if rp.ramp_weeks else lag_d
+    out = (lag_d + ramp_d, gap_d)
+    model._risk_windows = (key, out)
+    return out
+
+
+def revenue_at_risk(model, ties: np.ndarray) -> np.ndarray:
+    """Revenue (currency) each rep slot's departure would cost, given the client ties assumed
+    for the owned accounts ``model.owned`` (the true ones for the rep, a guess for a manager).
+
+    risk_i = sum over i's accounts of  v_a [ f_a L(t) + (1 - f_a)(1 - cover_i) G(t) ]
+    with v_a the account's trailing weekly revenue, f_a its chance of following the rep
+    (personal tie, firm tie, what a backup knows), L and G the demand-weeks of :func:`risk_windows`.
+    """
+    r, b = model.reps, model.book
+    idx = model.owned
+    own = b.owner[idx]
+    lost, gap = risk_windows(model)
+    bk = b.backup[idx]
+    backed = (bk >= 0) & r.active[np.maximum(bk, 0)]  # a backup under contract
+    follow = follow_probability(b, model.sc.accounts, idx, backup_ok=backed, ties=ties)
+    v = b.rev_annual[idx] / 52
+    covered = r.cover[own]
+    per = v * (follow * lost[model.woy] + (1 - follow) * (1 - covered) * gap[model.woy])
+    return np.bincount(own, weights=per, minlength=r.n)
+
+
+def leverage_index(model, risk: np.ndarray) -> np.ndarray:
+    """Map revenue at risk (currency) to the [0, 1] leverage index reps and tactics use."""
+    scale = model.sc.leverage.risk_scale * model.sc.comp.quota_annual
+    return 1 - np.exp(-np.maximum(risk, 0) / scale)
+
+
+def perceive_leverage(model, a: np.ndarray) -> None:
+    """The rep's revenue at risk, its noisy estimate of it, and its leverage index."""
+    r, lp = model.reps, model.sc.leverage
+    true = revenue_at_risk(model, model.book.relationship[model.owned])
+    r.rar[a] = true[a]
+    sigma = lp.perception_noise
+    noise = np.exp(sigma * model.streams.perception.standard_normal(a.size) - 0.5 * sigma ** 2)
+    r.rar_seen[a] = true[a] * noise
+    r.leverage[a] = leverage_index(model, r.rar_seen[a])
+
+
+def manager_risk_estimate(model, a: np.ndarray) -> np.ndarray:
+    """The manager's estimate of each rep's revenue at risk (book, records, backups, calendar)."""
+    guess = np.full(model.owned.size, model.sc.managers.tie_guess)
+    return revenue_at_risk(model, guess)[a]
+
+
+def concession_cost(model, reps: np.ndarray, kind: np.ndarray, shirk: np.ndarray) -> np.ndarray:
+    """Expected cost (currency) of granting each demand, before precedent, over the manager's
+    horizon: a raise costs its step on the rep's trailing sales; less oversight costs the
+    sales the manager believes a shirking rep would hold back; better accounts cost the
+    handover loss on the two accounts moved."""
+    r, lp, sc = model.reps, model.sc.leverage, model.sc
+    years = lp.concession_horizon / 52
+    sales = r.rev_annual[reps]
+    raise_cost = lp.raise_step * sales * years
+    oversight_cost = shirk * sc.tactics.peak_holdback * sales * years
+    moved = 2 * sc.accounts.potential_median * (1 - sc.accounts.handover_quality) * years
+    return np.select([kind == 0, kind == 1], [raise_cost, oversight_cost], moved)
+
+
+def grant_rule(model, reps, kind, threat, flight, risk, shirk) -> np.ndarray:
+    """The concession rule: grant when the margin expected to be lost by refusing
+    (chance of leaving x revenue at risk x the firm's margin on it) beats the cost of
+    conceding, counting the precedent: every teammate expected to ask the same
+    (``levers.precedent_weight`` per teammate).  A threat makes leaving more likely: its
+    evidence is added to the flight belief."""
+    r, mp = model.reps, model.sc.managers
+    logit = np.log(np.clip(flight, 1e-9, 1 - 1e-9) / np.clip(1 - flight, 1e-9, 1))
+    q = 1 / (1 + np.exp(-(logit + mp.w_threat * threat)))
+    a = model.active
+    size = np.bincount(r.team[a], minlength=model.n_teams)
+    mates = np.maximum(size[r.team[reps]] - 1, 0)
+    cost = concession_cost(model, reps, kind, shirk) * (1 + model.levers.precedent_weight * mates)
+    room = (kind != 0) | (r.rate[reps] < model.max_rate - 1e-12)
+    margin = np.clip(1 - model.sc.accounts.cogs_share - r.rate[reps], 0, 1)
+    return (q * risk * margin > cost) & room
 
 
 def leverage_plays(model, a: np.ndarray) -> None:
     r, lp, rng = model.reps, model.sc.leverage, model.streams.leverage
     pay_gap = np.clip(1 - r.pay_ewma[a] / model.sc.behaviour.pay_reference, 0, 1)
     grievance = np.maximum.reduce([r.entitlement[a], 1 - r.fairness[a], pay_gap])
-    timing = 0.15 + 0.85 * model.cal.lookahead[model.woy]
     press = 1.0 + r.t_peak_underperformance[a]
     worth_asking = 0.3 + 1.4 * r.grant_belief[a]  # asking more when asking has worked
-    p = (lp.demand_rate * model.levers.demand_factor * grievance * timing * press * worth_asking
-         * (r.leverage[a] > lp.demand_leverage))
+    p = lp.demand_rate * grievance * press * worth_asking * (r.leverage[a] > lp.demand_leverage)
     asking = a[rng.random(len(a)) < p]
     if asking.size == 0:
         return
@@ -29,12 +140,21 @@ def leverage_plays(model, a: np.ndarray) -> None:
     room = r.rate[asking] + lp.raise_step <= model.max_rate + 1e-12
     kind = np.where(room & ((pay_gap[np.searchsorted(a, asking)] > 0) | (r.entitlement[asking] > 0.3)),
                     0, np.where(r.monitoring[asking] > 0.25, 1, 2))
+    if model.levers.published_rule:
+        # Clear policies publish the grant rule: a rep asks only if, by its own estimates
+        # (its revenue at risk, its own plans), the rule would grant.
+        own_flight = np.clip(r.offers[asking], 0, 1)
+        ok = grant_rule(model, asking, kind, threat, own_flight, r.rar_seen[asking],
+                        np.zeros(asking.size))
+        asking, kind, threat = asking[ok], kind[ok], threat[ok]
+        if asking.size == 0:
+            return
     lead = np.where(r.first_sign[asking] >= 0, model.week - r.first_sign[asking], np.nan)
     model.events.log(model.week, "threat", asking[threat], value=lead[threat])
     model.events.log(model.week, "demand", asking[~threat], value=kind[~threat])
     first = asking[r.first_threat[asking] < 0]
     r.first_threat[first] = model.week
-    r.demanding[asking] = 1  # a retention talk lands in the manager's diary next week
+    r.demanding[asking] = np.where(threat, 2, 1)  # the manager hears it; a talk follows
 
     granted = model.policy_decide_demand(asking, kind, threat)
     _grant(model, asking[granted], kind[granted])

@@ -1,7 +1,8 @@
 """Managers' time: a weekly hours budget, demands by activity, and what gets skipped.
 
-Demands are registered per rep (or per manager) and activity.  Each manager serves them in a
-fixed priority order until the budget runs out; what is left is skipped and the week counts as
+Demands are registered per rep (or per manager) and activity.  Each manager serves them in the
+priority order its policy sets (``levers.priority``: fire-fighting first, or coaching first as
+seed 001 advises) until the budget runs out; what is left is skipped and the week counts as
 overloaded.  Effects downstream use the *served* hours, so an overloaded manager really does
 coach, monitor and answer less.
 """
@@ -10,10 +11,18 @@ from __future__ import annotations
 
 import numpy as np
 
-# Served first to last: fixed duties, then the urgent, then people development.
 ACTIVITIES = ("admin", "urgency", "retention", "requests", "coaching", "reviews", "support",
-              "monitoring")
+              "monitoring", "safeguards", "cross_training")
 ACT = {a: i for i, a in enumerate(ACTIVITIES)}
+# Orders a policy can choose, served first to last.  Fire-fighting first: fixed duties, the
+# urgent claims, talks and requests, then people development.  Coaching first (seed 001):
+# fixed duties, then 1:1s, reviews and support, and what is urgent gets what is left.
+PRIORITIES = {
+    "fire_fighting": ("admin", "urgency", "retention", "requests", "coaching", "reviews",
+                      "support", "safeguards", "monitoring"),
+    "coaching_first": ("admin", "coaching", "reviews", "support", "retention", "safeguards",
+                       "requests", "urgency", "monitoring"),
+}
 # Hours spent face to face with a rep, during which a manager can notice warning signs.
 FACE_TIME = ("retention", "coaching", "reviews", "support", "monitoring")
 
@@ -22,7 +31,8 @@ class HoursLedger:
     """One week of demands on managers' time and what each manager could serve."""
 
     def __init__(self, n_slots: int, team_of_slot: np.ndarray, n_managers: int,
-                 budget: np.ndarray):
+                 budget: np.ndarray, priority: str = "fire_fighting"):
+        self.order = np.array([ACT[x] for x in PRIORITIES[priority]])
         self.team = team_of_slot
         self.n_managers = n_managers
         self.budget = budget
@@ -45,7 +55,9 @@ class HoursLedger:
             per_mgr[a] += np.bincount(self.team[valid], weights=self.rep_demand[a][valid],
                                       minlength=self.n_managers)
         self.demand = per_mgr
-        before = np.cumsum(per_mgr, axis=0) - per_mgr
+        ordered = per_mgr[self.order]
+        before = np.empty_like(per_mgr)
+        before[self.order] = np.cumsum(ordered, axis=0) - ordered
         left = np.clip(self.budget[None, :] - before, 0, None)
         ratio = np.divide(left, per_mgr, out=np.ones_like(per_mgr), where=per_mgr > 0)
         self.fraction = np.minimum(1.0, ratio)

@@ -1,19 +1,19 @@
 """The weekly market: attention becomes sales; accounts are won, nurtured, neglected, lost.
 
-Sales of an account in a week =
-  potential/52 x seasonal demand x (0.4 + 0.6 relationship) x health x service
-  x owner's conversion (skill, ramp-up, stress passed on to customers, slump) x noise,
-where service = 1 - exp(-hours given / hours needed).  See docs/ODD.md, "Sales".
+Each account's service this week is 1 - exp(-hours given / hours needed); service moves the
+account's opportunities forward in the deal pipeline (:mod:`sim.world.pipeline`), where
+deals close, are timed, won or lost.  A won deal's revenue is its size (which carries the
+account's ties and the owner's familiarity with it) times the owner's conversion (skill,
+slump).  See docs/ODD.md, "Sales".
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from sim.world.accounts import attention_weights, cherry_keep_mask, churn, update_accounts
-from sim.world.tactics import record_targets
-
-URGENCY_ELASTICITY = 2.0  # extra volume per unit of discount a false-urgency deal closes
+from sim.world.accounts import churn, update_accounts
+from sim.world.seasons import WEEKS_PER_YEAR
+from sim.world.tactics import greedy_hours, normal_hours, record_targets
 
 
 def market_week(model, a: np.ndarray, discount: np.ndarray) -> dict:
@@ -23,66 +23,39 @@ def market_week(model, a: np.ndarray, discount: np.ndarray) -> dict:
     health = b.health[idx]
     n = r.n
     cherry = r.t_cherry_picking
-    w = attention_weights(b, idx, health, rp.focus)
-    picking = cherry[a].any()
-    if picking:
-        keep = cherry_keep_mask(b, idx, cherry, sc.tactics.cherry_keep)
+    # Hours each rep gives its accounts, spread by weight; a backup's hours on others'
+    # accounts are not spent on its own.
+    own_hours = np.zeros(n)
+    own_hours[a] = np.maximum(r.effort[a] * rp.hours_per_week * (1 - r.prospect_share[a])
+                              - r.shadow_hours[a], 0.0)
+    hours = normal_hours(model, idx, own, health, own_hours)
+    if cherry[a].any():  # pickers put each hour where it sells most this week
         sel = np.flatnonzero(cherry[own])
-        w[sel] = attention_weights(b, idx[sel], health[sel], sc.tactics.cherry_focus)
-        w[~keep] = 0.0
-    wsum = np.bincount(own, weights=w, minlength=n)
-    # Hours each rep gives its accounts, spread by weight.
-    per_weight = np.zeros(n)
-    per_weight[a] = (r.effort[a] * rp.hours_per_week * (1 - r.prospect_share[a])
-                     / np.maximum(wsum[a], 1e-300))
-    hours = per_weight[own] * w
+        hours[sel] = greedy_hours(base[sel], b.need[idx[sel]], own[sel], own_hours, n)
     need = b.need[idx]
     service = 1 - np.exp(-hours / need)
     conv = np.zeros(n)
     slump_conv = np.where((r.slump[a] == 1) | (r.slump[a] == 3), 0.7, 1.0)
-    conv[a] = (r.skill[a] * r.ramp[a] * (1 - rp.stress_leak * r.stress[a]) * slump_conv
-               * model.demand_now)
-    noise = model.noise.draw(rng.noise, idx.size)
-    volume = base * service * conv[own] * noise
-    if discount.any():
-        d = discount[own]
-        volume *= 1 + URGENCY_ELASTICITY * d
-        revenue = volume * (1 - d)
-        discounts = float((volume * d).sum())
-    else:
-        revenue, discounts = volume, 0.0
+    conv[a] = r.skill[a] * slump_conv  # pressure wears ties (issue 15); ramp is prospecting
+    revenue, discounts = model.pipeline.week(model, idx, own, service, conv, base, discount)
     b.sales_week[idx] = revenue
     b.hours_week[idx] = hours
     b.rev_annual[idx] += revenue - b.rev_annual[idx] / 52
     b.revenue_total[idx] += revenue
     r.sales_week[a] = np.bincount(own, weights=revenue, minlength=n)[a]
+    # Each rep's running estimate of the spread of its weekly sales around its usual level.
+    dev = r.sales_week[a] - r.rev_annual[a] * (model.demand_now / WEEKS_PER_YEAR)
+    r.sales_var[a] += rp.forecast_memory * (dev * dev - r.sales_var[a])
     r.rev_annual[a] += r.sales_week[a] - r.rev_annual[a] / 52  # trailing-year revenue (EWMA)
     update_accounts(b, ap, idx, np.minimum(hours / need, 1.0), record_targets(model, own),
                     rel, health)
+    # Pressure passed on to clients (seed 003) wears the personal tie down, not conversion.
+    b.relationship[idx] *= 1 - sc.behaviour.pressure_tie_loss * r.stress[own]
     gone, gone_owner = churn(b, ap, rng.churn, idx, model.week)
     model.events.log(model.week, "account_churned", gone_owner, gone)
     won = prospect(model, a)
     return {"revenue": float(revenue.sum()), "discounts": discounts,
             "accounts_churned": int(gone.size), "accounts_won": int(won)}
-
-
-class NoiseTable:
-    """Lognormal sales noise (mean 1) read from a pre-drawn table at a random offset.
-
-    Drawing tens of thousands of normals every week dominated the run time; a table of
-    independent draws read from a fresh random offset each week gives every account-week a
-    value with the same distribution at the cost of a slice.
-    """
-
-    def __init__(self, rng: np.random.Generator, sigma: float, n_accounts: int):
-        size = max(1 << 16, 8 * n_accounts)
-        self.table = rng.lognormal(-0.5 * sigma * sigma, sigma, size)
-
-    def draw(self, rng: np.random.Generator, k: int) -> np.ndarray:
-        start = int(rng.integers(0, self.table.size))
-        if start + k <= self.table.size:
-            return self.table[start:start + k]
-        return np.take(self.table, np.arange(start, start + k), mode="wrap")
 
 
 def prospect(model, a: np.ndarray) -> int:

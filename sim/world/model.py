@@ -11,32 +11,36 @@ from collections.abc import Sequence
 import mesa
 import numpy as np
 
-from sim.world.accounts import AccountBook, handover_relationship
+from sim.world.accounts import AccountBook, HandoverLog, handover_start
 from sim.world.agents import Manager, RepTable
 from sim.world.attrition import depart, hire, new_rep_agents, quit_decisions
+from sim.world.beliefs import one_on_one_disclosure, update_beliefs
 from sim.world.behaviour import choose_effort, emit_signals, marginal_pay, perceive, update_moods
 from sim.world.collect import Collector
 from sim.world.hooks import Levers, PolicyHooks, default_policies
 from sim.world.compensation import CompPlan, pool_groups, run_payroll, start_period
 from sim.world.leverage import leverage_plays
-from sim.world.managers import HoursLedger
-from sim.world.market import NoiseTable, market_week
+from sim.world.managers import ACT, HoursLedger
+from sim.world.market import market_week
+from sim.world.pipeline import Pipeline
 from sim.world.seasons import WEEKS_PER_YEAR, build_calendar
 from sim.world.state import EventLog
 from sim.world.streams import Streams
-from sim.world.tactics import apply_to_effort, choose_tactics, resolve_false_urgency
+from sim.world.tactics import apply_to_effort, choose_tactics, found_out, resolve_false_urgency
 
 
 class SalesModel(mesa.Model):
     def __init__(self, scenario, rng: int | None = None, weeks: int | None = None,
-                 panel: bool = True, policies: Sequence[PolicyHooks] | None = None):
+                 panel: bool = True, policies: Sequence[PolicyHooks] | None = None,
+                 account_panel: bool = False):
         """``scenario`` is a :class:`sim.scenario.Scenario`; ``policies`` the active policy
         objects (default: those the scenario switches on, from the registered builder)."""
         super().__init__(rng=rng)
         entropy = rng if isinstance(rng, (int, np.integer)) else int(self.rng.integers(2**63))
         self.streams = Streams(entropy)  # one generator per process (sim.world.streams)
         sc = self.sc = scenario
-        self.weeks = weeks or sc.run.weeks
+        self.weeks = weeks or sc.run.weeks  # measured weeks, after the burn-in
+        self.burn_in = sc.run.burn_in_weeks
         self.cal = build_calendar(sc.season)
         c = sc.comp
         # No team pool unless the team_bonus policy sets one (its setup writes plan.pool_*).
@@ -48,6 +52,7 @@ class SalesModel(mesa.Model):
         self.reps = RepTable(sc.org.n_reps * 2)
         self.book = AccountBook(int(sc.org.n_reps * max(sc.accounts.per_rep, 1) * 2))
         self.events = EventLog(1024)
+        self.handovers = HandoverLog(256)
         self.rep_agent: dict[int, object] = {}
         self._active = self._owned = None
         self.program_cost = 0.0
@@ -57,12 +62,36 @@ class SalesModel(mesa.Model):
         self.quits_by_band = np.zeros(3)
         self.exposure_by_band = np.zeros(3)
         self.hires_total = 0
+        self.events_start = 0  # first event row of the measured window
+        self.pipeline = Pipeline(self, self.book._cap)
         self._build_org()
-        self.noise = NoiseTable(self.streams.noise, sc.reps.sales_noise, self.book.n)
-        self.policies = list(policies) if policies is not None else default_policies(sc)
+        chosen = list(policies) if policies is not None else default_policies(sc)
+        # ``scheduled_policies``: the policies of this run; ``policies``: those acting now
+        # (none during the burn-in).
+        self.scheduled_policies, self.policies = chosen, []
+        if self.burn_in == 0:
+            self._switch_on_policies()
+        self.collector = Collector(self, self.weeks, panel, account_panel)
+
+    def _switch_on_policies(self) -> None:
+        """Policies start acting when measurement starts (after the burn-in)."""
+        self.policies = self.scheduled_policies
         for pol in self.policies:
             pol.setup(self)
-        self.collector = Collector(self, self.weeks, panel)
+
+    def _start_measurement(self) -> None:
+        """End of the burn-in: policies switch on and every counter the KPIs read restarts
+        (reps who left during the burn-in keep theirs; they are not in the measured window)."""
+        r, b, a = self.reps, self.book, self.active
+        self._switch_on_policies()
+        self.quits_by_band[:] = 0
+        self.exposure_by_band[:] = 0
+        self.hires_total = 0
+        for col in ("pay_total", "revenue_total", "rev_window", "weeks_employed",
+                    "weeks_window"):
+            getattr(r, col)[a] = 0
+        b.revenue_total[:] = 0.0
+        self.events_start = self.events.n
 
     # ---- construction -------------------------------------------------------------
     def _derive_calendar_windows(self) -> None:
@@ -109,20 +138,39 @@ class SalesModel(mesa.Model):
         tenure = np.zeros(k, dtype=int) if new_hires else rng.integers(0, 312, k)
         slots = self.reps.add(
             k, team=teams, active=True, hired=self.week - tenure, skill=skill,
-            ceiling=skill * np.exp(0.3 + 0.15 * rng.standard_normal(k)),
+            ceiling=self._ceiling(skill, tenure, rng),
             motivation=rng.beta(rp.motivation_a, rp.motivation_b, k),
             self_interest=rng.beta(rp.self_interest_a, rp.self_interest_b, k),
             engagement=0.7, satisfaction=0.65, fairness=0.7, stress=sc.behaviour.base_stress,
             entitlement=0.05, dependency=np.where(tenure < 52, 0.4, 0.2), leverage=0.0,
             offers=0.0, brand=0.0, trust=0.8, autonomy=0.8, grant_belief=0.35,
             rate=sc.comp.commission_rate, pay_ewma=sc.behaviour.pay_reference,
-            effort=0.7, prev_effort=0.7, ramp=self._ramp(tenure))
+            effort=0.7, prev_effort=0.7, ramp=self._ramp(tenure),
+            caught_belief=sc.tactics.detect_prior)
+        sigma = sc.behaviour.monitor_sensitivity_sigma
+        self.reps.mon_sens[slots] = np.exp(sigma * self.streams.sensitivity.standard_normal(k)
+                                           - 0.5 * sigma ** 2)
         new_rep_agents(self, slots)
         if new_hires:
             self.hires_total += k
             self.events.log(self.week, "hire", slots)
         self.refresh()
         return slots
+
+    def _ceiling(self, skill: np.ndarray, tenure: np.ndarray, rng) -> np.ndarray:
+        """Skill a rep can reach: its skill plus a headroom that is largest for a newcomer and
+        shrinks with tenure (what is left to learn), times a personal draw (ODD "Learning")."""
+        rp = self.sc.reps
+        room = rp.headroom_new * np.exp(-np.asarray(tenure) / rp.headroom_weeks)
+        return skill * (1 + room * np.exp(rp.headroom_sigma * rng.standard_normal(len(skill))))
+
+    def learning_capacity(self, a: np.ndarray) -> np.ndarray:
+        """How much of a lesson a rep can absorb (0..1): able reps absorb more, and the first
+        years are when a rep learns fastest: (skill / (skill + 1))^... see ODD "Learning"."""
+        r, rp = self.reps, self.sc.reps
+        tenure = np.maximum(self.week - r.hired[a], 0)
+        able = r.skill[a] / (r.skill[a] + rp.absorb_skill_half)
+        return able / (1 + tenure / rp.absorb_weeks)
 
     def _ramp(self, tenure: np.ndarray) -> np.ndarray:
         rp = self.sc.reps
@@ -162,28 +210,70 @@ class SalesModel(mesa.Model):
         size = np.bincount(g)
         return size[pool_groups(self, slots)]
 
-    def move_accounts(self, accounts, owners, quality: float, kind: str = "account_moved"):
-        """Give ``accounts`` new owners; relationships restart from what records carry."""
+    def move_accounts(self, accounts, owners, quality: float, kind: str = "account_moved",
+                      cause: str = "other"):
+        """Hand ``accounts`` over to ``owners`` (one handover each): the firm tie stays, the
+        new owner's personal tie starts low and its familiarity is what the records carry."""
         b = self.book
         if len(accounts) == 0:
             return
-        old = b.owner[accounts].copy()
-        b.relationship[accounts] = handover_relationship(b, self.sc.accounts, accounts, quality)
+        accounts = np.asarray(accounts)
+        owners = np.broadcast_to(np.asarray(owners, dtype=np.int32), accounts.shape)
+        waiting = b.prev_owner[accounts] >= 0  # handed over by a leaver, held by an interim
+        old = np.where(waiting, b.prev_owner[accounts], b.owner[accounts])
+        firm0 = np.where(waiting, b.prev_firm[accounts], b.firm[accounts])
+        pers0 = np.where(waiting, b.prev_personal[accounts], b.relationship[accounts])
+        interim = np.where(waiting, b.owner[accounts], -1)
+        left = np.where(waiting, b.left_week[accounts], -1)
+        b.relationship[accounts], b.familiar[accounts] = handover_start(
+            b, self.sc.accounts, accounts, owners, quality)
         b.owner[accounts] = owners
         b.backup[accounts] = np.where(b.backup[accounts] == owners, -1, b.backup[accounts])
+        b.backup_know[accounts] = np.where(b.backup[accounts] < 0, 0.0, b.backup_know[accounts])
+        b.prev_owner[accounts] = -1
+        b.vacancy[accounts] = -1
         self.events.log(self.week, kind, owners, accounts, old)
+        self.handovers.add(accounts.size, week=self.week, account=accounts,
+                           kind=HandoverLog.KINDS.index(cause), old_owner=old,
+                           new_owner=owners, interim=interim, left_week=left,
+                           firm_before=firm0, firm_after=b.firm[accounts],
+                           personal_before=pers0, personal_after=b.relationship[accounts])
         self.refresh()
 
-    def interim_owner(self, leaving: np.ndarray) -> np.ndarray:
-        """A random active teammate of each leaving owner (-1 if the team is empty)."""
-        r, a = self.reps, self.active
+    def hold_for_hire(self, accounts, interim, vacancy) -> None:
+        """Accounts of a leaver wait for its replacement, served meanwhile by ``interim`` with
+        the interim's own attention.  This is not a handover: the leaver took its personal tie,
+        the interim builds its own from zero, and the handover to the hire happens once."""
+        b = self.book
+        if len(accounts) == 0:
+            return
+        b.prev_owner[accounts] = b.owner[accounts]
+        b.prev_firm[accounts] = b.firm[accounts]
+        b.prev_personal[accounts] = b.relationship[accounts]
+        b.left_week[accounts] = self.week
+        b.relationship[accounts] = 0.0
+        _, b.familiar[accounts] = handover_start(b, self.sc.accounts, accounts, interim,
+                                                 self.sc.accounts.handover_quality)
+        b.owner[accounts] = interim
+        b.vacancy[accounts] = vacancy
+        b.backup[accounts] = np.where(b.backup[accounts] == interim, -1, b.backup[accounts])
+        b.backup_know[accounts] = np.where(b.backup[accounts] < 0, 0.0, b.backup_know[accounts])
+        self.events.log(self.week, "account_moved", interim, accounts, b.prev_owner[accounts])
+        self.refresh()
+
+    def interim_owner(self, accounts: np.ndarray, leaving: np.ndarray) -> np.ndarray:
+        """Who serves each account of a leaver until the hire: its backup when it has one
+        still under contract, else a random active teammate (-1 if the team is empty)."""
+        r, a, b = self.reps, self.active, self.book
         out = np.full(len(leaving), -1, dtype=np.int32)
         for t in np.unique(r.team[leaving]):
             m = a[r.team[a] == t]
             sel = np.flatnonzero(r.team[leaving] == t)
             if m.size:
                 out[sel] = m[self.streams.handover.integers(0, m.size, sel.size)]
-        return out
+        bk = b.backup[accounts]
+        ok = (bk >= 0) & r.active[np.maximum(bk, 0)]
+        return np.where(ok, bk, out).astype(np.int32)
 
     def open_vacancy(self, team: int) -> int:
         vid = self._next_vacancy
@@ -210,6 +300,7 @@ class SalesModel(mesa.Model):
         self.woy = self.week % WEEKS_PER_YEAR                # 1. calendar
         self.demand_now = float(self.cal.multiplier[self.woy])
         self.refresh()
+        self.reps.shadow_hours[self.active] = 0.0  # hours on accounts they back up (policies add)
         if self.plan.period_start(self.woy):
             start_period(self, self.active)
         for pol in self.policies:                           # 2. scheduled policy actions
@@ -224,8 +315,10 @@ class SalesModel(mesa.Model):
         self.reps.effort[a] = effort
         emit_signals(self, a)                               # 6. warning signs
         ledger = self.manager_week(a)                       # 7. managers' hours
+        found_out(self, a)
         discount = resolve_false_urgency(self, ledger)
         week = market_week(self, a, discount)               # 8. market
+        self.plan.record_sales(self.woy, week["revenue"])
         week.update(run_payroll(self, a))                   # 9. pay
         if self.plan.period_end[self.woy]:
             for pol in self.policies:
@@ -236,12 +329,17 @@ class SalesModel(mesa.Model):
         week.update(self.turnover(a))                       # 12. quits and hires
         self.collector.collect(week, ledger, a)                # 13. collection
         self.week += 1
+        if self.week == self.burn_in:                       # the burn-in ends (ODD 3)
+            self._start_measurement()
 
     def manager_week(self, a: np.ndarray) -> HoursLedger:
+        """Managers' week: demands on their hours, served in the policy's priority order;
+        then what they noticed and learnt moves their beliefs (sim.world.beliefs)."""
         r, beh, lv = self.reps, self.sc.behaviour, self.levers
         team = np.where(r.view("active"), r.view("team"), -1)
-        ledger = HoursLedger(r.n, team, self.n_teams, self.budget)
+        ledger = HoursLedger(r.n, team, self.n_teams, self.budget, lv.priority)
         ledger.add_manager("admin", self.sc.org.admin_hours)
+        asks = r.demanding[a].copy()  # threats (2) and demands (1) heard since last week
         claim = a[r.urgency_claim[a]]
         ledger.add("urgency", claim, self.sc.tactics.urgency_hours)
         r.requests[a] = (beh.request_rate + beh.request_dependency * r.dependency[a]
@@ -250,22 +348,32 @@ class SalesModel(mesa.Model):
         ledger.add("requests", a, r.requests[a] * beh.request_hours * (1 - lv.self_resolve))
         for pol in self.policies:
             pol.hour_demands(self, ledger)
+        r.demanding[a] = 0
         ledger.settle()
         r.unanswered[a] = 1 - ledger.fraction_for("requests", a)
         for pol in self.policies:
             pol.after_hours(self, ledger)
-        self.notice_signs(a, ledger)
+        for act in ("coaching", "retention"):  # 1:1s and talks held: what a rep says
+            met = a[ledger.rep_demand[ACT[act]][a] > 0]
+            one_on_one_disclosure(self, met, ledger.fraction_for(act, met))
+        seen = self.notice_signs(a, ledger)
+        update_beliefs(self, a, seen, asks)
         return ledger
 
-    def notice_signs(self, a: np.ndarray, ledger: HoursLedger) -> None:
-        """A manager notices each emitted sign with a chance set by its skill and face time."""
+    def notice_signs(self, a: np.ndarray, ledger: HoursLedger) -> np.ndarray:
+        """A manager notices each emitted sign with a chance set by its skill and face time;
+        with feedback channels a rep's comp talk reaches it directly, and the rep is heard.
+        Returns the (signal x rep) matrix of signs noticed."""
         from sim.world.agents import SIGNALS
         r = self.reps
         face = ledger.face_hours(a)
-        p = np.clip(self.mgr_detect[r.team[a]] * np.minimum(1.0, 0.2 + face)
-                    * (1 + self.levers.detect_bonus), 0, 1)
+        p = np.clip(self.mgr_detect[r.team[a]] * np.minimum(1.0, 0.2 + face), 0, 1)
         emitted = np.stack([getattr(r, f"s_{s}")[a] for s in SIGNALS])
         seen = emitted & (self.streams.detection.random(emitted.shape) < p)
+        if self.levers.feedback:
+            talk = SIGNALS.index("comp_talk")
+            seen[talk] |= emitted[talk]
+            r.heard[a[emitted[talk]]] = True
         r.noticed[a] = seen.sum(axis=0)
         got = a[r.noticed[a] > 0]
         # A new episode starts when nothing was noticed for half a year.
@@ -274,12 +382,15 @@ class SalesModel(mesa.Model):
         r.last_sign[got] = self.week
         sig, who = np.nonzero(seen)
         self.events.log(self.week, "sign_noticed", a[who], value=sig)
-        r.satisfaction[got] = np.clip(r.satisfaction[got] + 0.02, 0, 1)  # the talk that follows
+        return seen
 
     def grow_skills(self, a: np.ndarray) -> None:
+        """On-the-job learning: skill closes a share of the gap to the ceiling set by the
+        rep's learning capacity, so growth saturates as skill nears the ceiling."""
         r, rp = self.reps, self.sc.reps
         gap = np.clip(r.ceiling[a] - r.skill[a], 0, None)
-        r.skill[a] += rp.skill_growth * self.levers.skill_growth * gap
+        step = rp.skill_growth * self.levers.skill_growth * self.learning_capacity(a)
+        r.skill[a] += np.clip(step, 0, 1) * gap
         r.ramp[a] = self._ramp(self.week - r.hired[a])
 
     def turnover(self, a: np.ndarray) -> dict:
@@ -292,5 +403,5 @@ class SalesModel(mesa.Model):
         return out
 
     def run(self) -> None:
-        for _ in range(self.weeks):
+        for _ in range(self.burn_in + self.weeks):
             self.step()

@@ -16,6 +16,8 @@ S001 = "seed 001 (culture of dependency)"
 S002 = "seed 002 (top sellers need not be team players)"
 S003 = "seed 003 (stop micro-managing)"
 S004 = "seed 004 (favouritism)"
+PSS = "Palmatier, Scheer & Steenkamp 2007 (customer ties to the firm and to the rep)"
+SHI = "Shi, Sridhar, Grewal & Lilien 2017 (salesperson transitions)"
 ASSUME = "assumption"
 
 
@@ -34,6 +36,10 @@ class RunParams:
     weeks: int = P(156, "weeks", "Simulated horizon; one step is one week.", lo=1, hi=5200)
     seed: int = P(0, "-", "Seed for numpy SeedSequence when none is given on the command line.",
                   lo=0, hi=2**63 - 1)
+    burn_in_weeks: int = P(156, "weeks", "Weeks simulated before measurement starts: the "
+                           "organisation settles (tenure mix, books, moods) with no policy "
+                           "active; policies switch on and every KPI is measured after it.  "
+                           "Chosen from a measurement (docs/ODD.md section 9).", lo=0, hi=2600)
 
 
 @dataclass
@@ -66,6 +72,52 @@ class OrgParams:
 
 
 @dataclass
+class ManagerParams:
+    """How a manager turns what it observes into beliefs about each rep (docs/ODD.md 7.21)."""
+    belief_leak: float = P(0.1, "1/week", "Share of accumulated evidence (log-odds) a manager "
+                           "forgets each week.", lo=0, hi=1)
+    flight_prior: float = P(0.05, "probability", "Belief that a rep will leave within a year "
+                            "when nothing has been observed.",
+                            "stylized facts: 15-35% yearly turnover", lo=0.001, hi=0.999)
+    shirk_prior: float = P(0.05, "probability", "Belief that a rep is shirking or using a "
+                           "tactic when nothing has been observed.", lo=0.001, hi=0.999)
+    w_comp_talk: float = P(0.8, "log-odds", "Evidence of a noticed comp-talk sign for flight "
+                           "and leverage risk.", S000, lo=0, hi=5)
+    w_competitor: float = P(1.2, "log-odds", "Evidence of a heard-of competitor contact for "
+                            "flight risk.", S000, lo=0, hi=5)
+    w_brand: float = P(0.8, "log-odds", "Evidence of noticed personal-brand activity for "
+                       "flight risk.", S000, lo=0, hi=5)
+    w_crm_drop: float = P(1.0, "log-odds", "Evidence of a noticed CRM drop for shirking and "
+                          "leverage risk.", S000, lo=0, hi=5)
+    w_abrupt: float = P(0.6, "log-odds", "Evidence of a noticed abrupt change for shirking.",
+                        S000, lo=0, hi=5)
+    w_peak_focus: float = P(0.8, "log-odds", "Evidence of noticed peak focus for leverage "
+                            "risk.", S000, lo=0, hi=5)
+    w_threat: float = P(2.5, "log-odds", "Evidence of a threat to resign for flight risk.",
+                        S000, lo=0, hi=10)
+    w_demand: float = P(0.8, "log-odds", "Evidence of a demand for leverage risk.", S000,
+                        lo=0, hi=5)
+    w_sales_drop: float = P(0.7, "log-odds", "Evidence for shirking of a week whose sales fall "
+                            "below sales_drop of what the rep's trailing year predicts.",
+                            S003, lo=0, hi=5)
+    sales_drop: float = P(0.6, "share", "Sales, relative to the trailing-year expectation at "
+                          "this week's demand, below which a week counts as a drop.", lo=0, hi=1)
+    w_disclosed: float = P(1.5, "log-odds", "Evidence of what a rep discloses in a held 1:1 "
+                           "(an outside offer for flight, disengagement for shirking).", S001,
+                           lo=0, hi=5)
+    disclose_offers: float = P(0.3, "index", "Outside-offer level a rep mentions in a 1:1 it "
+                               "trusts its manager enough to be candid in.", S001, lo=0, hi=1)
+    w_caught: float = P(4.0, "log-odds", "Evidence of a tactic caught by monitoring.", S003,
+                        lo=0, hi=10)
+    crm_tolerance: float = P(0.15, "share", "How far below the standard (accounts."
+                             "crm_discipline) a book's recorded share may fall before a manager "
+                             "who can see the CRM (defined process) counts it as a drop.",
+                             lo=0, hi=1)
+    tie_guess: float = P(0.5, "index", "Client tie a manager assumes for an account, since it "
+                         "cannot see the personal relationship.", lo=0, hi=1)
+
+
+@dataclass
 class AccountParams:
     per_rep: float = P(20.0, "accounts", "Accounts per rep at the start.", lo=0, hi=10000)
     potential_median: float = P(50000.0, "currency/year", "Median yearly purchase potential of an "
@@ -76,8 +128,30 @@ class AccountParams:
     difficulty_b: float = P(3.0, "-", "Beta(a, b) shape b of account difficulty.", lo=0.01, hi=100)
     hours_needed: float = P(1.5, "hours/week", "Attention a median-difficulty account needs "
                             "for full conversion.", lo=0.01, hi=40)
-    relationship_init: float = P(0.5, "index", "Initial relationship strength with the owner.",
-                                 lo=0, hi=1)
+    relationship_init: float = P(0.5, "index", "Initial personal tie of an account to its "
+                                 "owner.", PSS, lo=0, hi=1)
+    firm_init: float = P(0.5, "index", "Initial tie of an account to the firm itself (service "
+                         "history, brand, records).", PSS, lo=0, hi=1)
+    tie_base: float = P(0.4, "share of potential", "Share of an account's potential sold with "
+                        "no tie at all (the product alone).", PSS, lo=0, hi=1)
+    tie_firm: float = P(0.25, "share of potential", "Extra share sold at a full firm tie.",
+                        PSS, lo=0, hi=1)
+    tie_personal: float = P(0.35, "share of potential", "Extra share sold at a full personal "
+                            "tie to the serving rep.", PSS, lo=0, hi=1)
+    firm_build: float = P(0.02, "1/week", "Firm-tie gain per week at full service and "
+                          "complete records.", PSS, lo=0, hi=1)
+    firm_decay: float = P(0.004, "1/week", "Firm-tie loss per week with no service (slower "
+                          "than the personal tie: the history stays with the company).", PSS,
+                          lo=0, hi=1)
+    unfamiliar_conversion: float = P(0.6, "share", "What a rep sells on an account it knows "
+                                     "nothing about beyond its name, relative to one it knows "
+                                     "fully.", SHI, lo=0, hi=1)
+    familiar_rate: float = P(0.08, "1/week", "Weekly gain of the serving rep's knowledge of "
+                             "an account at full service.", SHI, lo=0, hi=1)
+    backup_learn: float = P(0.06, "1/week", "Weekly gain of a backup's knowledge of an account "
+                            "when it gives the account its full need in hours.", lo=0, hi=1)
+    backup_forget: float = P(0.01, "1/week", "Weekly loss of a backup's knowledge of an "
+                             "account (refreshed only by hours spent on it).", lo=0, hi=1)
     recorded_init: float = P(0.5, "share", "Initial share of account knowledge recorded with "
                              "the company.", S000, lo=0, hi=1)
     health_init: float = P(0.8, "index", "Initial account health.", lo=0, hi=1)
@@ -97,11 +171,13 @@ class AccountParams:
     record_rate: float = P(0.03, "1/week", "Speed at which recorded knowledge moves to the rep's "
                            "recording target.", lo=0, hi=1)
     follow_scale: float = P(0.7, "probability", "Chance an account follows a leaver when the "
-                            "relationship is full and nothing is recorded.", S000, lo=0, hi=1)
-    reassign_relationship: float = P(0.15, "index", "Relationship floor of a reassigned account.",
-                                     lo=0, hi=1)
-    handover_quality: float = P(0.6, "share", "How much of the recorded knowledge turns into "
-                                "relationship for the new owner.", lo=0, hi=1)
+                            "personal tie is full, the firm tie is zero and no backup knows "
+                            "it.", f"{S000}; {PSS}", lo=0, hi=1)
+    reassign_relationship: float = P(0.15, "index", "Personal tie a new owner starts with on "
+                                     "a handed-over account.", SHI, lo=0, hi=1)
+    handover_quality: float = P(0.6, "share", "How much of the recorded knowledge becomes the "
+                                "new owner's familiarity with a handed-over account.", SHI,
+                                lo=0, hi=1)
     cogs_share: float = P(0.55, "share of revenue", "Cost of goods sold.", lo=0, hi=1)
 
 
@@ -127,32 +203,91 @@ class RepParams:
                                  "prospecting.", S000, lo=0, hi=1)
     focus: float = P(0.5, "exponent", "How strongly a rep weights accounts by value when "
                      "splitting attention (0 = evenly).", lo=0, hi=5)
-    sales_noise: float = P(0.3, "log units", "Lognormal noise on weekly account sales.", lo=0, hi=3)
-    stress_leak: float = P(0.35, "share", "Conversion lost at full stress: pressure passed to "
-                           "customers.", S003, lo=0, hi=1)
     ramp_weeks: int = P(26, "weeks", "Weeks for a new hire to reach full productivity.", lo=0, hi=520)
     ramp_start: float = P(0.3, "share", "Productivity of a new hire in week one.", lo=0, hi=1)
-    skill_growth: float = P(0.002, "1/week", "Weekly on-the-job learning toward own ceiling.",
+    skill_growth: float = P(0.004, "1/week", "Weekly on-the-job learning toward own ceiling "
+                            "at full learning capacity (a median newcomer has capacity 0.5).",
                             lo=0, hi=1)
+    headroom_new: float = P(0.5, "share of skill", "Median headroom above its skill of a rep "
+                            "with no tenure: how much better it can get.",
+                            "assumption (power law of practice: most is learnt early)",
+                            lo=0, hi=5)
+    headroom_weeks: float = P(156.0, "weeks", "Tenure over which the headroom shrinks by a "
+                              "factor e (veterans are near their ceiling).",
+                              "assumption (power law of practice)", lo=1, hi=5200)
+    headroom_sigma: float = P(0.4, "log units", "Lognormal spread of personal headroom.",
+                              lo=0, hi=3)
+    absorb_skill_half: float = P(1.0, "x median skill", "Skill at which a rep absorbs half of "
+                                 "a lesson (abler reps learn faster).",
+                                 "assumption (general ability predicts training success)",
+                                 lo=0.01, hi=10)
+    absorb_weeks: float = P(104.0, "weeks", "Tenure at which learning capacity has halved.",
+                            "assumption", lo=1, hi=5200)
+    forecast_memory: float = P(0.1, "1/week", "Weight of the latest week in a rep's running "
+                               "estimate of the mean and variance of its own weekly sales "
+                               "(the spread it expects around its period-end forecast).",
+                               lo=0.001, hi=1)
 
 
 @dataclass
 class CompParams:
     commission_rate: float = P(0.08, "share of sales", "Base commission rate.", lo=0, hi=1)
     quota_period: str = P("quarter", "-", "Quota period.", choices=("month", "quarter", "year"))
-    quota_annual: float = P(800000.0, "currency/year", "Annual quota per fully ramped rep, split "
-                            "over periods by expected seasonal demand.", lo=1e-9, hi=1e10)
+    quota_annual: float = P(800000.0, "currency/year", "Annual quota of a fully ramped rep "
+                            "whose territory has the firm's median potential per rep (the "
+                            "scale of 'potential' quotas), split over periods by expected "
+                            "seasonal demand.", lo=1e-9, hi=1e12)
+    quota_basis: str = P("blend", "-", "How the firm sets each rep's quota: from its territory's "
+                         "potential, from its own trailing sales, or a blend of both.",
+                         "seed 000; Raju and Srinivasan 1996 (territory-based quotas)",
+                         choices=("potential", "history", "blend"))
+    quota_blend: float = P(0.5, "share", "Weight of territory potential in a 'blend' quota "
+                           "(the rest is history).", lo=0, hi=1)
+    quota_growth: float = P(1.0, "x trailing sales", "History quota: the rep's trailing sales "
+                            "rate times this factor.", lo=0.1, hi=5)
+    ratchet: float = P(0.0, "share per unit attainment", "Ratchet: next period's quota rises "
+                       "by this share for each unit of attainment above 100% this period "
+                       "(0 = no ratchet).", "Leone, Misra and Zimmerman 2004 (ratchets)",
+                       lo=0, hi=2)
+    ratchet_known: bool = P(True, "-", "Reps know the ratchet rule (the plan writes it down) "
+                            "and weigh next period's higher quota when choosing effort and "
+                            "timing deals.")
     threshold: float = P(0.5, "share of quota", "Attainment below which commission is reduced.",
                          lo=0, hi=1)
     below_threshold_factor: float = P(0.5, "x rate", "Rate multiplier below the threshold.",
                                       lo=0, hi=1)
     accelerator: float = P(1.5, "x rate", "Rate multiplier on sales above quota.", lo=1, hi=10)
-    cap: float = P(0.0, "x target commission", "Cap on commission per period as a multiple of "
-                   "rate x quota; 0 means no cap.", lo=0, hi=100)
+    cap: float = P(0.0, "x on-target commission", "Cap on a period's commission as a multiple "
+                   "of the rep's on-target commission (what it earns at exactly 100% of its own "
+                   "quota); 0 means no cap.  A cap of 2 means a rep can earn at most twice its "
+                   "target incentive in a period.", lo=0, hi=100)
     draw_weekly: float = P(0.0, "currency/week", "Recoverable draw paid when commission falls "
-                           "short; repaid from later commission.", lo=0, hi=1e6)
+                           "short; repaid from later commission.", lo=0, hi=1e7)
     off_peak_bonus: float = P(0.0, "x rate", "Extra commission multiplier outside the peak "
                               "window (year-round engagement).", S000, lo=0, hi=5)
+
+
+@dataclass
+class PipelineParams:
+    deal_weeks: float = P(6.0, "weeks of demand", "A typical opportunity is worth this many "
+                          "weeks of its account's demand; an account opens one about every "
+                          "deal_weeks / seasonal multiplier weeks.", lo=2.5, hi=52)
+    deal_sigma: float = P(0.5, "log units", "Lognormal spread of opportunity size.", lo=0, hi=3)
+    work_weeks: float = P(3.0, "weeks", "Weeks of full service an opportunity needs before "
+                          "it can close (the sales cycle at full attention).", lo=0.5, hi=52)
+    win_base: float = P(0.7, "probability", "Win probability of a fully worked opportunity "
+                        "with a healthy account.", lo=0.01, hi=1)
+    lose_rate: float = P(0.04, "1/week", "Weekly chance that an open opportunity goes to a "
+                         "competitor or lapses.", lo=0, hi=1)
+    pull_discount: float = P(0.1, "share of price", "Discount the firm grants to close a deal "
+                             "early (pull-in before period end); the firm pays it.",
+                             "Oyer 1998; Larkin 2014 (timing of sales)", lo=0, hi=1)
+    pull_win_loss: float = P(0.25, "share", "Relative drop in win probability of a deal "
+                             "pulled in before the client is ready.", lo=0, hi=1)
+    push_loss: float = P(0.15, "probability", "Chance a deal held back into the next period is "
+                         "lost meanwhile.", "Larkin 2014", lo=0, hi=1)
+    timing_weeks: int = P(2, "weeks", "Last weeks of a period in which reps time deals.",
+                          lo=0, hi=13)
 
 
 @dataclass
@@ -183,26 +318,65 @@ class BehaviourParams:
     slump_rate: float = P(0.01, "1/week", "Weekly chance that a slump (skill, personal, tools "
                           "or motivation) starts.", S003, lo=0, hi=1)
     slump_weeks: int = P(12, "weeks", "Mean length of an unaddressed slump.", S003, lo=1, hi=520)
+    monitor_sensitivity_sigma: float = P(0.6, "log units", "Spread across reps of the stress "
+                                         "response to monitoring (lognormal, median 1).",
+                                         "Ravid et al. 2023; Siegel et al. 2022", lo=0, hi=3)
+    pressure_tie_loss: float = P(0.01, "1/week", "Relationship a rep at full stress loses per "
+                                 "week by passing pressure on to its clients.", S003, lo=0, hi=1)
+    voice_fairness: float = P(0.1, "index", "Fairness target gained in a week a grievance is "
+                              "heard (retention talk or feedback channel).",
+                              "Colquitt et al. 2001 (voice)", lo=0, hi=1)
+    steer_fairness: float = P(1.0, "index per share", "Fairness target lost per share of "
+                              "the team's reassigned value a rep saw steered to a favourite.",
+                              "S004; Colquitt et al. 2001", lo=0, hi=10)
+    equity_pay: float = P(2.0, "index", "Fairness target lost at a pay-per-sale ratio of zero "
+                          "against the teammates' mean (equity comparison).",
+                          "Card et al. 2012; Adams 1965", lo=0, hi=5)
+    equity_book: float = P(0.3, "index", "Fairness target lost by a rep selling above its "
+                           "teammates' mean with a book worth nothing against theirs.",
+                           "Card et al. 2012", lo=0, hi=5)
+    contagion_search: float = P(0.5, "index per share", "Job search added per share of "
+                                "teammates who left or visibly disengaged in recent weeks.",
+                                "Felps et al. 2009", lo=0, hi=5)
+    contagion_engagement: float = P(0.3, "index per share", "Engagement target lost per share "
+                                    "of teammates who left or visibly disengaged recently.",
+                                    "Felps et al. 2009", lo=0, hi=5)
+    peer_memory: float = P(0.1, "1/week", "Speed at which a rep's memory of what it saw "
+                           "around it (teammates' exits and disengagement, steered accounts) "
+                           "moves to this week's observation.", lo=0, hi=1)
+    search_offers: float = P(0.05, "1/week", "Extra weekly chance of an outside contact at "
+                             "full job search.", "Felps et al. 2009", lo=0, hi=1)
+    development_engagement: float = P(0.1, "index", "Engagement target from a development "
+                                      "path (training).", S000, lo=0, hi=1)
+    culture_engagement: float = P(0.1, "index", "Engagement target from team identity "
+                                  "(culture events).", S000, lo=0, hi=1)
 
 
 @dataclass
 class TacticParams:
     enabled: list = P(["quiet_quitting", "peak_underperformance", "withholding",
                        "cherry_picking", "false_urgency"], "-", "Tactics reps may choose.", S000)
-    quiet_engagement: float = P(0.3, "index", "Engagement below which a rep may quietly quit.",
-                                S000, lo=0, hi=1)
     peak_leverage: float = P(0.3, "index", "Leverage above which holding back in the peak "
-                             "can pay off.", S000, lo=0, hi=1)
+                             "can win a raise (below it, nobody would notice).", S000, lo=0, hi=1)
     peak_holdback: float = P(0.35, "share of effort", "Effort withheld while underperforming "
                              "at the peak.", S000, lo=0, hi=1)
-    withhold_fairness: float = P(0.45, "index", "Fairness below which a self-interested rep "
-                                 "may hoard client knowledge.", S000, lo=0, hi=1)
     withhold_target: float = P(0.1, "share", "Recording target while withholding.", lo=0, hi=1)
-    cherry_gap: float = P(0.4, "share of quota", "Quota gap late in a period above which "
-                          "cherry-picking pays off.", S000, lo=0, hi=1)
-    cherry_focus: float = P(3.0, "exponent", "Value focus while cherry-picking.", lo=0, hi=10)
-    cherry_keep: float = P(0.4, "share of book", "Share of the book (largest, easiest first) "
-                           "kept while cherry-picking.", lo=0, hi=1)
+    book_risk: float = P(0.01, "1/week", "Weekly chance a rep fears of losing its book "
+                         "(reassigned or replaced) when the company holds all of it.", S000,
+                         lo=0, hi=1)
+    book_weeks: float = P(26.0, "weeks", "Weeks of pay a rep counts as at stake when it fears "
+                          "for its book.", lo=0, hi=520)
+    harm_weeks: float = P(13.0, "weeks", "Horizon over which a rep reckons the future sales "
+                          "lost on accounts it neglects.", lo=0, hi=520)
+    sanction_weeks: float = P(2.0, "weeks of pay", "What a rep reckons being found out costs "
+                              "it (trust, oversight, standing), in weeks of pay.",
+                              "Shapiro & Stiglitz 1984 (expected sanction)", lo=0, hi=52)
+    detect_prior: float = P(0.05, "probability", "A rep's usual belief that a tactic is found "
+                            "out in a given week.", lo=0, hi=1)
+    belief_rate: float = P(0.3, "1/week", "Speed at which that belief moves toward what "
+                           "happened (1 when found out).", lo=0, hi=1)
+    sanction_trust: float = P(0.15, "index", "Manager trust lost when a tactic's signs are "
+                              "noticed.", S000, lo=0, hi=1)
     urgency_rate: float = P(0.25, "1/week", "Chance per week of a false-urgency claim once it "
                             "pays off.", S000, lo=0, hi=1)
     urgency_discount: float = P(0.12, "share of price", "Discount extracted by a false-urgency "
@@ -211,12 +385,17 @@ class TacticParams:
                              S000, lo=0, hi=40)
     urgency_detect: float = P(0.35, "probability", "Chance a manager sees through a claim "
                               "given full attention.", S000, lo=0, hi=1)
-    decision_noise: float = P(0.1, "index", "Noise in the comparison a rep makes before "
-                              "choosing a tactic.", lo=0, hi=1)
+    decision_noise: float = P(0.1, "share of gain", "Relative error with which a rep judges "
+                              "a tactic's gain each week.", lo=0, hi=1)
 
 
 @dataclass
 class LeverageParams:
+    risk_scale: float = P(1.0, "x annual quota", "Revenue at risk at which the leverage index "
+                          "reaches 1 - 1/e (index = 1 - exp(-risk / (risk_scale x quota)).",
+                          lo=0.01, hi=100)
+    perception_noise: float = P(0.3, "log units", "Noise in a rep's weekly estimate of its "
+                                "own revenue at risk.", S000, lo=0, hi=3)
     demand_leverage: float = P(0.3, "index", "Leverage above which a rep may threaten or "
                                "demand.", S000, lo=0, hi=1)
     demand_rate: float = P(0.15, "1/week", "Weekly chance of a demand when leverage and "
@@ -228,14 +407,30 @@ class LeverageParams:
                                 lo=0, hi=1)
     precedent: float = P(0.5, "share", "Share of a grant's entitlement effect felt by teammates.",
                          S000, lo=0, hi=1)
+    concession_horizon: int = P(156, "weeks", "Weeks over which a manager counts the cost of "
+                                "a concession: a raise lasts as long as the rep stays.",
+                                "stylized facts: 15-35% yearly turnover, so a stay of ~3-6 "
+                                "years", lo=1, hi=520)
 
 
 @dataclass
 class AttritionParams:
-    base_hazard: float = P(0.0042, "1/week", "Weekly quit hazard of a content, tenured rep.",
+    base_hazard: float = P(0.003, "1/week", "Weekly quit hazard of a content, tenured rep.",
                            "stylized facts: 15-35% yearly turnover", lo=0, hi=1)
     newcomer_hazard: float = P(0.006, "1/week", "Extra weekly hazard in the first year, fading "
                                "with tenure.", "stylized facts: LIMRA first-year retention",
                                lo=0, hi=1)
-    sensitivity: float = P(3.0, "1/index", "How strongly the gap between outside option and "
+    sensitivity: float = P(3.0, "1/index", "How strongly the gap between outside offers and "
                            "staying moves the hazard (log scale).", lo=0, hi=50)
+    market_rate: float = P(0.08, "share of sales", "Commission rate a competing firm pays on "
+                           "the sales a rep brings or makes there.", lo=0, hi=1)
+    market_book: float = P(2500.0, "currency/week", "Weekly sales a competing firm's "
+                           "territory gives a median-skill rep (scaled by the rep's skill).",
+                           lo=0, hi=1e9)
+    search_weeks: float = P(8.0, "weeks of pay", "Cost of moving: weeks of outside pay lost "
+                            "searching and ramping up elsewhere.",
+                            "stylized facts: time-to-fill and ramp of sales hires", lo=0, hi=104)
+    move_horizon: float = P(104.0, "weeks", "Horizon over which a rep spreads the cost of a "
+                            "move when comparing jobs.", lo=1, hi=1040)
+    job_find_rate: float = P(0.02, "1/week", "Weekly chance that a rep whose plan pays below "
+                             "its reservation wage finds and takes an outside job.", lo=0, hi=1)

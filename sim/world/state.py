@@ -45,6 +45,10 @@ class Table:
         self.n = hi
         return np.arange(lo, hi)
 
+    @property
+    def capacity(self) -> int:
+        return self._cap
+
     def view(self, name: str) -> np.ndarray:
         return getattr(self, name)[: self.n]
 
@@ -58,7 +62,8 @@ class EventLog(Table):
 
     KINDS = ("hire", "quit", "account_moved", "account_lost", "account_won", "account_churned",
              "threat", "demand", "concession", "refusal", "tactic_start", "sign_emitted",
-             "sign_noticed", "urgency_claim", "urgency_detected", "rotation")
+             "sign_noticed", "urgency_claim", "urgency_detected", "rotation", "tactic_caught",
+             "sanction", "manager_action")
     CODE = {k: i for i, k in enumerate(KINDS)}
     COLUMNS = {"week": (np.int32, -1), "kind": (np.int16, -1), "rep": (np.int32, -1),
                "account": (np.int64, -1), "value": (np.float64, np.nan)}

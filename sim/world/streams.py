@@ -18,7 +18,8 @@ STREAMS = {
     "org": "initial organisation: manager skill, initial reps, initial books",
     "accounts": "attributes of accounts: potential and difficulty",
     "arrivals": "how many new accounts arrive each week",
-    "noise": "week-to-week sales noise of each account",
+    "opportunities": "deal pipeline: which accounts open an opportunity each week, and its size",
+    "wins": "deal pipeline: whether a closing deal is won, and whether an open one lapses",
     "churn": "accounts that leave the firm",
     "offers": "outside offers that reach reps",
     "slumps": "personal slumps: start, cause and length",
@@ -31,6 +32,11 @@ STREAMS = {
     "handover": "which accounts follow a leaver, and interim owners",
     "hiring": "attributes of new hires",
     "support": "whether a manager's help ends a slump",
+    "perception": "noise in reps' estimates of their own revenue at risk",
+    "sensitivity": "each new rep's stress sensitivity to monitoring",
+    "disclosure": "what a rep discloses in a 1:1",
+    "monitoring": "which tactics monitoring catches",
+    "manager": "backups and rotations a manager orders",
 }
 
 
@@ -48,6 +54,12 @@ class Streams:
             gen = np.random.default_rng(np.random.SeedSequence(self.entropy, spawn_key=key))
             self._gens[name] = gen
         return gen
+
+    def by_slot(self, name: str, slots: np.ndarray, capacity: int) -> np.ndarray:
+        """One uniform per rep slot from stream ``name``: a full row of ``capacity`` draws is
+        taken and each rep reads its own slot's, so a rep's draw does not move when other
+        reps join or leave (a quit in one run of a pair does not re-deal everyone's draws)."""
+        return self[name].random(capacity)[slots]
 
     def __getattr__(self, name: str) -> np.random.Generator:
         if name.startswith("_"):

@@ -1,78 +1,184 @@
-"""The five passive-aggressive tactics of seed 000, each a choice a rep makes.
+"""The five passive-aggressive tactics of seed 000, each chosen by its expected payoff.
 
-A tactic starts when it pays off for the rep (its expected gain beats its expected cost as the
-rep sees them) or when the rep has disengaged.  Nothing here runs on a schedule: the peak
-window matters only because that is when holding back is worth something.
+Every week each rep weighs, for each tactic, what it gains (currency per week, as the rep can
+reckon it from its own book and pay) against the chance of being found out times what that
+costs, and against the harm to the firm, which it weighs by how much it still cares about the
+firm (fully if it is not self-interested; otherwise as far as it is engaged and feels fairly
+treated, so disengagement and resentment lower the weight):
+
+    net = gain x (1 + noise) - p_found x sanction - w_firm x harm,   use it if net > 0
+
+* cherry-picking: this week's extra commission from spending the hours where they sell most
+  now (and not prospecting); harm: the neglected accounts' lost future sales;
+* false urgency: the extra commission a concession (discount) brings; harm: the discount;
+* peak underperformance: the expected value of a raise won by making its importance felt,
+  less the commission given up while holding back; harm: the sales given up;
+* withholding: a lower chance of losing the book, from the company holding less of it;
+  harm: what the company could not keep if the rep left;
+* quiet quitting: effort cost saved less the pay lost; harm: the firm's margin on the lost
+  sales and the value of the work the rep used to care about.
+
+A tactic stops when it stops paying: when the rep is found out (``found_out``) its belief of
+being caught rises, its manager's trust falls, and the expected sanction grows.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from sim.world.accounts import attention_weights
 from sim.world.agents import TACTICS
-
+from sim.world.behaviour import KAPPA, NORM
 
 HOLDBACK_WEEKS = 3  # length of a deliberate slow-down the rep weighs (assumption)
+URGENCY_ELASTICITY = 2.0  # extra volume per unit of discount a false-urgency deal closes
 
 
-def _noise(model, k: int) -> np.ndarray:
-    return model.sc.tactics.decision_noise * model.streams.tactics.standard_normal(k)
+def greedy_hours(value: np.ndarray, need: np.ndarray, owner: np.ndarray,
+                 hours: np.ndarray, n: int, iters: int = 60) -> np.ndarray:
+    """Hours per account that maximise this week's sales sum(value (1 - exp(-h / need))) for
+    each owner's ``hours``: h = need (ln(value / need) - mu)+ with the owner's level mu set so
+    that the hours add up (water-filling).  Start with every account in; the level of that set
+    is too low, so drop the accounts below it and repeat: the set only shrinks and the level
+    only rises, so this ends at the exact split (in a handful of passes in practice)."""
+    lr = np.log(np.maximum(value / need, 1e-300))
+    on = np.ones(lr.size, dtype=bool)
+    mu = np.zeros(n)
+    for _ in range(iters):
+        w = np.bincount(owner, weights=need * on, minlength=n)
+        top = np.bincount(owner, weights=need * lr * on, minlength=n) - hours[:n]
+        mu = np.divide(top, w, out=np.full(n, np.inf), where=w > 0)
+        now = lr > mu[owner]
+        if np.array_equal(now, on):
+            break
+        on = now
+    h = need * np.maximum(lr - mu[owner], 0.0)
+    return np.where(hours[:n][owner] > 0, h, 0.0)
+
+
+def normal_hours(model, idx, own, health, hours_by_rep) -> np.ndarray:
+    """The usual split: hours in proportion to (value of the account) ** focus."""
+    w = attention_weights(model.book, idx, health, model.sc.reps.focus)
+    wsum = np.bincount(own, weights=w, minlength=model.reps.n)
+    return hours_by_rep[own] * w / np.maximum(wsum[own], 1e-300)
+
+
+def _cherry_gain(model, a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Weekly sales gained now, and future sales lost, by picking (per rep in ``a``)."""
+    r, b, rp, ap = model.reps, model.book, model.sc.reps, model.sc.accounts
+    idx, own, _, base = model.snap
+    n = r.n
+    full = np.zeros(n)
+    full[a] = r.effort[a] * rp.hours_per_week - r.shadow_hours[a]
+    usual = np.zeros(n)
+    usual[a] = full[a] * (1 - rp.prospecting_share)
+    need = b.need[idx]
+    h0 = normal_hours(model, idx, own, b.health[idx], usual)
+    h1 = greedy_hours(base, need, own, np.maximum(full, 0), n)
+    s0, s1 = 1 - np.exp(-h0 / need), 1 - np.exp(-h1 / need)
+    conv = r.skill[:n] * model.demand_now
+    gain = np.bincount(own, weights=base * (s1 - s0), minlength=n) * conv
+    lost = np.bincount(own, weights=base * np.clip(np.minimum(h0, need) - np.minimum(h1, need),
+                                                   0, None) / need, minlength=n)
+    harm = lost * conv * ap.health_decay * model.sc.tactics.harm_weeks
+    return gain[a], harm[a]
 
 
 def choose_tactics(model, a: np.ndarray) -> None:
-    r, tp, cal = model.reps, model.sc.tactics, model.cal
+    r, tp, cal, rp = model.reps, model.sc.tactics, model.cal, model.sc.reps
     k = len(a)
     on = set(tp.enabled)
     woy = model.woy
-    plan = model.plan
     prev = {t: getattr(r, f"t_{t}")[a].copy() for t in TACTICS}
+    rate = np.maximum(r.marginal[a], 0.0)
+    margin = max(1 - model.sc.accounts.cogs_share, 0.0)
+    pay = np.maximum(r.pay_ewma[a], 1e-9)
+    # A week's sales at the current effort, from the rep's own picture of its book.
+    weekly = r.ymax[a] * (1 - np.exp(-KAPPA * r.effort[a])) / NORM
+    # Weight on the firm's interest: full for a rep with no self-interest; for a
+    # self-interested one, only as far as it is engaged and feels fairly treated.
     si = r.self_interest[a]
-    behind = np.clip(1 - r.projected[a] / np.maximum(r.quota[a], 1e-9), 0, 1)
-    late = 1 - plan.remaining[woy] / max(plan.period_demand[plan.period_of_week[woy]], 1e-9)
+    w_firm = np.clip((1 - si) + si * r.engagement[a] * r.fairness[a], 0, 1)
+    expected_sanction = np.clip(r.caught_belief[a], 0, 1) * tp.sanction_weeks * pay
+    gains, harms = {}, {}
 
-    # 1. Quiet quitting: a disengaged rep does the contractual minimum; stops once re-engaged.
-    eng = r.engagement[a] + _noise(model, k)
-    qq = np.where(prev["quiet_quitting"], eng < tp.quiet_engagement + 0.1,
-                  (eng < tp.quiet_engagement) & (model.streams.tactics.random(k) < 0.3))
+    # 1. Quiet quitting: effort cost saved minus pay lost, at the contractual minimum.
+    e, e0 = np.maximum(r.effort[a], rp.min_effort), rp.min_effort
+    c = rp.effort_cost * (1 + rp.stress_cost * r.stress[a])
+    keep = (1 - np.exp(-KAPPA * e0)) / np.maximum(1 - np.exp(-KAPPA * e), 1e-9)
+    lost_sales = weekly * (1 - keep)
+    gains["quiet_quitting"] = 0.5 * c * (e * e - e0 * e0) - rate * lost_sales
+    v = rp.intrinsic_value * (0.5 * r.motivation[a] + 0.5 * r.engagement[a])
+    harms["quiet_quitting"] = margin * lost_sales + v * (e - e0)
 
-    # 2. Peak underperformance: in the peak only, a high-leverage rep holds back if the
-    #    concession it expects to win is worth more to it than the commission it gives up.
-    pu = np.zeros(k, dtype=bool)
+    # 2. Peak underperformance: in the peak only, holding back for a short spell makes the
+    #    rep's importance felt; the expected raise (a year of it) against the spell's pay.
+    gain = np.full(k, -np.inf)
     if cal.peak[woy]:
-        # The rep holds back for a short spell (at most HOLDBACK_WEEKS, fewer near the end of
-        # the peak) to make its importance felt; that spell's commission is the cost.
         spell = min(model.peak_weeks_left[woy], HOLDBACK_WEEKS)
-        lost = tp.peak_holdback * r.pay_ewma[a] * spell
-        gain = r.grant_belief[a] * model.sc.leverage.raise_step * r.rev_annual[a]
-        worth = si * gain * (0.5 + r.entitlement[a]) > lost * (1 + _noise(model, k))
-        pu = (r.leverage[a] > tp.peak_leverage) & worth
+        held = tp.peak_holdback * weekly * spell
+        raise_value = r.grant_belief[a] * model.sc.leverage.raise_step * r.rev_annual[a]
+        gain = np.where(r.leverage[a] > tp.peak_leverage,
+                        (raise_value - rate * held) / spell, -np.inf)
+        harms["peak_underperformance"] = margin * held / spell
+    else:
+        harms["peak_underperformance"] = np.zeros(k)
+    gains["peak_underperformance"] = gain
 
-    # 3. Withholding client information: keeps control of relationships when the rep feels
-    #    badly treated, eyes the exit, or protects its leverage.
-    motive = ((r.fairness[a] + _noise(model, k) < tp.withhold_fairness)
-              | (r.offers[a] > 0.5) | ((r.leverage[a] > 0.3) & (r.entitlement[a] > 0.4)))
-    wh = (si > 0.5) & np.where(prev["withholding"], motive | (r.fairness[a] < tp.withhold_fairness + 0.1),
-                                motive)
+    # 3. Withholding: the less the company holds of the book, the less likely the rep is to
+    #    lose it (reassigned, replaced); worth the book's pay over the horizon it fears for.
+    #    The rep compares the records it would leave if it kept recording with those it
+    #    leaves by withholding.
+    # What the rep would record if it did not withhold (a manager's push to record included).
+    lv = model.levers
+    recording = np.clip(model.sc.accounts.crm_discipline, 0, 1)
+    recording = np.where(r.record_push[a] > 0, np.maximum(recording, lv.push_target), recording)
+    drop = np.clip(recording - tp.withhold_target, 0, None) * np.ones(k)
+    gains["withholding"] = (tp.book_risk * (1 - r.cover[a]) * drop * pay * tp.book_weeks)
+    # What the firm stands to lose over the same risk: the margin on the book it could not
+    # keep or run without the rep.
+    harms["withholding"] = tp.book_risk * (1 - r.cover[a]) * drop * margin * weekly * tp.harm_weeks
 
-    # 4. Cherry-picking: chasing the quickest commission when far behind late in a period,
-    #    or when peak demand makes time scarce.
-    pressure = (behind > tp.cherry_gap) & (late > 0.5)
-    rush = (model.demand_now > 1.5) & (si > 0.6)
-    cp = (si + _noise(model, k) > 0.45) & (pressure | rush)
+    # 4. Cherry-picking: this week's extra commission against the neglected accounts.
+    g, h = _cherry_gain(model, a)
+    gains["cherry_picking"] = rate * g
+    harms["cherry_picking"] = margin * h
 
-    # 5. False urgency: claim a deal is critical to win a discount or manager time, when
-    #    behind late in a period or at the peak, and the manager still trusts the rep.
-    need = ((behind > 0.2) & (late > 0.5)) | cal.peak[woy]
-    fu = (si > 0.5) & (r.trust[a] > 0.35) & need & (model.streams.tactics.random(k) < tp.urgency_rate)
+    # 5. False urgency: a discount closes more volume this week, if the manager believes it.
+    d = tp.urgency_discount
+    believed = np.clip(r.trust[a], 0, 1)
+    extra = weekly * (URGENCY_ELASTICITY * d * (1 - d) - d)
+    gains["false_urgency"] = believed * rate * np.maximum(extra, 0.0)
+    harms["false_urgency"] = weekly * (1 + URGENCY_ELASTICITY * d) * d
+    occasion = model.streams.tactics.random(k) < tp.urgency_rate  # a deal to claim about
 
-    new = {"quiet_quitting": qq, "peak_underperformance": pu, "withholding": wh,
-           "cherry_picking": cp, "false_urgency": fu}
+    new = {}
+    for t in TACTICS:  # the rep misjudges each gain a little; no gain, no tactic
+        judged = np.clip(1 + tp.decision_noise * model.streams.tactics.standard_normal(k), 0, None)
+        net = gains[t] * judged - expected_sanction - w_firm * harms[t]
+        new[t] = (gains[t] > 0) & (net > 0)
+    new["false_urgency"] &= occasion
     for i, t in enumerate(TACTICS):
         val = new[t] if t in on else np.zeros(k, dtype=bool)
         getattr(r, f"t_{t}")[a] = val
         started = a[val & ~prev[t]]
         model.events.log(model.week, "tactic_start", started, value=i)
     r.urgency_claim[a] = r.t_false_urgency[a]
+
+
+def found_out(model, a: np.ndarray) -> None:
+    """A rep using a tactic whose signs its manager noticed this week has been found out: its
+    manager trusts it less and it now expects to be caught again; a rep using none, or not
+    noticed, drifts back toward the usual belief."""
+    r, tp = model.reps, model.sc.tactics
+    using = np.zeros(len(a), dtype=bool)
+    for t in TACTICS:
+        using |= getattr(r, f"t_{t}")[a]
+    caught = using & (r.noticed[a] > 0)
+    target = np.where(caught, 1.0, tp.detect_prior)
+    r.caught_belief[a] += tp.belief_rate * (target - r.caught_belief[a])
+    hit = a[caught]
+    r.trust[hit] = np.clip(r.trust[hit] - tp.sanction_trust, 0, 1)
 
 
 def apply_to_effort(model, a: np.ndarray, effort: np.ndarray) -> np.ndarray:
@@ -87,10 +193,16 @@ def apply_to_effort(model, a: np.ndarray, effort: np.ndarray) -> np.ndarray:
 
 def record_targets(model, owners: np.ndarray) -> np.ndarray:
     """Recording target of each account's owner: withholding and quiet quitting starve the CRM."""
-    r = model.reps
-    base = np.clip(model.sc.accounts.crm_discipline + model.levers.record_boost, 0, 1)
+    r, lv = model.reps, model.levers
+    base = np.clip(model.sc.accounts.crm_discipline, 0, 1)
     target = np.where(r.t_quiet_quitting[owners], 0.5 * base, base)
-    return np.where(r.t_withholding[owners], model.sc.tactics.withhold_target, target)
+    withhold = r.t_withholding[owners]
+    target = np.where(withhold, model.sc.tactics.withhold_target, target)
+    # A manager's push to record (sim.policies.signs): the rep works toward the asked target;
+    # a withholding rep closes only part of the gap.
+    comply = np.where(withhold, lv.push_compliance, 1.0)
+    pushed = r.record_push[owners] > 0
+    return np.where(pushed, target + comply * np.clip(lv.push_target - target, 0, None), target)
 
 
 def resolve_false_urgency(model, ledger) -> np.ndarray:
@@ -113,6 +225,7 @@ def resolve_false_urgency(model, ledger) -> np.ndarray:
     caught = reviewed & (model.streams.detection.random(claim.size) < detect_p)
     r.trust[claim[caught]] = np.clip(r.trust[claim[caught]] - 0.25, 0, 1)
     r.grant_belief[claim[caught]] *= 0.8
+    r.caught_belief[claim[caught]] = 1.0  # seen through: it expects to be again
     model.events.log(model.week, "urgency_detected", claim[caught])
     disc[claim[reviewed & ~caught]] = tp.urgency_discount
     return disc

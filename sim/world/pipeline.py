@@ -1,0 +1,191 @@
+"""The deal pipeline: demand arrives as opportunities that reps work, time and win or lose.
+
+Every opportunity is a row of numpy columns (like accounts): its account, size, win
+probability, the work it still needs and the earliest week it may close.  Each week
+
+1. opportunities follow their account (owner changes, churn, a leaver taking the client);
+2. the attention an account gets this week moves its opportunities forward;
+3. in the last ``timing_weeks`` of a quota period each rep decides, deal by deal, whether to
+   pull a not-yet-ready deal in (a discount the firm pays, a lower win chance) or push a
+   ready one into the next period (a risk of losing it), by what each choice pays under its
+   own plan (:func:`timing_choice`);
+4. ready deals close and are won or lost; open deals lapse at ``lose_rate``;
+5. new opportunities arrive: an account opens one with probability seasonal demand /
+   ``deal_weeks``, sized ``deal_weeks`` weeks of the account's demand (lognormal spread).
+
+Random numbers come from pre-drawn tables read at one random offset per week per stream
+(``opportunities``, ``wins``), so the number of draws a week never depends on how many
+reps, accounts or deals there are: a change in hiring leaves the demand draws unchanged.
+See docs/ODD.md 7.8.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.world.compensation import QUOTA_FLOOR, next_period, ratchet_cost
+from sim.world.state import Table
+
+TABLE_MIN = 1 << 16  # smallest pre-drawn table of uniforms / normals
+
+
+class Opportunities(Table):
+    COLUMNS = {
+        "uid": (np.int64, -1),          # running number (keys the random tables)
+        "account": (np.int64, -1),
+        "size": (np.float64, 0.0),      # currency at the owner's full conversion
+        "p_win": (np.float64, 0.0),
+        "progress": (np.float64, 0.0),  # full-service weeks of work done
+        "speed": (np.float64, 0.0),     # work done last week
+        "born": (np.int32, 0),
+        "hold": (np.int32, 0),          # earliest week it may close (pushed deals)
+        "pulled": (np.bool_, False),
+    }
+
+    def keep(self, mask: np.ndarray) -> None:
+        """Drop the rows where ``mask`` is False (order kept)."""
+        k = int(mask.sum())
+        for name in self.COLUMNS:
+            col = getattr(self, name)
+            col[:k] = col[: self.n][mask]
+        self.n = k
+
+
+class DrawTable:
+    """Uniforms and standard normals drawn once, read at a fresh random offset each week."""
+
+    def __init__(self, rng: np.random.Generator, size: int):
+        self.u = rng.random(size)
+        self.z = rng.standard_normal(size)
+        self.offset = 0
+
+    def new_week(self, rng: np.random.Generator) -> None:
+        self.offset = int(rng.integers(0, self.u.size))
+
+    def uniform(self, keys: np.ndarray) -> np.ndarray:
+        return self.u[(self.offset + keys) % self.u.size]
+
+    def normal(self, keys: np.ndarray) -> np.ndarray:
+        return self.z[(self.offset + keys) % self.z.size]
+
+
+class Pipeline:
+    def __init__(self, model, capacity: int):
+        self.opp = Opportunities(capacity)
+        size = max(TABLE_MIN, 8 * capacity)
+        self.demand = DrawTable(model.streams.opportunities, size)
+        self.outcome = DrawTable(model.streams.wins, size)
+        self.next_uid = 0
+        self.week_counts = {"deals_won": 0, "deals_lost": 0, "deals_pulled": 0,
+                            "deals_pushed": 0}
+
+    def week(self, model, idx, own, service, conv, base, discount) -> tuple[np.ndarray, float]:
+        """Run the pipeline's week; return revenue per account of ``idx`` and discounts."""
+        pp, o, b = model.sc.pipeline, self.opp, model.book
+        self.demand.new_week(model.streams.opportunities)
+        self.outcome.new_week(model.streams.wins)
+        pos = np.full(b.n, -1, dtype=np.int64)
+        pos[idx] = np.arange(idx.size)
+        o.keep(pos[o.view("account")] >= 0)  # the account churned, left or lost its owner
+        n = o.n
+        k = pos[o.account[:n]]
+        owner = own[k]
+        o.speed[:n] = service[k]
+        o.progress[:n] += o.speed[:n]
+        pull, push = timing_choice(model, self, owner, conv)
+        o.pulled[:n] = pull
+        o.hold[:n] = np.where(push, model.week + model.plan.weeks_left[model.woy], o.hold[:n])
+        ready = ((o.progress[:n] >= pp.work_weeks) & (o.hold[:n] <= model.week)) | pull
+        p = np.where(pull, pull_win(pp, o, n), o.p_win[:n])
+        u = self.outcome.uniform(o.uid[:n])
+        won = ready & (u < p)
+        # Lapsing uses the other end of the uniform: independent of the win draw.
+        lapsed = ~ready & (u > 1 - pp.lose_rate)
+        price = np.where(pull, 1 - pp.pull_discount, 1.0)
+        full = o.size[:n] * conv[owner] * won
+        d = discount[owner]
+        volume = full * (1 + URGENCY_ELASTICITY * d)
+        revenue_opp = volume * price * (1 - d)
+        discounts = float((volume * (1 - price * (1 - d))).sum())
+        revenue = np.bincount(k, weights=revenue_opp, minlength=idx.size)
+        c = self.week_counts
+        c["deals_won"], c["deals_lost"] = int(won.sum()), int((ready & ~won).sum() + lapsed.sum())
+        c["deals_pulled"], c["deals_pushed"] = int(pull.sum()), int(push.sum())
+        o.keep(~(ready | lapsed))
+        self.arrive(model, idx, base)
+        return revenue, discounts
+
+    def arrive(self, model, idx: np.ndarray, base: np.ndarray) -> None:
+        """New opportunities: account i opens one with probability demand / deal_weeks."""
+        pp = model.sc.pipeline
+        p = min(model.demand_now / pp.deal_weeks, 1.0)
+        new = np.flatnonzero(self.demand.uniform(idx) < p)
+        if new.size == 0:
+            return
+        z = self.demand.normal(idx[new])
+        s = pp.deal_sigma
+        size = base[new] * pp.deal_weeks * np.exp(s * z - 0.5 * s * s)
+        uid = np.arange(self.next_uid, self.next_uid + new.size)
+        self.next_uid += new.size
+        self.opp.add(new.size, uid=uid, account=idx[new], size=size, p_win=pp.win_base,
+                     progress=0.0, speed=0.0, born=model.week, hold=model.week, pulled=False)
+
+    def expected_in_period(self, model, owner: np.ndarray, conv: np.ndarray):
+        """Per open deal: weeks it still needs at last week's pace, whether that fits in the
+        period, and its expected value to the rep (win chance x survival x size)."""
+        pp, o = model.sc.pipeline, self.opp
+        n = o.n
+        need = np.maximum(pp.work_weeks - o.progress[:n], 0) / np.maximum(o.speed[:n], 1e-9)
+        fits = (need < model.plan.weeks_left[model.woy]) & (o.hold[:n] <= model.week)
+        value = o.p_win[:n] * o.size[:n] * conv[owner]
+        return need, fits, value * (1 - pp.lose_rate) ** np.minimum(need, 52)
+
+
+URGENCY_ELASTICITY = 2.0  # extra volume per unit of discount a false-urgency deal closes
+
+
+def pull_win(pp, o: Opportunities, n: int) -> np.ndarray:
+    """Win chance of a deal closed early: the client is as ready as the work done on it,
+    and a rushed close loses ``pull_win_loss`` of that."""
+    ready = np.minimum(o.progress[:n] / pp.work_weeks, 1.0)
+    return o.p_win[:n] * (1 - pp.pull_win_loss) * ready
+
+
+def timing_choice(model, pipe: Pipeline, owner: np.ndarray, conv: np.ndarray):
+    """Pull-in and push-out decisions in the last weeks of a period, deal by deal.
+
+    A rep values a deal closing this period at the commission it adds to its expected period
+    total (minus what a known ratchet costs next period), and a deal closing next period at
+    next period's commission per unit at its expected next-period sales.  It pulls a deal in
+    when the discounted, riskier sale now pays more than waiting, and pushes a ready deal out
+    when the risky sale next period pays more than closing now.  Each deal is weighed
+    against the rep's expected total with its other deals as they stand.
+    """
+    pp, plan, r, o = model.sc.pipeline, model.plan, model.reps, pipe.opp
+    n = o.n
+    none = np.zeros(n, dtype=bool)
+    if n == 0 or plan.weeks_left[model.woy] > pp.timing_weeks:
+        return none, none
+    need, fits, value = pipe.expected_in_period(model, owner, conv)
+    reps = np.unique(owner)
+    exp_rep = np.zeros(r.n)
+    exp_rep[reps] = r.period_sales[reps]
+    np.add.at(exp_rep, owner[fits], value[fits])
+    S, q, rate = exp_rep[owner], r.quota[owner], r.rate[owner]
+    q_next, s_next = next_period(model, owner)
+    unit_next = plan.unit_value(s_next, q_next, rate)
+    rc = ratchet_cost(model, owner)
+    over = lambda x: np.maximum(S + x - q, 0) - np.maximum(S - q, 0)  # noqa: E731
+    x = o.size[:n] * conv[owner]
+    # Pull in: a deal that would not close this period.
+    x_pull = x * (1 - pp.pull_discount)
+    p_pull = pull_win(pp, o, n)
+    gain_pull = p_pull * (plan.commission(S + x_pull, q, rate) - plan.commission(S, q, rate)
+                          - rc * over(x_pull))
+    wait = value * unit_next
+    pull = ~fits & (o.hold[:n] <= model.week) & (gain_pull > wait)
+    # Push out: a deal that would close this period.
+    lose_now = plan.commission(S, q, rate) - plan.commission(np.maximum(S - value, 0), q, rate)
+    keep_now = lose_now - rc * (np.maximum(S - q, 0) - np.maximum(S - value - q, 0))
+    push = fits & ((1 - pp.push_loss) * value * unit_next > keep_now) & (value > 0)
+    return pull, push & ~pull
