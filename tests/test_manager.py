@@ -37,12 +37,13 @@ def _scramble_hidden(m, seed: int) -> None:
 
 # ---- leverage as revenue at risk -----------------------------------------------------------
 
-def _risk(lag: int, backups: bool = False, seed: int = 0) -> np.ndarray:
+def _risk(lag: int, backups: bool = False, seed: int = 0, know: float = 0.8) -> np.ndarray:
     m = mh.tiny_model(seed, overrides={"policies.hiring.lag_weeks": lag})
     if backups:
         idx = m.owned
         owner = m.book.owner[idx]
         m.book.backup[idx] = np.where(owner == m.active[0], m.active[1], m.active[0])
+        m.book.backup_know[idx] = know  # the cover a backup gives is what it has learnt
     m.woy = 10
     perceive(m, m.active)
     return m.reps.rar[m.active].copy()
@@ -57,6 +58,8 @@ def test_revenue_at_risk_falls_when_the_hiring_lag_shrinks():
 def test_revenue_at_risk_falls_with_backups():
     bare, backed = _risk(8), _risk(8, backups=True)
     assert (backed < bare).all()
+    # A backup named on paper who has learnt nothing of the accounts covers nothing.
+    np.testing.assert_allclose(_risk(8, backups=True, know=0.0), bare)
 
 
 def test_peak_timing_comes_from_demand_not_a_calendar_weight():
@@ -190,7 +193,11 @@ def test_a_noticed_sign_raises_the_belief_that_triggers_a_retention_talk():
 
 # ---- monitoring as information ---------------------------------------------------------------
 
-def _shirker_run(monitor: bool, seed: int = 6):
+def _shirker_run(monitor: bool, monkeypatch, seed: int = 6):
+    """One rep quiet-quits every week (its choice is forced, so that the test is about what a
+    monitoring manager can see, not about when quiet quitting pays)."""
+    import sim.world.model as model_mod
+
     over = {**mh.NO_TURNOVER, "policies.monitoring.enabled": monitor,
             "policies.monitoring.sanction": "warning_then_exit",
             "policies.monitoring.intensity": 0.5, "policies.monitoring.struggling_intensity": 0.5,
@@ -198,18 +205,24 @@ def _shirker_run(monitor: bool, seed: int = 6):
     m = mh.tiny_model(seed, overrides=over)
     r, a = m.reps, m.active
     shirker = a[3]
+    chosen = model_mod.choose_tactics
+
+    def forced(model, act):
+        chosen(model, act)
+        r.t_quiet_quitting[shirker] = True
+
+    monkeypatch.setattr(model_mod, "choose_tactics", forced)
     caught = 0
     for _ in range(30):
-        r.engagement[shirker] = 0.0  # it has checked out and does the minimum
         m.step()
         caught += int(r.last_caught[shirker] == m.week - 1)
+    monkeypatch.undo()
     return m, shirker, caught
 
 
-def test_monitoring_catches_a_shirker_that_an_unmonitored_manager_misses():
-    watched, s1, caught = _shirker_run(True)
-    blind, s2, missed = _shirker_run(False)
-    assert watched.reps.t_quiet_quitting[s1] or caught
+def test_monitoring_catches_a_shirker_that_an_unmonitored_manager_misses(monkeypatch):
+    watched, s1, caught = _shirker_run(True, monkeypatch)
+    blind, s2, missed = _shirker_run(False, monkeypatch)
     assert caught > 0 and missed == 0
     assert watched.reps.mb_shirk[s1] > blind.reps.mb_shirk[s2]
     sanctions = mh.new_events(watched, 0, "sanction")

@@ -173,8 +173,9 @@ class ManagerPolicy:
     enabled: bool = P(True, "-", "Managers act on their beliefs about reps (seeds 000, 001).",
                       S000)
     priority: str = P("fire_fighting", "-", "Order in which a manager serves its hours: "
-                      "urgent claims, talks and requests first, or coaching first (seed 001).",
-                      S001, choices=("fire_fighting", "coaching_first"))
+                      "urgent claims, talks and requests first; coaching first (seed 001); or "
+                      "watching first, as a micromanager does (seed 003).",
+                      S001, choices=("fire_fighting", "coaching_first", "watching_first"))
     flight_threshold: float = P(0.3, "probability", "Flight-risk belief above which the "
                                 "manager holds a retention talk and reviews the rep's pay.",
                                 S000, lo=0, hi=1)

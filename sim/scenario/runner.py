@@ -101,6 +101,7 @@ def handover_table(model: SalesModel) -> dict[str, np.ndarray]:
     keep = h["week"] >= model.burn_in
     h = {k: v[keep] for k, v in h.items()}
     h["week"] = h["week"] - model.burn_in
+    h["left_week"] = np.where(h["left_week"] >= 0, h["left_week"] - model.burn_in, -1)
     uid = model.reps.uid
     for k in ("old_owner", "new_owner", "interim"):
         h[k] = np.where(h[k] >= 0, uid[np.maximum(h[k], 0)], -1)

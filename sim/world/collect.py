@@ -104,7 +104,8 @@ class Collector:
     def _accounts(self, w: int) -> None:
         """Every account that was live this week (sales of accounts that ended count)."""
         m, b = self.m, self.m.book
-        idx = np.flatnonzero(b.view("active") | (b.view("ended") == w))
+        # ``ended`` holds the model week (burn-in included), ``w`` the measured week
+        idx = np.flatnonzero(b.view("active") | (b.view("ended") == m.week))
         own = b.owner[idx]
         uid = np.where(own >= 0, m.reps.uid[np.maximum(own, 0)], -1)
         self.accounts.add(idx.size, week=w, account=idx, owner=uid, firm_tie=b.firm[idx],

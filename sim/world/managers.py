@@ -22,6 +22,10 @@ PRIORITIES = {
                       "support", "safeguards", "monitoring"),
     "coaching_first": ("admin", "coaching", "reviews", "support", "retention", "safeguards",
                        "requests", "urgency", "monitoring"),
+    # Watching first (seed 003's micromanager): fixed duties, then counting calls and asking
+    # for updates; whatever is left goes to the rest.
+    "watching_first": ("admin", "monitoring", "urgency", "requests", "retention", "coaching",
+                       "reviews", "support", "safeguards"),
 }
 # Hours spent face to face with a rep, during which a manager can notice warning signs.
 FACE_TIME = ("retention", "coaching", "reviews", "support", "monitoring")

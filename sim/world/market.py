@@ -38,6 +38,7 @@ def market_week(model, a: np.ndarray, discount: np.ndarray) -> dict:
     slump_conv = np.where((r.slump[a] == 1) | (r.slump[a] == 3), 0.7, 1.0)
     conv[a] = r.skill[a] * slump_conv  # pressure wears ties (issue 15); ramp is prospecting
     revenue, discounts = model.pipeline.week(model, idx, own, service, conv, base, discount)
+    b.sales_week[: b.n] = 0.0  # an account nobody served this week sold nothing
     b.sales_week[idx] = revenue
     b.hours_week[idx] = hours
     b.rev_annual[idx] += revenue - b.rev_annual[idx] / 52
