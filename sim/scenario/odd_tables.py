@@ -51,8 +51,6 @@ def _c(file: str, *rows: tuple) -> list[Const]:
 NRF = "stylized facts (NRF holiday shares)"
 CONSTANTS: list[Const] = [
     *_c("sim/world/model.py",
-        ("self.max_rate = c.commission_rate * 1.5", "highest rate a raise can reach when the "
-         "concessions policy is off"),
         ("rng.beta(1 + 8 * mean, 1 + 8 * (1 - mean)", "spread of manager detection skill "
          "(Beta with mean detect_skill_mean, concentration 10)"),
         ("(first[0] - 6) % WEEKS_PER_YEAR) if first.size else 40", "comp review week: 6 weeks "
@@ -64,10 +62,6 @@ CONSTANTS: list[Const] = [
         ("offers=0.0, brand=0.0, trust=0.8, autonomy=0.8, grant_belief=0.35", "initial "
          "offers, brand, trust, autonomy and belief that asks are granted"),
         ("effort=0.7, prev_effort=0.7", "initial effort"),
-        ("+ 1.5 * r.skipped_1on1[a]", "extra requests in the week after a skipped 1:1 (seed 001)"),
-        ("r.requests[a] *= 0.6 + 0.4 * self.demand_now", "busier weeks raise more requests"),
-        ("np.minimum(1.0, 0.2 + face)", "noticing: face-time factor, 0.2 with no face time, "
-         "full at 0.8 hours"),
         ("self.week - r.last_sign[got] > 26", "a warning-sign episode restarts after 26 quiet "
          "weeks"),
         ("band = np.searchsorted((52, 156), tenure", "tenure bands of the exposure count")),
@@ -78,10 +72,8 @@ CONSTANTS: list[Const] = [
         ("/ (0.5 + book.difficulty[idx])", "attention value = potential x (0.3 + health) / "
          "(0.5 + difficulty)")),
     *_c("sim/world/market.py",
-        (", 0.7, 1.0)", "conversion x 0.7 in a skill (1) or tools (3) slump"),
         ("b.rev_annual[idx] / 52", "account trailing revenue: 52-week exponential average"),
-        ("r.rev_annual[a] / 52", "rep trailing revenue: 52-week exponential average"),
-        ("ap.new_relationship, 0.6)", "health of a newly won account")),
+        ("r.rev_annual[a] / 52", "rep trailing revenue: 52-week exponential average")),
     *_c("sim/world/compensation.py",
         ('PERIOD_WEEKS = {"month": (4, 4, 5) * 4', "month periods follow a 4-4-5 week pattern"),
         ("STEP_SHARE = 0.01", "step (1% of quota) of the forward differences that value a "
@@ -91,93 +83,19 @@ CONSTANTS: list[Const] = [
         ("release = pool * np.minimum(1.0, sales / np.maximum(quota, 1e-9))", "pool released "
          "in proportion to team attainment, at most all of it")),
     *_c("sim/world/pipeline.py",
-        ("URGENCY_ELASTICITY = 2.0", "extra volume per unit of false-urgency discount"),
         ("TABLE_MIN = 1 << 16", "smallest pre-drawn table of pipeline random numbers"),
         ("np.minimum(need, 52)", "survival of a deal is counted over at most a year")),
     *_c("sim/world/behaviour.py",
         ("FORECAST_NODES = 20", "equal-probability nodes of the period-end sales forecast"),
-        ("KAPPA = 2.0", "curvature of the reps' sales-against-effort model"),
-        ("np.maximum(pct ** 3, r.brand[a])", "visibility: cube of the revenue percentile, or "
-         "brand"),
-        ("r.offers[a] * 0.96 + contact * 0.35", "offers decay 4%/week; a contact adds 35% of "
-         "the gap"),
-        ("r.brand[a] + 0.05 * (brand_target", "brand moves 5%/week toward its target"),
         ("slumps.integers(1, 5, len(s))", "slump cause uniform over the four causes"),
-        ("np.where(r.slump[a] == 4, 0.3, 1.0)", "motivation in a motivation slump"),
-        ("rp.intrinsic_value * (0.5 * motiv + 0.5 * r.engagement[a])", "value of work from "
-         "motivation and engagement"),
-        ("for _ in range(14):", "bisection steps of the effort choice (precision 4e-5)"),
-        ("np.where(r.slump[a] == 2, 0.6, 1.0)", "effort capacity in a personal slump"),
-        ('"comp_talk": 0.3 * np.clip(', "comp-talk sign: at most 30%/week"),
-        ("- 0.35) / 0.65, 0, 1)", "comp-talk sign starts at grievance 0.35"),
-        ("np.where(r.t_withholding[a] | r.t_quiet_quitting[a], 0.6, 0.0)", "CRM-drop sign "
-         "while withholding or quiet quitting"),
-        ("0.5 * np.clip(r.brand[a] - 0.2, 0, 1)", "brand sign above brand 0.2"),
-        ("np.abs(r.effort[a] - r.prev_effort[a]) > 0.12, 0.7, 0.0)", "abrupt-change sign: "
-         "effort jump above 0.12"),
-        ('"peak_focus": 0.4 * r.entitlement[a]', "peak-focus sign scale"),
-        ("* (r.leverage[a] > 0.2),", "peak-focus sign needs leverage above 0.2"),
-        ("col[a] = col[a] & (rng.random(k) < 0.5)", "half of competitor contacts are heard of"),
-        ("rng.random(k) < 0.003 + probs[s]", "false-positive rate of every other sign"),
-        ("np.clip(r.pay_ewma[a] / beh.pay_reference, 0, 1.5) / 1.5", "pay ratio in "
-         "satisfaction, capped at 1.5 x reference"),
-        ("0.15 * np.clip(r.effort[a] - 0.85, 0, 1)", "stress from overwork above effort 0.85"),
-        ("+ 0.15 * r.unanswered[a] - 0.15 * r.supported[a]", "stress from unanswered "
-         "requests; relief from support"),
-        ("fair_t = (0.75 - beh.equity_pay", "fairness target with nothing unfair seen"),
-        ("sat_t = (0.35 * pay_ratio + 0.25 * r.fairness[a] + 0.2 * r.autonomy[a]",
-         "satisfaction weights (pay, fairness, autonomy)"),
-        ("+ 0.2 * (1 - r.stress[a]) + 0.1 * np.clip(r.coached[a], 0, 1))", "satisfaction "
-         "weights (calm, coaching)"),
-        ("eng_t = (0.5 * r.satisfaction[a] + 0.25 * r.motivation[a]",
-         "engagement weights (satisfaction, motivation)"),
-        ("             + 0.1 * np.clip(r.coached[a], 0, 1)", "engagement weight of coaching"),
-        ("- 0.3 * np.clip(r.stress[a] - 0.5, 0, 1) - beh.contagion", "burn-out: stress above "
-         "0.5 costs engagement"),
-        ("grow = 0.02 * r.leverage[a]", "entitlement growth per unit leverage"),
-        ("r.trust[a] + 0.01 * (0.8 - r.trust[a])", "trust recovers 1%/week toward 0.8"),
-        ("r.precedent_seen[a] *= 0.97", "memory of precedents (3%/week decay)"),
-        ("r.resent[a] *= 0.98", "memory of resentment (2%/week decay)")),
+        ("for _ in range(14):", "bisection steps of the effort choice (precision 4e-5)")),
     *_c("sim/world/tactics.py",
-        ("HOLDBACK_WEEKS = 3", "length of a peak hold-back spell the rep weighs"),
-        ("URGENCY_ELASTICITY = 2.0", "extra volume per unit of false-urgency discount"),
         ("iters: int = 60", "most passes of the cherry-picker's water-filling (it ends "
          "when the set of served accounts stops changing)"),
-        ("v = rp.intrinsic_value * (0.5 * r.motivation[a] + 0.5 * r.engagement[a])",
-         "value of work, as in the effort choice"),
         ("r.caught_belief[claim[caught]] = 1.0", "a claim seen through: the rep expects to be "
-         "caught again"),
-        ("np.where(r.t_quiet_quitting[owners], 0.5 * base, base)", "quiet quitters record "
-         "half as much"),
-        ("tp.urgency_detect * model.mgr_detect[r.team[claim]] / 0.5", "detection scaled by "
-         "manager skill relative to 0.5"),
-        ("np.clip(r.trust[claim[caught]] - 0.25, 0, 1)", "trust lost when a claim is caught"),
-        ("r.grant_belief[claim[caught]] *= 0.8", "belief in asking falls when caught")),
-    *_c("sim/world/leverage.py",
-        ("worth_asking = 0.3 + 1.4 * r.grant_belief[a]", "asks rise with belief they work"),
-        ("threat = r.offers[asking] > 0.3", "an ask is a threat when offers exceed 0.3"),
-        ("(r.entitlement[asking] > 0.3)),", "a raise is asked with a pay gap or entitlement "
-         "above 0.3"),
-        ("r.monitoring[asking] > 0.25", "less oversight is asked under monitoring above 0.25"),
-        ("r.oversight[reps[kind == 1]] *= 0.5", "a granted oversight demand halves oversight"),
-        ("* 0.5, 0, 1)", "teammates gain precedent x entitlement_gain x 0.5"),
-        ("r.precedent_seen[mates] + 0.1 * lp.precedent, 0, 0.5)", "precedent seen per grant "
-         "(capped at 0.5)"),
-        ("r.satisfaction[reps] - 0.1", "satisfaction lost on a refusal"),
-        ("lp.threat_follow_through * (0.5 + r.offers[t])", "refused threateners leave"),
-        ("0.3 * (rate - r.grant_belief[mates])", "teammates learn the grant rate (30%/ask "
-         "week)"),
-        ("np.argsort(-b.potential[own])[:2]", "'better accounts': the weakest teammate's two "
-         "largest"),
-        ("r.resent[weakest] + 0.2, 0, 0.6)", "resentment of the rep who lost them"),
-        ("moved = 2 * sc.accounts.potential_median", "cost of 'better accounts': two median "
-         "accounts' handover loss")),
+         "caught again")),
     *_c("sim/world/attrition.py",
-        ("TENURE_BANDS = (52, 156)", "tenure bands for quit rates: <1, 1-3, 3+ years"),
-        ("0.35 * pay + 0.25 * r.satisfaction[a] + 0.2 * r.fairness[a] + 0.2 * r.engagement[a]",
-         "value of staying"),
-        ("outside = 0.45 + 0.4 * r.offers[a]", "value of the outside option"),
-        ("np.exp(-np.maximum(tenure, 0) / 52)", "newcomer hazard fades over a year")),
+        ("TENURE_BANDS = (52, 156)", "tenure bands for quit rates: <1, 1-3, 3+ years")),
     *_c("sim/world/managers.py",
         ('ACTIVITIES = ("admin", "urgency", "retention", "requests", "coaching", "reviews",',
          "priority order of managers' hours (then support, monitoring, cross-training)"),

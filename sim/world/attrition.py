@@ -18,9 +18,10 @@ TENURE_BANDS = (52, 156)  # weeks: first year, years 2-3, 3+ years
 
 
 def stay_value(model, a: np.ndarray) -> np.ndarray:
-    r, beh = model.reps, model.sc.behaviour
-    pay = np.clip(r.pay_ewma[a] / beh.pay_reference, 0, 1.5) / 1.5
-    return 0.35 * pay + 0.25 * r.satisfaction[a] + 0.2 * r.fairness[a] + 0.2 * r.engagement[a]
+    r, beh, ap = model.reps, model.sc.behaviour, model.sc.attrition
+    pay = np.clip(r.pay_ewma[a] / beh.pay_reference, 0, beh.pay_cap) / beh.pay_cap
+    return (ap.stay_pay * pay + ap.stay_satisfaction * r.satisfaction[a]
+            + ap.stay_fairness * r.fairness[a] + ap.stay_engagement * r.engagement[a])
 
 
 def outside_option(model, a: np.ndarray) -> np.ndarray:
@@ -44,8 +45,9 @@ def quit_decisions(model, a: np.ndarray) -> np.ndarray:
     less than its outside option searches, and takes a job when it finds one."""
     r, ap = model.reps, model.sc.attrition
     tenure = model.week - r.hired[a]
-    outside = 0.45 + 0.4 * r.offers[a]
-    hazard = ((ap.base_hazard + ap.newcomer_hazard * np.exp(-np.maximum(tenure, 0) / 52))
+    outside = ap.outside_base + ap.outside_offers * r.offers[a]
+    hazard = ((ap.base_hazard
+               + ap.newcomer_hazard * np.exp(-np.maximum(tenure, 0) / ap.newcomer_weeks))
               * np.exp(ap.sensitivity * (outside - stay_value(model, a))))
     r.outside_pay[a] = outside_option(model, a)
     r.expected_pay[a] = expected_pay(model, a)

@@ -17,14 +17,19 @@ from sim.world.agents import SIGNALS
 from sim.world.compensation import ratchet_cost
 from sim.world.leverage import perceive_leverage
 
-KAPPA = 2.0  # curvature of the reps' mental model of sales against effort
-NORM = 1 - np.exp(-KAPPA)
 # Equal-probability nodes of a standard normal (midpoints of FORECAST_NODES quantile bins):
 # the expectation over the rep's normal forecast of its period-end sales.
 FORECAST_NODES = 20
 Z_NODES = np.array([NormalDist().inv_cdf((k + 0.5) / FORECAST_NODES)
                      for k in range(FORECAST_NODES)])
 Z_WEIGHTS = np.full(FORECAST_NODES, 1.0 / FORECAST_NODES)
+
+
+def effort_curve(model) -> tuple[float, float]:
+    """Curvature k of the reps' model of sales against effort (``reps.effort_curvature``) and
+    its normaliser 1 - exp(-k): effort e yields (1 - exp(-k e)) / (1 - exp(-k)) of a full week."""
+    kappa = model.sc.reps.effort_curvature
+    return kappa, 1 - np.exp(-kappa)
 
 
 def team_sums(model, values: np.ndarray, slots: np.ndarray) -> np.ndarray:
@@ -45,7 +50,7 @@ def perceive(model, a: np.ndarray) -> None:
     base = b.potential[idx] * sales_factor(b, model.sc.accounts, idx) * b.health[idx] * (1 / 52)
     model.snap = (idx, own, rel, base)  # the book does not change until the market pass
     book_val = np.bincount(own, weights=base, minlength=n)
-    conv = np.where((r.slump[a] == 1) | (r.slump[a] == 3), 0.7, 1.0)
+    conv = np.where((r.slump[a] == 1) | (r.slump[a] == 3), beh.slump_conversion, 1.0)
     # The new-hire ramp is about learning the job and prospecting; serving an established
     # account depends on skill and on what the rep knows of it (inside ``base``).
     r.ymax[a] = book_val[a] * r.skill[a] * conv * model.demand_now
@@ -63,13 +68,15 @@ def perceive(model, a: np.ndarray) -> None:
     # Outside offers: competitors court visible top performers and reps building a brand;
     # a rep who searches (teammates leaving, sim.world.behaviour.update_moods) finds more.
     pct = np.argsort(np.argsort(r.rev_annual[a])) / max(len(a) - 1, 1)
-    p_offer = (beh.offer_rate + beh.offer_visibility * np.maximum(pct ** 3, r.brand[a])
+    p_offer = (beh.offer_rate + beh.offer_visibility * np.maximum(pct ** beh.visibility_power,
+                                                                  r.brand[a])
                + beh.search_offers * r.search[a])
     contact = model.streams.by_slot("offers", a, r.capacity) < p_offer
-    r.offers[a] = np.clip(r.offers[a] * 0.96 + contact * 0.35 * (1 - r.offers[a]), 0, 1)
+    r.offers[a] = np.clip(r.offers[a] * beh.offer_memory
+                          + contact * beh.offer_gain * (1 - r.offers[a]), 0, 1)
     r.s_competitor_contact[a] = contact
     brand_target = r.self_interest[a] * np.maximum(r.leverage[a], 1 - r.satisfaction[a])
-    r.brand[a] = np.clip(r.brand[a] + 0.05 * (brand_target - r.brand[a]), 0, 1)
+    r.brand[a] = np.clip(r.brand[a] + beh.brand_rate * (brand_target - r.brand[a]), 0, 1)
     # Slumps: a hidden cause (skill, personal, tools, motivation) that ends by itself in time.
     r.slump_left[a] = np.maximum(r.slump_left[a] - 1, 0)
     r.slump[a] = np.where(r.slump_left[a] > 0, r.slump[a], 0)
@@ -92,9 +99,10 @@ def marginal_pay(model, a: np.ndarray) -> np.ndarray:
     ratchet costs next period for sales above quota.
     """
     r, plan = model.reps, model.plan
+    kappa, norm = effort_curve(model)
     woy = model.woy
     d = max(model.demand_now, 1e-9)
-    weekly_at_effort = r.ymax[a] / d * (1 - np.exp(-KAPPA * r.effort[a])) / NORM
+    weekly_at_effort = r.ymax[a] / d * (1 - np.exp(-kappa * r.effort[a])) / norm
     mu = r.period_sales[a] + weekly_at_effort * plan.remaining[woy]
     r.projected[a] = mu
     sigma = np.sqrt(r.sales_var[a] * plan.weeks_left[woy])
@@ -109,43 +117,46 @@ def marginal_pay(model, a: np.ndarray) -> np.ndarray:
 
 def choose_effort(model, a: np.ndarray, m: np.ndarray) -> np.ndarray:
     """Effort in [min_effort, 1] maximising m*Y(e) + V*e - c(1 + k*stress) e^2 / 2."""
-    r, rp = model.reps, model.sc.reps
-    motiv = np.where(r.slump[a] == 4, 0.3, 1.0) * r.motivation[a]
-    v = rp.intrinsic_value * (0.5 * motiv + 0.5 * r.engagement[a])
+    r, rp, beh = model.reps, model.sc.reps, model.sc.behaviour
+    kappa, norm = effort_curve(model)
+    motiv = np.where(r.slump[a] == 4, beh.slump_motivation, 1.0) * r.motivation[a]
+    v = rp.intrinsic_value * (rp.value_motivation * motiv + rp.value_engagement * r.engagement[a])
     c = rp.effort_cost * (1 + rp.stress_cost * r.stress[a])
-    gain = m * r.ymax[a] * KAPPA / NORM
+    gain = m * r.ymax[a] * kappa / norm
     lo = np.full(len(a), rp.min_effort)
     hi = np.ones(len(a))
     for _ in range(14):  # bisection on the first-order condition
         mid = 0.5 * (lo + hi)
-        foc = gain * np.exp(-KAPPA * mid) + v - c * mid
+        foc = gain * np.exp(-kappa * mid) + v - c * mid
         up = foc > 0
         lo = np.where(up, mid, lo)
         hi = np.where(up, hi, mid)
-    capacity = np.where(r.slump[a] == 2, 0.6, 1.0)
+    capacity = np.where(r.slump[a] == 2, beh.slump_capacity, 1.0)
     return np.clip(0.5 * (lo + hi) * capacity, rp.min_effort * capacity, 1.0)
 
 
 def emit_signals(model, a: np.ndarray) -> None:
     """Observable warning signs (seed 000), each a noisy draw from the rep's hidden state."""
-    r, rng = model.reps, model.streams.signals
+    r, rng, beh = model.reps, model.streams.signals, model.sc.behaviour
     k = len(a)
-    pay_gap = np.clip(1 - r.pay_ewma[a] / model.sc.behaviour.pay_reference, 0, 1)
+    pay_gap = np.clip(1 - r.pay_ewma[a] / beh.pay_reference, 0, 1)
+    talk_from = beh.sign_comp_talk_from
+    grievance = np.maximum.reduce([r.entitlement[a], 1 - r.fairness[a], pay_gap])
     probs = {
-        "comp_talk": 0.3 * np.clip((np.maximum.reduce([r.entitlement[a], 1 - r.fairness[a], pay_gap])
-                                    - 0.35) / 0.65, 0, 1),
-        "crm_drop": np.where(r.t_withholding[a] | r.t_quiet_quitting[a], 0.6, 0.0),
-        "brand_activity": 0.5 * np.clip(r.brand[a] - 0.2, 0, 1),
-        "abrupt_change": np.where(np.abs(r.effort[a] - r.prev_effort[a]) > 0.12, 0.7, 0.0),
-        "peak_focus": 0.4 * r.entitlement[a] * model.cal.lookahead[model.woy]
-                      * (r.leverage[a] > 0.2),
+        "comp_talk": beh.sign_comp_talk * np.clip((grievance - talk_from) / (1 - talk_from), 0, 1),
+        "crm_drop": np.where(r.t_withholding[a] | r.t_quiet_quitting[a], beh.sign_crm_drop, 0.0),
+        "brand_activity": beh.sign_brand * np.clip(r.brand[a] - beh.sign_brand_from, 0, 1),
+        "abrupt_change": np.where(np.abs(r.effort[a] - r.prev_effort[a]) > beh.sign_abrupt_jump,
+                                  beh.sign_abrupt, 0.0),
+        "peak_focus": beh.sign_peak_focus * r.entitlement[a] * model.cal.lookahead[model.woy]
+                      * (r.leverage[a] > beh.sign_peak_leverage),
     }
     for s in SIGNALS:
         col = getattr(r, f"s_{s}")
-        if s == "competitor_contact":  # drawn in perceive(); only half are heard about
-            col[a] = col[a] & (rng.random(k) < 0.5)
+        if s == "competitor_contact":  # drawn in perceive(); only some are heard about
+            col[a] = col[a] & (rng.random(k) < beh.sign_contact_heard)
         else:
-            col[a] = rng.random(k) < 0.003 + probs[s]
+            col[a] = rng.random(k) < beh.sign_false_alarm + probs[s]
 
 
 def team_mean_of_others(model, values: np.ndarray, slots: np.ndarray) -> np.ndarray:
@@ -178,7 +189,7 @@ def update_moods(model, a: np.ndarray) -> None:
     k = beh.adapt
     woy = model.woy
     peer_observations(model, a)
-    pay_ratio = np.clip(r.pay_ewma[a] / beh.pay_reference, 0, 1.5) / 1.5
+    pay_ratio = np.clip(r.pay_ewma[a] / beh.pay_reference, 0, beh.pay_cap) / beh.pay_cap
     # Stress: quota pressure late in a period, monitoring (felt with the rep's own
     # sensitivity), overwork; support takes some away.
     plan = model.plan
@@ -186,8 +197,8 @@ def update_moods(model, a: np.ndarray) -> None:
     behind = np.clip(1 - r.projected[a] / np.maximum(r.quota[a], 1e-9), 0, 1) * (1 - left)
     stress_t = (beh.base_stress + beh.quota_pressure * behind
                 + beh.monitoring_stress * r.mon_sens[a] * r.monitoring[a]
-                + 0.15 * np.clip(r.effort[a] - 0.85, 0, 1)
-                + 0.15 * r.unanswered[a] - 0.15 * r.supported[a])
+                + beh.stress_overwork * np.clip(r.effort[a] - beh.overwork_effort, 0, 1)
+                + beh.stress_unanswered * r.unanswered[a] - beh.stress_support * r.supported[a])
     r.stress[a] += k * (np.clip(stress_t, 0, 1) - r.stress[a])
     r.autonomy[a] = np.clip(1 - r.monitoring[a], 0, 1)  # monitoring already includes oversight
     # Fairness from what the rep sees (equity comparison with teammates, Card et al. 2012):
@@ -203,27 +214,30 @@ def update_moods(model, a: np.ndarray) -> None:
     sells_more = r.rev_annual[a] > team_mean_of_others(model, r.rev_annual[a], a)
     book_gap = np.clip(1 - np.divide(book, mates_book, out=np.ones(len(a)), where=mates_book > 0),
                        0, 1) * sells_more
-    fair_t = (0.75 - beh.equity_pay * pay_gap - beh.equity_book * book_gap - r.resent[a]
+    fair_t = (beh.fairness_base - beh.equity_pay * pay_gap - beh.equity_book * book_gap
+              - r.resent[a]
               - r.precedent_seen[a] - beh.steer_fairness * r.seen_steered[a]
               + beh.voice_fairness * r.heard[a])
     r.fairness[a] += k * (np.clip(fair_t, 0, 1) - r.fairness[a])
-    sat_t = (0.35 * pay_ratio + 0.25 * r.fairness[a] + 0.2 * r.autonomy[a]
-             + 0.2 * (1 - r.stress[a]) + 0.1 * np.clip(r.coached[a], 0, 1))
+    sat_t = (beh.sat_pay * pay_ratio + beh.sat_fairness * r.fairness[a]
+             + beh.sat_autonomy * r.autonomy[a] + beh.sat_calm * (1 - r.stress[a])
+             + beh.sat_coaching * np.clip(r.coached[a], 0, 1))
     r.satisfaction[a] += k * (np.clip(sat_t, 0, 1) - r.satisfaction[a])
     # Engagement; teammates' exits and disengagement pull it down (Felps et al. 2009).
-    eng_t = (0.5 * r.satisfaction[a] + 0.25 * r.motivation[a]
+    eng_t = (beh.eng_satisfaction * r.satisfaction[a] + beh.eng_motivation * r.motivation[a]
              + beh.culture_engagement * lv.culture + beh.development_engagement * lv.development
-             + 0.1 * np.clip(r.coached[a], 0, 1)
-             - 0.3 * np.clip(r.stress[a] - 0.5, 0, 1) - beh.contagion_engagement * r.peer_loss[a])
+             + beh.eng_coaching * np.clip(r.coached[a], 0, 1)
+             - beh.burnout_engagement * np.clip(r.stress[a] - beh.burnout_stress, 0, 1)
+             - beh.contagion_engagement * r.peer_loss[a])
     r.engagement[a] += k * (np.clip(eng_t, 0, 1) - r.engagement[a])
     # Job search follows what the rep saw of its teammates leaving (Felps et al. 2009).
     r.search[a] += k * (np.clip(beh.contagion_search * r.peer_loss[a], 0, 1) - r.search[a])
     # Entitlement grows with sustained leverage.
-    grow = 0.02 * r.leverage[a]
+    grow = beh.entitlement_growth * r.leverage[a]
     r.entitlement[a] = np.clip(r.entitlement[a] * (1 - beh.entitlement_decay) + grow, 0, 1)
-    r.trust[a] = np.clip(r.trust[a] + 0.01 * (0.8 - r.trust[a]), 0, 1)
-    r.precedent_seen[a] *= 0.97
-    r.resent[a] *= 0.98
+    r.trust[a] = np.clip(r.trust[a] + beh.trust_recovery * (beh.trust_norm - r.trust[a]), 0, 1)
+    r.precedent_seen[a] *= beh.precedent_memory
+    r.resent[a] *= beh.resent_memory
     r.heard[a] = False
     for name in ("stress", "fairness", "satisfaction", "engagement", "search"):
         col = getattr(r, name)

@@ -104,7 +104,8 @@ def concession_cost(model, reps: np.ndarray, kind: np.ndarray, shirk: np.ndarray
     sales = r.rev_annual[reps]
     raise_cost = lp.raise_step * sales * years
     oversight_cost = shirk * sc.tactics.peak_holdback * sales * years
-    moved = 2 * sc.accounts.potential_median * (1 - sc.accounts.handover_quality) * years
+    moved = (lp.better_accounts * sc.accounts.potential_median
+             * (1 - sc.accounts.handover_quality) * years)
     return np.select([kind == 0, kind == 1], [raise_cost, oversight_cost], moved)
 
 
@@ -130,16 +131,17 @@ def leverage_plays(model, a: np.ndarray) -> None:
     r, lp, rng = model.reps, model.sc.leverage, model.streams.leverage
     pay_gap = np.clip(1 - r.pay_ewma[a] / model.sc.behaviour.pay_reference, 0, 1)
     grievance = np.maximum.reduce([r.entitlement[a], 1 - r.fairness[a], pay_gap])
-    press = 1.0 + r.t_peak_underperformance[a]
-    worth_asking = 0.3 + 1.4 * r.grant_belief[a]  # asking more when asking has worked
+    press = 1.0 + lp.holdback_press * r.t_peak_underperformance[a]
+    worth_asking = lp.ask_base + lp.ask_belief * r.grant_belief[a]  # more when asking has worked
     p = lp.demand_rate * grievance * press * worth_asking * (r.leverage[a] > lp.demand_leverage)
     asking = a[rng.random(len(a)) < p]
     if asking.size == 0:
         return
-    threat = r.offers[asking] > 0.3
+    threat = r.offers[asking] > lp.threat_offers
     room = r.rate[asking] + lp.raise_step <= model.max_rate + 1e-12
-    kind = np.where(room & ((pay_gap[np.searchsorted(a, asking)] > 0) | (r.entitlement[asking] > 0.3)),
-                    0, np.where(r.monitoring[asking] > 0.25, 1, 2))
+    kind = np.where(room & ((pay_gap[np.searchsorted(a, asking)] > 0)
+                            | (r.entitlement[asking] > lp.raise_entitlement)),
+                    0, np.where(r.monitoring[asking] > lp.oversight_monitoring, 1, 2))
     if model.levers.published_rule:
         # Clear policies publish the grant rule: a rep asks only if, by its own estimates
         # (its revenue at risk, its own plans), the rule would grant.
@@ -170,7 +172,7 @@ def _grant(model, reps: np.ndarray, kind: np.ndarray) -> None:
     step = np.minimum(lp.raise_step, model.max_rate - r.rate[raise_]).clip(0)
     r.rate[raise_] += step
     r.conceded[raise_] += step
-    r.oversight[reps[kind == 1]] *= 0.5
+    r.oversight[reps[kind == 1]] *= lp.oversight_keep
     for rep in reps[kind == 2]:
         _give_better_accounts(model, int(rep))
     model.events.log(model.week, "concession", reps, value=kind)
@@ -180,8 +182,9 @@ def _grant(model, reps: np.ndarray, kind: np.ndarray) -> None:
     mates = model.active[np.isin(r.team[model.active], teams)]
     mates = mates[~np.isin(mates, reps)]
     r.entitlement[mates] = np.clip(r.entitlement[mates] + lp.precedent * lp.entitlement_gain
-                                   * 0.5, 0, 1)
-    r.precedent_seen[mates] = np.clip(r.precedent_seen[mates] + 0.1 * lp.precedent, 0, 0.5)
+                                   * lp.mate_entitlement, 0, 1)
+    r.precedent_seen[mates] = np.clip(r.precedent_seen[mates]
+                                      + lp.precedent_fairness * lp.precedent, 0, lp.precedent_cap)
 
 
 def _refuse(model, reps: np.ndarray, threat: np.ndarray) -> None:
@@ -189,27 +192,29 @@ def _refuse(model, reps: np.ndarray, threat: np.ndarray) -> None:
     if reps.size == 0:
         return
     model.events.log(model.week, "refusal", reps)
-    r.satisfaction[reps] = np.clip(r.satisfaction[reps] - 0.1, 0, 1)
+    r.satisfaction[reps] = np.clip(r.satisfaction[reps] - lp.refusal_satisfaction, 0, 1)
     t = reps[threat]
-    go = model.streams.leverage.random(t.size) < lp.threat_follow_through * (0.5 + r.offers[t])
+    go = (model.streams.leverage.random(t.size)
+          < lp.threat_follow_through * (lp.follow_through_base + r.offers[t]))
     model.leavers.extend(int(x) for x in t[go])
 
 
 def _update_beliefs(model, reps: np.ndarray, granted: np.ndarray) -> None:
     """Every rep on a team watches how its teammates' asks were answered."""
-    r = model.reps
+    r, lp = model.reps, model.sc.leverage
     team = r.team[reps]
     n = np.bincount(team, minlength=model.n_teams)
     g = np.bincount(team, weights=granted.astype(float), minlength=model.n_teams)
     seen = np.flatnonzero(n)
     mates = model.active[np.isin(r.team[model.active], seen)]
     rate = g[r.team[mates]] / n[r.team[mates]]
-    r.grant_belief[mates] += 0.3 * (rate - r.grant_belief[mates])
+    r.grant_belief[mates] += lp.grant_learning * (rate - r.grant_belief[mates])
 
 
 def _give_better_accounts(model, rep: int) -> None:
-    """'Better territory': the two best accounts of the team's weakest rep move to ``rep``."""
-    r, b = model.reps, model.book
+    """'Better territory': the best accounts (``leverage.better_accounts`` of them) of the
+    team's weakest rep move to ``rep``."""
+    r, b, lp = model.reps, model.book, model.sc.leverage
     mates = model.active[(r.team[model.active] == r.team[rep]) & (model.active != rep)]
     if mates.size == 0:
         return
@@ -217,6 +222,6 @@ def _give_better_accounts(model, rep: int) -> None:
     own = model.owned[b.owner[model.owned] == weakest]
     if own.size == 0:
         return
-    best = own[np.argsort(-b.potential[own])[:2]]
+    best = own[np.argsort(-b.potential[own])[:lp.better_accounts]]
     model.move_accounts(best, np.full(best.size, rep), quality=model.sc.accounts.handover_quality)
-    r.resent[weakest] = np.clip(r.resent[weakest] + 0.2, 0, 0.6)
+    r.resent[weakest] = np.clip(r.resent[weakest] + lp.loss_resentment, 0, lp.resent_cap)

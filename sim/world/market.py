@@ -35,7 +35,8 @@ def market_week(model, a: np.ndarray, discount: np.ndarray) -> dict:
     need = b.need[idx]
     service = 1 - np.exp(-hours / need)
     conv = np.zeros(n)
-    slump_conv = np.where((r.slump[a] == 1) | (r.slump[a] == 3), 0.7, 1.0)
+    slump_conv = np.where((r.slump[a] == 1) | (r.slump[a] == 3), sc.behaviour.slump_conversion,
+                          1.0)
     conv[a] = r.skill[a] * slump_conv  # pressure wears ties (issue 15); ramp is prospecting
     revenue, discounts = model.pipeline.week(model, idx, own, service, conv, base, discount)
     b.sales_week[: b.n] = 0.0  # an account nobody served this week sold nothing
@@ -67,7 +68,8 @@ def prospect(model, a: np.ndarray) -> int:
     if k.sum() == 0:
         return 0
     owners = np.repeat(a, k).astype(np.int32)
-    new = model.book.new_accounts(model.streams.accounts, ap, owners, model.week, ap.new_relationship, 0.6)
+    new = model.book.new_accounts(model.streams.accounts, ap, owners, model.week,
+                                  ap.new_relationship, ap.new_health)
     model.book.rev_annual[new] = 0.0
     model.events.log(model.week, "account_won", owners, new)
     model.refresh()

@@ -45,7 +45,7 @@ class SalesModel(mesa.Model):
         c = sc.comp
         # No team pool unless the team_bonus policy sets one (its setup writes plan.pool_*).
         self.plan = CompPlan(c, self.cal.multiplier, c.off_peak_bonus, self.cal.peak)
-        self.max_rate = c.commission_rate * 1.5
+        self.max_rate = c.commission_rate * c.raise_ceiling
         self.levers = Levers()
         self.week, self.woy, self.demand_now = 0, 0, float(self.cal.multiplier[0])
         self._derive_calendar_windows()
@@ -343,8 +343,9 @@ class SalesModel(mesa.Model):
         claim = a[r.urgency_claim[a]]
         ledger.add("urgency", claim, self.sc.tactics.urgency_hours)
         r.requests[a] = (beh.request_rate + beh.request_dependency * r.dependency[a]
-                         + 1.5 * r.skipped_1on1[a]) * lv.request_factor
-        r.requests[a] *= 0.6 + 0.4 * self.demand_now  # busier weeks raise more questions
+                         + beh.request_skipped * r.skipped_1on1[a]) * lv.request_factor
+        # busier weeks raise more questions
+        r.requests[a] *= beh.request_flat + beh.request_seasonal * self.demand_now
         ledger.add("requests", a, r.requests[a] * beh.request_hours * (1 - lv.self_resolve))
         for pol in self.policies:
             pol.hour_demands(self, ledger)
@@ -367,7 +368,8 @@ class SalesModel(mesa.Model):
         from sim.world.agents import SIGNALS
         r = self.reps
         face = ledger.face_hours(a)
-        p = np.clip(self.mgr_detect[r.team[a]] * np.minimum(1.0, 0.2 + face), 0, 1)
+        p = np.clip(self.mgr_detect[r.team[a]]
+                    * np.minimum(1.0, self.sc.managers.notice_base + face), 0, 1)
         emitted = np.stack([getattr(r, f"s_{s}")[a] for s in SIGNALS])
         seen = emitted & (self.streams.detection.random(emitted.shape) < p)
         if self.levers.feedback:

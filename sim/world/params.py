@@ -1,34 +1,23 @@
 """Typed parameter defaults: one dataclass per scenario section.
 
 Every field carries metadata (unit, description, source, allowed range) so that the loader
-can validate input and ``docs/scenario-reference.md`` can be generated from this file.
+can validate input and ``docs/scenario-reference.md`` can be generated from this file and
+:mod:`sim.world.params_people` (the ``[behaviour]``, ``[tactics]``, ``[leverage]`` and
+``[attrition]`` sections and the ``P`` helper, all re-exported here).
 ``source`` names a seed article in ``../shared/seeds`` (by its number), a published figure in
 ``../shared/reference/stylized-facts.md``, or says "assumption".
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
 
-S000 = "seed 000 (contractor reps, leverage, sabotage)"
-S001 = "seed 001 (culture of dependency)"
-S002 = "seed 002 (top sellers need not be team players)"
-S003 = "seed 003 (stop micro-managing)"
-S004 = "seed 004 (favouritism)"
+from sim.world.params_people import (  # noqa: F401  (re-exported: one place to import from)
+    ASSUME, S000, S001, S002, S003, S004, AttritionParams, BehaviourParams, LeverageParams, P,
+    TacticParams)
+
 PSS = "Palmatier, Scheer & Steenkamp 2007 (customer ties to the firm and to the rep)"
 SHI = "Shi, Sridhar, Grewal & Lilien 2017 (salesperson transitions)"
-ASSUME = "assumption"
-
-
-def P(default: Any, unit: str, doc: str, source: str = ASSUME, lo: float | None = None,
-      hi: float | None = None, choices: tuple | None = None, length: tuple | None = None):
-    """A parameter: default value plus the metadata the loader and reference doc use."""
-    meta = {"unit": unit, "doc": doc, "source": source, "lo": lo, "hi": hi,
-            "choices": choices, "length": length}
-    if isinstance(default, list):
-        return field(default_factory=lambda: list(default), metadata=meta)
-    return field(default=default, metadata=meta)
 
 
 @dataclass
@@ -115,6 +104,9 @@ class ManagerParams:
                              lo=0, hi=1)
     tie_guess: float = P(0.5, "index", "Client tie a manager assumes for an account, since it "
                          "cannot see the personal relationship.", lo=0, hi=1)
+    notice_base: float = P(0.2, "share", "Share of its detection skill a manager brings to a "
+                           "rep it has no face time with; each face-time hour adds as much, up "
+                           "to the full skill.", S003, lo=0, hi=1)
 
 
 @dataclass
@@ -166,6 +158,7 @@ class AccountParams:
     prospect_rate: float = P(0.6, "accounts/week", "New accounts won per week of full-time "
                              "prospecting by a median-skill rep.", S000, lo=0, hi=100)
     new_relationship: float = P(0.25, "index", "Relationship of a newly won account.", lo=0, hi=1)
+    new_health: float = P(0.6, "index", "Health of a newly won account.", lo=0, hi=1)
     crm_discipline: float = P(0.6, "share", "Share of account knowledge a cooperative rep records.",
                               lo=0, hi=1)
     record_rate: float = P(0.03, "1/week", "Speed at which recorded knowledge moves to the rep's "
@@ -227,6 +220,14 @@ class RepParams:
                                "estimate of the mean and variance of its own weekly sales "
                                "(the spread it expects around its period-end forecast).",
                                lo=0.001, hi=1)
+    effort_curvature: float = P(2.0, "-", "Curvature k of the sales a rep expects from its "
+                                "effort: effort e yields (1 - exp(-k e)) / (1 - exp(-k)) of a "
+                                "full week's sales (in the effort choice and the tactics).",
+                                lo=0.01, hi=20)
+    value_motivation: float = P(0.5, "weight", "Weight of intrinsic motivation in the value a "
+                                "rep puts on its work (x intrinsic_value).", lo=0, hi=1)
+    value_engagement: float = P(0.5, "weight", "Weight of engagement in the value a rep puts "
+                                "on its work (x intrinsic_value).", lo=0, hi=1)
 
 
 @dataclass
@@ -265,6 +266,9 @@ class CompParams:
                            "short; repaid from later commission.", lo=0, hi=1e7)
     off_peak_bonus: float = P(0.0, "x rate", "Extra commission multiplier outside the peak "
                               "window (year-round engagement).", S000, lo=0, hi=5)
+    raise_ceiling: float = P(1.5, "x commission_rate", "Highest rate raises can reach, as a "
+                             "multiple of the base rate, unless the concessions policy sets "
+                             "its own.", S000, lo=1, hi=10)
 
 
 @dataclass
@@ -288,149 +292,3 @@ class PipelineParams:
                          "lost meanwhile.", "Larkin 2014", lo=0, hi=1)
     timing_weeks: int = P(2, "weeks", "Last weeks of a period in which reps time deals.",
                           lo=0, hi=13)
-
-
-@dataclass
-class BehaviourParams:
-    adapt: float = P(0.08, "1/week", "Speed at which moods (satisfaction, engagement, "
-                     "fairness, stress) move toward their current drivers.", lo=0, hi=1)
-    pay_reference: float = P(1600.0, "currency/week", "Pay a rep regards as normal in the market.",
-                             lo=1, hi=1e6)
-    base_stress: float = P(0.25, "index", "Stress of a rep under no pressure.", lo=0, hi=1)
-    quota_pressure: float = P(0.3, "index", "Stress added by being far behind quota late in a "
-                              "period.", S003, lo=0, hi=1)
-    monitoring_stress: float = P(0.5, "index", "Stress added at full monitoring intensity.",
-                                 S003, lo=0, hi=1)
-    entitlement_decay: float = P(0.01, "1/week", "Weekly decay of entitlement.", lo=0, hi=1)
-    dependency_growth: float = P(0.04, "1/week", "Growth of dependency per fully answered "
-                                 "request load.", S001, lo=0, hi=1)
-    dependency_decay: float = P(0.01, "1/week", "Natural weekly decay of dependency.", S001,
-                                lo=0, hi=1)
-    request_rate: float = P(1.0, "requests/week", "Requests a rep with no dependency sends its "
-                            "manager.", S001, lo=0, hi=100)
-    request_dependency: float = P(4.0, "requests/week", "Extra requests at full dependency.",
-                                  S001, lo=0, hi=100)
-    request_hours: float = P(0.3, "hours", "Manager time per answered request.", S001, lo=0, hi=10)
-    offer_rate: float = P(0.012, "1/week", "Weekly chance of a competitor contact for an "
-                          "average, invisible rep.", S000, lo=0, hi=1)
-    offer_visibility: float = P(0.06, "1/week", "Extra weekly chance for the most visible top "
-                                "performer or a rep in full personal-brand mode.", S000, lo=0, hi=1)
-    slump_rate: float = P(0.01, "1/week", "Weekly chance that a slump (skill, personal, tools "
-                          "or motivation) starts.", S003, lo=0, hi=1)
-    slump_weeks: int = P(12, "weeks", "Mean length of an unaddressed slump.", S003, lo=1, hi=520)
-    monitor_sensitivity_sigma: float = P(0.6, "log units", "Spread across reps of the stress "
-                                         "response to monitoring (lognormal, median 1).",
-                                         "Ravid et al. 2023; Siegel et al. 2022", lo=0, hi=3)
-    pressure_tie_loss: float = P(0.01, "1/week", "Relationship a rep at full stress loses per "
-                                 "week by passing pressure on to its clients.", S003, lo=0, hi=1)
-    voice_fairness: float = P(0.1, "index", "Fairness target gained in a week a grievance is "
-                              "heard (retention talk or feedback channel).",
-                              "Colquitt et al. 2001 (voice)", lo=0, hi=1)
-    steer_fairness: float = P(1.0, "index per share", "Fairness target lost per share of "
-                              "the team's reassigned value a rep saw steered to a favourite.",
-                              "S004; Colquitt et al. 2001", lo=0, hi=10)
-    equity_pay: float = P(2.0, "index", "Fairness target lost at a pay-per-sale ratio of zero "
-                          "against the teammates' mean (equity comparison).",
-                          "Card et al. 2012; Adams 1965", lo=0, hi=5)
-    equity_book: float = P(0.3, "index", "Fairness target lost by a rep selling above its "
-                           "teammates' mean with a book worth nothing against theirs.",
-                           "Card et al. 2012", lo=0, hi=5)
-    contagion_search: float = P(0.5, "index per share", "Job search added per share of "
-                                "teammates who left or visibly disengaged in recent weeks.",
-                                "Felps et al. 2009", lo=0, hi=5)
-    contagion_engagement: float = P(0.3, "index per share", "Engagement target lost per share "
-                                    "of teammates who left or visibly disengaged recently.",
-                                    "Felps et al. 2009", lo=0, hi=5)
-    peer_memory: float = P(0.1, "1/week", "Speed at which a rep's memory of what it saw "
-                           "around it (teammates' exits and disengagement, steered accounts) "
-                           "moves to this week's observation.", lo=0, hi=1)
-    search_offers: float = P(0.05, "1/week", "Extra weekly chance of an outside contact at "
-                             "full job search.", "Felps et al. 2009", lo=0, hi=1)
-    development_engagement: float = P(0.1, "index", "Engagement target from a development "
-                                      "path (training).", S000, lo=0, hi=1)
-    culture_engagement: float = P(0.1, "index", "Engagement target from team identity "
-                                  "(culture events).", S000, lo=0, hi=1)
-
-
-@dataclass
-class TacticParams:
-    enabled: list = P(["quiet_quitting", "peak_underperformance", "withholding",
-                       "cherry_picking", "false_urgency"], "-", "Tactics reps may choose.", S000)
-    peak_leverage: float = P(0.3, "index", "Leverage above which holding back in the peak "
-                             "can win a raise (below it, nobody would notice).", S000, lo=0, hi=1)
-    peak_holdback: float = P(0.35, "share of effort", "Effort withheld while underperforming "
-                             "at the peak.", S000, lo=0, hi=1)
-    withhold_target: float = P(0.1, "share", "Recording target while withholding.", lo=0, hi=1)
-    book_risk: float = P(0.01, "1/week", "Weekly chance a rep fears of losing its book "
-                         "(reassigned or replaced) when the company holds all of it.", S000,
-                         lo=0, hi=1)
-    book_weeks: float = P(26.0, "weeks", "Weeks of pay a rep counts as at stake when it fears "
-                          "for its book.", lo=0, hi=520)
-    harm_weeks: float = P(13.0, "weeks", "Horizon over which a rep reckons the future sales "
-                          "lost on accounts it neglects.", lo=0, hi=520)
-    sanction_weeks: float = P(2.0, "weeks of pay", "What a rep reckons being found out costs "
-                              "it (trust, oversight, standing), in weeks of pay.",
-                              "Shapiro & Stiglitz 1984 (expected sanction)", lo=0, hi=52)
-    detect_prior: float = P(0.05, "probability", "A rep's usual belief that a tactic is found "
-                            "out in a given week.", lo=0, hi=1)
-    belief_rate: float = P(0.3, "1/week", "Speed at which that belief moves toward what "
-                           "happened (1 when found out).", lo=0, hi=1)
-    sanction_trust: float = P(0.15, "index", "Manager trust lost when a tactic's signs are "
-                              "noticed.", S000, lo=0, hi=1)
-    urgency_rate: float = P(0.25, "1/week", "Chance per week of a false-urgency claim once it "
-                            "pays off.", S000, lo=0, hi=1)
-    urgency_discount: float = P(0.12, "share of price", "Discount extracted by a false-urgency "
-                                "claim.", S000, lo=0, hi=1)
-    urgency_hours: float = P(1.5, "hours", "Manager hours a false-urgency claim consumes.",
-                             S000, lo=0, hi=40)
-    urgency_detect: float = P(0.35, "probability", "Chance a manager sees through a claim "
-                              "given full attention.", S000, lo=0, hi=1)
-    decision_noise: float = P(0.1, "share of gain", "Relative error with which a rep judges "
-                              "a tactic's gain each week.", lo=0, hi=1)
-
-
-@dataclass
-class LeverageParams:
-    risk_scale: float = P(1.0, "x annual quota", "Revenue at risk at which the leverage index "
-                          "reaches 1 - 1/e (index = 1 - exp(-risk / (risk_scale x quota)).",
-                          lo=0.01, hi=100)
-    perception_noise: float = P(0.3, "log units", "Noise in a rep's weekly estimate of its "
-                                "own revenue at risk.", S000, lo=0, hi=3)
-    demand_leverage: float = P(0.3, "index", "Leverage above which a rep may threaten or "
-                               "demand.", S000, lo=0, hi=1)
-    demand_rate: float = P(0.15, "1/week", "Weekly chance of a demand when leverage and "
-                           "grievance are both full.", S000, lo=0, hi=1)
-    raise_step: float = P(0.01, "share of sales", "Commission increase asked for.", S000, lo=0, hi=1)
-    threat_follow_through: float = P(0.5, "probability", "Chance a refused threatener leaves, "
-                                     "scaled by its outside offers.", S000, lo=0, hi=1)
-    entitlement_gain: float = P(0.25, "index", "Entitlement gained by a granted demand.", S000,
-                                lo=0, hi=1)
-    precedent: float = P(0.5, "share", "Share of a grant's entitlement effect felt by teammates.",
-                         S000, lo=0, hi=1)
-    concession_horizon: int = P(156, "weeks", "Weeks over which a manager counts the cost of "
-                                "a concession: a raise lasts as long as the rep stays.",
-                                "stylized facts: 15-35% yearly turnover, so a stay of ~3-6 "
-                                "years", lo=1, hi=520)
-
-
-@dataclass
-class AttritionParams:
-    base_hazard: float = P(0.003, "1/week", "Weekly quit hazard of a content, tenured rep.",
-                           "stylized facts: 15-35% yearly turnover", lo=0, hi=1)
-    newcomer_hazard: float = P(0.006, "1/week", "Extra weekly hazard in the first year, fading "
-                               "with tenure.", "stylized facts: LIMRA first-year retention",
-                               lo=0, hi=1)
-    sensitivity: float = P(3.0, "1/index", "How strongly the gap between outside offers and "
-                           "staying moves the hazard (log scale).", lo=0, hi=50)
-    market_rate: float = P(0.08, "share of sales", "Commission rate a competing firm pays on "
-                           "the sales a rep brings or makes there.", lo=0, hi=1)
-    market_book: float = P(2500.0, "currency/week", "Weekly sales a competing firm's "
-                           "territory gives a median-skill rep (scaled by the rep's skill).",
-                           lo=0, hi=1e9)
-    search_weeks: float = P(8.0, "weeks of pay", "Cost of moving: weeks of outside pay lost "
-                            "searching and ramping up elsewhere.",
-                            "stylized facts: time-to-fill and ramp of sales hires", lo=0, hi=104)
-    move_horizon: float = P(104.0, "weeks", "Horizon over which a rep spreads the cost of a "
-                            "move when comparing jobs.", lo=1, hi=1040)
-    job_find_rate: float = P(0.02, "1/week", "Weekly chance that a rep whose plan pays below "
-                             "its reservation wage finds and takes an outside job.", lo=0, hi=1)

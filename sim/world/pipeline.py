@@ -104,7 +104,7 @@ class Pipeline:
         price = np.where(pull, 1 - pp.pull_discount, 1.0)
         full = o.size[:n] * conv[owner] * won
         d = discount[owner]
-        volume = full * (1 + URGENCY_ELASTICITY * d)
+        volume = full * (1 + model.sc.tactics.urgency_elasticity * d)
         revenue_opp = volume * price * (1 - d)
         discounts = float((volume * (1 - price * (1 - d))).sum())
         revenue = np.bincount(k, weights=revenue_opp, minlength=idx.size)
@@ -139,9 +139,6 @@ class Pipeline:
         fits = (need < model.plan.weeks_left[model.woy]) & (o.hold[:n] <= model.week)
         value = o.p_win[:n] * o.size[:n] * conv[owner]
         return need, fits, value * (1 - pp.lose_rate) ** np.minimum(need, 52)
-
-
-URGENCY_ELASTICITY = 2.0  # extra volume per unit of discount a false-urgency deal closes
 
 
 def pull_win(pp, o: Opportunities, n: int) -> np.ndarray:

@@ -28,10 +28,7 @@ import numpy as np
 
 from sim.world.accounts import attention_weights
 from sim.world.agents import TACTICS
-from sim.world.behaviour import KAPPA, NORM
-
-HOLDBACK_WEEKS = 3  # length of a deliberate slow-down the rep weighs (assumption)
-URGENCY_ELASTICITY = 2.0  # extra volume per unit of discount a false-urgency deal closes
+from sim.world.behaviour import effort_curve
 
 
 def greedy_hours(value: np.ndarray, need: np.ndarray, owner: np.ndarray,
@@ -93,8 +90,9 @@ def choose_tactics(model, a: np.ndarray) -> None:
     rate = np.maximum(r.marginal[a], 0.0)
     margin = max(1 - model.sc.accounts.cogs_share, 0.0)
     pay = np.maximum(r.pay_ewma[a], 1e-9)
+    kappa, norm = effort_curve(model)
     # A week's sales at the current effort, from the rep's own picture of its book.
-    weekly = r.ymax[a] * (1 - np.exp(-KAPPA * r.effort[a])) / NORM
+    weekly = r.ymax[a] * (1 - np.exp(-kappa * r.effort[a])) / norm
     # Weight on the firm's interest: full for a rep with no self-interest; for a
     # self-interested one, only as far as it is engaged and feels fairly treated.
     si = r.self_interest[a]
@@ -105,17 +103,18 @@ def choose_tactics(model, a: np.ndarray) -> None:
     # 1. Quiet quitting: effort cost saved minus pay lost, at the contractual minimum.
     e, e0 = np.maximum(r.effort[a], rp.min_effort), rp.min_effort
     c = rp.effort_cost * (1 + rp.stress_cost * r.stress[a])
-    keep = (1 - np.exp(-KAPPA * e0)) / np.maximum(1 - np.exp(-KAPPA * e), 1e-9)
+    keep = (1 - np.exp(-kappa * e0)) / np.maximum(1 - np.exp(-kappa * e), 1e-9)
     lost_sales = weekly * (1 - keep)
     gains["quiet_quitting"] = 0.5 * c * (e * e - e0 * e0) - rate * lost_sales
-    v = rp.intrinsic_value * (0.5 * r.motivation[a] + 0.5 * r.engagement[a])
+    v = rp.intrinsic_value * (rp.value_motivation * r.motivation[a]
+                              + rp.value_engagement * r.engagement[a])
     harms["quiet_quitting"] = margin * lost_sales + v * (e - e0)
 
     # 2. Peak underperformance: in the peak only, holding back for a short spell makes the
     #    rep's importance felt; the expected raise (a year of it) against the spell's pay.
     gain = np.full(k, -np.inf)
     if cal.peak[woy]:
-        spell = min(model.peak_weeks_left[woy], HOLDBACK_WEEKS)
+        spell = min(model.peak_weeks_left[woy], tp.holdback_weeks)
         held = tp.peak_holdback * weekly * spell
         raise_value = r.grant_belief[a] * model.sc.leverage.raise_step * r.rev_annual[a]
         gain = np.where(r.leverage[a] > tp.peak_leverage,
@@ -145,11 +144,11 @@ def choose_tactics(model, a: np.ndarray) -> None:
     harms["cherry_picking"] = margin * h
 
     # 5. False urgency: a discount closes more volume this week, if the manager believes it.
-    d = tp.urgency_discount
+    d, elasticity = tp.urgency_discount, tp.urgency_elasticity
     believed = np.clip(r.trust[a], 0, 1)
-    extra = weekly * (URGENCY_ELASTICITY * d * (1 - d) - d)
+    extra = weekly * (elasticity * d * (1 - d) - d)
     gains["false_urgency"] = believed * rate * np.maximum(extra, 0.0)
-    harms["false_urgency"] = weekly * (1 + URGENCY_ELASTICITY * d) * d
+    harms["false_urgency"] = weekly * (1 + elasticity * d) * d
     occasion = model.streams.tactics.random(k) < tp.urgency_rate  # a deal to claim about
 
     new = {}
@@ -195,7 +194,7 @@ def record_targets(model, owners: np.ndarray) -> np.ndarray:
     """Recording target of each account's owner: withholding and quiet quitting starve the CRM."""
     r, lv = model.reps, model.levers
     base = np.clip(model.sc.accounts.crm_discipline, 0, 1)
-    target = np.where(r.t_quiet_quitting[owners], 0.5 * base, base)
+    target = np.where(r.t_quiet_quitting[owners], model.sc.tactics.quiet_recording * base, base)
     withhold = r.t_withholding[owners]
     target = np.where(withhold, model.sc.tactics.withhold_target, target)
     # A manager's push to record (sim.policies.signs): the rep works toward the asked target;
@@ -221,10 +220,11 @@ def resolve_false_urgency(model, ledger) -> np.ndarray:
     # A claim is looked at if the manager had the hours; only a reviewed claim can win a
     # discount, and only a reviewed claim can be seen through.
     reviewed = model.streams.detection.random(claim.size) < ledger.fraction_for("urgency", claim)
-    detect_p = np.clip(tp.urgency_detect * model.mgr_detect[r.team[claim]] / 0.5, 0, 1)
+    detect_p = np.clip(tp.urgency_detect * model.mgr_detect[r.team[claim]] / tp.urgency_skill_ref,
+                       0, 1)
     caught = reviewed & (model.streams.detection.random(claim.size) < detect_p)
-    r.trust[claim[caught]] = np.clip(r.trust[claim[caught]] - 0.25, 0, 1)
-    r.grant_belief[claim[caught]] *= 0.8
+    r.trust[claim[caught]] = np.clip(r.trust[claim[caught]] - tp.urgency_trust, 0, 1)
+    r.grant_belief[claim[caught]] *= tp.urgency_grant_keep
     r.caught_belief[claim[caught]] = 1.0  # seen through: it expects to be again
     model.events.log(model.week, "urgency_detected", claim[caught])
     disc[claim[reviewed & ~caught]] = tp.urgency_discount
