@@ -27,6 +27,7 @@ reference = "baseline"
 
 [set]
 "org.n_reps" = 16
+"run.burn_in_weeks" = 0  # sweep mechanics, not the warm-up
 
 [policies]
 baseline = {{}}

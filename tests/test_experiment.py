@@ -90,6 +90,7 @@ def test_policy_file_contributes_only_what_it_changes(tmp_path):
     (tmp_path / "rot.toml").write_text('extends = "base.toml"\n[policies.rotation]\nshare = 0.4\n')
     path = h.write_experiment(tmp_path, text='[experiment]\nname = "f"\nseed = 1\n'
                               'replications = 1\nbase = "base.toml"\n[set]\n"org.span" = 5\n'
+                              '"run.burn_in_weeks" = 0\n'
                               '[policies]\nbaseline = {}\nrot = "rot.toml"\n'
                               'coach = { policies.coaching = { every_weeks = 2 } }\n')
     exp = load_experiment(path)
@@ -120,6 +121,7 @@ def test_paired_runs_share_randomness(tmp_path):
     """Two policies that do not differ at all give identical KPIs replication by replication."""
     path = h.write_experiment(tmp_path, text='[experiment]\nname = "same"\nseed = 3\n'
                               'replications = 3\nweeks = 20\n[set]\n"org.n_reps" = 16\n'
+                              '"run.burn_in_weeks" = 0\n'
                               '[policies]\na = {}\nb = { "comp.quota_period" = "quarter" }\n')
     assert h.sweep(path, "--out", tmp_path / "o", "--workers", "1") == 0
     runs = read_runs(tmp_path / "o")

@@ -39,6 +39,7 @@ reference = "{reference}"
 
 [set]
 "org.n_reps" = 24
+"run.burn_in_weeks" = 0
 """
 EXPERIMENTS = {
     # Policy comparison across two seasonal scenarios (the flagship, in miniature).
