@@ -36,7 +36,7 @@ class Coaching(Policy):
             pct = model.performance_pct(a)
             group = {"strugglers": pct < 1 / 3, "middle": (pct >= 1 / 3) & (pct < 2 / 3),
                      "stars": pct >= 2 / 3}[p.target]
-            every = np.where(group, p.every_weeks, 2 * p.every_weeks)
+            every = np.where(group, p.every_weeks, p.others_every * p.every_weeks)
         return a[(r.uid[a] + model.week) % every == 0]
 
     def hour_demands(self, model, ledger):
@@ -49,22 +49,27 @@ class Coaching(Policy):
         if self.due.size and p.hours > 0:
             got[self.due] = ledger.served_for("coaching", self.due) / p.hours
         r.skipped_1on1[a] = False
-        r.skipped_1on1[self.due] = got[self.due] < 0.5
-        r.coached[a] = 0.9 * r.coached[a] + 0.1 * got[a] * p.quality
+        r.skipped_1on1[self.due] = got[self.due] < p.held_share
+        # What the rep feels of being developed: a fading memory of the sessions held.
+        keep = model.sc.behaviour.coached_memory
+        r.coached[a] = keep * r.coached[a] + (1 - keep) * got[a] * p.quality
         c = self.due
         if c.size == 0:
             return
         fit = self.fit(model, c)
-        recept = np.clip(0.4 + 0.6 * r.engagement[c] - 0.4 * r.entitlement[c], 0, 1)
+        rp = model.sc.reps
+        recept = np.clip(rp.recept_base + rp.recept_engagement * r.engagement[c]
+                         - rp.recept_entitlement * r.entitlement[c], 0, 1)
         gap = np.clip(r.ceiling[c] - r.skill[c], 0, None)
         # What the coachee absorbs: its capacity (skill, tenure) x its receptiveness x how
         # well the session fits it x the coach's quality x the share of the hour held.
         absorbed = np.clip(p.gain * got[c] * p.quality * recept * fit
                            * model.learning_capacity(c), 0, 1)
         r.skill[c] += absorbed * gap  # saturates: nothing left to add at the ceiling
-        r.engagement[c] = np.clip(r.engagement[c] + 0.005 * got[c] * fit, 0, 1)
-        r.dependency[c] = np.clip(r.dependency[c] - 0.02 * got[c] * p.quality, 0, 1)
-        model.slump_fix(c[(r.slump[c] == 1) & (got[c] > 0.5)], prob=0.15 * p.quality)
+        # Engagement follows ``coached`` (behaviour.eng_coaching); dependency follows the
+        # problems worked through in the session (sim.world.dependency).
+        model.slump_fix(c[(r.slump[c] == 1) & (got[c] > p.held_share)],
+                        prob=p.slump_fix * p.quality)
 
     def fit(self, model, c: np.ndarray) -> np.ndarray:
         """How well a session fits the rep (0..1).
@@ -94,7 +99,7 @@ class Monitoring(Policy):
     def week_start(self, model):
         r, p, a = model.reps, self.p, model.active
         # Struggling as the manager sees it: the pipeline it can see falls short of quota.
-        struggling = ((manager_projection(model, a) < 0.85 * r.quota[a])
+        struggling = ((manager_projection(model, a) < p.behind_share * r.quota[a])
                       | (r.mb_shirk[a] > p.suspect_threshold))  # or suspected of a tactic
         self.intensity = np.where(struggling, p.struggling_intensity, p.intensity) * r.oversight[a]
 
@@ -120,7 +125,7 @@ class Monitoring(Policy):
             s = self.slumping
             share = ledger.served_for("support", s) / max(self.p.support_hours, 1e-9)
             r.supported[s] = share
-            model.slump_fix(s, prob=0.5 * share)
+            model.slump_fix(s, prob=self.p.support_fix * share)
 
 
 def sanction(model, caught: np.ndarray, p) -> None:
@@ -149,30 +154,22 @@ def sanction(model, caught: np.ndarray, p) -> None:
 
 
 class Independence(Policy):
-    """How managers answer requests (seed 001): delay, ask for solutions, rights, process.
-    A defined process also makes recording part of the written process, so the manager can
-    see in the CRM who records too little."""
+    """How managers answer requests (seed 001): delay, ask for solutions, decision rights, a
+    written process, over-support.  Each sets what reps can do or know, or what the manager
+    does with a problem; who ends up solving it, and so dependency, follows in
+    :mod:`sim.world.dependency`.  A defined process also makes recording part of the written
+    process, so the manager can see in the CRM who records too little."""
 
     name = "independence"
 
     def setup(self, model):
         p, lv = self.p, model.levers
-        lv.self_resolve = 1 - np.exp(-p.response_delay_hours / 1.5)
-        lv.request_factor = (0.7 if p.decision_rights else 1.0) * (0.75 if p.defined_process else 1.0)
+        lv.self_resolve = 1 - np.exp(-p.response_delay_hours / model.sc.behaviour.self_resolve_hours)
+        lv.decision_rights = p.decision_rights
+        lv.defined_process = p.defined_process
+        lv.ask_first = p.ask_for_solutions
+        lv.over_support = p.over_support
         lv.crm_visible = lv.crm_visible or p.defined_process
-
-    def after_hours(self, model, ledger):
-        r, p, a = model.reps, self.p, model.active
-        beh = model.sc.behaviour
-        answered = ledger.fraction_for("requests", a) * np.clip(r.requests[a] / 5, 0, 1)
-        grow = (beh.dependency_growth * answered * (1 - model.levers.self_resolve)
-                * (1 + 2 * p.over_support) * (0.5 if p.ask_for_solutions else 1.0))
-        decay = beh.dependency_decay * (1 + 1.0 * p.ask_for_solutions + 0.5 * p.decision_rights
-                                        + 0.5 * p.defined_process + 2 * model.levers.self_resolve)
-        d = r.dependency[a]
-        r.dependency[a] = np.clip(d + grow * (1 - d) - decay * d, 0, 1)
-        if p.ask_for_solutions:  # working problems out is practice
-            r.skill[a] += 0.0005 * np.clip(r.ceiling[a] - r.skill[a], 0, None)
 
 
 class Concessions(Policy):

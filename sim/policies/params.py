@@ -60,6 +60,14 @@ class CoachingPolicy:
                          "the fit falls to 0.61.", S002, lo=0.01, hi=10)
     target: str = P("all", "-", "Whom coaching goes to first.",
                     choices=("all", "strugglers", "middle", "stars"))
+    others_every: int = P(2, "x every_weeks", "With a target group, how much less often the "
+                          "others get a 1:1.", lo=1, hi=52)
+    held_share: float = P(0.5, "share of the hours", "A 1:1 that got less than this share of "
+                          "its hours counts as skipped (the rep saves no questions for it).",
+                          S001, lo=0, hi=1)
+    slump_fix: float = P(0.15, "probability", "Chance that a held session with a perfect "
+                         "coach finds and ends a skill slump (scaled by quality).", S003,
+                         lo=0, hi=1)
 
 
 @dataclass
@@ -75,6 +83,11 @@ class MonitoringPolicy:
                       "motivation) and address it instead of watching.", S003)
     support_hours: float = P(1.0, "hours", "Hours per week spent diagnosing one slumping rep.",
                              S003, lo=0, hi=20)
+    support_fix: float = P(0.5, "probability", "Chance per fully held week of support that "
+                           "the diagnosis ends the slump.", S003, lo=0, hi=1)
+    behind_share: float = P(0.85, "share of quota", "A rep counts as struggling to its manager "
+                            "when the projection it sees is below this share of quota.", S003,
+                            lo=0, hi=2)
     detect_rate: float = P(1.5, "1/hour", "Chance per monitoring hour, at detection skill 1, "
                            "of catching a tactic in use: p = 1 - exp(-rate x skill x hours).",
                            "Holmstrom 1979 (monitoring as information)", lo=0, hi=20)
@@ -137,16 +150,21 @@ class PlaybookPolicy:
                              "rule for demands is published, so reps know what asking brings.",
                              S000)
     comp_review: bool = P(False, "-", "Annual fair compensation review before the peak.", S000)
-    training: bool = P(False, "-", "Training and development: faster skill growth, a future.", S000)
+    training: bool = P(False, "-", "Training and development: hours of structured learning "
+                       "each week (reps.training_learn) and a future in the company.", S000)
+    training_hours: float = P(1.0, "hours/week per rep", "Training time, taken from selling "
+                              "hours.", "assumption (about 50 hours a year)", lo=0, hi=40)
     training_cost: float = P(2500.0, "currency/rep/year", "What training costs the company.",
                              lo=0, hi=1e7)
     review_every_weeks: int = P(0, "weeks", "Performance review cadence (0 = none beyond "
                                 "1:1s).", S000, lo=0, hi=104)
     review_hours: float = P(1.5, "hours", "Manager hours per review.", lo=0, hi=20)
+    review_held: float = P(0.5, "share of the hours", "A review held for more than this "
+                           "share of its hours can find a slump's cause.", lo=0, hi=1)
+    review_fix: float = P(0.3, "probability", "Chance that a held review's improvement plan "
+                          "ends a slump.", S003, lo=0, hi=1)
     culture_events: bool = P(False, "-", "Team events: a team identity (engagement) and "
                              "teammates who know each other's clients (cover).", S000)
-    culture_cover: float = P(0.15, "share", "Share of a book teammates know well enough to "
-                             "cover once they work as a team.", S000, lo=0, hi=1)
     culture_cost: float = P(800.0, "currency/rep/year", "What team events cost the company.",
                             lo=0, hi=1e7)
     cross_training: bool = P(False, "-", "Each account gets a backup rep who spends time on "

@@ -17,12 +17,10 @@ class Playbook(Policy):
         p, lv = self.p, model.levers
         if p.clear_policies:  # the grant rule is published: reps know what asking brings
             lv.published_rule = True
-        if p.training:
-            lv.skill_growth *= 3.0
+        if p.training:  # a future in the company (engagement); the hours are in week_start
             lv.development = 1.0
-        if p.culture_events:  # a team identity, and teammates who know each other's clients
+        if p.culture_events:  # a team identity (engagement); no cover without the hours
             lv.culture = 1.0
-            lv.team_cover = 1 - (1 - lv.team_cover) * (1 - p.culture_cover)
         if p.feedback_channels:  # grievances reach the manager; the rep is heard
             lv.feedback = True
         if p.year_round_bonus > 0:
@@ -42,6 +40,10 @@ class Playbook(Policy):
         per_rep = (p.training_cost * p.training + p.culture_cost * p.culture_events
                    + p.cross_training_cost * p.cross_training)
         model.program_cost += per_rep / 52 * a.size
+        if p.training:  # structured training: hours away from selling, learnt by capacity
+            r = model.reps
+            r.training_hours[a] = p.training_hours
+            r.shadow_hours[a] += p.training_hours
         if p.comp_review and model.woy == model.review_week:
             self._comp_review(model, a)
         if p.cross_training and model.week % 13 == 0:
@@ -102,4 +104,4 @@ class Playbook(Policy):
             # A review is a long 1:1: the rep says what is on its mind, and a slump's cause
             # can be found and addressed in an improvement plan.
             one_on_one_disclosure(model, self.due, got)
-            model.slump_fix(self.due[got > 0.5], prob=0.3)
+            model.slump_fix(self.due[got > p.review_held], prob=p.review_fix)

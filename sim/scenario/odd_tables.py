@@ -102,35 +102,9 @@ CONSTANTS: list[Const] = [
         ('FACE_TIME = ("retention", "coaching", "reviews", "support", "monitoring")',
          "activities that count as face time")),
     *_c("sim/policies/management.py",
-        ("every = np.where(group, p.every_weeks, 2 * p.every_weeks)", "non-target reps "
-         "coached half as often"),
         ('group = {"strugglers": pct < 1 / 3', "coaching target groups are terciles"),
-        ("r.skipped_1on1[self.due] = got[self.due] < 0.5", "a 1:1 counts as skipped below half "
-         "its hours"),
-        ("r.coached[a] = 0.9 * r.coached[a] + 0.1 * got[a] * p.quality", "coaching memory "
-         "(10%/week)"),
         ("np.exp(-0.5 * (dist / self.p.fit_width) ** 2)", "fit of a uniform session: a "
-         "Gaussian in the log distance from its pitch"),
-        ("0.4 + 0.6 * r.engagement[c] - 0.4 * r.entitlement[c]", "receptiveness to coaching"),
-        ("r.engagement[c] + 0.005 * got[c] * fit", "engagement per full session"),
-        ("r.dependency[c] - 0.02 * got[c] * p.quality", "dependency per full session"),
-        ("prob=0.15 * p.quality", "chance a 1:1 ends a skill slump"),
-        ("struggling = ((manager_projection(model, a) < 0.85 * r.quota[a])", "monitoring: "
-         "struggling when the manager's projection is below 85% of quota"),
-        ("model.slump_fix(s, prob=0.5 * share)", "chance support ends a slump"),
-        ("1 - np.exp(-p.response_delay_hours / 1.5)", "requests that resolve themselves "
-         "during a delay"),
-        ("(0.7 if p.decision_rights else 1.0) * (0.75 if p.defined_process else 1.0)",
-         "fewer requests with decision rights and a process"),
-        ("np.clip(r.requests[a] / 5, 0, 1)", "request load that fully feeds dependency"),
-        ("(1 + 2 * p.over_support) * (0.5 if p.ask_for_solutions else 1.0)", "dependency "
-         "growth with over-support, halved by asking for solutions"),
-        ("decay = beh.dependency_decay * (1 + 1.0 * p.ask_for_solutions + 0.5 * "
-         "p.decision_rights", "dependency decay multipliers"),
-        ("+ 0.5 * p.defined_process + 2 * model.levers.self_resolve)", "dependency decay "
-         "multipliers (process, delay)"),
-        ("r.skill[a] += 0.0005 * np.clip(r.ceiling[a] - r.skill[a], 0, None)", "practice from "
-         "solving own problems")),
+         "Gaussian in the log distance from its pitch")),
     *_c("sim/policies/accounts.py",
         ("model.cal.lookahead[model.woy] > 0.3", "rotation avoids the run-up to the peak"),
         ("rec + 0.5 * p.handover_quality * (1 - rec)", "a planned rotation writes knowledge "
@@ -147,13 +121,11 @@ CONSTANTS: list[Const] = [
         ("np.clip(pct - 0.5, 0, 0.5) * 2)", "review premium linear in the percentile above "
          "the median")),
     *_c("sim/policies/playbook.py",
-        ("lv.skill_growth *= 3.0", "training triples on-the-job learning"),
         ("p.cross_training and model.week % 13 == 0", "backups refreshed every 13 weeks"),
         ("p.broad_team and model.week % 13 == 0", "books rebalanced every 13 weeks"),
         ("r.rate[a] = review_rate(model, a, model.sc.policies.manager.review_premium)",
          "the annual comp review uses the manager block's review premium"),
-        ("val[m] > 2 * avg", "a book above twice the team average is split"),
-        ("model.slump_fix(self.due[got > 0.5], prob=0.3)", "chance a review ends a slump")),
+        ("val[m] > 2 * avg", "a book above twice the team average is split")),
     *_c("sim/world/seasons.py",
         ('"holiday_peak": [0.055, 0.05, 0.06, 0.06', "monthly shares, Q4 = 45%",
          "seed 000 ('nearly half' in the holiday season)"),

@@ -46,6 +46,10 @@ class RepTable(Table):
         "first_sign": (np.int32, -1), "last_sign": (np.int32, -1), "first_threat": (np.int32, -1),
         "skipped_1on1": (np.bool_, False), "coached": (np.float64, 0.0),
         "requests": (np.float64, 0.0),
+        # Problems this week: sent to the manager, solved by the rep itself (practice), and
+        # hours of structured training (sim.world.dependency, model.grow_skills).
+        "to_manager": (np.float64, 0.0), "practice": (np.float64, 0.0),
+        "training_hours": (np.float64, 0.0),
         "prospect_share": (np.float64, 0.0), "cover": (np.float64, 0.0),
         "shadow_hours": (np.float64, 0.0), "caught_belief": (np.float64, 0.0),
         "recorded_book": (np.float64, 0.0), "ymax": (np.float64, 0.0),

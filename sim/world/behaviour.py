@@ -62,7 +62,7 @@ def perceive(model, a: np.ndarray) -> None:
     with np.errstate(invalid="ignore", divide="ignore"):
         r.recorded_book[a] = np.nan_to_num(rec[a] / book_val[a])
         backed = np.nan_to_num(cov[a] / book_val[a])
-    r.cover[a] = np.clip(1 - (1 - backed) * (1 - model.levers.team_cover), 0, 1)
+    r.cover[a] = np.clip(backed, 0, 1)
     # Leverage: the revenue the firm would lose if the rep left now (sim.world.leverage).
     perceive_leverage(model, a)
     # Outside offers: competitors court visible top performers and reps building a brand;

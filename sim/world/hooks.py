@@ -17,7 +17,6 @@ import numpy as np
 class Levers:
     """Model-wide settings that policies change and agents read."""
 
-    team_cover: float = 0.0          # share of every book teammates can cover
     backups: bool = False            # accounts have cross-trained backup reps
     culture: float = 0.0             # team identity (culture events): engagement target
     development: float = 0.0         # training: a future in the company
@@ -28,9 +27,11 @@ class Levers:
     priority: str = "fire_fighting"  # order in which managers serve their hours
     push_target: float = 0.0         # recording target a manager's push asks for
     push_compliance: float = 0.0     # share of that gap a withholding rep closes
-    request_factor: float = 1.0      # requests reps send their manager
     self_resolve: float = 0.0        # share of requests solved while the answer is delayed
-    skill_growth: float = 1.0        # multiplier on on-the-job learning
+    decision_rights: bool = False    # reps know which decisions are theirs (seed 001)
+    defined_process: bool = False    # a written sales process answers next-step questions
+    ask_first: bool = False          # the manager asks what the rep has tried first
+    over_support: float = 0.0        # the manager steps in and closes deals (0..1)
     hiring: bool = True
     hiring_lag: int = 8
     hire_skill: float = 1.0

@@ -21,6 +21,7 @@ from sim.world.hooks import Levers, PolicyHooks, default_policies
 from sim.world.compensation import CompPlan, pool_groups, run_payroll, start_period
 from sim.world.leverage import leverage_plays
 from sim.world.managers import ACT, HoursLedger
+from sim.world.dependency import route_requests, update_dependency
 from sim.world.market import market_week
 from sim.world.pipeline import Pipeline
 from sim.world.seasons import WEEKS_PER_YEAR, build_calendar
@@ -300,7 +301,8 @@ class SalesModel(mesa.Model):
         self.woy = self.week % WEEKS_PER_YEAR                # 1. calendar
         self.demand_now = float(self.cal.multiplier[self.woy])
         self.refresh()
-        self.reps.shadow_hours[self.active] = 0.0  # hours on accounts they back up (policies add)
+        self.reps.shadow_hours[self.active] = 0.0  # hours off own accounts: backing up, training
+        self.reps.training_hours[self.active] = 0.0  # (policies add)
         if self.plan.period_start(self.woy):
             start_period(self, self.active)
         for pol in self.policies:                           # 2. scheduled policy actions
@@ -342,11 +344,8 @@ class SalesModel(mesa.Model):
         asks = r.demanding[a].copy()  # threats (2) and demands (1) heard since last week
         claim = a[r.urgency_claim[a]]
         ledger.add("urgency", claim, self.sc.tactics.urgency_hours)
-        r.requests[a] = (beh.request_rate + beh.request_dependency * r.dependency[a]
-                         + beh.request_skipped * r.skipped_1on1[a]) * lv.request_factor
-        # busier weeks raise more questions
-        r.requests[a] *= beh.request_flat + beh.request_seasonal * self.demand_now
-        ledger.add("requests", a, r.requests[a] * beh.request_hours * (1 - lv.self_resolve))
+        sent = route_requests(self, a)  # problems that reach the manager (sim.world.dependency)
+        ledger.add("requests", a, sent * beh.request_hours)
         for pol in self.policies:
             pol.hour_demands(self, ledger)
         r.demanding[a] = 0
@@ -354,6 +353,8 @@ class SalesModel(mesa.Model):
         r.unanswered[a] = 1 - ledger.fraction_for("requests", a)
         for pol in self.policies:
             pol.after_hours(self, ledger)
+        update_dependency(self, a, ledger.fraction_for("requests", a),
+                          ledger.served_for("coaching", a))
         for act in ("coaching", "retention"):  # 1:1s and talks held: what a rep says
             met = a[ledger.rep_demand[ACT[act]][a] > 0]
             one_on_one_disclosure(self, met, ledger.fraction_for(act, met))
@@ -391,7 +392,9 @@ class SalesModel(mesa.Model):
         rep's learning capacity, so growth saturates as skill nears the ceiling."""
         r, rp = self.reps, self.sc.reps
         gap = np.clip(r.ceiling[a] - r.skill[a], 0, None)
-        step = rp.skill_growth * self.levers.skill_growth * self.learning_capacity(a)
+        # on the job, plus training hours and problems solved instead of asked (seed 001)
+        step = (rp.skill_growth + rp.training_learn * r.training_hours[a]
+                + rp.practice_learn * r.practice[a]) * self.learning_capacity(a)
         r.skill[a] += np.clip(step, 0, 1) * gap
         r.ramp[a] = self._ramp(self.week - r.hired[a])
 

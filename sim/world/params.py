@@ -201,6 +201,18 @@ class RepParams:
     skill_growth: float = P(0.004, "1/week", "Weekly on-the-job learning toward own ceiling "
                             "at full learning capacity (a median newcomer has capacity 0.5).",
                             lo=0, hi=1)
+    recept_base: float = P(0.4, "index", "Receptiveness to coaching of a rep with no "
+                           "engagement and no entitlement.", S002, lo=0, hi=1)
+    recept_engagement: float = P(0.6, "index", "Receptiveness added at full engagement.", S002,
+                                 lo=0, hi=1)
+    recept_entitlement: float = P(0.4, "index", "Receptiveness lost at full entitlement (a "
+                                  "star who thinks it has nothing to learn).", S002, lo=0, hi=1)
+    practice_learn: float = P(0.001, "share of gap per problem", "Learning, at full "
+                              "capacity, from a problem a rep solved itself that it would "
+                              "have handed to its manager (seed 001: finding solutions).",
+                              S001, lo=0, hi=0.1)
+    training_learn: float = P(0.004, "share of gap per hour", "Learning, at full capacity, "
+                              "per hour of structured training.", S000, lo=0, hi=0.1)
     headroom_new: float = P(0.5, "share of skill", "Median headroom above its skill of a rep "
                             "with no tenure: how much better it can get.",
                             "assumption (power law of practice: most is learnt early)",

@@ -39,10 +39,34 @@ class BehaviourParams:
     monitoring_stress: float = P(0.5, "index", "Stress added at full monitoring intensity.",
                                  S003, lo=0, hi=1)
     entitlement_decay: float = P(0.01, "1/week", "Weekly decay of entitlement.", lo=0, hi=1)
-    dependency_growth: float = P(0.04, "1/week", "Growth of dependency per fully answered "
-                                 "request load.", S001, lo=0, hi=1)
-    dependency_decay: float = P(0.01, "1/week", "Natural weekly decay of dependency.", S001,
-                                lo=0, hi=1)
+    coached_memory: float = P(0.9, "per week", "Weekly persistence of a rep's sense of being "
+                              "developed by its 1:1s (feeds satisfaction and engagement).",
+                              S001, lo=0, hi=1)
+    dependency_adapt: float = P(0.02, "1/week", "Speed at which a rep's dependency moves "
+                                "toward the share of its problems its manager solved for it.",
+                                S001, lo=0, hi=1)
+    own_problems: float = P(4.0, "problems/week", "Problems a rep settles on its own in a "
+                            "usual week without thinking of asking (the rest of the job).",
+                            ASSUME, lo=0.1, hi=100)
+    self_resolve_hours: float = P(1.5, "hours", "Time scale on which a problem a rep has "
+                                  "asked about resolves itself while the answer waits: a "
+                                  "delay d settles 1 - exp(-d / this) of them.", S001,
+                                  lo=0.01, hi=100)
+    rights_share: float = P(0.3, "share of requests", "Requests about decisions that clear "
+                            "decision rights leave to the rep: with them it decides itself.",
+                            S001, lo=0, hi=1)
+    process_share: float = P(0.25, "share of requests", "Requests about the next step that a "
+                             "written sales process answers without the manager.", S001,
+                             lo=0, hi=1)
+    ask_first_share: float = P(0.5, "share of a problem", "Part of the solving a rep does "
+                               "itself when its manager asks what it has tried first.", S001,
+                               lo=0, hi=1)
+    over_support_problems: float = P(2.0, "problems/week", "Problems (deals to close) an "
+                                     "over-supporting manager takes off each rep's hands a "
+                                     "week at over_support 1; each costs request_hours.", S001,
+                                     lo=0, hi=100)
+    coach_problems: float = P(1.0, "problems/hour", "Problems a rep works through itself, "
+                              "guided, per coaching hour held.", S001, lo=0, hi=20)
     request_rate: float = P(1.0, "requests/week", "Requests a rep with no dependency sends its "
                             "manager.", S001, lo=0, hi=100)
     request_dependency: float = P(4.0, "requests/week", "Extra requests at full dependency.",
