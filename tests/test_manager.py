@@ -62,6 +62,20 @@ def test_revenue_at_risk_falls_with_backups():
     np.testing.assert_allclose(_risk(8, backups=True, know=0.0), bare)
 
 
+def test_revenue_at_risk_falls_with_records():
+    """What is on record is what a new owner starts from: a fully recorded book costs less to
+    take over than an unrecorded one (same ties, same calendar)."""
+    out = {}
+    for rec in (0.0, 1.0):
+        m = mh.tiny_model(3)
+        m.book.recorded[m.owned] = rec
+        m.book.familiar[m.owned] = 1.0
+        m.woy = 10
+        perceive(m, m.active)
+        out[rec] = m.reps.rar[m.active].copy()
+    assert (out[1.0] < out[0.0]).all()
+
+
 def test_peak_timing_comes_from_demand_not_a_calendar_weight():
     """Revenue at risk is largest when the peak falls inside the lag + ramp window; with a flat
     calendar it does not depend on the week at all."""

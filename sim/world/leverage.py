@@ -24,15 +24,18 @@ from sim.world.accounts import follow_probability
 DEMAND_KINDS = ("raise", "oversight", "accounts")
 
 
-def risk_windows(model) -> tuple[np.ndarray, np.ndarray]:
+def risk_windows(model) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Demand-weeks at stake from each week of the year if a rep left then.
 
     ``lost[w]``: summed demand over the hiring lag and the ramp (a follower's sales are gone
     for all of it).  ``gap[w]``: demand-weeks a non-follower is under-served: all of the lag,
-    then the replacement's missing productivity (1 - ramp) through its ramp.
+    then the replacement's missing productivity (1 - ramp) through its ramp.  ``learn[w]``:
+    demand-weeks, after the lag, weighted by how much of an account's know-how the new owner
+    still lacks, which it learns at ``accounts.familiar_rate`` a week (a year at most).
     """
     lag, rp = int(model.levers.hiring_lag), model.sc.reps
-    key = (lag, rp.ramp_weeks, rp.ramp_start)
+    rate = model.sc.accounts.familiar_rate
+    key = (lag, rp.ramp_weeks, rp.ramp_start, rate)
     cached = getattr(model, "_risk_windows", None)
     if cached is not None and cached[0] == key:
         return cached[1]
@@ -45,7 +48,9 @@ def risk_windows(model) -> tuple[np.ndarray, np.ndarray]:
     ramp_idx = (weeks + lag + ramp[None, :]) % n
     ramp_d = d[ramp_idx].sum(axis=1) if rp.ramp_weeks else np.zeros(n)
     gap_d = lag_d + (d[ramp_idx] * missing[None, :]).sum(axis=1) if rp.ramp_weeks else lag_d
-    out = (lag_d + ramp_d, gap_d)
+    k = np.arange(n)
+    learn_d = (d[(weeks + lag + k[None, :]) % n] * (1 - min(rate, 1.0)) ** k[None, :]).sum(axis=1)
+    out = (lag_d + ramp_d, gap_d, learn_d)
     model._risk_windows = (key, out)
     return out
 
@@ -54,20 +59,29 @@ def revenue_at_risk(model, ties: np.ndarray) -> np.ndarray:
     """Revenue (currency) each rep slot's departure would cost, given the client ties assumed
     for the owned accounts ``model.owned`` (the true ones for the rep, a guess for a manager).
 
-    risk_i = sum over i's accounts of  v_a [ f_a L(t) + (1 - f_a)(1 - cover_i) G(t) ]
+    risk_i = sum over i's accounts of  v_a [ f_a L(t) + (1 - f_a)((1 - cover_i) G(t) + u_a K(t)) ]
     with v_a the account's trailing weekly revenue, f_a its chance of following the rep
-    (personal tie, firm tie, what a backup knows), L and G the demand-weeks of :func:`risk_windows`.
+    (personal tie, firm tie, what a backup knows), L, G and K the demand-weeks of
+    :func:`risk_windows`, and u_a the share of the account's sales the new owner loses at
+    first for knowing only what the records (or a backup) carry: what records buy.
     """
-    r, b = model.reps, model.book
+    r, b, ap = model.reps, model.book, model.sc.accounts
     idx = model.owned
     own = b.owner[idx]
-    lost, gap = risk_windows(model)
+    lost, gap, learn = risk_windows(model)
     bk = b.backup[idx]
     backed = (bk >= 0) & r.active[np.maximum(bk, 0)]  # a backup under contract
-    follow = follow_probability(b, model.sc.accounts, idx, backup_ok=backed, ties=ties)
+    follow = follow_probability(b, ap, idx, backup_ok=backed, ties=ties)
     v = b.rev_annual[idx] / 52
     covered = r.cover[own]
-    per = v * (follow * lost[model.woy] + (1 - follow) * (1 - covered) * gap[model.woy])
+    known = np.maximum(ap.handover_quality * b.recorded[idx],
+                       np.where(backed, b.backup_know[idx], 0.0))
+    uc = ap.unfamiliar_conversion
+    now = uc + (1 - uc) * b.familiar[idx]
+    relearn = np.clip(1 - (uc + (1 - uc) * known) / np.maximum(now, 1e-9), 0, 1)
+    woy = model.woy
+    per = v * (follow * lost[woy] + (1 - follow) * ((1 - covered) * gap[woy]
+                                                     + relearn * learn[woy]))
     return np.bincount(own, weights=per, minlength=r.n)
 
 
