@@ -108,10 +108,12 @@ def marginal_pay(model, a: np.ndarray) -> np.ndarray:
     sigma = np.sqrt(r.sales_var[a] * plan.weeks_left[woy])
     q, rate = r.quota[a], r.rate[a]
     above_cost = ratchet_cost(model, a)
+    # All forecast nodes at once (rows), then summed node by node in a fixed order.
+    s = np.maximum(mu + sigma * Z_NODES[:, None], 0)
+    per_node = plan.unit_value(s, q, rate) - above_cost * (s > q)
     m = np.zeros(len(a))
-    for z, w in zip(Z_NODES, Z_WEIGHTS):
-        s = np.maximum(mu + sigma * z, 0)
-        m += w * (plan.unit_value(s, q, rate) - above_cost * (s > q))
+    for i, w in enumerate(Z_WEIGHTS):
+        m += w * per_node[i]
     return m * plan.rate_boost[woy] * plan.own_share(model.pool_group_size(a))
 
 

@@ -78,7 +78,7 @@ class CompPlan:
         p = self.p
         thr = p.threshold * quota
         c = (rate * p.below_threshold_factor * np.minimum(sales, thr)
-             + rate * np.clip(sales - thr, 0, np.maximum(quota - thr, 0))
+             + rate * np.minimum(np.maximum(sales - thr, 0), np.maximum(quota - thr, 0))
              + rate * p.accelerator * np.maximum(sales - quota, 0))
         if p.cap > 0:
             c = np.minimum(c, p.cap * self.on_target(quota, rate))
