@@ -40,9 +40,14 @@ def test_only_reps_with_leverage_threaten_or_demand():
 
 def _run_counting_asks(seed: int, at_risk: bool) -> tuple[int, float]:
     # Leverage is revenue at risk (issue 15).  With no client following a leaver, a hire on
-    # the day and no ramp, a departure costs the firm nothing: no leverage, so no asks.
+    # the day, no ramp, and every account fully on record for the new owner (nobody hoards or
+    # quits quietly, so the records stay full), a departure costs the firm nothing: no
+    # leverage, so no asks.
     safe = {} if at_risk else {"accounts.follow_scale": 0.0, "policies.hiring.lag_weeks": 0,
-                               "reps.ramp_weeks": 0}
+                               "reps.ramp_weeks": 0, "accounts.recorded_init": 1.0,
+                               "accounts.crm_discipline": 1.0, "accounts.handover_quality": 1.0,
+                               "tactics.enabled": ["peak_underperformance", "cherry_picking",
+                                                   "false_urgency"]}
     m = mh.tiny_model(seed, weeks=104, overrides={"leverage.demand_rate": 1.0,
                                                   "leverage.demand_leverage": 0.05, **safe})
     top = 0.0

@@ -129,7 +129,7 @@ CONSTANTS: list[Const] = [
     *_c("sim/world/seasons.py",
         ('"holiday_peak": [0.055, 0.05, 0.06, 0.06', "monthly shares, Q4 = 45%",
          "seed 000 ('nearly half' in the holiday season)"),
-        ('"gift_retail": [0.073] * 10 + [0.10, 0.17]', "monthly shares, Nov-Dec = 27%", NRF),
+        ('"gift_retail": [0.072] * 10 + [0.10, 0.18]', "monthly shares, Nov-Dec = 28% (revenue 27-31%)", NRF),
         ('"general_retail": [0.0815] * 10 + [0.085, 0.10]', "monthly shares, Nov-Dec = 18.5%",
          NRF),
         ('"two_peaks": [0.06625, 0.06625, 0.11, 0.11]', "spring and holiday peaks")),

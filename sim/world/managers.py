@@ -19,14 +19,16 @@ ACT = {a: i for i, a in enumerate(ACTIVITIES)}
 # fixed duties, then 1:1s, reviews and support, and what is urgent gets what is left.
 PRIORITIES = {
     "fire_fighting": ("admin", "urgency", "retention", "requests", "coaching", "reviews",
-                      "support", "safeguards", "monitoring"),
-    "coaching_first": ("admin", "coaching", "reviews", "support", "retention", "safeguards",
-                       "requests", "urgency", "monitoring"),
+                      "support", "safeguards", "cross_training", "monitoring"),
+    "coaching_first": ("admin", "coaching", "reviews", "support", "cross_training", "retention",
+                       "safeguards", "requests", "urgency", "monitoring"),
     # Watching first (seed 003's micromanager): fixed duties, then counting calls and asking
     # for updates; whatever is left goes to the rest.
     "watching_first": ("admin", "monitoring", "urgency", "requests", "retention", "coaching",
-                       "reviews", "support", "safeguards"),
+                       "reviews", "support", "safeguards", "cross_training"),
 }
+# Every order serves every activity exactly once.
+assert all(sorted(order) == sorted(ACTIVITIES) for order in PRIORITIES.values())
 # Hours spent face to face with a rep, during which a manager can notice warning signs.
 FACE_TIME = ("retention", "coaching", "reviews", "support", "monitoring")
 
@@ -60,7 +62,7 @@ class HoursLedger:
                                       minlength=self.n_managers)
         self.demand = per_mgr
         ordered = per_mgr[self.order]
-        before = np.empty_like(per_mgr)
+        before = np.zeros_like(per_mgr)
         before[self.order] = np.cumsum(ordered, axis=0) - ordered
         left = np.clip(self.budget[None, :] - before, 0, None)
         ratio = np.divide(left, per_mgr, out=np.ones_like(per_mgr), where=per_mgr > 0)

@@ -291,6 +291,10 @@ class PipelineParams:
     deal_sigma: float = P(0.5, "log units", "Lognormal spread of opportunity size.", lo=0, hi=3)
     work_weeks: float = P(3.0, "weeks", "Weeks of full service an opportunity needs before "
                           "it can close (the sales cycle at full attention).", lo=0.5, hi=52)
+    lead_weeks: int = P(5, "weeks", "How far ahead of the season it buys for a client opens "
+                        "an opportunity: arrivals follow the demand this many weeks later "
+                        "(about the time a deal takes to close, so that sales fall in the "
+                        "season).  Measured, docs/ODD.md section 9.", lo=0, hi=26)
     win_base: float = P(0.7, "probability", "Win probability of a fully worked opportunity "
                         "with a healthy account.", lo=0.01, hi=1)
     lose_rate: float = P(0.04, "1/week", "Weekly chance that an open opportunity goes to a "

@@ -116,9 +116,12 @@ class Pipeline:
         return revenue, discounts
 
     def arrive(self, model, idx: np.ndarray, base: np.ndarray) -> None:
-        """New opportunities: account i opens one with probability demand / deal_weeks."""
+        """New opportunities: account i opens one with probability demand / deal_weeks, with
+        the demand of the week ``lead_weeks`` ahead (clients open deals for the season they
+        buy for)."""
         pp = model.sc.pipeline
-        p = min(model.demand_now / pp.deal_weeks, 1.0)
+        ahead = model.cal.multiplier[(model.woy + pp.lead_weeks) % len(model.cal.multiplier)]
+        p = min(float(ahead) / pp.deal_weeks, 1.0)
         new = np.flatnonzero(self.demand.uniform(idx) < p)
         if new.size == 0:
             return

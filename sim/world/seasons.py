@@ -22,7 +22,7 @@ BUILTIN_MONTHLY = {
     # Q4 = 45% of the year (seed 000's case).
     "holiday_peak": [0.055, 0.05, 0.06, 0.06, 0.06, 0.06, 0.06, 0.065, 0.08, 0.10, 0.16, 0.19],
     # Nov-Dec = 29% (NRF: jewelry 27-30%, hobby/toy ~30%).
-    "gift_retail": [0.073] * 10 + [0.10, 0.17],
+    "gift_retail": [0.072] * 10 + [0.10, 0.18],
     # Nov-Dec = 19.5% (NRF: 19-20% of general retail).
     "general_retail": [0.0815] * 10 + [0.085, 0.10],
     "flat": list(DAYS_IN_MONTH / 365),
