@@ -339,3 +339,20 @@ def test_a_published_grant_rule_keeps_reps_from_asks_it_would_refuse():
         asked[published] = set(mh.new_events(m, start, "demand")["rep"].tolist())
     assert asked[False] == set(m.active.tolist())
     assert asked[True] == set(m.active[m.active % 2 == 1].tolist())
+
+
+def test_every_priority_order_serves_every_activity():
+    """Each order lists every activity once, so no activity's share is left undefined."""
+    from sim.world.managers import ACTIVITIES, PRIORITIES
+
+    for priority in PRIORITIES:
+        led = HoursLedger(2, np.array([0, 0]), 1, np.array([100.0]), priority)
+        for act in ACTIVITIES:
+            led.add(act, np.array([0, 1]), 1.0)
+        led.settle()
+        assert np.isfinite(led.fraction).all() and (led.fraction == 1.0).all(), priority
+        tight = HoursLedger(2, np.array([0, 0]), 1, np.array([3.0]), priority)
+        for act in ACTIVITIES:
+            tight.add(act, np.array([0, 1]), 1.0)
+        tight.settle()
+        assert np.isclose(tight.served.sum(), 3.0), priority

@@ -75,7 +75,8 @@ def dirs(tmp_path_factory) -> dict[str, Path]:
     """Real outputs, made once: a run directory and three small sweeps, each reported."""
     base = tmp_path_factory.mktemp("report")
     out = {"run": base / "run"}
-    assert main(["run", "--weeks", "104", "--set", "org.n_reps=40", "--out",
+    assert main(["run", "--weeks", "104", "--set", "org.n_reps=40",
+                 "--set", "run.burn_in_weeks=0", "--out",
                  str(out["run"])]) == 0
     for kind, text in EXPERIMENTS.items():
         exp = base / f"{kind}.toml"
