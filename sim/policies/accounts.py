@@ -22,18 +22,36 @@ def rank_within_owner(owner: np.ndarray, value: np.ndarray) -> tuple[np.ndarray,
 
 
 def random_teammate(model, owners: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """For each current owner, a different active rep of the same team (itself if alone)."""
+    """For each current owner, a different active rep of the same team (itself if alone).
+
+    One draw per team with two or more active members, teams in ascending order: the owners
+    of team t (in their order in ``owners``) each get the member ``shift`` places after
+    their own (in slot order), with shift uniform on 1 .. members - 1."""
     r = model.reps
     out = owners.copy()
+    if owners.size == 0:
+        return out
     a = model.active
-    for t in np.unique(r.team[owners]):
-        members = a[r.team[a] == t]
-        if members.size < 2:
-            continue
-        sel = np.flatnonzero(r.team[owners] == t)
-        pos = np.searchsorted(members, owners[sel])
-        shift = rng.integers(1, members.size, sel.size)
-        out[sel] = members[(pos + shift) % members.size]
+    team_a = r.team[a]
+    by_team = np.argsort(team_a, kind="stable")
+    members, member_team = a[by_team], team_a[by_team]       # grouped by team, slot order
+    team_o = r.team[owners]
+    order = np.argsort(team_o, kind="stable")
+    teams, first, count = np.unique(team_o[order], return_index=True, return_counts=True)
+    lo = np.searchsorted(member_team, teams, "left")
+    size = np.searchsorted(member_team, teams, "right") - lo
+    pick = size >= 2
+    if not pick.any():
+        return out
+    shift = [rng.integers(1, m, c) for m, c in zip(size[pick].tolist(), count[pick].tolist())]
+    rows = order[np.concatenate([np.arange(f, f + c) for f, c in
+                                 zip(first[pick].tolist(), count[pick].tolist())])]
+    t_lo = np.repeat(lo[pick], count[pick])
+    t_size = np.repeat(size[pick], count[pick])
+    # Position of each owner among its team's members (where it would sort if not one).
+    key = member_team.astype(np.int64) * (r.n + 1) + members
+    pos = np.searchsorted(key, team_o[rows].astype(np.int64) * (r.n + 1) + owners[rows]) - t_lo
+    out[rows] = members[t_lo + (pos + np.concatenate(shift)) % t_size]
     return out
 
 

@@ -133,15 +133,20 @@ def churn(book: AccountBook, p: AccountParams, rng: np.random.Generator, idx: np
 
 def follow_probability(book: AccountBook, p: AccountParams, idx: np.ndarray,
                        backup_ok: np.ndarray | None = None,
-                       ties: np.ndarray | None = None) -> np.ndarray:
+                       ties: np.ndarray | None = None,
+                       backup_known: np.ndarray | None = None) -> np.ndarray:
     """Chance an account follows its departing owner: the personal tie pulls it along, the
     firm tie holds it back, and so does a backup who knows it (cover = that knowledge).
-    ``ties`` replaces the true personal ties (a manager's guess: it cannot see them)."""
+    ``ties`` replaces the true personal ties (a manager's guess: it cannot see them);
+    ``backup_known`` is what a valid backup knows of each account (0 where none), if the
+    caller has it already."""
     tie = book.relationship[idx] if ties is None else ties
     prob = p.follow_scale * tie * (1 - book.firm[idx])
     if backup_ok is None:
         return prob
-    return prob * (1 - np.where(backup_ok, book.backup_know[idx], 0.0))
+    if backup_known is None:
+        backup_known = np.where(backup_ok, book.backup_know[idx], 0.0)
+    return prob * (1 - backup_known)
 
 
 def handover_start(book: AccountBook, p: AccountParams, idx: np.ndarray, new_owner: np.ndarray,

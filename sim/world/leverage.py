@@ -71,11 +71,11 @@ def revenue_at_risk(model, ties: np.ndarray) -> np.ndarray:
     lost, gap, learn = risk_windows(model)
     bk = b.backup[idx]
     backed = (bk >= 0) & r.active[np.maximum(bk, 0)]  # a backup under contract
-    follow = follow_probability(b, ap, idx, backup_ok=backed, ties=ties)
+    bknow = np.where(backed, b.backup_know[idx], 0.0)
+    follow = follow_probability(b, ap, idx, backup_ok=backed, ties=ties, backup_known=bknow)
     v = b.rev_annual[idx] / 52
     covered = r.cover[own]
-    known = np.maximum(ap.handover_quality * b.recorded[idx],
-                       np.where(backed, b.backup_know[idx], 0.0))
+    known = np.maximum(ap.handover_quality * b.recorded[idx], bknow)
     uc = ap.unfamiliar_conversion
     now = uc + (1 - uc) * b.familiar[idx]
     relearn = np.clip(1 - (uc + (1 - uc) * known) / np.maximum(now, 1e-9), 0, 1)

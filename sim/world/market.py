@@ -29,11 +29,12 @@ def market_week(model, a: np.ndarray, discount: np.ndarray) -> dict:
     own_hours[a] = np.maximum(r.effort[a] * rp.hours_per_week * (1 - r.prospect_share[a])
                               - r.shadow_hours[a], 0.0)
     hours = normal_hours(model, idx, own, health, own_hours)
+    need = b.need[idx]
     if cherry[a].any():  # pickers put each hour where it sells most this week
         sel = np.flatnonzero(cherry[own])
-        hours[sel] = greedy_hours(base[sel], b.need[idx[sel]], own[sel], own_hours, n)
-    need = b.need[idx]
-    service = 1 - np.exp(-hours / need)
+        hours[sel] = greedy_hours(base[sel], need[sel], own[sel], own_hours, n)
+    load = hours / need  # hours given over hours needed
+    service = 1 - np.exp(-load)
     conv = np.zeros(n)
     slump_conv = np.where((r.slump[a] == 1) | (r.slump[a] == 3), sc.behaviour.slump_conversion,
                           1.0)
@@ -49,7 +50,7 @@ def market_week(model, a: np.ndarray, discount: np.ndarray) -> dict:
     dev = r.sales_week[a] - r.rev_annual[a] * (model.demand_now / WEEKS_PER_YEAR)
     r.sales_var[a] += rp.forecast_memory * (dev * dev - r.sales_var[a])
     r.rev_annual[a] += r.sales_week[a] - r.rev_annual[a] / 52  # trailing-year revenue (EWMA)
-    update_accounts(b, ap, idx, np.minimum(hours / need, 1.0), record_targets(model, own),
+    update_accounts(b, ap, idx, np.minimum(load, 1.0), record_targets(model, own),
                     rel, health)
     # Pressure passed on to clients (seed 003) wears the personal tie down, not conversion.
     b.relationship[idx] *= 1 - sc.behaviour.pressure_tie_loss * r.stress[own]

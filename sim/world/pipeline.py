@@ -44,10 +44,11 @@ class Opportunities(Table):
 
     def keep(self, mask: np.ndarray) -> None:
         """Drop the rows where ``mask`` is False (order kept)."""
-        k = int(mask.sum())
+        rows = np.flatnonzero(mask)
+        k = rows.size
         for name in self.COLUMNS:
             col = getattr(self, name)
-            col[:k] = col[: self.n][mask]
+            col[:k] = col[rows]
         self.n = k
 
 

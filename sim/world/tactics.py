@@ -39,14 +39,15 @@ def greedy_hours(value: np.ndarray, need: np.ndarray, owner: np.ndarray,
     is too low, so drop the accounts below it and repeat: the set only shrinks and the level
     only rises, so this ends at the exact split (in a handful of passes in practice)."""
     lr = np.log(np.maximum(value / need, 1e-300))
-    on = np.ones(lr.size, dtype=bool)
+    nl = need * lr
+    on = None  # every account in (the first pass needs no mask)
     mu = np.zeros(n)
     for _ in range(iters):
-        w = np.bincount(owner, weights=need * on, minlength=n)
-        top = np.bincount(owner, weights=need * lr * on, minlength=n) - hours[:n]
+        w = np.bincount(owner, weights=need if on is None else need * on, minlength=n)
+        top = np.bincount(owner, weights=nl if on is None else nl * on, minlength=n) - hours[:n]
         mu = np.divide(top, w, out=np.full(n, np.inf), where=w > 0)
         now = lr > mu[owner]
-        if np.array_equal(now, on):
+        if now.all() if on is None else np.array_equal(now, on):
             break
         on = now
     h = need * np.maximum(lr - mu[owner], 0.0)
