@@ -6,6 +6,7 @@ import numpy as np
 
 from sim.policies.base import Policy
 from sim.world.accounts import learn_backups
+from sim.world.state import among
 
 
 def rank_within_owner(owner: np.ndarray, value: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -61,7 +62,7 @@ def move_top_accounts(model, reps: np.ndarray, share: float, rng: np.random.Gene
     random teammate each; relationships restart from what records carry."""
     b = model.book
     idx = model.owned
-    mine = idx[np.isin(b.owner[idx], reps)]
+    mine = idx[among(b.owner[idx], reps, model.reps.n)]
     if mine.size == 0 or share <= 0:
         return
     rank, size = rank_within_owner(b.owner[mine], b.rev_annual[mine])
@@ -229,6 +230,6 @@ class Favouritism(Policy):
         """Teammates other than the favourite see the steering, as a share of the book."""
         r, b = model.reps, model.book
         idx = model.owned
-        team_book = b.potential[idx[np.isin(b.owner[idx], members)]].sum()
+        team_book = b.potential[idx[among(b.owner[idx], members, r.n)]].sum()
         saw = members[members != fav]
         r.seen_steered[saw] = np.clip(r.seen_steered[saw] + value / max(team_book, 1e-9), 0, 1)

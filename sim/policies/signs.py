@@ -21,6 +21,7 @@ import numpy as np
 
 from sim.policies.accounts import move_top_accounts, random_teammate
 from sim.policies.base import Policy
+from sim.world.state import among
 
 ACTION_CODES = {"talk": 0, "review": 1, "record_push": 2, "cross_train": 3, "rotate": 4}
 
@@ -80,7 +81,7 @@ class ManagerActions(Policy):
         r.record_push[safe] = p.push_weeks
         r.last_safeguard[safe] = w
         idx = model.owned
-        mine = idx[np.isin(model.book.owner[idx], safe) & (model.book.backup[idx] < 0)]
+        mine = idx[among(model.book.owner[idx], safe, r.n) & (model.book.backup[idx] < 0)]
         cross_train(model, mine, model.streams.manager)
         rot = self._done(model, ledger, "safeguards", self.rot)
         r.last_rotate[rot] = w

@@ -13,6 +13,7 @@ from sim.world.accounts import follow_probability
 from sim.world.agents import Rep
 from sim.world.compensation import expected_pay, start_period
 from sim.world.seasons import WEEKS_PER_YEAR
+from sim.world.state import among
 
 TENURE_BANDS = (52, 156)  # weeks: first year, years 2-3, 3+ years
 
@@ -77,10 +78,10 @@ def depart(model, slots: np.ndarray) -> dict:
     for s in slots:
         model.rep_agent.pop(int(s)).remove()
     idx = model.owned
-    gone_backup = idx[np.isin(b.backup[idx], slots)]  # a leaver backs up nobody any more
+    gone_backup = idx[among(b.backup[idx], slots, r.n)]  # a leaver backs up nobody any more
     b.backup[gone_backup] = -1
     b.backup_know[gone_backup] = 0.0
-    mine = idx[np.isin(b.owner[idx], slots)]
+    mine = idx[among(b.owner[idx], slots, r.n)]
     bk = b.backup[mine]
     follow = model.streams.handover.random(mine.size) < follow_probability(
         b, ap, mine, bk >= 0)

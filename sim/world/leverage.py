@@ -20,6 +20,7 @@ from __future__ import annotations
 import numpy as np
 
 from sim.world.accounts import follow_probability
+from sim.world.state import among
 
 DEMAND_KINDS = ("raise", "oversight", "accounts")
 
@@ -193,8 +194,8 @@ def _grant(model, reps: np.ndarray, kind: np.ndarray) -> None:
     r.entitlement[reps] = np.clip(r.entitlement[reps] + lp.entitlement_gain, 0, 1)
     # Precedent: teammates see it, expect the same, and feel the unfairness.
     teams = np.unique(r.team[reps])
-    mates = model.active[np.isin(r.team[model.active], teams)]
-    mates = mates[~np.isin(mates, reps)]
+    mates = model.active[among(r.team[model.active], teams, model.n_teams)]
+    mates = mates[~among(mates, reps, r.n)]
     r.entitlement[mates] = np.clip(r.entitlement[mates] + lp.precedent * lp.entitlement_gain
                                    * lp.mate_entitlement, 0, 1)
     r.precedent_seen[mates] = np.clip(r.precedent_seen[mates]
@@ -220,7 +221,7 @@ def _update_beliefs(model, reps: np.ndarray, granted: np.ndarray) -> None:
     n = np.bincount(team, minlength=model.n_teams)
     g = np.bincount(team, weights=granted.astype(float), minlength=model.n_teams)
     seen = np.flatnonzero(n)
-    mates = model.active[np.isin(r.team[model.active], seen)]
+    mates = model.active[among(r.team[model.active], seen, model.n_teams)]
     rate = g[r.team[mates]] / n[r.team[mates]]
     r.grant_belief[mates] += lp.grant_learning * (rate - r.grant_belief[mates])
 
