@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from sim.world import kernels
 from sim.world.accounts import follow_probability
 from sim.world.state import among
 
@@ -70,6 +71,12 @@ def revenue_at_risk(model, ties: np.ndarray) -> np.ndarray:
     idx = model.owned
     own = b.owner[idx]
     lost, gap, learn = risk_windows(model)
+    woy = model.woy
+    if kernels.ENABLED:
+        return kernels.revenue_at_risk(
+            idx, own, np.asarray(ties, dtype=np.float64), b.backup, r.active, b.backup_know,
+            b.firm, b.rev_annual, r.cover, b.recorded, b.familiar, ap.follow_scale,
+            ap.handover_quality, ap.unfamiliar_conversion, lost[woy], gap[woy], learn[woy], r.n)
     bk = b.backup[idx]
     backed = (bk >= 0) & r.active[np.maximum(bk, 0)]  # a backup under contract
     bknow = np.where(backed, b.backup_know[idx], 0.0)
@@ -80,7 +87,6 @@ def revenue_at_risk(model, ties: np.ndarray) -> np.ndarray:
     uc = ap.unfamiliar_conversion
     now = uc + (1 - uc) * b.familiar[idx]
     relearn = np.clip(1 - (uc + (1 - uc) * known) / np.maximum(now, 1e-9), 0, 1)
-    woy = model.woy
     per = v * (follow * lost[woy] + (1 - follow) * ((1 - covered) * gap[woy]
                                                      + relearn * learn[woy]))
     return np.bincount(own, weights=per, minlength=r.n)

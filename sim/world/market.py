@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from sim.world import kernels
 from sim.world.accounts import churn, update_accounts
 from sim.world.seasons import WEEKS_PER_YEAR
 from sim.world.tactics import greedy_hours, normal_hours, record_targets
@@ -50,10 +51,18 @@ def market_week(model, a: np.ndarray, discount: np.ndarray) -> dict:
     dev = r.sales_week[a] - r.rev_annual[a] * (model.demand_now / WEEKS_PER_YEAR)
     r.sales_var[a] += rp.forecast_memory * (dev * dev - r.sales_var[a])
     r.rev_annual[a] += r.sales_week[a] - r.rev_annual[a] / 52  # trailing-year revenue (EWMA)
-    update_accounts(b, ap, idx, np.minimum(load, 1.0), record_targets(model, own),
-                    rel, health)
-    # Pressure passed on to clients (seed 003) wears the personal tie down, not conversion.
-    b.relationship[idx] *= 1 - sc.behaviour.pressure_tie_loss * r.stress[own]
+    # Then pressure passed on to clients (seed 003) wears the personal tie down.
+    tie_loss = sc.behaviour.pressure_tie_loss
+    if kernels.ENABLED:
+        kernels.update_accounts(
+            idx, own, np.minimum(load, 1.0), record_targets(model, own), rel, health,
+            b.relationship, b.firm, b.recorded, b.familiar, b.health, r.stress, ap.rel_build,
+            ap.rel_decay, ap.firm_build, ap.firm_decay, ap.familiar_rate, ap.health_build,
+            ap.health_decay, ap.record_rate, tie_loss)
+    else:
+        update_accounts(b, ap, idx, np.minimum(load, 1.0), record_targets(model, own),
+                        rel, health)
+        b.relationship[idx] *= 1 - tie_loss * r.stress[own]
     gone, gone_owner = churn(b, ap, rng.churn, idx, model.week)
     model.events.log(model.week, "account_churned", gone_owner, gone)
     won = prospect(model, a)

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from sim.world import kernels
 from sim.world.accounts import attention_weights
 from sim.world.agents import TACTICS
 from sim.world.behaviour import effort_curve
@@ -39,6 +40,8 @@ def greedy_hours(value: np.ndarray, need: np.ndarray, owner: np.ndarray,
     is too low, so drop the accounts below it and repeat: the set only shrinks and the level
     only rises, so this ends at the exact split (in a handful of passes in practice)."""
     lr = np.log(np.maximum(value / need, 1e-300))
+    if kernels.ENABLED:
+        return kernels.water_fill(lr, need, owner, hours, n, iters)
     nl = need * lr
     on = None  # every account in (the first pass needs no mask)
     mu = np.zeros(n)
