@@ -15,6 +15,7 @@ import numpy as np
 from sim.world.accounts import sales_factor
 from sim.world.agents import SIGNALS
 from sim.world.compensation import ratchet_cost
+from sim.world import kernels
 from sim.world.leverage import perceive_leverage
 
 # Equal-probability nodes of a standard normal (midpoints of FORECAST_NODES quantile bins):
@@ -46,19 +47,28 @@ def perceive(model, a: np.ndarray) -> None:
     own = b.owner[idx]
     n = r.n
     # Expected weekly sales at full effort (the rep's own book, at this week's demand).
-    rel, recd = b.relationship[idx], b.recorded[idx]
-    base = b.potential[idx] * sales_factor(b, model.sc.accounts, idx) * b.health[idx] * (1 / 52)
+    rel = b.relationship[idx]
+    if kernels.ENABLED:
+        ap = model.sc.accounts
+        base, book_val, rec, cov = kernels.book_values(
+            idx, own, b.potential, b.firm, b.relationship, b.familiar, b.health, b.recorded,
+            b.backup, b.backup_know, ap.tie_base, ap.tie_firm, ap.tie_personal,
+            ap.unfamiliar_conversion, n)
+    else:
+        recd = b.recorded[idx]
+        base = (b.potential[idx] * sales_factor(b, model.sc.accounts, idx) * b.health[idx]
+                * (1 / 52))
+        book_val = np.bincount(own, weights=base, minlength=n)
+        # Share of the book (by value) the company could cover without the rep: what
+        # backups (whoever assigned them) actually know of it.
+        rec = np.bincount(own, weights=base * recd, minlength=n)
+        cov = np.bincount(own, weights=base * b.backup_know[idx] * (b.backup[idx] >= 0),
+                          minlength=n)
     model.snap = (idx, own, rel, base)  # the book does not change until the market pass
-    book_val = np.bincount(own, weights=base, minlength=n)
     conv = np.where((r.slump[a] == 1) | (r.slump[a] == 3), beh.slump_conversion, 1.0)
     # The new-hire ramp is about learning the job and prospecting; serving an established
     # account depends on skill and on what the rep knows of it (inside ``base``).
     r.ymax[a] = book_val[a] * r.skill[a] * conv * model.demand_now
-    # Share of the book (by value) the company could cover without the rep: what backups
-    # (whoever assigned them) actually know of it.
-    rec = np.bincount(own, weights=base * recd, minlength=n)
-    cov = np.bincount(own, weights=base * b.backup_know[idx] * (b.backup[idx] >= 0),
-                      minlength=n)
     with np.errstate(invalid="ignore", divide="ignore"):
         r.recorded_book[a] = np.nan_to_num(rec[a] / book_val[a])
         backed = np.nan_to_num(cov[a] / book_val[a])

@@ -110,3 +110,171 @@ def update_accounts(idx, owner, service, target, rel, h, relationship, firm, rec
         rc = rc + record_rate * (target[j] - rc)
         recorded[i] = min(max(rc, 0.0), 1.0)
         relationship[i] = new_rel * (1 - tie_loss * stress[owner[j]])
+
+
+@_jit
+def take_front(col, rows):
+    """``col[:rows.size] = col[rows]`` in place, for ascending ``rows`` (each row moves to a
+    place at or before its own, so no row is overwritten before it is read)."""
+    for j in range(rows.size):
+        col[j] = col[rows[j]]
+
+
+@_jit
+def wrap(offset, key, size):
+    """``(offset + key) % size`` for non-negative ``offset`` and ``key``, without a
+    division when ``key`` is below ``size`` (the usual case)."""
+    x = offset + key
+    while x >= size:
+        x -= size
+    return x
+
+
+@_jit
+def draw(table, offset, keys):
+    """``table[(offset + keys) % table.size]`` (sim.world.pipeline.DrawTable)."""
+    out = np.empty(keys.size)
+    for j in range(keys.size):
+        out[j] = table[wrap(offset, keys[j], table.size)]
+    return out
+
+
+@_jit
+def settle_deals(progress, hold, p_win, size, uid, pull, k, owner, conv, discount, table,
+                 offset, week, work_weeks, pull_win_loss, lose_rate, pull_discount,
+                 elasticity, n_accounts, counts, disc_opp, stay):
+    """sim.world.pipeline.Pipeline.week from the timing choice on: which deals are ready,
+    won, lost or lapsed; revenue per account; what each deal gave away in discounts (summed
+    by the caller, as numpy sums); which deals stay open.  ``counts`` gets won, lost, pulled."""
+    n = progress.size
+    revenue = np.zeros(n_accounts)
+    won_n = 0
+    lost_n = 0
+    pulled_n = 0
+    for j in range(n):
+        pl = pull[j]
+        ready = ((progress[j] >= work_weeks) and (hold[j] <= week)) or pl
+        if pl:
+            p = p_win[j] * (1 - pull_win_loss) * min(progress[j] / work_weeks, 1.0)
+            pulled_n += 1
+        else:
+            p = p_win[j]
+        u = table[wrap(offset, uid[j], table.size)]
+        won = ready and (u < p)
+        lapsed = (not ready) and (u > 1 - lose_rate)
+        price = 1 - pull_discount if pl else 1.0
+        o = owner[j]
+        full = size[j] * conv[o] * (1.0 if won else 0.0)
+        d = discount[o]
+        volume = full * (1 + elasticity * d)
+        revenue[k[j]] += volume * price * (1 - d)
+        disc_opp[j] = volume * (1 - price * (1 - d))
+        won_n += won
+        lost_n += (ready and not won) + lapsed
+        stay[j] = not (ready or lapsed)
+    counts[0] = won_n
+    counts[1] = lost_n
+    counts[2] = pulled_n
+    return revenue
+
+
+@_jit
+def split_hours(w, own, hours_by_rep, n):
+    """sim.world.tactics.normal_hours after the weights: each owner's hours in proportion
+    to its accounts' weights ``w``."""
+    wsum = np.zeros(n)
+    for j in range(w.size):
+        wsum[own[j]] += w[j]
+    out = np.empty(w.size)
+    for j in range(w.size):
+        o = own[j]
+        out[j] = hours_by_rep[o] * w[j] / max(wsum[o], 1e-300)
+    return out
+
+
+@_jit
+def attention_weights(idx, health, potential, difficulty, root):
+    """sim.world.accounts.attention_weights for focus 1 or (``root``) 0.5, where numpy's
+    power is exactly the value or its square root."""
+    out = np.empty(idx.size)
+    for j in range(idx.size):
+        i = idx[j]
+        v = potential[i] * (0.3 + health[j]) / (0.5 + difficulty[i])
+        out[j] = np.sqrt(v) if root else v
+    return out
+
+
+@_jit
+def cherry_sums(base, need, h0, h1, e0, e1, own, n):
+    """sim.world.tactics._cherry_gain's two sums per rep: sales gained now (before
+    conversion) and work-weeks of service withheld, from the usual hours ``h0`` and the
+    greedy hours ``h1`` with ``e = exp(-h / need)``."""
+    gain = np.zeros(n)
+    lost = np.zeros(n)
+    for j in range(base.size):
+        o = own[j]
+        gain[o] += base[j] * ((1 - e1[j]) - (1 - e0[j]))
+        nd = need[j]
+        x = min(h0[j], nd) - min(h1[j], nd)
+        lost[o] += base[j] * max(x, 0.0) / nd
+    return gain, lost
+
+
+@_jit
+def book_values(idx, own, potential, firm, relationship, familiar, health, recorded,
+                backup, backup_know, tie_base, tie_firm, tie_personal, uc, n):
+    """sim.world.behaviour.perceive's pass over the book: each account's expected weekly
+    sales at full effort (``base``), and per rep the book's value, its recorded part and
+    the part its backups know."""
+    m = idx.size
+    base = np.empty(m)
+    book = np.zeros(n)
+    rec = np.zeros(n)
+    cov = np.zeros(n)
+    for j in range(m):
+        i = idx[j]
+        o = own[j]
+        ties = tie_base + tie_firm * firm[i] + tie_personal * relationship[i]
+        fam = uc + (1 - uc) * familiar[i]
+        v = potential[i] * (ties * fam) * health[i] * (1 / 52)
+        base[j] = v
+        book[o] += v
+        rec[o] += v * recorded[i]
+        cov[o] += v * backup_know[i] * (1.0 if backup[i] >= 0 else 0.0)
+    return base, book, rec, cov
+
+
+@_jit
+def record_targets(owner, quiet, withhold, push, base, quiet_recording, withhold_target,
+                   push_compliance, push_target):
+    """sim.world.tactics.record_targets, per account of ``owner``."""
+    out = np.empty(owner.size)
+    for j in range(owner.size):
+        o = owner[j]
+        t = quiet_recording * base if quiet[o] else base
+        if withhold[o]:
+            t = withhold_target
+        if push[o] > 0:
+            comply = push_compliance if withhold[o] else 1.0
+            t = t + comply * max(push_target - t, 0.0)
+        out[j] = t
+    return out
+
+
+@_jit
+def book_sales(idx, own, revenue, hours, sales_week, hours_week, rev_annual, revenue_total,
+               n_book, n):
+    """sim.world.market.market_week's bookkeeping: this week's sales and hours per account
+    (zero for accounts nobody served), trailing and total revenue; returns sales per rep."""
+    for i in range(n_book):
+        sales_week[i] = 0.0
+    per_rep = np.zeros(n)
+    for j in range(idx.size):
+        i = idx[j]
+        x = revenue[j]
+        sales_week[i] = x
+        hours_week[i] = hours[j]
+        rev_annual[i] += x - rev_annual[i] / 52
+        revenue_total[i] += x
+        per_rep[own[j]] += x
+    return per_rep

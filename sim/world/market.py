@@ -41,12 +41,17 @@ def market_week(model, a: np.ndarray, discount: np.ndarray) -> dict:
                           1.0)
     conv[a] = r.skill[a] * slump_conv  # pressure wears ties (issue 15); ramp is prospecting
     revenue, discounts = model.pipeline.week(model, idx, own, service, conv, base, discount)
-    b.sales_week[: b.n] = 0.0  # an account nobody served this week sold nothing
-    b.sales_week[idx] = revenue
-    b.hours_week[idx] = hours
-    b.rev_annual[idx] += revenue - b.rev_annual[idx] / 52
-    b.revenue_total[idx] += revenue
-    r.sales_week[a] = np.bincount(own, weights=revenue, minlength=n)[a]
+    if kernels.ENABLED:
+        r.sales_week[a] = kernels.book_sales(idx, own, revenue, hours, b.sales_week,
+                                             b.hours_week, b.rev_annual, b.revenue_total,
+                                             b.n, n)[a]
+    else:
+        b.sales_week[: b.n] = 0.0  # an account nobody served this week sold nothing
+        b.sales_week[idx] = revenue
+        b.hours_week[idx] = hours
+        b.rev_annual[idx] += revenue - b.rev_annual[idx] / 52
+        b.revenue_total[idx] += revenue
+        r.sales_week[a] = np.bincount(own, weights=revenue, minlength=n)[a]
     # Each rep's running estimate of the spread of its weekly sales around its usual level.
     dev = r.sales_week[a] - r.rev_annual[a] * (model.demand_now / WEEKS_PER_YEAR)
     r.sales_var[a] += rp.forecast_memory * (dev * dev - r.sales_var[a])

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from sim.world import kernels
 from sim.world.compensation import QUOTA_FLOOR, next_period, ratchet_cost
 from sim.world.state import Table
 
@@ -48,7 +49,10 @@ class Opportunities(Table):
         k = rows.size
         for name in self.COLUMNS:
             col = getattr(self, name)
-            col[:k] = col[rows]
+            if kernels.ENABLED:
+                kernels.take_front(col, rows)
+            else:
+                col[:k] = col[rows]
         self.n = k
 
 
@@ -64,9 +68,13 @@ class DrawTable:
         self.offset = int(rng.integers(0, self.u.size))
 
     def uniform(self, keys: np.ndarray) -> np.ndarray:
+        if kernels.ENABLED:
+            return kernels.draw(self.u, self.offset, keys)
         return self.u[(self.offset + keys) % self.u.size]
 
     def normal(self, keys: np.ndarray) -> np.ndarray:
+        if kernels.ENABLED:
+            return kernels.draw(self.z, self.offset, keys)
         return self.z[(self.offset + keys) % self.z.size]
 
 
@@ -96,6 +104,8 @@ class Pipeline:
         pull, push = timing_choice(model, self, owner, conv)
         o.pulled[:n] = pull
         o.hold[:n] = np.where(push, model.week + model.plan.weeks_left[model.woy], o.hold[:n])
+        if kernels.ENABLED:
+            return self._settle_compiled(model, idx, k, owner, conv, discount, pull, push, base)
         ready = ((o.progress[:n] >= pp.work_weeks) & (o.hold[:n] <= model.week)) | pull
         p = np.where(pull, pull_win(pp, o, n), o.p_win[:n])
         u = self.outcome.uniform(o.uid[:n])
@@ -115,6 +125,24 @@ class Pipeline:
         o.keep(~(ready | lapsed))
         self.arrive(model, idx, base)
         return revenue, discounts
+
+    def _settle_compiled(self, model, idx, k, owner, conv, discount, pull, push, base):
+        """The rest of :meth:`week` as one compiled pass (sim.world.kernels.settle_deals)."""
+        pp, o, n, t = model.sc.pipeline, self.opp, self.opp.n, self.outcome
+        counts = np.zeros(3, dtype=np.int64)
+        disc_opp = np.empty(n)
+        stay = np.empty(n, dtype=bool)
+        revenue = kernels.settle_deals(
+            o.progress[:n], o.hold[:n], o.p_win[:n], o.size[:n], o.uid[:n], pull, k, owner,
+            conv, discount, t.u, t.offset, model.week, pp.work_weeks, pp.pull_win_loss,
+            pp.lose_rate, pp.pull_discount, model.sc.tactics.urgency_elasticity, idx.size,
+            counts, disc_opp, stay)
+        c = self.week_counts
+        c["deals_won"], c["deals_lost"] = int(counts[0]), int(counts[1])
+        c["deals_pulled"], c["deals_pushed"] = int(counts[2]), int(push.sum())
+        o.keep(stay)
+        self.arrive(model, idx, base)
+        return revenue, float(disc_opp.sum())
 
     def arrive(self, model, idx: np.ndarray, base: np.ndarray) -> None:
         """New opportunities: account i opens one with probability demand / deal_weeks, with

@@ -59,7 +59,14 @@ def greedy_hours(value: np.ndarray, need: np.ndarray, owner: np.ndarray,
 
 def normal_hours(model, idx, own, health, hours_by_rep) -> np.ndarray:
     """The usual split: hours in proportion to (value of the account) ** focus."""
-    w = attention_weights(model.book, idx, health, model.sc.reps.focus)
+    focus, b = model.sc.reps.focus, model.book
+    if kernels.ENABLED:
+        if focus in (0.5, 1.0):  # where numpy's power is exact: sqrt or the value itself
+            w = kernels.attention_weights(idx, health, b.potential, b.difficulty, focus == 0.5)
+        else:
+            w = attention_weights(b, idx, health, focus)
+        return kernels.split_hours(w, own, hours_by_rep, model.reps.n)
+    w = attention_weights(b, idx, health, focus)
     wsum = np.bincount(own, weights=w, minlength=model.reps.n)
     return hours_by_rep[own] * w / np.maximum(wsum[own], 1e-300)
 
@@ -76,11 +83,17 @@ def _cherry_gain(model, a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     need = b.need[idx]
     h0 = normal_hours(model, idx, own, b.health[idx], usual)
     h1 = greedy_hours(base, need, own, np.maximum(full, 0), n)
-    s0, s1 = 1 - np.exp(-h0 / need), 1 - np.exp(-h1 / need)
+    e0, e1 = np.exp(-h0 / need), np.exp(-h1 / need)
     conv = r.skill[:n] * model.demand_now
-    gain = np.bincount(own, weights=base * (s1 - s0), minlength=n) * conv
-    lost = np.bincount(own, weights=base * np.clip(np.minimum(h0, need) - np.minimum(h1, need),
-                                                   0, None) / need, minlength=n)
+    if kernels.ENABLED:
+        gain, lost = kernels.cherry_sums(base, need, h0, h1, e0, e1, own, n)
+        gain = gain * conv
+    else:
+        s0, s1 = 1 - e0, 1 - e1
+        gain = np.bincount(own, weights=base * (s1 - s0), minlength=n) * conv
+        lost = np.bincount(own, weights=base * np.clip(np.minimum(h0, need)
+                                                       - np.minimum(h1, need), 0, None) / need,
+                           minlength=n)
     harm = lost * conv * ap.health_decay * model.sc.tactics.harm_weeks
     return gain[a], harm[a]
 
@@ -198,6 +211,11 @@ def record_targets(model, owners: np.ndarray) -> np.ndarray:
     """Recording target of each account's owner: withholding and quiet quitting starve the CRM."""
     r, lv = model.reps, model.levers
     base = np.clip(model.sc.accounts.crm_discipline, 0, 1)
+    if kernels.ENABLED:
+        tp = model.sc.tactics
+        return kernels.record_targets(owners, r.t_quiet_quitting, r.t_withholding,
+                                      r.record_push, base, tp.quiet_recording,
+                                      tp.withhold_target, lv.push_compliance, lv.push_target)
     target = np.where(r.t_quiet_quitting[owners], model.sc.tactics.quiet_recording * base, base)
     withhold = r.t_withholding[owners]
     target = np.where(withhold, model.sc.tactics.withhold_target, target)
