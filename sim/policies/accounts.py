@@ -6,7 +6,7 @@ import numpy as np
 
 from sim.policies.base import Policy
 from sim.world.accounts import learn_backups
-from sim.world.state import among
+from sim.world.arrays import among, clamp
 
 
 def rank_within_owner(owner: np.ndarray, value: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -179,9 +179,9 @@ class TeamBonus(Policy):
         """Top sellers who get back less than they put in resent it (seed 002)."""
         r = model.reps
         pct = model.performance_pct(reps)
-        short = np.clip((contributed - paid) / np.maximum(contributed, 1e-9), 0, 1)
+        short = clamp((contributed - paid) / np.maximum(contributed, 1e-9), 0, 1)
         hit = self.p.star_resentment * short * (pct >= 0.8)
-        r.resent[reps] = np.clip(r.resent[reps] + hit, 0, 0.6)
+        r.resent[reps] = clamp(r.resent[reps] + hit, 0, 0.6)
 
 
 class Favouritism(Policy):
@@ -232,4 +232,4 @@ class Favouritism(Policy):
         idx = model.owned
         team_book = b.potential[idx[among(b.owner[idx], members, r.n)]].sum()
         saw = members[members != fav]
-        r.seen_steered[saw] = np.clip(r.seen_steered[saw] + value / max(team_book, 1e-9), 0, 1)
+        r.seen_steered[saw] = clamp(r.seen_steered[saw] + value / max(team_book, 1e-9), 0, 1)

@@ -8,6 +8,7 @@ from sim.policies.accounts import move_top_accounts
 from sim.policies.base import Policy
 from sim.world.beliefs import catch_tactics, manager_expected_sales, manager_projection
 from sim.world.leverage import grant_rule
+from sim.world.arrays import clamp
 
 
 def team_medians(team: np.ndarray, values: np.ndarray, n_teams: int) -> np.ndarray:
@@ -58,12 +59,12 @@ class Coaching(Policy):
             return
         fit = self.fit(model, c)
         rp = model.sc.reps
-        recept = np.clip(rp.recept_base + rp.recept_engagement * r.engagement[c]
+        recept = clamp(rp.recept_base + rp.recept_engagement * r.engagement[c]
                          - rp.recept_entitlement * r.entitlement[c], 0, 1)
-        gap = np.clip(r.ceiling[c] - r.skill[c], 0, None)
+        gap = clamp(r.ceiling[c] - r.skill[c], 0, None)
         # What the coachee absorbs: its capacity (skill, tenure) x its receptiveness x how
         # well the session fits it x the coach's quality x the share of the hour held.
-        absorbed = np.clip(p.gain * got[c] * p.quality * recept * fit
+        absorbed = clamp(p.gain * got[c] * p.quality * recept * fit
                            * model.learning_capacity(c), 0, 1)
         r.skill[c] += absorbed * gap  # saturates: nothing left to add at the ceiling
         # Engagement follows ``coached`` (behaviour.eng_coaching); dependency follows the

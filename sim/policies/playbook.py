@@ -8,6 +8,7 @@ from sim.policies.base import Policy
 from sim.policies.accounts import assign_backups, backed, shadow, unbacked
 from sim.policies.signs import review_rate
 from sim.world.beliefs import one_on_one_disclosure
+from sim.world.arrays import clamp
 
 
 class Playbook(Policy):
@@ -56,7 +57,7 @@ class Playbook(Policy):
         r = model.reps
         r.rate[a] = review_rate(model, a, model.sc.policies.manager.review_premium)
         base = model.sc.comp.commission_rate
-        r.conceded[a] = np.clip(r.rate[a] - base, 0, None) * (r.conceded[a] > 0)
+        r.conceded[a] = clamp(r.rate[a] - base, 0, None) * (r.conceded[a] > 0)
 
     def _rebalance(self, model, a):
         """Keep books broad: a rep holding over twice the team's average book value passes

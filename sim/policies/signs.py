@@ -21,7 +21,7 @@ import numpy as np
 
 from sim.policies.accounts import move_top_accounts, random_teammate
 from sim.policies.base import Policy
-from sim.world.state import among
+from sim.world.arrays import among, clamp
 
 ACTION_CODES = {"talk": 0, "review": 1, "record_push": 2, "cross_train": 3, "rotate": 4}
 
@@ -31,7 +31,7 @@ def review_rate(model, slots: np.ndarray, premium: float) -> np.ndarray:
     performer, linear in the revenue percentile above the median (within the rate cap)."""
     base = model.sc.comp.commission_rate
     pct = model.performance_pct(slots)
-    return np.minimum(base * (1 + premium * np.clip(pct - 0.5, 0, 0.5) * 2), model.max_rate)
+    return np.minimum(base * (1 + premium * clamp(pct - 0.5, 0, 0.5) * 2), model.max_rate)
 
 
 def cross_train(model, accounts: np.ndarray, rng: np.random.Generator) -> None:

@@ -15,6 +15,7 @@ import numpy as np
 
 from sim.world.params import AccountParams
 from sim.world.state import Table
+from sim.world.arrays import clamp
 
 
 class AccountBook(Table):
@@ -89,7 +90,7 @@ def update_accounts(book: AccountBook, p: AccountParams, idx: np.ndarray, servic
     fam = book.familiar[idx]
     book.familiar[idx] = fam + p.familiar_rate * service * (1 - fam)
     book.health[idx] = h + p.health_build * service * (1 - h) - p.health_decay * neglect * h
-    book.recorded[idx] = np.clip(r + p.record_rate * (record_target - r), 0, 1)
+    book.recorded[idx] = clamp(r + p.record_rate * (record_target - r), 0, 1)
 
 
 def tie_factor(book: AccountBook, p: AccountParams, idx: np.ndarray) -> np.ndarray:
@@ -111,7 +112,7 @@ def learn_backups(book: AccountBook, p: AccountParams, idx: np.ndarray,
     Zero hours build nothing."""
     k = book.backup_know[idx]
     gain = p.backup_learn * (1 - np.exp(-hours / book.need[idx])) * (1 - k)
-    book.backup_know[idx] = np.clip(k + gain - p.backup_forget * k, 0, 1)
+    book.backup_know[idx] = clamp(k + gain - p.backup_forget * k, 0, 1)
 
 
 def churn(book: AccountBook, p: AccountParams, rng: np.random.Generator, idx: np.ndarray,
@@ -161,7 +162,7 @@ def handover_start(book: AccountBook, p: AccountParams, idx: np.ndarray, new_own
     carried = quality * book.recorded[idx]
     own_backup = book.backup[idx] == new_owner
     fam = np.maximum(carried, np.where(own_backup, book.backup_know[idx], 0.0))
-    return np.full(idx.size, p.reassign_relationship), np.clip(fam, 0, 1)
+    return np.full(idx.size, p.reassign_relationship), clamp(fam, 0, 1)
 
 
 class HandoverLog(Table):

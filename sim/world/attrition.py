@@ -13,14 +13,14 @@ from sim.world.accounts import follow_probability
 from sim.world.agents import Rep
 from sim.world.compensation import expected_pay, start_period
 from sim.world.seasons import WEEKS_PER_YEAR
-from sim.world.state import among
+from sim.world.arrays import among, clamp
 
 TENURE_BANDS = (52, 156)  # weeks: first year, years 2-3, 3+ years
 
 
 def stay_value(model, a: np.ndarray) -> np.ndarray:
     r, beh, ap = model.reps, model.sc.behaviour, model.sc.attrition
-    pay = np.clip(r.pay_ewma[a] / beh.pay_reference, 0, beh.pay_cap) / beh.pay_cap
+    pay = clamp(r.pay_ewma[a] / beh.pay_reference, 0, beh.pay_cap) / beh.pay_cap
     return (ap.stay_pay * pay + ap.stay_satisfaction * r.satisfaction[a]
             + ap.stay_fairness * r.fairness[a] + ap.stay_engagement * r.engagement[a])
 
@@ -55,7 +55,7 @@ def quit_decisions(model, a: np.ndarray) -> np.ndarray:
     r.searching[a] = r.expected_pay[a] < r.outside_pay[a]
     hazard = hazard + r.searching[a] * ap.job_find_rate
     draws = model.streams.by_slot("quits", a, model.reps.capacity)
-    quit_ = draws < np.clip(hazard, 0, 1)
+    quit_ = draws < clamp(hazard, 0, 1)
     extra = np.array(sorted(set(model.leavers)), dtype=np.int64)
     model.leavers.clear()
     return np.union1d(a[quit_], extra).astype(np.int64)

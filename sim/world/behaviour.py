@@ -17,6 +17,7 @@ from sim.world.agents import SIGNALS
 from sim.world.compensation import ratchet_cost
 from sim.world import kernels
 from sim.world.leverage import perceive_leverage
+from sim.world.arrays import clamp
 
 # Equal-probability nodes of a standard normal (midpoints of FORECAST_NODES quantile bins):
 # the expectation over the rep's normal forecast of its period-end sales.
@@ -72,7 +73,7 @@ def perceive(model, a: np.ndarray) -> None:
     with np.errstate(invalid="ignore", divide="ignore"):
         r.recorded_book[a] = np.nan_to_num(rec[a] / book_val[a])
         backed = np.nan_to_num(cov[a] / book_val[a])
-    r.cover[a] = np.clip(backed, 0, 1)
+    r.cover[a] = clamp(backed, 0, 1)
     # Leverage: the revenue the firm would lose if the rep left now (sim.world.leverage).
     perceive_leverage(model, a)
     # Outside offers: competitors court visible top performers and reps building a brand;
@@ -82,11 +83,11 @@ def perceive(model, a: np.ndarray) -> None:
                                                                   r.brand[a])
                + beh.search_offers * r.search[a])
     contact = model.streams.by_slot("offers", a, r.capacity) < p_offer
-    r.offers[a] = np.clip(r.offers[a] * beh.offer_memory
+    r.offers[a] = clamp(r.offers[a] * beh.offer_memory
                           + contact * beh.offer_gain * (1 - r.offers[a]), 0, 1)
     r.s_competitor_contact[a] = contact
     brand_target = r.self_interest[a] * np.maximum(r.leverage[a], 1 - r.satisfaction[a])
-    r.brand[a] = np.clip(r.brand[a] + beh.brand_rate * (brand_target - r.brand[a]), 0, 1)
+    r.brand[a] = clamp(r.brand[a] + beh.brand_rate * (brand_target - r.brand[a]), 0, 1)
     # Slumps: a hidden cause (skill, personal, tools, motivation) that ends by itself in time.
     r.slump_left[a] = np.maximum(r.slump_left[a] - 1, 0)
     r.slump[a] = np.where(r.slump_left[a] > 0, r.slump[a], 0)
@@ -144,20 +145,20 @@ def choose_effort(model, a: np.ndarray, m: np.ndarray) -> np.ndarray:
         lo = np.where(up, mid, lo)
         hi = np.where(up, hi, mid)
     capacity = np.where(r.slump[a] == 2, beh.slump_capacity, 1.0)
-    return np.clip(0.5 * (lo + hi) * capacity, rp.min_effort * capacity, 1.0)
+    return clamp(0.5 * (lo + hi) * capacity, rp.min_effort * capacity, 1.0)
 
 
 def emit_signals(model, a: np.ndarray) -> None:
     """Observable warning signs (seed 000), each a noisy draw from the rep's hidden state."""
     r, rng, beh = model.reps, model.streams.signals, model.sc.behaviour
     k = len(a)
-    pay_gap = np.clip(1 - r.pay_ewma[a] / beh.pay_reference, 0, 1)
+    pay_gap = clamp(1 - r.pay_ewma[a] / beh.pay_reference, 0, 1)
     talk_from = beh.sign_comp_talk_from
     grievance = np.maximum.reduce([r.entitlement[a], 1 - r.fairness[a], pay_gap])
     probs = {
-        "comp_talk": beh.sign_comp_talk * np.clip((grievance - talk_from) / (1 - talk_from), 0, 1),
+        "comp_talk": beh.sign_comp_talk * clamp((grievance - talk_from) / (1 - talk_from), 0, 1),
         "crm_drop": np.where(r.t_withholding[a] | r.t_quiet_quitting[a], beh.sign_crm_drop, 0.0),
-        "brand_activity": beh.sign_brand * np.clip(r.brand[a] - beh.sign_brand_from, 0, 1),
+        "brand_activity": beh.sign_brand * clamp(r.brand[a] - beh.sign_brand_from, 0, 1),
         "abrupt_change": np.where(np.abs(r.effort[a] - r.prev_effort[a]) > beh.sign_abrupt_jump,
                                   beh.sign_abrupt, 0.0),
         "peak_focus": beh.sign_peak_focus * r.entitlement[a] * model.cal.lookahead[model.woy]
@@ -191,7 +192,7 @@ def peer_observations(model, a: np.ndarray) -> None:
     others_quiet = quiet[team] - r.t_quiet_quitting[a]
     share = (exits[team] + others_quiet) / np.maximum(size[team] + exits[team] - 1, 1)
     m = beh.peer_memory
-    r.peer_loss[a] += m * (np.clip(share, 0, 1) - r.peer_loss[a])
+    r.peer_loss[a] += m * (clamp(share, 0, 1) - r.peer_loss[a])
     r.seen_steered[a] *= 1 - m
 
 
@@ -201,56 +202,56 @@ def update_moods(model, a: np.ndarray) -> None:
     k = beh.adapt
     woy = model.woy
     peer_observations(model, a)
-    pay_ratio = np.clip(r.pay_ewma[a] / beh.pay_reference, 0, beh.pay_cap) / beh.pay_cap
+    pay_ratio = clamp(r.pay_ewma[a] / beh.pay_reference, 0, beh.pay_cap) / beh.pay_cap
     # Stress: quota pressure late in a period, monitoring (felt with the rep's own
     # sensitivity), overwork; support takes some away.
     plan = model.plan
     left = plan.remaining[woy] / max(plan.period_demand[plan.period_of_week[woy]], 1e-9)
-    behind = np.clip(1 - r.projected[a] / np.maximum(r.quota[a], 1e-9), 0, 1) * (1 - left)
+    behind = clamp(1 - r.projected[a] / np.maximum(r.quota[a], 1e-9), 0, 1) * (1 - left)
     stress_t = (beh.base_stress + beh.quota_pressure * behind
                 + beh.monitoring_stress * r.mon_sens[a] * r.monitoring[a]
-                + beh.stress_overwork * np.clip(r.effort[a] - beh.overwork_effort, 0, 1)
+                + beh.stress_overwork * clamp(r.effort[a] - beh.overwork_effort, 0, 1)
                 + beh.stress_unanswered * r.unanswered[a] - beh.stress_support * r.supported[a])
-    r.stress[a] += k * (np.clip(stress_t, 0, 1) - r.stress[a])
-    r.autonomy[a] = np.clip(1 - r.monitoring[a], 0, 1)  # monitoring already includes oversight
+    r.stress[a] += k * (clamp(stress_t, 0, 1) - r.stress[a])
+    r.autonomy[a] = clamp(1 - r.monitoring[a], 0, 1)  # monitoring already includes oversight
     # Fairness from what the rep sees (equity comparison with teammates, Card et al. 2012):
     # its rate against theirs, its book against theirs when it sells more, accounts steered
     # to a favourite, concessions granted to others; a heard grievance (voice) helps.
     mates_rate = team_mean_of_others(model, r.rate[a], a)
     # nobody paid anything (commission 0 is valid) is no gap: ratio 1 where teammates earn 0
-    pay_gap = np.clip(1 - np.divide(r.rate[a], mates_rate, out=np.ones(len(a)),
+    pay_gap = clamp(1 - np.divide(r.rate[a], mates_rate, out=np.ones(len(a)),
                                     where=mates_rate > 0), 0, 1)
     idx, own = model.snap[0], model.snap[1]
     book = np.bincount(own, weights=model.book.potential[idx], minlength=r.n)[a]
     mates_book = team_mean_of_others(model, book, a)
     sells_more = r.rev_annual[a] > team_mean_of_others(model, r.rev_annual[a], a)
-    book_gap = np.clip(1 - np.divide(book, mates_book, out=np.ones(len(a)), where=mates_book > 0),
+    book_gap = clamp(1 - np.divide(book, mates_book, out=np.ones(len(a)), where=mates_book > 0),
                        0, 1) * sells_more
     fair_t = (beh.fairness_base - beh.equity_pay * pay_gap - beh.equity_book * book_gap
               - r.resent[a]
               - r.precedent_seen[a] - beh.steer_fairness * r.seen_steered[a]
               + beh.voice_fairness * r.heard[a])
-    r.fairness[a] += k * (np.clip(fair_t, 0, 1) - r.fairness[a])
+    r.fairness[a] += k * (clamp(fair_t, 0, 1) - r.fairness[a])
     sat_t = (beh.sat_pay * pay_ratio + beh.sat_fairness * r.fairness[a]
              + beh.sat_autonomy * r.autonomy[a] + beh.sat_calm * (1 - r.stress[a])
-             + beh.sat_coaching * np.clip(r.coached[a], 0, 1))
-    r.satisfaction[a] += k * (np.clip(sat_t, 0, 1) - r.satisfaction[a])
+             + beh.sat_coaching * clamp(r.coached[a], 0, 1))
+    r.satisfaction[a] += k * (clamp(sat_t, 0, 1) - r.satisfaction[a])
     # Engagement; teammates' exits and disengagement pull it down (Felps et al. 2009).
     eng_t = (beh.eng_satisfaction * r.satisfaction[a] + beh.eng_motivation * r.motivation[a]
              + beh.culture_engagement * lv.culture + beh.development_engagement * lv.development
-             + beh.eng_coaching * np.clip(r.coached[a], 0, 1)
-             - beh.burnout_engagement * np.clip(r.stress[a] - beh.burnout_stress, 0, 1)
+             + beh.eng_coaching * clamp(r.coached[a], 0, 1)
+             - beh.burnout_engagement * clamp(r.stress[a] - beh.burnout_stress, 0, 1)
              - beh.contagion_engagement * r.peer_loss[a])
-    r.engagement[a] += k * (np.clip(eng_t, 0, 1) - r.engagement[a])
+    r.engagement[a] += k * (clamp(eng_t, 0, 1) - r.engagement[a])
     # Job search follows what the rep saw of its teammates leaving (Felps et al. 2009).
-    r.search[a] += k * (np.clip(beh.contagion_search * r.peer_loss[a], 0, 1) - r.search[a])
+    r.search[a] += k * (clamp(beh.contagion_search * r.peer_loss[a], 0, 1) - r.search[a])
     # Entitlement grows with sustained leverage.
     grow = beh.entitlement_growth * r.leverage[a]
-    r.entitlement[a] = np.clip(r.entitlement[a] * (1 - beh.entitlement_decay) + grow, 0, 1)
-    r.trust[a] = np.clip(r.trust[a] + beh.trust_recovery * (beh.trust_norm - r.trust[a]), 0, 1)
+    r.entitlement[a] = clamp(r.entitlement[a] * (1 - beh.entitlement_decay) + grow, 0, 1)
+    r.trust[a] = clamp(r.trust[a] + beh.trust_recovery * (beh.trust_norm - r.trust[a]), 0, 1)
     r.precedent_seen[a] *= beh.precedent_memory
     r.resent[a] *= beh.resent_memory
     r.heard[a] = False
     for name in ("stress", "fairness", "satisfaction", "engagement", "search"):
         col = getattr(r, name)
-        col[a] = np.clip(col[a], 0, 1)
+        col[a] = clamp(col[a], 0, 1)

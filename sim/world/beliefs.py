@@ -29,12 +29,13 @@ import numpy as np
 
 from sim.world.agents import SIGNALS
 from sim.world.leverage import leverage_index, manager_risk_estimate
+from sim.world.arrays import clamp
 
 SIG = {s: i for i, s in enumerate(SIGNALS)}
 
 
 def logit(p: np.ndarray | float) -> np.ndarray:
-    p = np.clip(p, 1e-9, 1 - 1e-9)
+    p = clamp(p, 1e-9, 1 - 1e-9)
     return np.log(p / (1 - p))
 
 
@@ -97,7 +98,7 @@ def one_on_one_disclosure(model, reps: np.ndarray, held: np.ndarray) -> None:
     r, mp = model.reps, model.sc.managers
     if reps.size == 0:
         return
-    candid = model.streams.disclosure.random(reps.size) < np.clip(held, 0, 1) * r.trust[reps]
+    candid = model.streams.disclosure.random(reps.size) < clamp(held, 0, 1) * r.trust[reps]
     r.disclosed_offer[reps] |= candid & (r.offers[reps] > mp.disclose_offers)
     r.disclosed_disengaged[reps] |= candid & r.t_quiet_quitting[reps]  # admits it is coasting
 

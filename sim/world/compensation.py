@@ -11,6 +11,7 @@ import numpy as np
 
 from sim.world.params import CompParams
 from sim.world.seasons import WEEKS_PER_YEAR
+from sim.world.arrays import clamp
 
 PERIOD_WEEKS = {"month": (4, 4, 5) * 4, "quarter": (13,) * 4, "year": (52,)}
 QUOTA_FLOOR = 1e-6  # smallest quota / ramp-up divisor (keeps ratios finite)
@@ -222,7 +223,7 @@ def history_weight(model, a: np.ndarray) -> np.ndarray:
     reps): before that its trailing sales say little about what it will sell."""
     r = model.reps
     seasoned = model.week - r.hired[a] - model.sc.reps.ramp_weeks
-    return np.where(r.hired[a] < 0, 1.0, np.clip(seasoned / WEEKS_PER_YEAR, 0.0, 1.0))
+    return np.where(r.hired[a] < 0, 1.0, clamp(seasoned / WEEKS_PER_YEAR, 0.0, 1.0))
 
 
 def yearly_quota(model, a: np.ndarray) -> np.ndarray:

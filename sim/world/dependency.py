@@ -28,6 +28,7 @@ process, asking first, over-support); the rule is the same for every rep.
 from __future__ import annotations
 
 import numpy as np
+from sim.world.arrays import clamp
 
 
 def route_requests(model, a: np.ndarray) -> np.ndarray:
@@ -58,4 +59,4 @@ def update_dependency(model, a: np.ndarray, answered: np.ndarray,
     by_rep = beh.own_problems + r.practice[a] + beh.coach_problems * coached_hours
     target = by_manager / (by_manager + by_rep)
     d = r.dependency[a]
-    r.dependency[a] = np.clip(d + beh.dependency_adapt * (target - d), 0, 1)
+    r.dependency[a] = clamp(d + beh.dependency_adapt * (target - d), 0, 1)

@@ -21,7 +21,7 @@ import numpy as np
 
 from sim.world import kernels
 from sim.world.accounts import follow_probability
-from sim.world.state import among
+from sim.world.arrays import among, clamp
 
 DEMAND_KINDS = ("raise", "oversight", "accounts")
 
@@ -86,7 +86,7 @@ def revenue_at_risk(model, ties: np.ndarray) -> np.ndarray:
     known = np.maximum(ap.handover_quality * b.recorded[idx], bknow)
     uc = ap.unfamiliar_conversion
     now = uc + (1 - uc) * b.familiar[idx]
-    relearn = np.clip(1 - (uc + (1 - uc) * known) / np.maximum(now, 1e-9), 0, 1)
+    relearn = clamp(1 - (uc + (1 - uc) * known) / np.maximum(now, 1e-9), 0, 1)
     per = v * (follow * lost[woy] + (1 - follow) * ((1 - covered) * gap[woy]
                                                      + relearn * learn[woy]))
     return np.bincount(own, weights=per, minlength=r.n)
@@ -137,20 +137,20 @@ def grant_rule(model, reps, kind, threat, flight, risk, shirk) -> np.ndarray:
     (``levers.precedent_weight`` per teammate).  A threat makes leaving more likely: its
     evidence is added to the flight belief."""
     r, mp = model.reps, model.sc.managers
-    logit = np.log(np.clip(flight, 1e-9, 1 - 1e-9) / np.clip(1 - flight, 1e-9, 1))
+    logit = np.log(clamp(flight, 1e-9, 1 - 1e-9) / clamp(1 - flight, 1e-9, 1))
     q = 1 / (1 + np.exp(-(logit + mp.w_threat * threat)))
     a = model.active
     size = np.bincount(r.team[a], minlength=model.n_teams)
     mates = np.maximum(size[r.team[reps]] - 1, 0)
     cost = concession_cost(model, reps, kind, shirk) * (1 + model.levers.precedent_weight * mates)
     room = (kind != 0) | (r.rate[reps] < model.max_rate - 1e-12)
-    margin = np.clip(1 - model.sc.accounts.cogs_share - r.rate[reps], 0, 1)
+    margin = clamp(1 - model.sc.accounts.cogs_share - r.rate[reps], 0, 1)
     return (q * risk * margin > cost) & room
 
 
 def leverage_plays(model, a: np.ndarray) -> None:
     r, lp, rng = model.reps, model.sc.leverage, model.streams.leverage
-    pay_gap = np.clip(1 - r.pay_ewma[a] / model.sc.behaviour.pay_reference, 0, 1)
+    pay_gap = clamp(1 - r.pay_ewma[a] / model.sc.behaviour.pay_reference, 0, 1)
     grievance = np.maximum.reduce([r.entitlement[a], 1 - r.fairness[a], pay_gap])
     press = 1.0 + lp.holdback_press * r.t_peak_underperformance[a]
     worth_asking = lp.ask_base + lp.ask_belief * r.grant_belief[a]  # more when asking has worked
@@ -166,7 +166,7 @@ def leverage_plays(model, a: np.ndarray) -> None:
     if model.levers.published_rule:
         # Clear policies publish the grant rule: a rep asks only if, by its own estimates
         # (its revenue at risk, its own plans), the rule would grant.
-        own_flight = np.clip(r.offers[asking], 0, 1)
+        own_flight = clamp(r.offers[asking], 0, 1)
         ok = grant_rule(model, asking, kind, threat, own_flight, r.rar_seen[asking],
                         np.zeros(asking.size))
         asking, kind, threat = asking[ok], kind[ok], threat[ok]
@@ -197,14 +197,14 @@ def _grant(model, reps: np.ndarray, kind: np.ndarray) -> None:
     for rep in reps[kind == 2]:
         _give_better_accounts(model, int(rep))
     model.events.log(model.week, "concession", reps, value=kind)
-    r.entitlement[reps] = np.clip(r.entitlement[reps] + lp.entitlement_gain, 0, 1)
+    r.entitlement[reps] = clamp(r.entitlement[reps] + lp.entitlement_gain, 0, 1)
     # Precedent: teammates see it, expect the same, and feel the unfairness.
     teams = np.unique(r.team[reps])
     mates = model.active[among(r.team[model.active], teams, model.n_teams)]
     mates = mates[~among(mates, reps, r.n)]
-    r.entitlement[mates] = np.clip(r.entitlement[mates] + lp.precedent * lp.entitlement_gain
+    r.entitlement[mates] = clamp(r.entitlement[mates] + lp.precedent * lp.entitlement_gain
                                    * lp.mate_entitlement, 0, 1)
-    r.precedent_seen[mates] = np.clip(r.precedent_seen[mates]
+    r.precedent_seen[mates] = clamp(r.precedent_seen[mates]
                                       + lp.precedent_fairness * lp.precedent, 0, lp.precedent_cap)
 
 
@@ -213,7 +213,7 @@ def _refuse(model, reps: np.ndarray, threat: np.ndarray) -> None:
     if reps.size == 0:
         return
     model.events.log(model.week, "refusal", reps)
-    r.satisfaction[reps] = np.clip(r.satisfaction[reps] - lp.refusal_satisfaction, 0, 1)
+    r.satisfaction[reps] = clamp(r.satisfaction[reps] - lp.refusal_satisfaction, 0, 1)
     t = reps[threat]
     go = (model.streams.leverage.random(t.size)
           < lp.threat_follow_through * (lp.follow_through_base + r.offers[t]))
@@ -245,4 +245,4 @@ def _give_better_accounts(model, rep: int) -> None:
         return
     best = own[np.argsort(-b.potential[own])[:lp.better_accounts]]
     model.move_accounts(best, np.full(best.size, rep), quality=model.sc.accounts.handover_quality)
-    r.resent[weakest] = np.clip(r.resent[weakest] + lp.loss_resentment, 0, lp.resent_cap)
+    r.resent[weakest] = clamp(r.resent[weakest] + lp.loss_resentment, 0, lp.resent_cap)

@@ -10,6 +10,7 @@ coach, monitor and answer less.
 from __future__ import annotations
 
 import numpy as np
+from sim.world.arrays import clamp
 
 ACTIVITIES = ("admin", "urgency", "retention", "requests", "coaching", "reviews", "support",
               "monitoring", "safeguards", "cross_training")
@@ -64,7 +65,7 @@ class HoursLedger:
         ordered = per_mgr[self.order]
         before = np.zeros_like(per_mgr)
         before[self.order] = np.cumsum(ordered, axis=0) - ordered
-        left = np.clip(self.budget[None, :] - before, 0, None)
+        left = clamp(self.budget[None, :] - before, 0, None)
         ratio = np.divide(left, per_mgr, out=np.ones_like(per_mgr), where=per_mgr > 0)
         self.fraction = np.minimum(1.0, ratio)
         self.served = per_mgr * self.fraction

@@ -28,6 +28,7 @@ from sim.world.seasons import WEEKS_PER_YEAR, build_calendar
 from sim.world.state import EventLog
 from sim.world.streams import Streams
 from sim.world.tactics import apply_to_effort, choose_tactics, found_out, resolve_false_urgency
+from sim.world.arrays import clamp
 
 
 class SalesModel(mesa.Model):
@@ -111,7 +112,7 @@ class SalesModel(mesa.Model):
         sc, rng = self.sc, self.streams.org
         self.n_teams = max(1, math.ceil(sc.org.n_reps / sc.org.span))
         mean = sc.org.detect_skill_mean
-        detect = np.clip(rng.beta(1 + 8 * mean, 1 + 8 * (1 - mean), self.n_teams), 0, 1)
+        detect = clamp(rng.beta(1 + 8 * mean, 1 + 8 * (1 - mean), self.n_teams), 0, 1)
         self.managers = [Manager(self, t, float(detect[t])) for t in range(self.n_teams)]
         self.mgr_detect = detect
         self.budget = np.full(self.n_teams, sc.org.manager_hours)
@@ -177,7 +178,7 @@ class SalesModel(mesa.Model):
         rp = self.sc.reps
         if rp.ramp_weeks <= 0:
             return np.ones(len(tenure))
-        f = np.clip(tenure / rp.ramp_weeks, 0, 1)
+        f = clamp(tenure / rp.ramp_weeks, 0, 1)
         return rp.ramp_start + (1 - rp.ramp_start) * f
 
     # ---- helpers used by rules and policies ----------------------------------------
@@ -369,7 +370,7 @@ class SalesModel(mesa.Model):
         from sim.world.agents import SIGNALS
         r = self.reps
         face = ledger.face_hours(a)
-        p = np.clip(self.mgr_detect[r.team[a]]
+        p = clamp(self.mgr_detect[r.team[a]]
                     * np.minimum(1.0, self.sc.managers.notice_base + face), 0, 1)
         emitted = np.stack([getattr(r, f"s_{s}")[a] for s in SIGNALS])
         seen = emitted & (self.streams.detection.random(emitted.shape) < p)
@@ -391,11 +392,11 @@ class SalesModel(mesa.Model):
         """On-the-job learning: skill closes a share of the gap to the ceiling set by the
         rep's learning capacity, so growth saturates as skill nears the ceiling."""
         r, rp = self.reps, self.sc.reps
-        gap = np.clip(r.ceiling[a] - r.skill[a], 0, None)
+        gap = clamp(r.ceiling[a] - r.skill[a], 0, None)
         # on the job, plus training hours and problems solved instead of asked (seed 001)
         step = (rp.skill_growth + rp.training_learn * r.training_hours[a]
                 + rp.practice_learn * r.practice[a]) * self.learning_capacity(a)
-        r.skill[a] += np.clip(step, 0, 1) * gap
+        r.skill[a] += clamp(step, 0, 1) * gap
         r.ramp[a] = self._ramp(self.week - r.hired[a])
 
     def turnover(self, a: np.ndarray) -> dict:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.world.params import SeasonParams
+from sim.world.arrays import clamp
 
 WEEKS_PER_YEAR = 52
 DAYS_IN_MONTH = np.array([31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31])
@@ -72,7 +73,7 @@ def build_calendar(p: SeasonParams) -> Calendar:
     threshold = max(p.peak_min_multiplier, p.peak_rel_to_max * m.max())
     peak = m >= threshold - 1e-12
     # Demand above the mean over the coming `lookahead_weeks`, relative to the busiest stretch.
-    excess = np.clip(m - 1.0, 0.0, None)
+    excess = clamp(m - 1.0, 0.0, None)
     excess[excess < 1e-9] = 0.0  # rounding noise of a flat calendar is not a peak
     idx = (np.arange(WEEKS_PER_YEAR)[:, None] + np.arange(p.lookahead_weeks)[None, :]) % 52
     ahead = excess[idx].sum(axis=1)

@@ -9,14 +9,6 @@ from __future__ import annotations
 import numpy as np
 
 
-def among(values: np.ndarray, members: np.ndarray, size: int) -> np.ndarray:
-    """``np.isin(values, members)`` for integer codes in -1 .. size - 1 (rep slots, teams;
-    -1 meaning none), by a lookup table instead of a sort."""
-    flag = np.zeros(size + 1, dtype=bool)  # the extra last entry answers for -1
-    flag[members] = True
-    return flag[values]
-
-
 class Table:
     """Named numpy columns sharing one length ``n`` and a capacity that doubles on demand.
 

@@ -30,6 +30,7 @@ from sim.world import kernels
 from sim.world.accounts import attention_weights
 from sim.world.agents import TACTICS
 from sim.world.behaviour import effort_curve
+from sim.world.arrays import clamp
 
 
 def greedy_hours(value: np.ndarray, need: np.ndarray, owner: np.ndarray,
@@ -91,7 +92,7 @@ def _cherry_gain(model, a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     else:
         s0, s1 = 1 - e0, 1 - e1
         gain = np.bincount(own, weights=base * (s1 - s0), minlength=n) * conv
-        lost = np.bincount(own, weights=base * np.clip(np.minimum(h0, need)
+        lost = np.bincount(own, weights=base * clamp(np.minimum(h0, need)
                                                        - np.minimum(h1, need), 0, None) / need,
                            minlength=n)
     harm = lost * conv * ap.health_decay * model.sc.tactics.harm_weeks
@@ -113,8 +114,8 @@ def choose_tactics(model, a: np.ndarray) -> None:
     # Weight on the firm's interest: full for a rep with no self-interest; for a
     # self-interested one, only as far as it is engaged and feels fairly treated.
     si = r.self_interest[a]
-    w_firm = np.clip((1 - si) + si * r.engagement[a] * r.fairness[a], 0, 1)
-    expected_sanction = np.clip(r.caught_belief[a], 0, 1) * tp.sanction_weeks * pay
+    w_firm = clamp((1 - si) + si * r.engagement[a] * r.fairness[a], 0, 1)
+    expected_sanction = clamp(r.caught_belief[a], 0, 1) * tp.sanction_weeks * pay
     gains, harms = {}, {}
 
     # 1. Quiet quitting: effort cost saved minus pay lost, at the contractual minimum.
@@ -147,9 +148,9 @@ def choose_tactics(model, a: np.ndarray) -> None:
     #    leaves by withholding.
     # What the rep would record if it did not withhold (a manager's push to record included).
     lv = model.levers
-    recording = np.clip(model.sc.accounts.crm_discipline, 0, 1)
+    recording = clamp(model.sc.accounts.crm_discipline, 0, 1)
     recording = np.where(r.record_push[a] > 0, np.maximum(recording, lv.push_target), recording)
-    drop = np.clip(recording - tp.withhold_target, 0, None) * np.ones(k)
+    drop = clamp(recording - tp.withhold_target, 0, None) * np.ones(k)
     gains["withholding"] = (tp.book_risk * (1 - r.cover[a]) * drop * pay * tp.book_weeks)
     # What the firm stands to lose over the same risk: the margin on the book it could not
     # keep or run without the rep.
@@ -162,7 +163,7 @@ def choose_tactics(model, a: np.ndarray) -> None:
 
     # 5. False urgency: a discount closes more volume this week, if the manager believes it.
     d, elasticity = tp.urgency_discount, tp.urgency_elasticity
-    believed = np.clip(r.trust[a], 0, 1)
+    believed = clamp(r.trust[a], 0, 1)
     extra = weekly * (elasticity * d * (1 - d) - d)
     gains["false_urgency"] = believed * rate * np.maximum(extra, 0.0)
     harms["false_urgency"] = weekly * (1 + elasticity * d) * d
@@ -170,7 +171,7 @@ def choose_tactics(model, a: np.ndarray) -> None:
 
     new = {}
     for t in TACTICS:  # the rep misjudges each gain a little; no gain, no tactic
-        judged = np.clip(1 + tp.decision_noise * model.streams.tactics.standard_normal(k), 0, None)
+        judged = clamp(1 + tp.decision_noise * model.streams.tactics.standard_normal(k), 0, None)
         net = gains[t] * judged - expected_sanction - w_firm * harms[t]
         new[t] = (gains[t] > 0) & (net > 0)
     new["false_urgency"] &= occasion
@@ -194,7 +195,7 @@ def found_out(model, a: np.ndarray) -> None:
     target = np.where(caught, 1.0, tp.detect_prior)
     r.caught_belief[a] += tp.belief_rate * (target - r.caught_belief[a])
     hit = a[caught]
-    r.trust[hit] = np.clip(r.trust[hit] - tp.sanction_trust, 0, 1)
+    r.trust[hit] = clamp(r.trust[hit] - tp.sanction_trust, 0, 1)
 
 
 def apply_to_effort(model, a: np.ndarray, effort: np.ndarray) -> np.ndarray:
@@ -204,13 +205,13 @@ def apply_to_effort(model, a: np.ndarray, effort: np.ndarray) -> np.ndarray:
     e = np.where(r.t_peak_underperformance[a], e * (1 - tp.peak_holdback), e)
     prospect = np.where(r.t_quiet_quitting[a] | r.t_cherry_picking[a], 0.0, rp.prospecting_share)
     r.prospect_share[a] = prospect
-    return np.clip(e, 0.0, 1.0)
+    return clamp(e, 0.0, 1.0)
 
 
 def record_targets(model, owners: np.ndarray) -> np.ndarray:
     """Recording target of each account's owner: withholding and quiet quitting starve the CRM."""
     r, lv = model.reps, model.levers
-    base = np.clip(model.sc.accounts.crm_discipline, 0, 1)
+    base = clamp(model.sc.accounts.crm_discipline, 0, 1)
     if kernels.ENABLED:
         tp = model.sc.tactics
         return kernels.record_targets(owners, r.t_quiet_quitting, r.t_withholding,
@@ -223,7 +224,7 @@ def record_targets(model, owners: np.ndarray) -> np.ndarray:
     # a withholding rep closes only part of the gap.
     comply = np.where(withhold, lv.push_compliance, 1.0)
     pushed = r.record_push[owners] > 0
-    return np.where(pushed, target + comply * np.clip(lv.push_target - target, 0, None), target)
+    return np.where(pushed, target + comply * clamp(lv.push_target - target, 0, None), target)
 
 
 def resolve_false_urgency(model, ledger) -> np.ndarray:
@@ -242,10 +243,10 @@ def resolve_false_urgency(model, ledger) -> np.ndarray:
     # A claim is looked at if the manager had the hours; only a reviewed claim can win a
     # discount, and only a reviewed claim can be seen through.
     reviewed = model.streams.detection.random(claim.size) < ledger.fraction_for("urgency", claim)
-    detect_p = np.clip(tp.urgency_detect * model.mgr_detect[r.team[claim]] / tp.urgency_skill_ref,
+    detect_p = clamp(tp.urgency_detect * model.mgr_detect[r.team[claim]] / tp.urgency_skill_ref,
                        0, 1)
     caught = reviewed & (model.streams.detection.random(claim.size) < detect_p)
-    r.trust[claim[caught]] = np.clip(r.trust[claim[caught]] - tp.urgency_trust, 0, 1)
+    r.trust[claim[caught]] = clamp(r.trust[claim[caught]] - tp.urgency_trust, 0, 1)
     r.grant_belief[claim[caught]] *= tp.urgency_grant_keep
     r.caught_belief[claim[caught]] = 1.0  # seen through: it expects to be again
     model.events.log(model.week, "urgency_detected", claim[caught])
