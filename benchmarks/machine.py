@@ -49,4 +49,12 @@ def describe() -> dict[str, str]:
         "numpy": version("numpy"),
         "mesa": version("mesa"),
         "pandas": version("pandas"),
+        "numba": version("numba"),
+        "model path": compiled_path(),
     }
+
+
+def compiled_path() -> str:
+    """Whether the model ran its numba kernels or the numpy path (sim/world/kernels.py)."""
+    from sim.world import kernels
+    return "numba kernels" if kernels.ENABLED else "numpy (numba missing or SALESIM_NUMBA=0)"

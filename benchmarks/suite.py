@@ -47,6 +47,11 @@ class Plan:
     planner_repeats: int = 3
     planner_batch_runs: int = 200    # the batch_run comparison at this size
     robustness: bool = True          # time experiments/robustness.toml at 2 workers
+    # The rep-week ratio at the planner's size too: one run of planner_reps against the
+    # wealth model with as many agents, same weeks and steps.
+    planner_size_repeats: int = 5
+    planner_wealth_repeats: dict[str, int] = field(
+        default_factory=lambda: {"lean": 5, "textbook": 5})
 
     @property
     def compare_size(self) -> str:
@@ -58,7 +63,8 @@ FULL = Plan("full")
 QUICK = Plan("quick", size_repeats={"small": 2, "medium": 2, "large": 1},
              wealth_repeats={"lean": 2, "textbook": 1}, sweep_runs=40, big_sweep_runs=400,
              sweep_repeats=1, batch_repeats=1, planner_runs=10, planner_repeats=1,
-             planner_batch_runs=10, robustness=False)
+             planner_batch_runs=10, robustness=False, planner_size_repeats=2,
+             planner_wealth_repeats={"lean": 2, "textbook": 2})
 
 
 @dataclass
@@ -76,6 +82,8 @@ class Results:
     elapsed_s: float = 0.0
     load: tuple[float, float] = (0.0, 0.0)  # 1-minute load average at the start and the end
     robustness: StudyRun | None = None  # experiments/robustness.toml, sweep and analyze
+    planner_size: sz.SizeResult | None = None  # one run at planner_reps x weeks
+    planner_wealth: dict[str, Timing] = field(default_factory=dict)  # wealth at planner_reps
 
     @property
     def compare(self) -> sz.SizeResult:
@@ -86,10 +94,17 @@ class Results:
         t = self.wealth[variant]
         return (t.cpu if cpu else t.wall).rate(self.plan.wealth_agents * self.plan.wealth_steps)
 
-    def ratio(self, variant: str, cpu: bool = False) -> float:
-        """Our rep-weeks/s at the compared size over the wealth model's agent-steps/s."""
-        ours = self.compare.rep_weeks_per_cpu_s if cpu else self.compare.rep_weeks_per_s
-        return ours.median / self.wealth_rate(variant, cpu).median
+    def ratio(self, variant: str, cpu: bool = False, planner: bool = False) -> float:
+        """Our rep-weeks/s at the compared size (or the planner's) over the wealth model's
+        agent-steps/s with as many agents."""
+        size = self.planner_size if planner else self.compare
+        ours = size.rep_weeks_per_cpu_s if cpu else size.rep_weeks_per_s
+        if planner:
+            t = self.planner_wealth[variant]
+            ref = (t.cpu if cpu else t.wall).rate(size.reps * self.plan.wealth_steps)
+        else:
+            ref = self.wealth_rate(variant, cpu)
+        return ours.median / ref.median
 
     def scaling(self) -> Stat:
         lo, hi = self.plan.scaling_pair
@@ -159,9 +174,16 @@ def run_suite(plan: Plan, say: Callable[[str], None] = print) -> Results:
     say(f"planner size: {plan.planner_batch_runs} runs, salesim sweep and mesa.batch_run ...")
     p_ours = measure_sweep(plan.planner_batch_runs, 1, big_reps, big_weeks)
     p_batch = measure_batch_run(plan.planner_batch_runs, big_reps, big_weeks)
+    say(f"planner size: {plan.planner_reps} reps x {plan.weeks} weeks, and the wealth model "
+        f"with {plan.planner_reps} agents ...")
+    p_size = sz.measure_size("planner", plan.planner_reps, plan.planner_size_repeats,
+                             plan.weeks)
+    p_wealth = {v: wealth.time_wealth(v, plan.planner_wealth_repeats[v], plan.planner_reps,
+                                      plan.wealth_steps) for v in wealth.VARIANTS}
     robust = None
     if plan.robustness:
         say("experiments/robustness.toml at 2 workers, then salesim analyze ...")
         robust = measure_robustness()
     return Results(plan, sizes, ref, thr, big, batch, floor, planner, p_ours, p_batch,
-                   time.perf_counter() - start, (load0, os.getloadavg()[0]), robust)
+                   time.perf_counter() - start, (load0, os.getloadavg()[0]), robust,
+                   p_size, p_wealth)

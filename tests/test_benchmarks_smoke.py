@@ -22,7 +22,8 @@ TINY = Plan("tiny", sizes={"small": 3, "medium": 4, "large": 8},
             wealth_agents=20, wealth_steps=3, wealth_repeats={"lean": 2, "textbook": 1},
             sweep_reps=3, sweep_weeks=3, sweep_runs=2, big_sweep_runs=4, memory_workers=1,
             sweep_repeats=1, batch_repeats=1, planner_reps=4, planner_weeks=3,
-            planner_runs=2, planner_repeats=1, planner_batch_runs=2, robustness=False)
+            planner_runs=2, planner_repeats=1, planner_batch_runs=2, robustness=False,
+            planner_size_repeats=1, planner_wealth_repeats={"lean": 1, "textbook": 1})
 
 
 @pytest.fixture(scope="module")
@@ -35,9 +36,9 @@ def written(tmp_path_factory):
 def test_results_file_has_every_section_and_target(written):
     for heading in ("# Benchmark results", "## Machine", "## Targets", "## Figures"):
         assert heading in written
-    for fact in ("cpu", "python", "numpy", "mesa", "cores"):
+    for fact in ("cpu", "python", "numpy", "mesa", "cores", "numba", "model path"):
         assert f"| {fact} |" in written
-    assert written.count("| met |") + written.count("| MISSED |") == 10
+    assert written.count("| met |") + written.count("| MISSED |") == 11
     assert "python -m benchmarks" in written and "tiny plan" in written
 
 

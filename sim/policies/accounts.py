@@ -44,11 +44,13 @@ def random_teammate(model, owners: np.ndarray, rng: np.random.Generator) -> np.n
     pick = size >= 2
     if not pick.any():
         return out
-    shift = [rng.integers(1, m, c) for m, c in zip(size[pick].tolist(), count[pick].tolist())]
-    rows = order[np.concatenate([np.arange(f, f + c) for f, c in
-                                 zip(first[pick].tolist(), count[pick].tolist())])]
-    t_lo = np.repeat(lo[pick], count[pick])
-    t_size = np.repeat(size[pick], count[pick])
+    cnt = count[pick]
+    shift = [rng.integers(1, m, c) for m, c in zip(size[pick].tolist(), cnt.tolist())]
+    # the owners of the picked teams, team by team: runs first .. first + count of ``order``
+    run_start = np.repeat(first[pick] - (np.cumsum(cnt) - cnt), cnt)
+    rows = order[run_start + np.arange(cnt.sum())]
+    t_lo = np.repeat(lo[pick], cnt)
+    t_size = np.repeat(size[pick], cnt)
     # Position of each owner among its team's members (where it would sort if not one).
     key = member_team.astype(np.int64) * (r.n + 1) + members
     pos = np.searchsorted(key, team_o[rows].astype(np.int64) * (r.n + 1) + owners[rows]) - t_lo
