@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -14,29 +15,29 @@ from sim.world import kernels
 SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
 
 
-
 def test_the_test_suite_has_numba():
     """The ``test`` extra installs numba, so that the comparisons below compare two paths."""
     assert kernels.AVAILABLE and kernels.ENABLED
 
 
-@pytest.fixture
-def numpy_path():
-    """Run the body with the kernels off, then restore the previous state."""
-    old = kernels.use(False)
-    yield
-    kernels.use(old)
+@contextmanager
+def path(compiled: bool):
+    """Run the body on the compiled path at every size (or on the numpy path), then
+    restore the previous state."""
+    old, size = kernels.ENABLED, kernels.MIN_SIZE
+    kernels.use(compiled, min_size=0)
+    try:
+        yield
+    finally:
+        kernels.use(old, min_size=size)
 
 
 def _run(name: str, compiled: bool, reps: int = 60, weeks: int = 60):
     sc = load_scenario(SCENARIOS / f"{name}.toml")
     sc.org.n_reps = reps
     sc.run.burn_in_weeks = 0
-    old = kernels.use(compiled)
-    try:
+    with path(compiled):
         return run_scenario(sc, 5, weeks, panel=True)
-    finally:
-        kernels.use(old)
 
 
 def _tables(res) -> dict[str, np.ndarray]:
@@ -49,7 +50,8 @@ def _tables(res) -> dict[str, np.ndarray]:
 
 # Scenarios that between them exercise every kernel: cherry-picking reps (water filling),
 # backups and cross-training (revenue at risk), rotation and handovers (account updates).
-@pytest.mark.parametrize("name", ["baseline", "pb_cross_training", "rotation", "team_bonus"])
+@pytest.mark.parametrize("name", ["baseline", "pb_cross_training", "rotation", "team_bonus",
+                                  "micromanager", "favouritism"])
 def test_compiled_path_equals_numpy_path(name):
     fast, slow = _tables(_run(name, True)), _tables(_run(name, False))
     assert fast.keys() == slow.keys()
@@ -62,10 +64,13 @@ def test_compiled_path_equals_numpy_path(name):
             assert np.array_equal(a, b), k
 
 
-def test_use_switches_the_path(numpy_path):
-    assert kernels.ENABLED is False
-    assert kernels.use(True) is False
-    assert kernels.ENABLED is True
+def test_the_switch_and_the_size_threshold():
+    with path(False):
+        assert not kernels.on(10**9)
+    with path(True):
+        assert kernels.on(0)
+        kernels.use(True, min_size=100)
+        assert kernels.on(100) and not kernels.on(99)
 
 
 def _greedy_inputs(seed: int, m: int = 400, n: int = 30):
@@ -82,15 +87,60 @@ def _greedy_inputs(seed: int, m: int = 400, n: int = 30):
 def test_water_filling_kernel_equals_numpy(seed):
     from sim.world.tactics import greedy_hours
     args = _greedy_inputs(seed)
-    fast = greedy_hours(*args)
-    old = kernels.use(False)
-    try:
+    with path(True):
+        fast = greedy_hours(*args)
+    with path(False):
         slow = greedy_hours(*args)
-    finally:
-        kernels.use(old)
     assert np.array_equal(fast, slow)
     value, need, owner, hours, n = args
     spent = np.bincount(owner, weights=slow, minlength=n)
     has = np.bincount(owner, minlength=n) > 0
     # the exact split: each owner with hours and accounts spends them all
     assert np.allclose(spent[has & (hours[:n] > 0)], hours[:n][has & (hours[:n] > 0)])
+
+
+class _Book:
+    """The account columns normal_hours reads."""
+
+    def __init__(self, rng, m):
+        self.potential = rng.lognormal(10, 1, m)
+        self.difficulty = rng.beta(2, 3, m)
+
+
+class _Model:
+    def __init__(self, focus, m=300, n=20, seed=0):
+        rng = np.random.default_rng(seed)
+        self.book = _Book(rng, m)
+        self.sc = type("Sc", (), {"reps": type("Rp", (), {"focus": focus})()})()
+        self.reps = type("R", (), {"n": n})()
+        self.idx = np.sort(rng.choice(m, m // 2, replace=False))
+        self.own = rng.integers(0, n, self.idx.size).astype(np.int32)
+        self.health = rng.random(self.idx.size)
+        self.hours = rng.uniform(0, 40, n)
+
+
+@pytest.mark.parametrize("focus", [0.0, 0.5, 0.8, 1.0, 3.0])
+def test_hour_split_kernel_equals_numpy_at_any_focus(focus):
+    from sim.world.tactics import normal_hours
+    m = _Model(focus)
+    args = (m, m.idx, m.own, m.health, m.hours)
+    with path(True):
+        fast = normal_hours(*args)
+    with path(False):
+        slow = normal_hours(*args)
+    assert np.array_equal(fast, slow)
+    spent = np.bincount(m.own, weights=slow, minlength=m.reps.n)
+    has = np.bincount(m.own, minlength=m.reps.n) > 0
+    assert np.allclose(spent[has], m.hours[has])
+
+
+def test_small_models_never_import_numba():
+    """Below MIN_SIZE the numpy path runs and numba (about 130 MB a process) is not loaded."""
+    import subprocess
+    import sys
+    code = ("import sys\nfrom sim.scenario.runner import run_scenario\n"
+            "from sim.scenario.schema import Scenario\nsc = Scenario()\nsc.org.n_reps = 30\n"
+            "sc.run.burn_in_weeks = 0\nrun_scenario(sc, 1, 8)\nprint('numba' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, env={**__import__("os").environ, "SALESIM_NUMBA": "1"})
+    assert out.stdout.strip() == "False"

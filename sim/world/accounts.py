@@ -61,6 +61,11 @@ class AccountBook(Table):
         return np.flatnonzero(self.active[: self.n] & (o >= 0))
 
 
+# Attention value = potential x (0.3 + health) / (0.5 + difficulty): the floors keep a sick
+# account worth some attention and an easy one from dominating (assumption, ODD 8.3).
+ATTENTION_FLOORS = (0.3, 0.5)
+
+
 def attention_weights(book: AccountBook, idx: np.ndarray, health: np.ndarray,
                       focus: float) -> np.ndarray:
     """Unnormalised attention weight of accounts ``idx``: (value of the account) ** focus.
@@ -68,7 +73,8 @@ def attention_weights(book: AccountBook, idx: np.ndarray, health: np.ndarray,
     Value grows with potential and health and falls with difficulty; focus 0 spreads attention
     evenly, a high focus (cherry-picking) piles it on the biggest, easiest accounts.
     """
-    value = book.potential[idx] * (0.3 + health) / (0.5 + book.difficulty[idx])
+    value = (book.potential[idx] * (ATTENTION_FLOORS[0] + health)
+             / (ATTENTION_FLOORS[1] + book.difficulty[idx]))
     return value ** focus
 
 

@@ -7,34 +7,61 @@ functions (``exp``, ``log``, ``**``) stay in numpy outside the kernels, because 
 versions may round differently from the C library on some CPUs.  ``tests/test_kernels.py``
 runs every shipped scenario both ways and compares every table.
 
-numba is an optional extra (``pip install salesim[fast]``).  Without it, or with the
-environment variable ``SALESIM_NUMBA=0``, or after ``use(False)``, the numpy path runs.
+numba is an optional extra (``pip install salesim[fast]``).  It is imported, and the kernels
+compiled (or loaded from numba's cache), only when a model first has arrays of at least
+``MIN_SIZE`` rows: below that the kernels save about a tenth of a run, and numba's ~130 MB per
+process costs a sweep's workers more than that is worth.  Without numba, with the environment
+variable ``SALESIM_NUMBA=0``, or after ``use(False)``, the numpy path runs everywhere.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import os
 
 import numpy as np
 
-try:  # pragma: no cover - which branch runs depends on the installation
-    import numba
-except ImportError:  # pragma: no cover
-    numba = None
-
-AVAILABLE = numba is not None
+AVAILABLE = importlib.util.find_spec("numba") is not None
 ENABLED = AVAILABLE and os.environ.get("SALESIM_NUMBA", "1") != "0"
+MIN_SIZE = int(os.environ.get("SALESIM_NUMBA_MIN_SIZE", "5000"))  # rows (accounts, deals)
+_KERNELS: list[str] = []  # names of the kernel functions, in definition order
+_compiled = False
 
 
-def use(flag: bool) -> bool:
-    """Switch the compiled path on or off (off if numba is missing); return the old state."""
-    global ENABLED
+def use(flag: bool, min_size: int | None = None) -> bool:
+    """Switch the compiled path on or off (off if numba is missing), optionally with a new
+    ``MIN_SIZE``; return the old on/off state."""
+    global ENABLED, MIN_SIZE
     old, ENABLED = ENABLED, bool(flag) and AVAILABLE
+    if min_size is not None:
+        MIN_SIZE = int(min_size)
     return old
 
 
+def on(size: int) -> bool:
+    """Whether a pass over ``size`` rows runs compiled (compiling the kernels the first time)."""
+    if not ENABLED or size < MIN_SIZE:
+        return False
+    if not _compiled:
+        _compile()
+    return True
+
+
+def _compile() -> None:
+    """Import numba and replace every kernel by its compiled version (each compiles on its
+    first call, or loads from numba's on-disk cache).  Kernels that call kernels find the
+    compiled ones, since the module globals are replaced before any of them compiles."""
+    global _compiled
+    import numba
+    g = globals()
+    for name in _KERNELS:
+        g[name] = numba.njit(cache=True, nogil=True)(g[name])
+    _compiled = True
+
+
 def _jit(fn):
-    return numba.njit(cache=True, nogil=True)(fn) if AVAILABLE else fn
+    _KERNELS.append(fn.__name__)
+    return fn
 
 
 @_jit
@@ -193,13 +220,14 @@ def split_hours(w, own, hours_by_rep, n):
 
 
 @_jit
-def attention_weights(idx, health, potential, difficulty, root):
+def attention_weights(idx, health, potential, difficulty, root, floor_h, floor_d):
     """sim.world.accounts.attention_weights for focus 1 or (``root``) 0.5, where numpy's
-    power is exactly the value or its square root."""
+    power is exactly the value or its square root; ``floor_h``, ``floor_d`` are its
+    ATTENTION_FLOORS."""
     out = np.empty(idx.size)
     for j in range(idx.size):
         i = idx[j]
-        v = potential[i] * (0.3 + health[j]) / (0.5 + difficulty[i])
+        v = potential[i] * (floor_h + health[j]) / (floor_d + difficulty[i])
         out[j] = np.sqrt(v) if root else v
     return out
 

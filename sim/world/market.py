@@ -41,7 +41,7 @@ def market_week(model, a: np.ndarray, discount: np.ndarray) -> dict:
                           1.0)
     conv[a] = r.skill[a] * slump_conv  # pressure wears ties (issue 15); ramp is prospecting
     revenue, discounts = model.pipeline.week(model, idx, own, service, conv, base, discount)
-    if kernels.ENABLED:
+    if kernels.on(idx.size):
         r.sales_week[a] = kernels.book_sales(idx, own, revenue, hours, b.sales_week,
                                              b.hours_week, b.rev_annual, b.revenue_total,
                                              b.n, n)[a]
@@ -58,7 +58,7 @@ def market_week(model, a: np.ndarray, discount: np.ndarray) -> dict:
     r.rev_annual[a] += r.sales_week[a] - r.rev_annual[a] / 52  # trailing-year revenue (EWMA)
     # Then pressure passed on to clients (seed 003) wears the personal tie down.
     tie_loss = sc.behaviour.pressure_tie_loss
-    if kernels.ENABLED:
+    if kernels.on(idx.size):
         kernels.update_accounts(
             idx, own, np.minimum(load, 1.0), record_targets(model, own), rel, health,
             b.relationship, b.firm, b.recorded, b.familiar, b.health, r.stress, ap.rel_build,

@@ -49,7 +49,7 @@ class Opportunities(Table):
         k = rows.size
         for name in self.COLUMNS:
             col = getattr(self, name)
-            if kernels.ENABLED:
+            if kernels.on(mask.size):
                 kernels.take_front(col, rows)
             else:
                 col[:k] = col[rows]
@@ -68,12 +68,12 @@ class DrawTable:
         self.offset = int(rng.integers(0, self.u.size))
 
     def uniform(self, keys: np.ndarray) -> np.ndarray:
-        if kernels.ENABLED:
+        if kernels.on(keys.size):
             return kernels.draw(self.u, self.offset, keys)
         return self.u[(self.offset + keys) % self.u.size]
 
     def normal(self, keys: np.ndarray) -> np.ndarray:
-        if kernels.ENABLED:
+        if kernels.on(keys.size):
             return kernels.draw(self.z, self.offset, keys)
         return self.z[(self.offset + keys) % self.z.size]
 
@@ -104,7 +104,7 @@ class Pipeline:
         pull, push = timing_choice(model, self, owner, conv)
         o.pulled[:n] = pull
         o.hold[:n] = np.where(push, model.week + model.plan.weeks_left[model.woy], o.hold[:n])
-        if kernels.ENABLED:
+        if kernels.on(n):
             return self._settle_compiled(model, idx, k, owner, conv, discount, pull, push, base)
         ready = ((o.progress[:n] >= pp.work_weeks) & (o.hold[:n] <= model.week)) | pull
         p = np.where(pull, pull_win(pp, o, n), o.p_win[:n])

@@ -27,7 +27,7 @@ from __future__ import annotations
 import numpy as np
 
 from sim.world import kernels
-from sim.world.accounts import attention_weights
+from sim.world.accounts import ATTENTION_FLOORS, attention_weights
 from sim.world.agents import TACTICS
 from sim.world.behaviour import effort_curve
 from sim.world.arrays import clamp
@@ -41,7 +41,7 @@ def greedy_hours(value: np.ndarray, need: np.ndarray, owner: np.ndarray,
     is too low, so drop the accounts below it and repeat: the set only shrinks and the level
     only rises, so this ends at the exact split (in a handful of passes in practice)."""
     lr = np.log(np.maximum(value / need, 1e-300))
-    if kernels.ENABLED:
+    if kernels.on(lr.size):
         return kernels.water_fill(lr, need, owner, hours, n, iters)
     nl = need * lr
     on = None  # every account in (the first pass needs no mask)
@@ -61,9 +61,10 @@ def greedy_hours(value: np.ndarray, need: np.ndarray, owner: np.ndarray,
 def normal_hours(model, idx, own, health, hours_by_rep) -> np.ndarray:
     """The usual split: hours in proportion to (value of the account) ** focus."""
     focus, b = model.sc.reps.focus, model.book
-    if kernels.ENABLED:
+    if kernels.on(idx.size):
         if focus in (0.5, 1.0):  # where numpy's power is exact: sqrt or the value itself
-            w = kernels.attention_weights(idx, health, b.potential, b.difficulty, focus == 0.5)
+            w = kernels.attention_weights(idx, health, b.potential, b.difficulty,
+                                          focus == 0.5, *ATTENTION_FLOORS)
         else:
             w = attention_weights(b, idx, health, focus)
         return kernels.split_hours(w, own, hours_by_rep, model.reps.n)
@@ -86,7 +87,7 @@ def _cherry_gain(model, a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     h1 = greedy_hours(base, need, own, np.maximum(full, 0), n)
     e0, e1 = np.exp(-h0 / need), np.exp(-h1 / need)
     conv = r.skill[:n] * model.demand_now
-    if kernels.ENABLED:
+    if kernels.on(base.size):
         gain, lost = kernels.cherry_sums(base, need, h0, h1, e0, e1, own, n)
         gain = gain * conv
     else:
@@ -212,7 +213,7 @@ def record_targets(model, owners: np.ndarray) -> np.ndarray:
     """Recording target of each account's owner: withholding and quiet quitting starve the CRM."""
     r, lv = model.reps, model.levers
     base = clamp(model.sc.accounts.crm_discipline, 0, 1)
-    if kernels.ENABLED:
+    if kernels.on(owners.size):
         tp = model.sc.tactics
         return kernels.record_targets(owners, r.t_quiet_quitting, r.t_withholding,
                                       r.record_push, base, tp.quiet_recording,
