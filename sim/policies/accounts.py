@@ -177,14 +177,6 @@ class TeamBonus(Policy):
         mates = model.pool_group_size(model.book.owner[idx]) > 1
         shadow(model, np.full(idx.size, self.p.cover_hours) * mates, idx)
 
-    def after_pool(self, model, reps, contributed, paid):
-        """Top sellers who get back less than they put in resent it (seed 002)."""
-        r = model.reps
-        pct = model.performance_pct(reps)
-        short = clamp((contributed - paid) / np.maximum(contributed, 1e-9), 0, 1)
-        hit = self.p.star_resentment * short * (pct >= 0.8)
-        r.resent[reps] = clamp(r.resent[reps] + hit, 0, 0.6)
-
 
 class Favouritism(Policy):
     """Managers steer good accounts to reps they have personal ties with (seed 004).

@@ -36,8 +36,6 @@ class TeamBonusPolicy:
     cover_hours: float = P(0.1, "hours/week per account", "Time a teammate spends on each "
                            "account it backs up when pay is pooled (cover is what this time "
                            "builds).", S000, lo=0, hi=10)
-    star_resentment: float = P(0.3, "index", "Fairness lost by top-quintile reps whose pool "
-                               "share is below their own contribution.", S002, lo=0, hi=1)
 
 
 @dataclass

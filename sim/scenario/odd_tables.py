@@ -69,7 +69,7 @@ CONSTANTS: list[Const] = [
         ("rev_annual=pot * health * 0.5", "initial trailing revenue of an account"),
         ("p.potential_median).clip(0.5, 3.0)", "hours needed = hours_needed x (0.5 + "
          "difficulty) x sqrt(potential / median), the last factor limited to 0.5-3"),
-        ("/ (0.5 + book.difficulty[idx])", "attention value = potential x (0.3 + health) / "
+        ("ATTENTION_FLOORS = (0.3, 0.5)", "attention value = potential x (0.3 + health) / "
          "(0.5 + difficulty)")),
     *_c("sim/world/market.py",
         ("b.rev_annual[idx] / 52", "account trailing revenue: 52-week exponential average"),
@@ -111,14 +111,12 @@ CONSTANTS: list[Const] = [
          "down"),
         ("if self.covering and model.week % 13 == 0:", "pooled teams re-assign missing "
          "backups every 13 weeks"),
-        ("hit = self.p.star_resentment * short * (pct >= 0.8)", "stars = top fifth by revenue"),
-        ("np.clip(r.resent[reps] + hit, 0, 0.6)", "resentment cap"),
         ("b.potential[accounts] > model.sc.accounts.potential_median", "'good' accounts are "
          "above median potential")),
     *_c("sim/policies/signs.py",
         ("ledger.add(\"safeguards\", self.safe, 2 * p.safeguard_hours)", "a leverage safeguard "
          "is two actions: the push to record and the cross-training"),
-        ("np.clip(pct - 0.5, 0, 0.5) * 2)", "review premium linear in the percentile above "
+        ("clamp(pct - 0.5, 0, 0.5) * 2)", "review premium linear in the percentile above "
          "the median")),
     *_c("sim/policies/playbook.py",
         ("p.cross_training and model.week % 13 == 0", "backups refreshed every 13 weeks"),

@@ -57,7 +57,7 @@ class RepTable(Table):
         "precedent_seen": (np.float64, 0.0), "unanswered": (np.float64, 0.0),
         "supported": (np.float64, 0.0), "urgency_claim": (np.bool_, False),
         "demanding": (np.int8, 0), "conceded": (np.float64, 0.0),
-        "pool_contrib": (np.float64, 0.0), "rev_window": (np.float64, 0.0),
+        "pool_contrib": (np.float64, 0.0), "pool_gap": (np.float64, 0.0), "rev_window": (np.float64, 0.0),
         "weeks_window": (np.int32, 0),
         **{f"t_{t}": (np.bool_, False) for t in TACTICS},
         **{f"s_{s}": (np.bool_, False) for s in SIGNALS},

@@ -49,7 +49,7 @@ def perceive(model, a: np.ndarray) -> None:
     n = r.n
     # Expected weekly sales at full effort (the rep's own book, at this week's demand).
     rel = b.relationship[idx]
-    if kernels.ENABLED:
+    if kernels.on(idx.size):
         ap = model.sc.accounts
         base, book_val, rec, cov = kernels.book_values(
             idx, own, b.potential, b.firm, b.relationship, b.familiar, b.health, b.recorded,
@@ -216,7 +216,8 @@ def update_moods(model, a: np.ndarray) -> None:
     r.autonomy[a] = clamp(1 - r.monitoring[a], 0, 1)  # monitoring already includes oversight
     # Fairness from what the rep sees (equity comparison with teammates, Card et al. 2012):
     # its rate against theirs, its book against theirs when it sells more, accounts steered
-    # to a favourite, concessions granted to others; a heard grievance (voice) helps.
+    # to a favourite, concessions granted to others, a pool payout below what its own sales
+    # put in (Adams 1965); a heard grievance (voice) helps.
     mates_rate = team_mean_of_others(model, r.rate[a], a)
     # nobody paid anything (commission 0 is valid) is no gap: ratio 1 where teammates earn 0
     pay_gap = clamp(1 - np.divide(r.rate[a], mates_rate, out=np.ones(len(a)),
@@ -228,7 +229,7 @@ def update_moods(model, a: np.ndarray) -> None:
     book_gap = clamp(1 - np.divide(book, mates_book, out=np.ones(len(a)), where=mates_book > 0),
                        0, 1) * sells_more
     fair_t = (beh.fairness_base - beh.equity_pay * pay_gap - beh.equity_book * book_gap
-              - r.resent[a]
+              - beh.equity_pool * r.pool_gap[a] - r.resent[a]
               - r.precedent_seen[a] - beh.steer_fairness * r.seen_steered[a]
               + beh.voice_fairness * r.heard[a])
     r.fairness[a] += k * (clamp(fair_t, 0, 1) - r.fairness[a])

@@ -96,6 +96,10 @@ class BehaviourParams:
     equity_book: float = P(0.3, "index", "Fairness target lost by a rep selling above its "
                            "teammates' mean with a book worth nothing against theirs.",
                            "Card et al. 2012", lo=0, hi=5)
+    equity_pool: float = P(0.3, "index", "Fairness target lost by a rep whose last pool payout "
+                           "gave back none of what its own sales put into the pool (in "
+                           "proportion to the share not given back; a rep the pool pays more "
+                           "than it put in loses nothing).", "Adams 1965; S002", lo=0, hi=5)
     contagion_search: float = P(0.5, "index per share", "Job search added per share of "
                                 "teammates who left or visibly disengaged in recent weeks.",
                                 "Felps et al. 2009", lo=0, hi=5)
