@@ -57,4 +57,6 @@ def describe() -> dict[str, str]:
 def compiled_path() -> str:
     """Whether the model ran its numba kernels or the numpy path (sim/world/kernels.py)."""
     from sim.world import kernels
-    return "numba kernels" if kernels.ENABLED else "numpy (numba missing or SALESIM_NUMBA=0)"
+    if not kernels.ENABLED:
+        return "numpy (numba missing or SALESIM_NUMBA=0)"
+    return f"numba kernels on passes of at least {kernels.MIN_SIZE:,} rows, numpy below"
