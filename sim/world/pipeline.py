@@ -47,9 +47,10 @@ class Opportunities(Table):
         """Drop the rows where ``mask`` is False (order kept)."""
         rows = np.flatnonzero(mask)
         k = rows.size
+        compiled = kernels.on(mask.size)
         for name in self.COLUMNS:
             col = getattr(self, name)
-            if kernels.on(mask.size):
+            if compiled:
                 kernels.take_front(col, rows)
             else:
                 col[:k] = col[rows]
@@ -104,8 +105,20 @@ class Pipeline:
         pull, push = timing_choice(model, self, owner, conv)
         o.pulled[:n] = pull
         o.hold[:n] = np.where(push, model.week + model.plan.weeks_left[model.woy], o.hold[:n])
-        if kernels.on(n):
-            return self._settle_compiled(model, idx, k, owner, conv, discount, pull, push, base)
+        settle = self._settle_compiled if kernels.on(n) else self._settle
+        revenue, discounts, (won, lost, pulled), stay = settle(model, idx, k, owner, conv,
+                                                               discount, pull)
+        c = self.week_counts
+        c["deals_won"], c["deals_lost"] = won, lost
+        c["deals_pulled"], c["deals_pushed"] = pulled, int(push.sum())
+        o.keep(stay)
+        self.arrive(model, idx, base)
+        return revenue, discounts
+
+    def _settle(self, model, idx, k, owner, conv, discount, pull):
+        """Which deals are ready, won, lost or lapsed; revenue per account of ``idx``;
+        discounts given away; (won, lost, pulled) counts; which deals stay open."""
+        pp, o, n = model.sc.pipeline, self.opp, self.opp.n
         ready = ((o.progress[:n] >= pp.work_weeks) & (o.hold[:n] <= model.week)) | pull
         p = np.where(pull, pull_win(pp, o, n), o.p_win[:n])
         u = self.outcome.uniform(o.uid[:n])
@@ -119,15 +132,11 @@ class Pipeline:
         revenue_opp = volume * price * (1 - d)
         discounts = float((volume * (1 - price * (1 - d))).sum())
         revenue = np.bincount(k, weights=revenue_opp, minlength=idx.size)
-        c = self.week_counts
-        c["deals_won"], c["deals_lost"] = int(won.sum()), int((ready & ~won).sum() + lapsed.sum())
-        c["deals_pulled"], c["deals_pushed"] = int(pull.sum()), int(push.sum())
-        o.keep(~(ready | lapsed))
-        self.arrive(model, idx, base)
-        return revenue, discounts
+        counts = (int(won.sum()), int((ready & ~won).sum() + lapsed.sum()), int(pull.sum()))
+        return revenue, discounts, counts, ~(ready | lapsed)
 
-    def _settle_compiled(self, model, idx, k, owner, conv, discount, pull, push, base):
-        """The rest of :meth:`week` as one compiled pass (sim.world.kernels.settle_deals)."""
+    def _settle_compiled(self, model, idx, k, owner, conv, discount, pull):
+        """:meth:`_settle` as one compiled pass (sim.world.kernels.settle_deals)."""
         pp, o, n, t = model.sc.pipeline, self.opp, self.opp.n, self.outcome
         counts = np.zeros(3, dtype=np.int64)
         disc_opp = np.empty(n)
@@ -137,12 +146,7 @@ class Pipeline:
             conv, discount, t.u, t.offset, model.week, pp.work_weeks, pp.pull_win_loss,
             pp.lose_rate, pp.pull_discount, model.sc.tactics.urgency_elasticity, idx.size,
             counts, disc_opp, stay)
-        c = self.week_counts
-        c["deals_won"], c["deals_lost"] = int(counts[0]), int(counts[1])
-        c["deals_pulled"], c["deals_pushed"] = int(counts[2]), int(push.sum())
-        o.keep(stay)
-        self.arrive(model, idx, base)
-        return revenue, float(disc_opp.sum())
+        return revenue, float(disc_opp.sum()), tuple(int(x) for x in counts), stay
 
     def arrive(self, model, idx: np.ndarray, base: np.ndarray) -> None:
         """New opportunities: account i opens one with probability demand / deal_weeks, with
