@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -11,7 +13,9 @@ from sim.world.managers import ACTIVITIES
 from sim.world.collect import WEEKLY_COLUMNS  # noqa: F401  (re-exported: the weekly schema)
 from sim.world.model import SalesModel
 from sim.policies.registry import build_policies
+from sim.policies.params import Policies
 from sim.scenario.schema import Scenario
+from sim.world import fork as forking
 from sim.world.accounts import HandoverLog
 from sim.world.state import EventLog
 
@@ -37,6 +41,39 @@ def run_scenario(scenario: Scenario | None = None, seed: int = 0, weeks: int | N
                        policies=build_policies(scenario), account_panel=account_panel)
     model.run()
     return collect_result(model, panel)
+
+
+def same_world(a: Scenario, b: Scenario) -> bool:
+    """Whether two scenarios differ at most in name, description and policies: then their
+    burn-ins are the same model (sim.world.fork) and one can serve both."""
+    def world(sc):
+        return dataclasses.replace(sc, name="", description="", policies=Policies())
+    return world(a) == world(b)
+
+
+def run_policies(scenarios: Sequence[Scenario], seed: int = 0, weeks: int | None = None,
+                 panel: bool = True, account_panel: bool = False) -> list[RunResult]:
+    """Each scenario with ``seed``, as :func:`run_scenario` would return it, sharing one
+    burn-in among scenarios that differ only in their policies (sim.world.fork).  Scenarios
+    of another world, and runs without a burn-in, run on their own."""
+    out: list[RunResult | None] = [None] * len(scenarios)
+    pending = list(range(len(scenarios)))
+    while pending:
+        lead = scenarios[pending[0]]
+        group = [i for i in pending if same_world(lead, scenarios[i])]
+        pending = [i for i in pending if i not in group]
+        if len(group) == 1 or lead.run.burn_in_weeks == 0:
+            for i in group:
+                out[i] = run_scenario(scenarios[i], seed, weeks, panel, account_panel)
+            continue
+        base = SalesModel(lead, rng=int(seed), weeks=weeks, panel=panel, policies=[],
+                          account_panel=account_panel)
+        forking.burn_in(base)
+        for i in group:
+            model = forking.fork(base, scenarios[i], build_policies(scenarios[i]))
+            forking.finish(model)
+            out[i] = collect_result(model, panel)
+    return out
 
 
 def collect_result(model: SalesModel, panel: bool = True) -> RunResult:

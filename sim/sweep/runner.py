@@ -12,6 +12,9 @@ Environment settings (all optional):
     ``summary``, ``manifest-running`` ...), to check that the same command then resumes.
 ``SALESIM_RUN_FUNCTION``
     test hook: ``module:function`` called instead of ``sim.scenario.runner:run_scenario``.
+``SALESIM_SHARED_BURN_IN``
+    ``0`` runs every run on its own; by default runs that differ only in their policies and
+    share a seed run as one task with one burn-in (same results, see sim.world.fork).
 """
 
 from __future__ import annotations
@@ -32,11 +35,11 @@ import pandas as pd
 import sim.sweep.experiment as ex
 from sim.common.atomic import write_bytes_atomic
 from sim.common.errors import ConfigError, UserError
-from sim.sweep.effects import effective_key
+from sim.sweep.grouping import burn_in_bundles, twin_groups
 from sim.sweep.checks import check_workers, run_timeout
 from sim.sweep.executors import make_executor
 from sim.sweep.tidy import write_tidy
-from sim.sweep.task import execute_run
+from sim.sweep.task import execute_run, members
 from sim.common.sweepdir import PART_DIRS
 from sim.sweep.storage import (LOCK, OURS, PartWriter, clear_results, code_identity, crash_point,
                                part_codes,
@@ -77,35 +80,27 @@ def fail_ids() -> set[int]:
                         "separated by commas") from None
 
 
-def twin_groups(design: ex.Design, run_ids: list[int]) -> dict[int, list[int]]:
-    """Runs with the same effective scenario and seed, grouped: first run id -> all of them.
-
-    A factor that only matters under one policy (say ``policies.rotation.share``) repeats the
-    reference policy's scenario at every level; such twins run once and share the result.
-    """
-    keys = [effective_key(cell) for cell in design.cells]
-    points = dict(zip(design.table["run_id"], design.table["point_id"]))
-    seeds = dict(zip(design.table["run_id"], design.table["seed"]))
-    groups: dict[int, list[int]] = {}
-    first: dict[tuple[str, int], int] = {}
-    for run_id in run_ids:
-        lead = first.setdefault((keys[points[run_id]], seeds[run_id]), run_id)
-        groups.setdefault(lead, []).append(run_id)
-    return groups
-
-
 def make_tasks(exp: ex.Experiment, design: ex.Design, groups: dict[int, list[int]],
                timeout: float | None = None):
-    """One task per group of twin runs, built lazily (the executor pulls them as it goes)."""
+    """One task per group of twin runs, built lazily (the executor pulls them as it goes);
+    runs of the real model that can share a burn-in go together as one bundle task."""
     table = design.table.set_index("run_id")
     function = os.environ.get("SALESIM_RUN_FUNCTION") or RUN_FUNCTION
     failing = fail_ids()
-    for run_id, members in groups.items():
+
+    def task(run_id):
         row = table.loc[run_id]
         cell = design.cells[int(row["point_id"])]
-        yield {"run_id": int(run_id), "seed": int(row["seed"]), "weeks": cell["run"]["weeks"],
-               "scenario": cell, "kpis": exp.kpis, "run_function": function,
-               "fail": bool(failing.intersection(members)), "timeout": timeout}
+        return {"run_id": int(run_id), "seed": int(row["seed"]), "weeks": cell["run"]["weeks"],
+                "scenario": cell, "kpis": exp.kpis, "run_function": function,
+                "fail": bool(failing.intersection(groups[run_id])), "timeout": timeout}
+
+    shared = function is None and os.environ.get("SALESIM_SHARED_BURN_IN", "1") != "0"
+    for bundle in burn_in_bundles(design, groups) if shared else [[r] for r in groups]:
+        if len(bundle) == 1:
+            yield task(bundle[0])
+        else:
+            yield {"run_id": int(bundle[0]), "bundle": [task(r) for r in bundle]}
 
 
 def check_kpis(exp: ex.Experiment, design: ex.Design) -> None:
@@ -360,8 +355,8 @@ def execute(args, out: Path, exp: ex.Experiment, design: ex.Design, manifest: di
             t0 = time.monotonic()  # once the workers are up: the rate counts runs only
             tasks = make_tasks(exp, design, groups, timeout)
             for result in executor.results(execute_run, tasks):
-                if result is not None:
-                    progress.record(result, groups[result["run_id"]], seeds)
+                for run in members(result) if result is not None else ():
+                    progress.record(run, groups[run["run_id"]], seeds)
                 if writer.due():
                     progress.save("running")
             seconds = time.monotonic() - t0

@@ -10,6 +10,11 @@ The result is a plain dict too: ``run_id``, ``status`` (``"ok"`` or ``"failed"``
 (one line or None), ``kpis`` (flat dict of floats), ``weekly`` and ``reps`` (dicts of arrays, or
 None for a failed run).  A run that raises never escapes as an exception: it comes back as a
 failed result, so the sweep goes on.
+
+A *bundle* task, ``{"run_id": ..., "bundle": [task, ...]}``, holds runs whose scenarios differ
+only in their policies and share a seed: they share one burn-in
+(``sim.scenario.runner.run_policies``), and the result is ``{"run_id": ..., "bundle":
+[result, ...]}``, one result per member, each identical to what the member alone returns.
 """
 
 from __future__ import annotations
@@ -96,8 +101,15 @@ def run_model(task: dict) -> Any:
 
 
 def failed(task: dict, error: str) -> dict:
+    if "bundle" in task:
+        return {"run_id": task["run_id"], "bundle": [failed(t, error) for t in task["bundle"]]}
     return {"run_id": task["run_id"], "status": "failed", "error": error, "kpis": {},
             "weekly": None, "reps": None}
+
+
+def members(result: dict) -> list[dict]:
+    """The run results a (bundle or single) result carries."""
+    return result["bundle"] if "bundle" in result else [result]
 
 
 class RunTimeout(Exception):
@@ -125,19 +137,46 @@ def deadline(seconds: float | None):
         signal.signal(signal.SIGALRM, previous)
 
 
+def ok(task: dict, result) -> dict:
+    return {"run_id": task["run_id"], "status": "ok", "error": None,
+            "kpis": select_kpis(flatten_kpis(result.summary), task.get("kpis") or []),
+            "weekly": compact_weekly(result.weekly),
+            "reps": {k: np.asarray(v) for k, v in (result.reps or {}).items()}}
+
+
 def execute_run(task: dict) -> dict:
-    """Run one task and return its result dict; errors become a failed result."""
+    """Run one task (or bundle) and return its result dict; errors become a failed result."""
+    if "bundle" in task:
+        return execute_bundle(task)
     try:
         if task.get("fail"):
             raise RuntimeError(INJECTED)
         with deadline(task.get("timeout")):
             result = run_model(task)
-        return {"run_id": task["run_id"], "status": "ok", "error": None,
-                "kpis": select_kpis(flatten_kpis(result.summary), task.get("kpis") or []),
-                "weekly": compact_weekly(result.weekly),
-                "reps": {k: np.asarray(v) for k, v in (result.reps or {}).items()}}
+        return ok(task, result)
     except RunTimeout:
         return failed(task, f"timeout: the run took longer than {task['timeout']:g} s "
                       "(--run-timeout)")
     except Exception as err:  # noqa: BLE001 - any model error is recorded, not raised
         return failed(task, one_line(err))
+
+
+def execute_bundle(task: dict) -> dict:
+    """Run a bundle's members with one shared burn-in.  If anything goes wrong (a model error,
+    the bundle's deadline: the per-run timeout times its runs), each member runs again on its
+    own, so that only a run that fails by itself is recorded as failed."""
+    from sim.scenario.runner import run_policies
+    from sim.scenario.schema import scenario_from_dict
+    runs = [t for t in task["bundle"] if not t.get("fail")]
+    done = {t["run_id"]: failed(t, INJECTED) for t in task["bundle"] if t.get("fail")}
+    timeout = runs[0].get("timeout") if runs else None
+    try:
+        if not runs:
+            raise LookupError("every member failed by injection")
+        with deadline(timeout * len(runs) if timeout else None):
+            results = run_policies([scenario_from_dict(t["scenario"]) for t in runs],
+                                   runs[0]["seed"], weeks=runs[0]["weeks"], panel=False)
+        done.update({t["run_id"]: ok(t, r) for t, r in zip(runs, results)})
+    except Exception:  # noqa: BLE001 - RunTimeout included: each member alone says what failed
+        done.update({t["run_id"]: execute_run(t) for t in runs})
+    return {"run_id": task["run_id"], "bundle": [done[t["run_id"]] for t in task["bundle"]]}

@@ -65,6 +65,7 @@ class SalesModel(mesa.Model):
         self.exposure_by_band = np.zeros(3)
         self.hires_total = 0
         self.events_start = 0  # first event row of the measured window
+        self.hold_measurement = False  # sim.world.fork: stop at the end of the burn-in
         self.pipeline = Pipeline(self, self.book._cap)
         self._build_org()
         chosen = list(policies) if policies is not None else default_policies(sc)
@@ -332,7 +333,7 @@ class SalesModel(mesa.Model):
         week.update(self.turnover(a))                       # 12. quits and hires
         self.collector.collect(week, ledger, a)                # 13. collection
         self.week += 1
-        if self.week == self.burn_in:                       # the burn-in ends (ODD 3)
+        if self.week == self.burn_in and not self.hold_measurement:  # burn-in ends (ODD 3)
             self._start_measurement()
 
     def manager_week(self, a: np.ndarray) -> HoursLedger:

@@ -1,0 +1,57 @@
+"""Which runs of a design can share work: twins run once, and runs that differ only in their
+policies share a burn-in.
+
+*Twins* have the same effective scenario and seed (a factor that only matters under one
+policy repeats the reference policy's scenario at every level): one model run serves them all.
+A *bundle* is a set of twin groups with the same world (the scenario without its policies) and
+seed: their burn-ins are the same model, so the worker simulates it once
+(``sim.scenario.runner.run_policies``, ``sim.world.fork``).
+"""
+
+from __future__ import annotations
+
+import json
+
+import sim.sweep.experiment as ex
+from sim.sweep.effects import effective, effective_key
+
+
+def _points_and_seeds(design: ex.Design) -> tuple[dict, dict]:
+    return (dict(zip(design.table["run_id"], design.table["point_id"])),
+            dict(zip(design.table["run_id"], design.table["seed"])))
+
+
+def _group(run_ids, key) -> dict[int, list[int]]:
+    """Run ids by ``key(run_id)``: first run id of each key -> all of them, in run order."""
+    groups: dict[int, list[int]] = {}
+    first: dict = {}
+    for run_id in run_ids:
+        groups.setdefault(first.setdefault(key(run_id), run_id), []).append(run_id)
+    return groups
+
+
+def twin_groups(design: ex.Design, run_ids: list[int]) -> dict[int, list[int]]:
+    """Runs with the same effective scenario and seed, grouped: first run id -> all of them.
+
+    A factor that only matters under one policy (say ``policies.rotation.share``) repeats the
+    reference policy's scenario at every level; such twins run once and share the result.
+    """
+    keys = [effective_key(cell) for cell in design.cells]
+    points, seeds = _points_and_seeds(design)
+    return _group(run_ids, lambda r: (keys[points[r]], seeds[r]))
+
+
+def world_key(cell: dict) -> str | None:
+    """What a run's burn-in depends on besides its seed: the cell without its policies (None
+    without a burn-in: there is nothing to share)."""
+    if not cell["run"].get("burn_in_weeks"):
+        return None
+    return json.dumps({k: v for k, v in effective(cell).items() if k != "policies"},
+                      sort_keys=True)
+
+
+def burn_in_bundles(design: ex.Design, groups: dict[int, list[int]]) -> list[list[int]]:
+    """Twin-group leaders that can share a burn-in (same world and seed), in run order."""
+    keys = [world_key(cell) for cell in design.cells]
+    points, seeds = _points_and_seeds(design)
+    return list(_group(groups, lambda r: (keys[points[r]] or f"alone {r}", seeds[r])).values())
