@@ -76,11 +76,12 @@ def measure(cmd: list[str]) -> dict[str, float]:
             "max_proc_mb": usage.ru_maxrss / 1024, "cpu_s": cpu, "stderr": tail}
 
 
-def run_measured(cmd: list[str]) -> dict:
-    """Measure ``cmd`` from a fresh wrapper process; raises if the command failed."""
+def run_measured(cmd: list[str], env: dict[str, str] | None = None) -> dict:
+    """Measure ``cmd`` from a fresh wrapper process (``env``: extra environment settings);
+    raises if the command failed."""
     wrapper = [sys.executable, "-m", "benchmarks.peakrss", "--", *cmd]
     done = subprocess.run(wrapper, stdout=subprocess.PIPE, text=True, check=True, cwd=ROOT,
-                          env=child_env())
+                          env={**child_env(), **(env or {})})
     out = json.loads(done.stdout.strip().splitlines()[-1])
     if out["returncode"] != 0:
         raise RuntimeError(f"benchmark command failed with exit code {out['returncode']}: "

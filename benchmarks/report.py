@@ -62,7 +62,58 @@ def targets(res: Results) -> list[Target]:
                           memory, ">= 10x", memory >= 10,
                           f"above the {res.floor_mb:.0f} MB import floor: "
                           f"{net_ratio(res, planner):.1f}x"))
+    return out + study_targets(res)
+
+
+SOBOL_BAR_S = 15 * 60
+DASK_BAR_MS = 5.0
+
+
+def study_targets(res: Results) -> list[Target]:
+    """Issue 19's targets on whole runs and studies (those the plan measured)."""
+    out = []
+    if res.reference is not None:
+        v = res.reference
+        out.append(Target("baseline run (80 reps, 156 wk after the 156-wk burn-in), today / "
+                          "the stored model of 7917ec0", v.ratio, "<= 0.05 (1/20)",
+                          v.ratio <= 0.05, f"{v.today.median:.2f} s vs {v.stored.median:.2f} s"))
+    if res.sobol is not None:
+        sb = res.sobol
+        out.append(Target(f"experiments/sobol_study.toml ({sb.full_runs:,} runs) at 2 workers, "
+                          "sweep + analyze, minutes (extrapolated from a proxy)", sb.full_s / 60,
+                          f"<= {SOBOL_BAR_S // 60}", sb.full_s <= SOBOL_BAR_S,
+                          f"proxy N = {sb.proxy_n}: {sb.proxy_runs} runs in {sb.sweep_s:.0f} s"))
+    if res.dask is not None:
+        d = res.dask
+        out.append(Target("Dask's cost per task over the local pool, ms of worker time",
+                          d.per_task_ms, f"<= {DASK_BAR_MS:g}", d.per_task_ms <= DASK_BAR_MS,
+                          f"{d.runs} tiny runs: {d.local_rate:.1f} vs {d.dask_rate:.1f} runs/s"))
     return out
+
+
+def study_rows(res: Results) -> list[tuple[str, str]]:
+    rows = []
+    if res.reference is not None:
+        v = res.reference
+        rows.append(("baseline run, seconds: stored model of 7917ec0 / today",
+                     f"{spread(v.stored, '.3f')} / {spread(v.today, '.3f')}"))
+    if res.shared is not None:
+        sh = res.shared
+        rows.append((f"5-policy comparison, {sh.runs} baseline-size runs, 2 workers: wall with "
+                     "shared burn-in / without", f"{sh.shared_s:.1f} s / {sh.alone_s:.1f} s "
+                     f"({sh.speedup:.2f}x)"))
+    if res.sobol is not None:
+        sb = res.sobol
+        rows.append((f"experiments/sobol_study.toml proxy, N = {sb.proxy_n}, 1 replication "
+                     f"({sb.proxy_runs} runs), 2 workers: sweep / analyze wall",
+                     f"{sb.sweep_s:.1f} s / {sb.analyze_s:.1f} s"))
+        rows.append((f"the full study ({sb.full_runs:,} runs), extrapolated",
+                     f"{sb.full_s / 3600:.1f} h"))
+    if res.dask is not None:
+        d = res.dask
+        rows.append((f"{d.runs} tiny runs (2 reps x 2 wk), 2 workers: runs/s local pool / Dask",
+                     f"{d.local_rate:.1f} / {d.dask_rate:.1f}"))
+    return rows
 
 
 def net_ratio(res: Results, planner: bool = False) -> float:
@@ -146,6 +197,7 @@ def figure_rows(res: Results) -> list[tuple[str, str]]:
         rb = res.robustness
         rows.append((f"experiments/robustness.toml, {rb.runs} runs ({rb.design}), 2 workers: "
                      "sweep / analyze wall", f"{rb.sweep_s:.0f} s / {rb.analyze_s:.0f} s"))
+    rows += study_rows(res)
     rows.append(("1-minute load average at start / end (other work on the machine)",
                  f"{res.load[0]:.2f} / {res.load[1]:.2f}"))
     return rows
@@ -221,4 +273,18 @@ def method_notes(res: Results) -> list[str]:
         f"organisation ({p.planner_reps} reps, {p.planner_weeks} weeks), the size a planner "
         "sweeps; batch_run's per-agent, per-week records grow with it, our compact weekly "
         "series do not.",
+        "Stored model (`benchmarks/reference/model-7917ec0.tar.gz`: sim/ and the baseline "
+        "scenario as the model issues left them, before the speed work): the baseline run a "
+        "planner makes, timed in a fresh process per model after one warm-up, two rounds "
+        "alternating the models.",
+        "Shared burn-in: the baseline and four policies at the planner's size with default "
+        "burn-in, replicated, through `salesim sweep --workers 2`, once as shipped and once "
+        "with `SALESIM_SHARED_BURN_IN=0` (every run simulates its own burn-in).",
+        "Sobol study: `experiments/sobol_study.toml` with N and replications lowered, swept at "
+        "2 workers and analysed; the full study's time is the proxy's seconds per run times "
+        "the full run count, plus the proxy's analyze time (runs have the same size, so the "
+        "rate carries over; the analysis of the full study would take longer).",
+        "Dask: a sweep of tiny runs at 2 workers through the local pool and through a local "
+        "Dask cluster (`--executor dask`); cost per task = 2 x (1 / Dask's rate - 1 / the "
+        "pool's rate), the sweeps' own rates.",
     ]

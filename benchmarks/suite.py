@@ -13,6 +13,7 @@ from . import wealth
 from .batchrun import measure_batch_run
 from .peakrss import run_measured
 from .robustness import StudyRun, measure_robustness
+from . import studies as st
 from .stats import Stat, Timing
 from .sweep import SWEEP_REPS, SWEEP_WEEKS, SweepRun, Throughput, measure_sweep, measure_throughput
 
@@ -52,6 +53,11 @@ class Plan:
     planner_size_repeats: int = 5
     planner_wealth_repeats: dict[str, int] = field(
         default_factory=lambda: {"lean": 5, "textbook": 5})
+    # Issue 19's study-sized figures (benchmarks/studies.py); None in a plan skips them.
+    reference_repeats: int | None = 3   # baseline runs per model per round (2 rounds)
+    shared_replications: int | None = 8  # x 5 policies at the planner's size, 2 workers
+    sobol_proxy_n: int | None = 4       # experiments/sobol_study.toml at this N, 1 replication
+    dask_runs: int | None = 300         # tiny runs through the pool and through Dask
 
     @property
     def compare_size(self) -> str:
@@ -64,7 +70,8 @@ QUICK = Plan("quick", size_repeats={"small": 2, "medium": 2, "large": 1},
              wealth_repeats={"lean": 2, "textbook": 1}, sweep_runs=40, big_sweep_runs=400,
              sweep_repeats=1, batch_repeats=1, planner_runs=10, planner_repeats=1,
              planner_batch_runs=10, robustness=False, planner_size_repeats=2,
-             planner_wealth_repeats={"lean": 2, "textbook": 2})
+             planner_wealth_repeats={"lean": 2, "textbook": 2}, reference_repeats=1,
+             shared_replications=2, sobol_proxy_n=1, dask_runs=100)
 
 
 @dataclass
@@ -84,6 +91,10 @@ class Results:
     robustness: StudyRun | None = None  # experiments/robustness.toml, sweep and analyze
     planner_size: sz.SizeResult | None = None  # one run at planner_reps x weeks
     planner_wealth: dict[str, Timing] = field(default_factory=dict)  # wealth at planner_reps
+    reference: st.Versus | None = None        # today's baseline run vs the stored model's
+    shared: st.SharedBurnIn | None = None     # policy comparison with / without shared burn-in
+    sobol: st.SobolProxy | None = None        # experiments/sobol_study.toml, from a proxy
+    dask: st.DaskCost | None = None           # Dask's cost per task over the local pool
 
     @property
     def compare(self) -> sz.SizeResult:
@@ -184,6 +195,26 @@ def run_suite(plan: Plan, say: Callable[[str], None] = print) -> Results:
     if plan.robustness:
         say("experiments/robustness.toml at 2 workers, then salesim analyze ...")
         robust = measure_robustness()
+    extra = measure_studies(plan, say)
     return Results(plan, sizes, ref, thr, big, batch, floor, planner, p_ours, p_batch,
                    time.perf_counter() - start, (load0, os.getloadavg()[0]), robust,
-                   p_size, p_wealth)
+                   p_size, p_wealth, **extra)
+
+
+def measure_studies(plan: Plan, say: Callable[[str], None]) -> dict:
+    """The figures of benchmarks/studies.py that ``plan`` asks for."""
+    out: dict = {}
+    if plan.reference_repeats:
+        say("baseline runs, today's model and the stored one (benchmarks/reference) ...")
+        out["reference"] = st.measure_reference(plan.reference_repeats)
+    if plan.shared_replications:
+        say(f"5-policy comparison x {plan.shared_replications} replications, with and without "
+            "the shared burn-in ...")
+        out["shared"] = st.measure_shared_burn_in(plan.shared_replications)
+    if plan.sobol_proxy_n:
+        say(f"experiments/sobol_study.toml at N = {plan.sobol_proxy_n}, then analyze ...")
+        out["sobol"] = st.measure_sobol(plan.sobol_proxy_n)
+    if plan.dask_runs:
+        say(f"{plan.dask_runs} tiny runs, local pool and Dask ...")
+        out["dask"] = st.measure_dask(plan.dask_runs)
+    return out

@@ -23,7 +23,9 @@ TINY = Plan("tiny", sizes={"small": 3, "medium": 4, "large": 8},
             sweep_reps=3, sweep_weeks=3, sweep_runs=2, big_sweep_runs=4, memory_workers=1,
             sweep_repeats=1, batch_repeats=1, planner_reps=4, planner_weeks=3,
             planner_runs=2, planner_repeats=1, planner_batch_runs=2, robustness=False,
-            planner_size_repeats=1, planner_wealth_repeats={"lean": 1, "textbook": 1})
+            planner_size_repeats=1, planner_wealth_repeats={"lean": 1, "textbook": 1},
+            reference_repeats=None, shared_replications=None, sobol_proxy_n=None,
+            dask_runs=None)
 
 
 @pytest.fixture(scope="module")
@@ -73,7 +75,10 @@ def test_sweep_rate_line_is_parsed():
 
 def test_peak_memory_wrapper_sees_a_big_allocation():
     small = run_measured([sys.executable, "-c", "pass"])
-    big = run_measured([sys.executable, "-c", "b = bytearray(200 * 2**20); b[::4096] = b'x' * len(b[::4096])"])
+    # held for 0.5 s after touching every page, so the 50 ms sampler cannot miss it (a quick
+    # process used to exit while half its pages were still untouched)
+    big = run_measured([sys.executable, "-c", "import time; b = bytearray(200 * 2**20); "
+                        "b[::4096] = b'x' * len(b[::4096]); time.sleep(0.5)"])
     assert big["peak_tree_mb"] > small["peak_tree_mb"] + 100
     assert big["max_proc_mb"] > 150
 
@@ -106,3 +111,28 @@ def test_wrapper_counts_cpu_of_the_whole_tree():
                         "import subprocess, sys; subprocess.run([sys.executable, '-c', "
                         f"{spin!r}], check=True)"])
     assert got["cpu_s"] >= 0.3
+
+
+def test_sobol_study_is_sized_as_its_comment_says_and_extrapolates_linearly():
+    from benchmarks import studies
+    n, factors, reps = studies.sobol_sizes(studies.SOBOL.read_text(encoding="utf-8"))
+    assert (n, factors, reps) == (512, 12, 10)
+    exp = load_experiment(studies.SOBOL)
+    assert len(exp.uncertainties.params) == factors
+    proxy = studies.SobolProxy(proxy_n=2, proxy_runs=28, sweep_s=14.0, analyze_s=3.0,
+                               full_runs=n * (factors + 2) * reps)
+    assert proxy.full_runs == 71_680
+    assert proxy.full_s == pytest.approx(71_680 * 0.5 + 3.0)
+
+
+def test_stored_reference_model_is_complete():
+    import tarfile
+    from benchmarks import studies
+    with tarfile.open(studies.REFERENCE) as tar:
+        names = set(tar.getnames())
+    assert {"sim/__init__.py", "sim/world/model.py", "scenarios/baseline.toml"} <= names
+
+
+def test_dask_cost_is_worker_time_per_task():
+    from benchmarks.studies import DaskCost
+    assert DaskCost(100, local_rate=100.0, dask_rate=50.0).per_task_ms == pytest.approx(20.0)

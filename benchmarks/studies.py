@@ -1,0 +1,183 @@
+"""Issue 19's study-sized figures: the stored model of before the speed work, the shared
+burn-in of a policy comparison, the Sobol study's time (from a proxy), Dask's cost per task.
+
+Each runs in fresh processes (``run_measured``), so interpreter start, imports, the pool and
+writing results count as a user would see them.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import statistics
+import subprocess
+import sys
+import tarfile
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from .peakrss import ROOT, run_measured
+from .stats import Stat
+from .sweep import inner_rate
+
+#: sim/ and scenarios/baseline.toml at 7917ec0: the model the model issues left behind,
+#: before the speed work of issue 19 (``git archive 7917ec0 sim scenarios/baseline.toml``).
+REFERENCE = Path(__file__).resolve().parent / "reference" / "model-7917ec0.tar.gz"
+SOBOL = ROOT / "experiments" / "sobol_study.toml"
+POLICIES = ("baseline = {{}}", 'rotation = "{s}/rotation.toml"', 'team_bonus = "{s}/team_bonus.toml"',
+            'coaching = "{s}/coaching.toml"', 'playbook = "{s}/playbook.toml"')
+
+# One baseline run as a planner makes it (80 reps, 156 weeks after the 156-week burn-in),
+# timed inside the process after a warm-up run, for the model found first on sys.path.
+ONE_RUN = """
+import json, sys, time
+sys.path.insert(0, sys.argv[1])
+import sim
+assert sim.__file__.startswith(sys.argv[1]), sim.__file__
+from sim.scenario.loading import load_scenario
+from sim.scenario.runner import run_scenario
+sc = load_scenario(sys.argv[1] + "/scenarios/baseline.toml")
+run_scenario(sc, 99, weeks=4, panel=False)
+times = []
+for seed in range(int(sys.argv[2])):
+    t = time.perf_counter()
+    run_scenario(sc, seed, panel=False)
+    times.append(time.perf_counter() - t)
+print(json.dumps(times))
+"""
+
+
+def time_baseline_runs(root: Path, repeats: int) -> Stat:
+    done = subprocess.run([sys.executable, "-c", ONE_RUN, str(root), str(repeats)],
+                          stdout=subprocess.PIPE, text=True, check=True, cwd=root)
+    return Stat.of(json.loads(done.stdout.strip().splitlines()[-1]))
+
+
+@dataclass(frozen=True)
+class Versus:
+    """Seconds per baseline run: the stored model and today's, interleaved."""
+
+    stored: Stat
+    today: Stat
+
+    @property
+    def ratio(self) -> float:
+        return self.today.median / self.stored.median
+
+
+def measure_reference(repeats: int) -> Versus:
+    """Today's baseline run against the stored model's, alternating so drift hits both."""
+    with tempfile.TemporaryDirectory(prefix="salesim-ref-") as tmp:
+        with tarfile.open(REFERENCE) as tar:
+            tar.extractall(tmp, filter="data")
+        old, new = [], []
+        for _ in range(2):
+            old.append(time_baseline_runs(Path(tmp), repeats))
+            new.append(time_baseline_runs(ROOT, repeats))
+    return Versus(_pooled(old), _pooled(new))
+
+
+def _pooled(stats: list[Stat]) -> Stat:
+    meds = [s.median for s in stats]
+    return Stat(statistics.median(meds), min(s.lo for s in stats), max(s.hi for s in stats),
+                sum(s.n for s in stats))
+
+
+@dataclass(frozen=True)
+class SharedBurnIn:
+    """A five-policy comparison at the planner's size, with and without the shared burn-in."""
+
+    runs: int
+    shared_s: float
+    alone_s: float
+
+    @property
+    def speedup(self) -> float:
+        return self.alone_s / self.shared_s
+
+
+def policy_experiment(folder: Path, replications: int) -> Path:
+    policies = "\n".join(p.format(s=ROOT / "scenarios") for p in POLICIES)
+    path = folder / "policies.toml"
+    path.write_text(f'[experiment]\nname = "policies"\nbase = "{ROOT}/scenarios/baseline.toml"\n'
+                    f'seed = 3\nreplications = {replications}\nreference = "baseline"\n\n'
+                    f"[policies]\n{policies}\n", encoding="utf-8")
+    return path
+
+
+def sweep(experiment: Path, out: Path, workers: int = 2, env: dict | None = None,
+          extra: tuple[str, ...] = ()) -> dict:
+    return run_measured([sys.executable, "-m", "sim", "sweep", str(experiment), "--out",
+                         str(out), "--workers", str(workers), "--yes", *extra], env)
+
+
+def measure_shared_burn_in(replications: int) -> SharedBurnIn:
+    with tempfile.TemporaryDirectory(prefix="salesim-shared-") as tmp:
+        exp = policy_experiment(Path(tmp), replications)
+        shared = sweep(exp, Path(tmp) / "shared")
+        alone = sweep(exp, Path(tmp) / "alone", env={"SALESIM_SHARED_BURN_IN": "0"})
+    return SharedBurnIn(replications * len(POLICIES), shared["wall_s"], alone["wall_s"])
+
+
+@dataclass(frozen=True)
+class SobolProxy:
+    """The Sobol study at a small N and 1 replication, timed; the full study extrapolated
+    from the proxy's runs per second (same size per run, so the rate carries over)."""
+
+    proxy_n: int
+    proxy_runs: int
+    sweep_s: float
+    analyze_s: float
+    full_runs: int
+
+    @property
+    def full_s(self) -> float:
+        return self.full_runs * self.sweep_s / self.proxy_runs + self.analyze_s
+
+
+def sobol_sizes(text: str) -> tuple[int, int, int]:
+    """(N, factors, replications) read from the study file."""
+    n = int(re.search(r"^n = (\d+)$", text, re.M).group(1))
+    reps = int(re.search(r"^replications = (\d+)$", text, re.M).group(1))
+    factors = len(re.findall(r'^"[a-z_]+\.[a-z_]+" = \[', text, re.M))
+    return n, factors, reps
+
+
+def measure_sobol(proxy_n: int) -> SobolProxy:
+    text = SOBOL.read_text(encoding="utf-8")
+    n, factors, reps = sobol_sizes(text)
+    proxy = re.sub(r"^n = \d+$", f"n = {proxy_n}", text, flags=re.M)
+    proxy = re.sub(r"^replications = \d+$", "replications = 1", proxy, flags=re.M)
+    proxy = proxy.replace('base = "../', f'base = "{ROOT}/')
+    with tempfile.TemporaryDirectory(prefix="salesim-sobol-") as tmp:
+        path = Path(tmp) / "sobol_proxy.toml"
+        path.write_text(proxy, encoding="utf-8")
+        out = Path(tmp) / "out"
+        swept = sweep(path, out)
+        analyzed = run_measured([sys.executable, "-m", "sim", "analyze", str(out)])
+    return SobolProxy(proxy_n, proxy_n * (factors + 2), swept["wall_s"], analyzed["wall_s"],
+                      n * (factors + 2) * reps)
+
+
+@dataclass(frozen=True)
+class DaskCost:
+    """Seconds of worker time Dask adds per task over the local pool, on tiny runs."""
+
+    runs: int
+    local_rate: float
+    dask_rate: float
+
+    @property
+    def per_task_ms(self) -> float:
+        workers = 2
+        return 1000 * workers * (1 / self.dask_rate - 1 / self.local_rate)
+
+
+def measure_dask(runs: int) -> DaskCost:
+    from .sweep import write_experiment
+    with tempfile.TemporaryDirectory(prefix="salesim-dask-") as tmp:
+        exp = write_experiment(Path(tmp), runs, n_reps=2, weeks=2)
+        local = sweep(exp, Path(tmp) / "local")
+        dask = sweep(exp, Path(tmp) / "dask", extra=("--executor", "dask"))
+    return DaskCost(runs, inner_rate(local["stderr"]), inner_rate(dask["stderr"]))
