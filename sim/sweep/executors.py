@@ -24,6 +24,7 @@ from sim.common.errors import UserError
 IN_FLIGHT_PER_WORKER = 4
 PRELOAD = ("sim.sweep.task", "sim.scenario.schema", "sim.scenario.runner", "sim.sweep.experiment")  # what tasks unpickle
 PARENT_POLL_S = 1.0
+RESIZE_S = 5.0  # how often a Dask sweep re-reads the cluster's size
 
 
 def lost(task: dict, err: BaseException) -> dict:
@@ -241,11 +242,18 @@ class DaskExecutor(Executor):
         def submit(task):
             return self.client.submit(fn, task, pure=False)
 
-        # The cluster may grow (dask-jobqueue, Kubernetes): re-read its size as we go.
+        # The cluster may grow (dask-jobqueue, Kubernetes): re-read its size as we go, but at
+        # most every RESIZE_S (each read is a round trip to the scheduler, which asked on every
+        # task cost more than a tiny run).
         # Any error outside the model (KilledWorker, a worker without salesim) loses the task.
-        yield from _drive(submit, wait_any, tasks,
-                          lambda: max(8, self.threads() * IN_FLIGHT_PER_WORKER), heartbeat,
-                          (Exception,))
+        size = {"threads": self.threads(), "read": time.monotonic()}
+
+        def limit():
+            if time.monotonic() - size["read"] > RESIZE_S:
+                size["threads"], size["read"] = self.threads(), time.monotonic()
+            return max(8, size["threads"] * IN_FLIGHT_PER_WORKER)
+
+        yield from _drive(submit, wait_any, tasks, limit, heartbeat, (Exception,))
 
     def close(self) -> None:
         self.client.close()
