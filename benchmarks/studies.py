@@ -19,7 +19,7 @@ from pathlib import Path
 
 from .peakrss import ROOT, run_measured
 from .stats import Stat
-from .sweep import inner_rate
+from .sweep import inner_rate, write_experiment
 
 #: sim/ and scenarios/baseline.toml at 7917ec0: the model the model issues left behind,
 #: before the speed work of issue 19 (``git archive 7917ec0 sim scenarios/baseline.toml``).
@@ -175,7 +175,6 @@ class DaskCost:
 
 
 def measure_dask(runs: int) -> DaskCost:
-    from .sweep import write_experiment
     with tempfile.TemporaryDirectory(prefix="salesim-dask-") as tmp:
         exp = write_experiment(Path(tmp), runs, n_reps=2, weeks=2)
         local = sweep(exp, Path(tmp) / "local")
