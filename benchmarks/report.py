@@ -24,6 +24,12 @@ class Target:
         return "met" if self.met else "MISSED"
 
 
+#: Speed-up over mesa.batch_run: issue 19 asks 10x at the planner's size (200 baseline runs);
+#: the small-run comparison keeps the earlier sweep issue's 3x.
+BATCH_SPEED_PLANNER = 10.0
+BATCH_SPEED_SMALL = 3.0
+
+
 def targets(res: Results) -> list[Target]:
     scale, factor = res.scaling().median, res.size_factor()
     lean, book = res.ratio("lean"), res.ratio("textbook")
@@ -55,8 +61,9 @@ def targets(res: Results) -> list[Target]:
     for label, planner in ((big, True), (small, False)):
         speed, memory = res.speedup_vs_batch(planner), res.memory_vs_batch(planner)
         runs = p.planner_batch_runs if planner else p.sweep_runs
+        bar = BATCH_SPEED_PLANNER if planner else BATCH_SPEED_SMALL
         out.append(Target(f"speed-up over mesa.batch_run, {runs} runs of {label} (wall, 1 "
-                          "process)", speed, ">= 3x", speed >= 3,
+                          "process)", speed, f">= {bar:g}x", speed >= bar,
                           "" if planner else f"on CPU time: {res.cpu_vs_batch():.2f}"))
         out.append(Target(f"peak memory of mesa.batch_run / ours, {runs} runs of {label}",
                           memory, ">= 10x", memory >= 10,

@@ -88,7 +88,10 @@ CONSTANTS: list[Const] = [
     *_c("sim/world/behaviour.py",
         ("FORECAST_NODES = 20", "equal-probability nodes of the period-end sales forecast"),
         ("slumps.integers(1, 5, len(s))", "slump cause uniform over the four causes"),
-        ("for _ in range(14):", "bisection steps of the effort choice (precision 4e-5)")),
+        ("EFFORT_TOL = 1e-12", "Newton's method for the effort choice stops when no "
+         "effort moves more than this (share of a week)"),
+        ("EFFORT_MAX_STEPS = 40", "most Newton steps of the effort choice (a step that "
+         "leaves the bracket halves it instead; 40 halvings reach 1e-12)")),
     *_c("sim/world/tactics.py",
         ("iters: int = 60", "most passes of the cherry-picker's water-filling (it ends "
          "when the set of served accounts stops changing)"),

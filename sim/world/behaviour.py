@@ -128,8 +128,22 @@ def marginal_pay(model, a: np.ndarray) -> np.ndarray:
     return m * plan.rate_boost[woy] * plan.own_share(model.pool_group_size(a))
 
 
+#: Newton's method for the effort choice stops when no rep's effort moves by more than this
+#: (effort is a share of a full week, 0..1), or after ``EFFORT_MAX_STEPS`` steps.
+EFFORT_TOL = 1e-12
+EFFORT_MAX_STEPS = 40
+
+
 def choose_effort(model, a: np.ndarray, m: np.ndarray) -> np.ndarray:
-    """Effort in [min_effort, 1] maximising m*Y(e) + V*e - c(1 + k*stress) e^2 / 2."""
+    """Effort in [min_effort, 1] maximising m*Y(e) + V*e - c(1 + k*stress) e^2 / 2.
+
+    The first-order condition f(e) = g exp(-k e) + V - c e = 0 (g = m Y'(0) / k) is solved by
+    Newton's method inside a bracket: a rep whose f is not positive at the least effort takes
+    the least, one whose f is still positive at full effort takes full effort, and a Newton
+    step that would leave the bracket [lo, hi] (f(lo) > 0 >= f(hi)) is replaced by its
+    midpoint.  For g >= 0, f is convex and falling, so from the least effort the steps climb
+    to the root without overshooting (quadratic convergence, 4-6 steps).
+    """
     r, rp, beh = model.reps, model.sc.reps, model.sc.behaviour
     kappa, norm = effort_curve(model)
     motiv = np.where(r.slump[a] == 4, beh.slump_motivation, 1.0) * r.motivation[a]
@@ -138,14 +152,24 @@ def choose_effort(model, a: np.ndarray, m: np.ndarray) -> np.ndarray:
     gain = m * r.ymax[a] * kappa / norm
     lo = np.full(len(a), rp.min_effort)
     hi = np.ones(len(a))
-    for _ in range(14):  # bisection on the first-order condition
-        mid = 0.5 * (lo + hi)
-        foc = gain * np.exp(-kappa * mid) + v - c * mid
-        up = foc > 0
-        lo = np.where(up, mid, lo)
-        hi = np.where(up, hi, mid)
+    x = np.where(gain * np.exp(-kappa) + v - c > 0, hi, lo)  # f(1) > 0: full effort
+    with np.errstate(divide="ignore", invalid="ignore"):
+        for _ in range(EFFORT_MAX_STEPS):
+            ex = np.exp(-kappa * x)
+            f = gain * ex + v - c * x
+            up = f > 0
+            np.copyto(lo, x, where=up)
+            np.copyto(hi, x, where=~up)
+            slope = gain * kappa * ex + c  # -f'(x); not positive only where m < 0
+            nxt = x + f / slope
+            newton = (slope > 0) & (nxt >= lo) & (nxt <= hi)
+            nxt = np.where(newton, nxt, 0.5 * (lo + hi))
+            moved = np.abs(nxt - x).max(initial=0.0)
+            x = nxt
+            if moved <= EFFORT_TOL:
+                break
     capacity = np.where(r.slump[a] == 2, beh.slump_capacity, 1.0)
-    return clamp(0.5 * (lo + hi) * capacity, rp.min_effort * capacity, 1.0)
+    return clamp(x * capacity, rp.min_effort * capacity, 1.0)
 
 
 def emit_signals(model, a: np.ndarray) -> None:
