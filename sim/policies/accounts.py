@@ -13,7 +13,7 @@ def rank_within_owner(owner: np.ndarray, value: np.ndarray) -> tuple[np.ndarray,
     """Rank (0 = highest value) of each account within its owner's book, and the book size."""
     order = np.lexsort((-value, owner))
     so = owner[order]
-    starts = np.r_[0, np.flatnonzero(np.diff(so)) + 1]
+    starts = np.r_[0, np.diff(so).nonzero()[0] + 1]
     counts = np.diff(np.r_[starts, len(order)])
     rank = np.empty(len(order), dtype=np.int64)
     rank[order] = np.arange(len(order)) - np.repeat(starts, counts)
@@ -207,7 +207,7 @@ class Favouritism(Policy):
         steer = good & (rng.random(accounts.size) < p.steer)
         out = owners.copy()
         a = model.active
-        for i in np.flatnonzero(steer):
+        for i in steer.nonzero()[0]:
             team = r.team[owners[i]] if owners[i] >= 0 else -1
             favs = a[(r.team[a] == team) & r.favoured[a]]
             if favs.size == 0 or owners[i] < 0 or r.favoured[owners[i]]:

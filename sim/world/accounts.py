@@ -58,7 +58,7 @@ class AccountBook(Table):
     def owned(self) -> np.ndarray:
         """Indices of live accounts that have an owner."""
         o = self.owner[: self.n]
-        return np.flatnonzero(self.active[: self.n] & (o >= 0))
+        return (self.active[: self.n] & (o >= 0)).nonzero()[0]
 
 
 # Attention value = potential x (0.3 + health) / (0.5 + difficulty): the floors keep a sick

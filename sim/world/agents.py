@@ -117,4 +117,4 @@ class Manager(mesa.Agent):
     @property
     def members(self) -> np.ndarray:
         r = self.model.reps
-        return np.flatnonzero(r.view("active") & (r.view("team") == self.team))
+        return (r.view("active") & (r.view("team") == self.team)).nonzero()[0]

@@ -129,7 +129,7 @@ def hire(model) -> int:
     slots = model.add_reps(teams, new_hires=True)
     b = model.book
     vids = np.array([v[0] for v in due])
-    waiting = np.flatnonzero((b.view("vacancy") >= 0) & b.view("active"))
+    waiting = ((b.view("vacancy") >= 0) & b.view("active")).nonzero()[0]
     acc = waiting[np.isin(b.vacancy[waiting], vids)]
     if acc.size:
         owners = lookup(vids, slots, b.vacancy[acc])

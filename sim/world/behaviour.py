@@ -186,7 +186,7 @@ def peer_observations(model, a: np.ndarray) -> None:
     r, beh = model.reps, model.sc.behaviour
     team = r.team[a]
     size = np.bincount(team, minlength=model.n_teams)
-    left = np.flatnonzero(r.view("left") == model.week - 1)
+    left = (r.view("left") == model.week - 1).nonzero()[0]
     exits = np.bincount(r.team[left], minlength=model.n_teams)
     quiet = np.bincount(team, weights=r.t_quiet_quitting[a].astype(float), minlength=model.n_teams)
     others_quiet = quiet[team] - r.t_quiet_quitting[a]

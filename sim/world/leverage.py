@@ -226,7 +226,7 @@ def _update_beliefs(model, reps: np.ndarray, granted: np.ndarray) -> None:
     team = r.team[reps]
     n = np.bincount(team, minlength=model.n_teams)
     g = np.bincount(team, weights=granted.astype(float), minlength=model.n_teams)
-    seen = np.flatnonzero(n)
+    seen = n.nonzero()[0]
     mates = model.active[among(r.team[model.active], seen, model.n_teams)]
     rate = g[r.team[mates]] / n[r.team[mates]]
     r.grant_belief[mates] += lp.grant_learning * (rate - r.grant_belief[mates])

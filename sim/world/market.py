@@ -32,7 +32,7 @@ def market_week(model, a: np.ndarray, discount: np.ndarray) -> dict:
     hours = normal_hours(model, idx, own, health, own_hours)
     need = b.need[idx]
     if cherry[a].any():  # pickers put each hour where it sells most this week
-        sel = np.flatnonzero(cherry[own])
+        sel = cherry[own].nonzero()[0]
         hours[sel] = greedy_hours(base[sel], need[sel], own[sel], own_hours, n)
     load = hours / need  # hours given over hours needed
     service = 1 - np.exp(-load)

@@ -192,7 +192,7 @@ class SalesModel(mesa.Model):
     def active(self) -> np.ndarray:
         """Slots of reps under contract (sorted)."""
         if self._active is None:
-            self._active = np.flatnonzero(self.reps.view("active"))
+            self._active = self.reps.active[: self.reps.n].nonzero()[0]
         return self._active
 
     @property
@@ -271,7 +271,7 @@ class SalesModel(mesa.Model):
         out = np.full(len(leaving), -1, dtype=np.int32)
         for t in np.unique(r.team[leaving]):
             m = a[r.team[a] == t]
-            sel = np.flatnonzero(r.team[leaving] == t)
+            sel = (r.team[leaving] == t).nonzero()[0]
             if m.size:
                 out[sel] = m[self.streams.handover.integers(0, m.size, sel.size)]
         bk = b.backup[accounts]

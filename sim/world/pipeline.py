@@ -45,7 +45,7 @@ class Opportunities(Table):
 
     def keep(self, mask: np.ndarray) -> None:
         """Drop the rows where ``mask`` is False (order kept)."""
-        rows = np.flatnonzero(mask)
+        rows = mask.nonzero()[0]
         k = rows.size
         compiled = kernels.on(mask.size)
         for name in self.COLUMNS:
@@ -155,7 +155,7 @@ class Pipeline:
         pp = model.sc.pipeline
         ahead = model.cal.multiplier[(model.woy + pp.lead_weeks) % len(model.cal.multiplier)]
         p = min(float(ahead) / pp.deal_weeks, 1.0)
-        new = np.flatnonzero(self.demand.uniform(idx) < p)
+        new = (self.demand.uniform(idx) < p).nonzero()[0]
         if new.size == 0:
             return
         z = self.demand.normal(idx[new])

@@ -57,6 +57,9 @@ class Table:
         return {k: getattr(self, k)[: self.n].copy() for k in names}
 
 
+_SCALARS = (int, float, np.int64, np.float64)
+
+
 class EventLog(Table):
     """Every discrete happening: hires, quits, account moves, threats, tactics, signals."""
 
@@ -70,10 +73,23 @@ class EventLog(Table):
 
     def log(self, week: int, kind: str, rep=-1, account=-1, value=np.nan) -> None:
         """Log one or many events of one kind (array arguments broadcast)."""
-        k = max(np.size(rep), np.size(account), np.size(value))
-        if k == 0 or min(np.size(rep), np.size(account), np.size(value)) == 0:
-            return
-        self.add(k, week=week, kind=self.CODE[kind], rep=rep, account=account, value=value)
+        k = 1
+        for v in (rep, account, value):
+            cls = v.__class__  # attribute reads, not calls: this runs ~20 times a week
+            size = v.size if cls is np.ndarray else 1 if cls in _SCALARS else np.size(v)
+            if size == 0:
+                return
+            if size > k:
+                k = size
+        lo, hi = self.n, self.n + k
+        if hi > self._cap:
+            self._grow(hi)
+        self.week[lo:hi] = week  # slices, as ``add`` writes them
+        self.kind[lo:hi] = self.CODE[kind]
+        self.rep[lo:hi] = rep
+        self.account[lo:hi] = account
+        self.value[lo:hi] = value
+        self.n = hi
 
     def count(self, kind: str) -> int:
         return int(np.count_nonzero(self.view("kind") == self.CODE[kind]))
