@@ -11,6 +11,7 @@ import numpy as np
 
 from sim.world.accounts import follow_probability
 from sim.world.agents import Rep
+from sim.world.collect import ACCOUNTS_LOST, QUITS, REVENUE_LOST
 from sim.world.compensation import expected_pay, start_period
 from sim.world.seasons import WEEKS_PER_YEAR
 from sim.world.arrays import among, clamp
@@ -61,13 +62,14 @@ def quit_decisions(model, a: np.ndarray) -> np.ndarray:
     return np.union1d(a[quit_], extra).astype(np.int64)
 
 
-def depart(model, slots: np.ndarray) -> dict:
+def depart(model, slots: np.ndarray) -> None:
     """Reps leave: a client follows its rep by the personal tie, unless the firm tie or a
     backup who knows it holds it; the rest wait for a hire, served by an interim owner."""
     r, b, ap = model.reps, model.book, model.sc.accounts
-    out = {"quits": int(slots.size), "accounts_lost": 0, "revenue_lost": 0.0}
+    row = model.collector.row  # the week's figures (sim.world.collect)
+    row[QUITS], row[ACCOUNTS_LOST], row[REVENUE_LOST] = slots.size, 0, 0.0
     if slots.size == 0:
-        return out
+        return
     tenure = model.week - r.hired[slots]
     band = np.searchsorted(TENURE_BANDS, tenure, side="right")
     np.add.at(model.quits_by_band, band, 1)
@@ -86,8 +88,7 @@ def depart(model, slots: np.ndarray) -> dict:
     follow = model.streams.handover.random(mine.size) < follow_probability(
         b, ap, mine, bk >= 0)
     lost = mine[follow]
-    out["accounts_lost"] = int(lost.size)
-    out["revenue_lost"] = float(b.rev_annual[lost].sum())
+    row[ACCOUNTS_LOST], row[REVENUE_LOST] = lost.size, np.add.reduce(b.rev_annual[lost])
     model.events.log(model.week, "account_lost", b.owner[lost], lost, b.rev_annual[lost])
     b.active[lost] = False
     b.ended[lost] = model.week
@@ -107,7 +108,6 @@ def depart(model, slots: np.ndarray) -> dict:
                         cause="departure")
     wait = ~steered
     model.hold_for_hire(stay[wait], owner[wait], vac[wait])
-    return out
 
 
 def lookup(keys: np.ndarray, values: np.ndarray, wanted: np.ndarray) -> np.ndarray:

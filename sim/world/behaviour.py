@@ -148,28 +148,31 @@ def choose_effort(model, a: np.ndarray, m: np.ndarray) -> np.ndarray:
     return clamp(0.5 * (lo + hi) * capacity, rp.min_effort * capacity, 1.0)
 
 
+_CONTACT = SIGNALS.index("competitor_contact")  # drawn in perceive(); some are heard about
+
+
 def emit_signals(model, a: np.ndarray) -> None:
     """Observable warning signs (seed 000), each a noisy draw from the rep's hidden state."""
     r, rng, beh = model.reps, model.streams.signals, model.sc.behaviour
     k = len(a)
     pay_gap = clamp(1 - r.pay_ewma[a] / beh.pay_reference, 0, 1)
     talk_from = beh.sign_comp_talk_from
-    grievance = np.maximum.reduce([r.entitlement[a], 1 - r.fairness[a], pay_gap])
-    probs = {
-        "comp_talk": beh.sign_comp_talk * clamp((grievance - talk_from) / (1 - talk_from), 0, 1),
-        "crm_drop": np.where(r.t_withholding[a] | r.t_quiet_quitting[a], beh.sign_crm_drop, 0.0),
-        "brand_activity": beh.sign_brand * clamp(r.brand[a] - beh.sign_brand_from, 0, 1),
-        "abrupt_change": np.where(np.abs(r.effort[a] - r.prev_effort[a]) > beh.sign_abrupt_jump,
-                                  beh.sign_abrupt, 0.0),
-        "peak_focus": beh.sign_peak_focus * r.entitlement[a] * model.cal.lookahead[model.woy]
-                      * (r.leverage[a] > beh.sign_peak_leverage),
-    }
-    for s in SIGNALS:
-        col = getattr(r, f"s_{s}")
-        if s == "competitor_contact":  # drawn in perceive(); only some are heard about
-            col[a] = col[a] & (rng.random(k) < beh.sign_contact_heard)
-        else:
-            col[a] = rng.random(k) < beh.sign_false_alarm + probs[s]
+    grievance = np.maximum(np.maximum(r.entitlement[a], 1 - r.fairness[a]), pay_gap)
+    # One row of chances per sign, in SIGNALS order (the heard-about share for the contact).
+    p = np.empty((len(SIGNALS), k))
+    p[0] = beh.sign_comp_talk * clamp((grievance - talk_from) / (1 - talk_from), 0, 1)
+    p[1] = np.where(r.t_withholding[a] | r.t_quiet_quitting[a], beh.sign_crm_drop, 0.0)
+    p[3] = beh.sign_brand * clamp(r.brand[a] - beh.sign_brand_from, 0, 1)
+    p[4] = np.where(np.abs(r.effort[a] - r.prev_effort[a]) > beh.sign_abrupt_jump,
+                    beh.sign_abrupt, 0.0)
+    p[5] = (beh.sign_peak_focus * r.entitlement[a] * model.cal.lookahead[model.woy]
+            * (r.leverage[a] > beh.sign_peak_leverage))
+    p += beh.sign_false_alarm
+    p[_CONTACT] = beh.sign_contact_heard
+    contact = r.s_competitor_contact[a]
+    seen = rng.random((len(SIGNALS), k)) < p  # the rows drawn one sign after another
+    seen[_CONTACT] &= contact
+    r.signals[:, a] = seen
 
 
 def team_mean_of_others(model, values: np.ndarray, slots: np.ndarray) -> np.ndarray:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from sim.world.collect import COMP_COST, CONCESSION_COST
 from sim.world.params import CompParams
 from sim.world.seasons import WEEKS_PER_YEAR
 from sim.world.arrays import clamp
@@ -124,10 +125,10 @@ def pay_draw(commission: np.ndarray, draw: float, balance: np.ndarray) -> np.nda
     return commission + short - repay
 
 
-def run_payroll(model, a: np.ndarray) -> dict:
+def run_payroll(model, a: np.ndarray) -> None:
     """Pay this week's commission; at a period end pay out the team pool and reset quotas.
 
-    Returns the week's cost figures.  Every unit of pay lands in exactly one rep's
+    The week's cost figures go to ``model.collector.row``.  Every unit of pay lands in exactly one rep's
     ``pay_week``, so comp cost is the sum of rep pay by construction.
     """
     r, plan, woy = model.reps, model.plan, model.woy
@@ -150,7 +151,8 @@ def run_payroll(model, a: np.ndarray) -> dict:
         r.attain_last[a] = r.period_sales[a] / np.maximum(r.quota[a], QUOTA_FLOOR)
         r.period_sales[a] = 0.0
         r.pool_contrib[a] = 0.0
-    return {"comp_cost": float(pay.sum()), "concession_cost": float(conceded.sum())}
+    row = model.collector.row
+    row[COMP_COST], row[CONCESSION_COST] = np.add.reduce(pay), np.add.reduce(conceded)
 
 
 def pool_groups(model, slots: np.ndarray) -> np.ndarray:

@@ -82,8 +82,15 @@ class HoursLedger:
     def face_hours(self, reps: np.ndarray) -> np.ndarray:
         return sum(self.served_for(a, reps) for a in FACE_TIME)
 
+    def hours_into(self, out: np.ndarray) -> None:
+        """Hours served by activity (all managers), then hours skipped, into ``out``."""
+        served = self.served
+        for i in range(len(ACTIVITIES)):
+            out[i] = np.add.reduce(served[i])  # a row's own sum, as ``served[i].sum()``
+        out[len(ACTIVITIES)] = np.add.reduce((self.demand - served).ravel())
+
     def totals(self) -> dict[str, float]:
         """Hours served by activity (all managers), plus hours skipped."""
-        out = {f"hours_{a}": float(self.served[i].sum()) for i, a in enumerate(ACTIVITIES)}
-        out["hours_skipped"] = float((self.demand - self.served).sum())
-        return out
+        out = np.zeros(len(ACTIVITIES) + 1)
+        self.hours_into(out)
+        return dict(zip([f"hours_{a}" for a in ACTIVITIES] + ["hours_skipped"], out.tolist()))

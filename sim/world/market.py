@@ -13,11 +13,13 @@ import numpy as np
 
 from sim.world import kernels
 from sim.world.accounts import churn, update_accounts
+from sim.world.collect import ACCOUNTS_CHURNED, ACCOUNTS_WON, DISCOUNTS, REVENUE
 from sim.world.seasons import WEEKS_PER_YEAR
 from sim.world.tactics import greedy_hours, normal_hours, record_targets
 
 
-def market_week(model, a: np.ndarray, discount: np.ndarray) -> dict:
+def market_week(model, a: np.ndarray, discount: np.ndarray) -> None:
+    """The week's sales, service and churn; its figures go to ``model.collector.row``."""
     r, b, sc, rng = model.reps, model.book, model.sc, model.streams
     ap, rp = sc.accounts, sc.reps
     idx, own, rel, base = model.snap  # gathered in perceive(); the book is unchanged since
@@ -71,8 +73,9 @@ def market_week(model, a: np.ndarray, discount: np.ndarray) -> dict:
     gone, gone_owner = churn(b, ap, rng.churn, idx, model.week)
     model.events.log(model.week, "account_churned", gone_owner, gone)
     won = prospect(model, a)
-    return {"revenue": float(revenue.sum()), "discounts": discounts,
-            "accounts_churned": int(gone.size), "accounts_won": int(won)}
+    row = model.collector.row
+    row[REVENUE], row[DISCOUNTS] = np.add.reduce(revenue), discounts
+    row[ACCOUNTS_CHURNED], row[ACCOUNTS_WON] = gone.size, won
 
 
 def prospect(model, a: np.ndarray) -> int:

@@ -16,7 +16,7 @@ from sim.world.agents import Manager, RepTable
 from sim.world.attrition import depart, hire, new_rep_agents, quit_decisions
 from sim.world.beliefs import one_on_one_disclosure, update_beliefs
 from sim.world.behaviour import choose_effort, emit_signals, marginal_pay, perceive, update_moods
-from sim.world.collect import Collector
+from sim.world.collect import HIRES, REVENUE, Collector
 from sim.world.hooks import Levers, PolicyHooks, default_policies
 from sim.world.compensation import CompPlan, pool_groups, run_payroll, start_period
 from sim.world.leverage import leverage_plays
@@ -321,17 +321,17 @@ class SalesModel(mesa.Model):
         ledger = self.manager_week(a)                       # 7. managers' hours
         found_out(self, a)
         discount = resolve_false_urgency(self, ledger)
-        week = market_week(self, a, discount)               # 8. market
-        self.plan.record_sales(self.woy, week["revenue"])
-        week.update(run_payroll(self, a))                   # 9. pay
+        market_week(self, a, discount)                      # 8. market
+        self.plan.record_sales(self.woy, self.collector.row[REVENUE])
+        run_payroll(self, a)                                # 9. pay
         if self.plan.period_end[self.woy]:
             for pol in self.policies:
                 pol.period_end(self)
         leverage_plays(self, a)                             # 10. leverage plays
         update_moods(self, a)                               # 11. moods
         self.grow_skills(a)
-        week.update(self.turnover(a))                       # 12. quits and hires
-        self.collector.collect(week, ledger, a)                # 13. collection
+        self.turnover(a)                                    # 12. quits and hires
+        self.collector.collect(ledger, a)                   # 13. collection
         self.week += 1
         if self.week == self.burn_in and not self.hold_measurement:  # burn-in ends (ODD 3)
             self._start_measurement()
@@ -373,7 +373,7 @@ class SalesModel(mesa.Model):
         face = ledger.face_hours(a)
         p = clamp(self.mgr_detect[r.team[a]]
                     * np.minimum(1.0, self.sc.managers.notice_base + face), 0, 1)
-        emitted = np.stack([getattr(r, f"s_{s}")[a] for s in SIGNALS])
+        emitted = r.signals[:, a]
         seen = emitted & (self.streams.detection.random(emitted.shape) < p)
         if self.levers.feedback:
             talk = SIGNALS.index("comp_talk")
@@ -400,14 +400,13 @@ class SalesModel(mesa.Model):
         r.skill[a] += clamp(step, 0, 1) * gap
         r.ramp[a] = self._ramp(self.week - r.hired[a])
 
-    def turnover(self, a: np.ndarray) -> dict:
+    def turnover(self, a: np.ndarray) -> None:
         tenure = self.week - self.reps.hired[a]
         band = np.searchsorted((52, 156), tenure, side="right")
         self.exposure_by_band += np.bincount(band, minlength=3)
-        out = depart(self, quit_decisions(self, a))
-        out["hires"] = hire(self)
+        depart(self, quit_decisions(self, a))
+        self.collector.row[HIRES] = hire(self)
         self.refresh()
-        return out
 
     def run(self) -> None:
         for _ in range(self.burn_in + self.weeks):

@@ -24,6 +24,7 @@ from __future__ import annotations
 import numpy as np
 
 from sim.world import kernels
+from sim.world.collect import DEALS_LOST, DEALS_PULLED, DEALS_PUSHED, DEALS_WON
 from sim.world.compensation import QUOTA_FLOOR, next_period, ratchet_cost
 from sim.world.state import Table
 
@@ -86,8 +87,6 @@ class Pipeline:
         self.demand = DrawTable(model.streams.opportunities, size)
         self.outcome = DrawTable(model.streams.wins, size)
         self.next_uid = 0
-        self.week_counts = {"deals_won": 0, "deals_lost": 0, "deals_pulled": 0,
-                            "deals_pushed": 0}
 
     def week(self, model, idx, own, service, conv, base, discount) -> tuple[np.ndarray, float]:
         """Run the pipeline's week; return revenue per account of ``idx`` and discounts."""
@@ -108,9 +107,9 @@ class Pipeline:
         settle = self._settle_compiled if kernels.on(n) else self._settle
         revenue, discounts, (won, lost, pulled), stay = settle(model, idx, k, owner, conv,
                                                                discount, pull)
-        c = self.week_counts
-        c["deals_won"], c["deals_lost"] = won, lost
-        c["deals_pulled"], c["deals_pushed"] = pulled, int(push.sum())
+        row = model.collector.row  # the week's figures (sim.world.collect)
+        row[DEALS_WON], row[DEALS_LOST] = won, lost
+        row[DEALS_PULLED], row[DEALS_PUSHED] = pulled, np.count_nonzero(push)
         o.keep(stay)
         self.arrive(model, idx, base)
         return revenue, discounts

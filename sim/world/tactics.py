@@ -32,6 +32,8 @@ from sim.world.agents import TACTICS
 from sim.world.behaviour import effort_curve
 from sim.world.arrays import clamp
 
+_URGENCY = TACTICS.index("false_urgency")
+
 
 def greedy_hours(value: np.ndarray, need: np.ndarray, owner: np.ndarray,
                  hours: np.ndarray, n: int, iters: int = 60) -> np.ndarray:
@@ -105,7 +107,7 @@ def choose_tactics(model, a: np.ndarray) -> None:
     k = len(a)
     on = set(tp.enabled)
     woy = model.woy
-    prev = {t: getattr(r, f"t_{t}")[a].copy() for t in TACTICS}
+    prev = r.tactics[:, a]  # a copy (a gather)
     rate = np.maximum(r.marginal[a], 0.0)
     margin = max(1 - model.sc.accounts.cogs_share, 0.0)
     pay = np.maximum(r.pay_ewma[a], 1e-9)
@@ -170,17 +172,16 @@ def choose_tactics(model, a: np.ndarray) -> None:
     harms["false_urgency"] = weekly * (1 + elasticity * d) * d
     occasion = model.streams.tactics.random(k) < tp.urgency_rate  # a deal to claim about
 
-    new = {}
-    for t in TACTICS:  # the rep misjudges each gain a little; no gain, no tactic
+    new = np.zeros((len(TACTICS), k), dtype=bool)  # a tactic not enabled stays off
+    for i, t in enumerate(TACTICS):  # the rep misjudges each gain a little; no gain, no tactic
         judged = clamp(1 + tp.decision_noise * model.streams.tactics.standard_normal(k), 0, None)
         net = gains[t] * judged - expected_sanction - w_firm * harms[t]
-        new[t] = (gains[t] > 0) & (net > 0)
-    new["false_urgency"] &= occasion
-    for i, t in enumerate(TACTICS):
-        val = new[t] if t in on else np.zeros(k, dtype=bool)
-        getattr(r, f"t_{t}")[a] = val
-        started = a[val & ~prev[t]]
-        model.events.log(model.week, "tactic_start", started, value=i)
+        if t in on:
+            new[i] = (gains[t] > 0) & (net > 0)
+    new[_URGENCY] &= occasion  # false urgency needs a deal to claim about
+    r.tactics[:, a] = new
+    for i, started in enumerate(new & ~prev):
+        model.events.log(model.week, "tactic_start", a[started], value=i)
     r.urgency_claim[a] = r.t_false_urgency[a]
 
 
@@ -189,9 +190,7 @@ def found_out(model, a: np.ndarray) -> None:
     manager trusts it less and it now expects to be caught again; a rep using none, or not
     noticed, drifts back toward the usual belief."""
     r, tp = model.reps, model.sc.tactics
-    using = np.zeros(len(a), dtype=bool)
-    for t in TACTICS:
-        using |= getattr(r, f"t_{t}")[a]
+    using = r.tactics[:, a].any(axis=0)
     caught = using & (r.noticed[a] > 0)
     target = np.where(caught, 1.0, tp.detect_prior)
     r.caught_belief[a] += tp.belief_rate * (target - r.caught_belief[a])
