@@ -121,6 +121,15 @@ def learn_backups(book: AccountBook, p: AccountParams, idx: np.ndarray,
     book.backup_know[idx] = clamp(k + gain - p.backup_forget * k, 0, 1)
 
 
+def _distinct(x: np.ndarray) -> np.ndarray:
+    """``np.unique(x)`` of a fresh 1-D array (sorted in place) in fewer calls."""
+    x.sort()
+    keep = np.empty(x.size, dtype=bool)
+    keep[:1] = True
+    np.not_equal(x[1:], x[:-1], out=keep[1:])
+    return x[keep]
+
+
 def churn(book: AccountBook, p: AccountParams, rng: np.random.Generator, idx: np.ndarray,
           week: int) -> tuple[np.ndarray, np.ndarray]:
     """Neglected (unhealthy) accounts leave; return the churned indices and their owners."""
@@ -128,7 +137,7 @@ def churn(book: AccountBook, p: AccountParams, rng: np.random.Generator, idx: np
     # hazard / highest.  Same Bernoulli chances, far fewer random draws than one per account.
     top = p.churn_base + p.churn_neglect
     k = rng.binomial(len(idx), min(top, 1.0)) if top > 0 else 0
-    cand = np.unique(rng.integers(0, len(idx), k)) if k else np.zeros(0, dtype=np.int64)
+    cand = _distinct(rng.integers(0, len(idx), k)) if k else np.zeros(0, dtype=np.int64)
     hazard = p.churn_base + p.churn_neglect * (1 - book.health[idx[cand]]) ** 2
     gone = idx[cand[rng.random(cand.size) * top < hazard]]
     owners = book.owner[gone].copy()

@@ -70,10 +70,12 @@ def perceive(model, a: np.ndarray) -> None:
     # The new-hire ramp is about learning the job and prospecting; serving an established
     # account depends on skill and on what the rep knows of it (inside ``base``).
     r.ymax[a] = book_val[a] * r.skill[a] * conv * model.demand_now
-    with np.errstate(invalid="ignore", divide="ignore"):
-        r.recorded_book[a] = np.nan_to_num(rec[a] / book_val[a])
-        backed = np.nan_to_num(cov[a] / book_val[a])
-    r.cover[a] = clamp(backed, 0, 1)
+    # Shares of the book's value; 0 for an empty book.  (``rec`` and ``cov`` are sums of
+    # parts of the non-negative values ``book_val`` sums, so they are 0 where it is.)
+    val = book_val[a]
+    some = val > 0
+    r.recorded_book[a] = np.divide(rec[a], val, out=np.zeros(val.size), where=some)
+    r.cover[a] = clamp(np.divide(cov[a], val, out=np.zeros(val.size), where=some), 0, 1)
     # Leverage: the revenue the firm would lose if the rep left now (sim.world.leverage).
     perceive_leverage(model, a)
     # Outside offers: competitors court visible top performers and reps building a brand;
@@ -178,8 +180,9 @@ def emit_signals(model, a: np.ndarray) -> None:
 def team_mean_of_others(model, values: np.ndarray, slots: np.ndarray) -> np.ndarray:
     """Mean of ``values`` over each rep's active teammates (itself excluded; its own value when
     it has none)."""
-    n = team_sums(model, np.ones(len(slots)), slots)
-    tot = team_sums(model, values, slots)
+    team = model.reps.team[slots]
+    n = np.bincount(team, minlength=model.n_teams)[team]  # teammates and itself (exact)
+    tot = np.bincount(team, weights=values, minlength=model.n_teams)[team]
     return np.where(n > 1, (tot - values) / np.maximum(n - 1, 1), values)
 
 
@@ -256,6 +259,6 @@ def update_moods(model, a: np.ndarray) -> None:
     r.precedent_seen[a] *= beh.precedent_memory
     r.resent[a] *= beh.resent_memory
     r.heard[a] = False
-    for name in ("stress", "fairness", "satisfaction", "engagement", "search"):
-        col = getattr(r, name)
-        col[a] = clamp(col[a], 0, 1)
+    for col in (r.stress, r.fairness, r.satisfaction, r.engagement, r.search):
+        v = col[a]
+        col[a] = np.minimum(np.maximum(v, 0, out=v), 1, out=v)  # clamp, in the gathered copy

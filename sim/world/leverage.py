@@ -127,7 +127,7 @@ def concession_cost(model, reps: np.ndarray, kind: np.ndarray, shirk: np.ndarray
     oversight_cost = shirk * sc.tactics.peak_holdback * sales * years
     moved = (lp.better_accounts * sc.accounts.potential_median
              * (1 - sc.accounts.handover_quality) * years)
-    return np.select([kind == 0, kind == 1], [raise_cost, oversight_cost], moved)
+    return np.where(kind == 0, raise_cost, np.where(kind == 1, oversight_cost, moved))
 
 
 def grant_rule(model, reps, kind, threat, flight, risk, shirk) -> np.ndarray:
@@ -199,8 +199,7 @@ def _grant(model, reps: np.ndarray, kind: np.ndarray) -> None:
     model.events.log(model.week, "concession", reps, value=kind)
     r.entitlement[reps] = clamp(r.entitlement[reps] + lp.entitlement_gain, 0, 1)
     # Precedent: teammates see it, expect the same, and feel the unfairness.
-    teams = np.unique(r.team[reps])
-    mates = model.active[among(r.team[model.active], teams, model.n_teams)]
+    mates = model.active[among(r.team[model.active], r.team[reps], model.n_teams)]
     mates = mates[~among(mates, reps, r.n)]
     r.entitlement[mates] = clamp(r.entitlement[mates] + lp.precedent * lp.entitlement_gain
                                    * lp.mate_entitlement, 0, 1)

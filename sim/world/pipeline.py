@@ -49,8 +49,9 @@ class Opportunities(Table):
         rows = mask.nonzero()[0]
         k = rows.size
         compiled = kernels.on(mask.size)
+        d = self.__dict__
         for name in self.COLUMNS:
-            col = getattr(self, name)
+            col = d[name]
             if compiled:
                 kernels.take_front(col, rows)
             else:
@@ -199,9 +200,8 @@ def timing_choice(model, pipe: Pipeline, owner: np.ndarray, conv: np.ndarray):
     if n == 0 or plan.weeks_left[model.woy] > pp.timing_weeks:
         return none, none
     need, fits, value = pipe.expected_in_period(model, owner, conv)
-    reps = np.unique(owner)
     exp_rep = np.zeros(r.n)
-    exp_rep[reps] = r.period_sales[reps]
+    exp_rep[owner] = r.period_sales[owner]  # each owner's own sales (repeats write the same)
     np.add.at(exp_rep, owner[fits], value[fits])
     S, q, rate = exp_rep[owner], r.quota[owner], r.rate[owner]
     q_next, s_next = next_period(model, owner)

@@ -47,13 +47,15 @@ def greedy_hours(value: np.ndarray, need: np.ndarray, owner: np.ndarray,
         return kernels.water_fill(lr, need, owner, hours, n, iters)
     nl = need * lr
     on = None  # every account in (the first pass needs no mask)
-    mu = np.zeros(n)
+    mu = np.empty(n)
     for _ in range(iters):
         w = np.bincount(owner, weights=need if on is None else need * on, minlength=n)
         top = np.bincount(owner, weights=nl if on is None else nl * on, minlength=n) - hours[:n]
-        mu = np.divide(top, w, out=np.full(n, np.inf), where=w > 0)
+        mu.fill(np.inf)  # the level of an owner with nothing in the set
+        np.divide(top, w, out=mu, where=w > 0)
         now = lr > mu[owner]
-        if now.all() if on is None else np.array_equal(now, on):
+        if (np.logical_and.reduce(now) if on is None
+                else not np.logical_or.reduce(now != on)):  # every account in; no change
             break
         on = now
     h = need * np.maximum(lr - mu[owner], 0.0)
