@@ -50,7 +50,8 @@ class AccountBook(Table):
         k = len(owners)
         pot = p.potential_median * np.exp(p.potential_sigma * rng.standard_normal(k))
         diff = rng.beta(p.difficulty_a, p.difficulty_b, k)
-        need = p.hours_needed * (0.5 + diff) * np.sqrt(pot / p.potential_median).clip(0.5, 3.0)
+        # (clamp: the values of .clip, in fewer calls; the root is positive, so no -0.0)
+        need = p.hours_needed * (0.5 + diff) * clamp(np.sqrt(pot / p.potential_median), 0.5, 3.0)
         return self.add(k, potential=pot, difficulty=diff, owner=owners, relationship=relationship,
                         firm=p.firm_init, recorded=p.recorded_init, health=health, active=True, born=week,
                         rev_annual=pot * health * 0.5, need=need)

@@ -17,6 +17,7 @@ from sim.world.seasons import WEEKS_PER_YEAR
 from sim.world.arrays import among, clamp
 
 TENURE_BANDS = (52, 156)  # weeks: first year, years 2-3, 3+ years
+BAND_EDGES = np.array(TENURE_BANDS)
 
 
 def stay_value(model, a: np.ndarray) -> np.ndarray:
@@ -71,7 +72,7 @@ def depart(model, slots: np.ndarray) -> None:
     if slots.size == 0:
         return
     tenure = model.week - r.hired[slots]
-    band = np.searchsorted(TENURE_BANDS, tenure, side="right")
+    band = BAND_EDGES.searchsorted(tenure, side="right")
     np.add.at(model.quits_by_band, band, 1)
     lead = np.where(r.first_sign[slots] >= 0, model.week - r.first_sign[slots], np.nan)
     model.events.log(model.week, "quit", slots, value=lead)

@@ -80,7 +80,7 @@ def perceive(model, a: np.ndarray) -> None:
     perceive_leverage(model, a)
     # Outside offers: competitors court visible top performers and reps building a brand;
     # a rep who searches (teammates leaving, sim.world.behaviour.update_moods) finds more.
-    pct = np.argsort(np.argsort(r.rev_annual[a])) / max(len(a) - 1, 1)
+    pct = r.rev_annual[a].argsort().argsort() / max(len(a) - 1, 1)
     p_offer = (beh.offer_rate + beh.offer_visibility * np.maximum(pct ** beh.visibility_power,
                                                                   r.brand[a])
                + beh.search_offers * r.search[a])

@@ -53,14 +53,15 @@ class CompPlan:
     def quota_shape(self) -> np.ndarray:
         """Weekly shares of the year the firm splits quotas by: last year's sales by week once
         a full year has been seen (sales lag demand by the sales cycle), else demand."""
-        if self.sales_seen.all() and self.sales_last_year.sum() > 0:
-            return self.sales_last_year / self.sales_last_year.sum()
-        return self.demand / self.demand.sum()
+        add = np.add.reduce  # = ndarray.sum, in one call
+        if np.logical_and.reduce(self.sales_seen) and add(self.sales_last_year) > 0:
+            return self.sales_last_year / add(self.sales_last_year)
+        return self.demand / add(self.demand)
 
     def period_share(self, woy: int, offset: int = 0) -> float:
         """Share of the yearly quota that falls in the period of ``woy`` (``offset`` periods on)."""
         k = (self.period_of_week[woy] + offset) % len(self.lengths)
-        return float(self.quota_shape()[self.period_of_week == k].sum())
+        return float(np.add.reduce(self.quota_shape()[self.period_of_week == k]))
 
     def share_left(self, woy: int) -> float:
         """Share of its period's quota still to come from week ``woy`` on (this week included)."""
@@ -277,7 +278,7 @@ def expected_pay(model, a: np.ndarray) -> np.ndarray:
     total = np.zeros(len(a))
     shape = plan.quota_shape()
     for k in range(len(plan.lengths)):
-        f = shape[plan.period_of_week == k].sum()
+        f = np.add.reduce(shape[plan.period_of_week == k])
         total += plan.commission(sales * f, r.quota_year[a] * f, r.rate[a])
     weekly = total / WEEKS_PER_YEAR * plan.own_share(model.pool_group_size(a))
     return np.maximum(weekly, plan.p.draw_weekly)

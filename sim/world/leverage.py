@@ -160,7 +160,7 @@ def leverage_plays(model, a: np.ndarray) -> None:
         return
     threat = r.offers[asking] > lp.threat_offers
     room = r.rate[asking] + lp.raise_step <= model.max_rate + 1e-12
-    kind = np.where(room & ((pay_gap[np.searchsorted(a, asking)] > 0)
+    kind = np.where(room & ((pay_gap[a.searchsorted(asking)] > 0)
                             | (r.entitlement[asking] > lp.raise_entitlement)),
                     0, np.where(r.monitoring[asking] > lp.oversight_monitoring, 1, 2))
     if model.levers.published_rule:

@@ -83,9 +83,10 @@ def prospect(model, a: np.ndarray) -> int:
     r, ap = model.reps, model.sc.accounts
     lam = ap.prospect_rate * r.effort[a] * r.prospect_share[a] * r.skill[a] * r.ramp[a]
     k = model.streams.arrivals.poisson(lam)
-    if k.sum() == 0:
+    total = int(np.add.reduce(k))
+    if total == 0:
         return 0
-    owners = np.repeat(a, k).astype(np.int32)
+    owners = a.repeat(k).astype(np.int32)
     new = model.book.new_accounts(model.streams.accounts, ap, owners, model.week,
                                   ap.new_relationship, ap.new_health)
     model.book.rev_annual[new] = 0.0
@@ -93,4 +94,4 @@ def prospect(model, a: np.ndarray) -> int:
     model.refresh()
     for pol in model.policies:
         pol.on_new_accounts(model, new)
-    return int(k.sum())
+    return total

@@ -13,7 +13,7 @@ import numpy as np
 
 from sim.world.accounts import AccountBook, HandoverLog, handover_start
 from sim.world.agents import Manager, RepTable
-from sim.world.attrition import depart, hire, new_rep_agents, quit_decisions
+from sim.world.attrition import BAND_EDGES, depart, hire, new_rep_agents, quit_decisions
 from sim.world.beliefs import one_on_one_disclosure, update_beliefs
 from sim.world.behaviour import choose_effort, emit_signals, marginal_pay, perceive, update_moods
 from sim.world.collect import HIRES, REVENUE, Collector
@@ -205,8 +205,9 @@ class SalesModel(mesa.Model):
     def performance_pct(self, slots: np.ndarray) -> np.ndarray:
         """Percentile (0..1) of each rep's trailing revenue among active reps."""
         a = self.active
-        vals = np.sort(self.reps.rev_annual[a])
-        return np.searchsorted(vals, self.reps.rev_annual[slots]) / max(len(a) - 1, 1)
+        vals = self.reps.rev_annual[a]  # a fresh gather: sorted in place
+        vals.sort()
+        return vals.searchsorted(self.reps.rev_annual[slots]) / max(len(a) - 1, 1)
 
     def pool_group_size(self, slots: np.ndarray) -> np.ndarray:
         g = pool_groups(self, self.active)
@@ -402,7 +403,7 @@ class SalesModel(mesa.Model):
 
     def turnover(self, a: np.ndarray) -> None:
         tenure = self.week - self.reps.hired[a]
-        band = np.searchsorted((52, 156), tenure, side="right")
+        band = BAND_EDGES.searchsorted(tenure, side="right")
         self.exposure_by_band += np.bincount(band, minlength=3)
         depart(self, quit_decisions(self, a))
         self.collector.row[HIRES] = hire(self)

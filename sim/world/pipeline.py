@@ -94,7 +94,8 @@ class Pipeline:
         pp, o, b = model.sc.pipeline, self.opp, model.book
         self.demand.new_week(model.streams.opportunities)
         self.outcome.new_week(model.streams.wins)
-        pos = np.full(b.n, -1, dtype=np.int64)
+        pos = np.empty(b.n, dtype=np.int64)
+        pos.fill(-1)
         pos[idx] = np.arange(idx.size)
         o.keep(pos[o.view("account")] >= 0)  # the account churned, left or lost its owner
         n = o.n
@@ -130,9 +131,10 @@ class Pipeline:
         d = discount[owner]
         volume = full * (1 + model.sc.tactics.urgency_elasticity * d)
         revenue_opp = volume * price * (1 - d)
-        discounts = float((volume * (1 - price * (1 - d))).sum())
+        discounts = float(np.add.reduce(volume * (1 - price * (1 - d))))
         revenue = np.bincount(k, weights=revenue_opp, minlength=idx.size)
-        counts = (int(won.sum()), int((ready & ~won).sum() + lapsed.sum()), int(pull.sum()))
+        count = np.count_nonzero
+        counts = (count(won), count(ready & ~won) + count(lapsed), count(pull))
         return revenue, discounts, counts, ~(ready | lapsed)
 
     def _settle_compiled(self, model, idx, k, owner, conv, discount, pull):
