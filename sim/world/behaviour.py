@@ -127,7 +127,7 @@ def marginal_pay(model, a: np.ndarray) -> np.ndarray:
     m = np.zeros(len(a))
     for i, w in enumerate(Z_WEIGHTS):
         m += w * per_node[i]
-    return m * plan.rate_boost[woy] * plan.own_share(model.pool_group_size(a))
+    return m * plan.rate_boost[woy] * plan.own_share_of(model, a)
 
 
 def choose_effort(model, a: np.ndarray, m: np.ndarray) -> np.ndarray:

@@ -103,6 +103,12 @@ class CompPlan:
         h = STEP_SHARE * np.maximum(quota, 1e-9)
         return (self.commission(sales, quota, rate) - self.commission(sales, quota + h, rate)) / h
 
+    def own_share_of(self, model, a: np.ndarray):
+        """:meth:`own_share` for the reps ``a`` (1.0 with no pool: all of it comes back)."""
+        if self.pool_share <= 0:
+            return 1.0  # x * 1.0 is x: the values of multiplying by an array of ones
+        return self.own_share(model.pool_group_size(a))
+
     def own_share(self, team_size: np.ndarray) -> np.ndarray:
         """How much of a pooled unit of commission comes back to the rep who earned it."""
         if self.pool_share <= 0:
@@ -280,5 +286,5 @@ def expected_pay(model, a: np.ndarray) -> np.ndarray:
     for k in range(len(plan.lengths)):
         f = np.add.reduce(shape[plan.period_of_week == k])
         total += plan.commission(sales * f, r.quota_year[a] * f, r.rate[a])
-    weekly = total / WEEKS_PER_YEAR * plan.own_share(model.pool_group_size(a))
+    weekly = total / WEEKS_PER_YEAR * plan.own_share_of(model, a)
     return np.maximum(weekly, plan.p.draw_weekly)
