@@ -90,7 +90,7 @@ class Table:
         return self._cap
 
     def view(self, name: str) -> np.ndarray:
-        return getattr(self, name)[: self.n]
+        return self.__dict__[name][: self.n]
 
     def to_dict(self, names=None) -> dict[str, np.ndarray]:
         names = names or list(self.COLUMNS)
