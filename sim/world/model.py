@@ -353,11 +353,11 @@ class SalesModel(mesa.Model):
             pol.hour_demands(self, ledger)
         r.demanding[a] = 0
         ledger.settle()
-        r.unanswered[a] = 1 - ledger.fraction_for("requests", a)
+        answered = ledger.fraction_for("requests", a)
+        r.unanswered[a] = 1 - answered
         for pol in self.policies:
             pol.after_hours(self, ledger)
-        update_dependency(self, a, ledger.fraction_for("requests", a),
-                          ledger.served_for("coaching", a))
+        update_dependency(self, a, answered, ledger.served_for("coaching", a))
         for act in ("coaching", "retention"):  # 1:1s and talks held: what a rep says
             met = a[ledger.rep_demand[ACT[act]][a] > 0]
             one_on_one_disclosure(self, met, ledger.fraction_for(act, met))

@@ -174,11 +174,14 @@ def choose_tactics(model, a: np.ndarray) -> None:
     harms["false_urgency"] = weekly * (1 + elasticity * d) * d
     occasion = model.streams.tactics.random(k) < tp.urgency_rate  # a deal to claim about
 
+    # The rep misjudges each gain a little (one row of draws per tactic, in TACTICS order);
+    # no gain, no tactic.
+    judged = np.maximum(1 + tp.decision_noise * model.streams.tactics.standard_normal(
+        (len(TACTICS), k)), 0)
     new = np.zeros((len(TACTICS), k), dtype=bool)  # a tactic not enabled stays off
-    for i, t in enumerate(TACTICS):  # the rep misjudges each gain a little; no gain, no tactic
-        judged = clamp(1 + tp.decision_noise * model.streams.tactics.standard_normal(k), 0, None)
-        net = gains[t] * judged - expected_sanction - w_firm * harms[t]
+    for i, t in enumerate(TACTICS):
         if t in on:
+            net = gains[t] * judged[i] - expected_sanction - w_firm * harms[t]
             new[i] = (gains[t] > 0) & (net > 0)
     new[_URGENCY] &= occasion  # false urgency needs a deal to claim about
     r.tactics[:, a] = new
