@@ -96,11 +96,11 @@ class Collector:
         # cost of goods on the volume sold, discounts included (gross margin uses it)
         row[c["cogs"]] = m.sc.accounts.cogs_share * (row[REVENUE] + row[DISCOUNTS])
         row[c["reps_searching"]] = np.count_nonzero(r.searching[a])
-        d, add = r.__dict__, np.add.reduce
+        add = np.add.reduce
         if k:
             row[c["mean_effort"]] = add(r.effort[a]) / k  # = ndarray.mean, with fewer calls
-            for i, name in enumerate(INDICES, _MEANS):
-                row[i] = add(d[name][a]) / k
+            # a C-ordered gather: each row is summed as its own 1-D array would be
+            row[_MEANS: _MEANS + len(INDICES)] = add(r.indices.take(a, axis=1), axis=1) / k
         else:
             row[c["mean_effort"]] = 0.0
             row[_MEANS: _MEANS + len(INDICES)] = 0.0
@@ -116,6 +116,7 @@ class Collector:
         if self.accounts is not None:
             self._accounts(w)
         if self.panel is not None and k:
+            d = r.__dict__
             vals = {name: d[name][a] for name in PANEL_FLOATS + PANEL_FLAGS}
             self.panel.add(k, week=w, rep_id=r.uid[a], team=r.team[a],
                            tenure=w - r.hired[a], noticed=r.noticed[a], **vals)
