@@ -25,6 +25,7 @@ FORECAST_NODES = 20
 Z_NODES = np.array([NormalDist().inv_cdf((k + 0.5) / FORECAST_NODES)
                      for k in range(FORECAST_NODES)])
 Z_WEIGHTS = np.full(FORECAST_NODES, 1.0 / FORECAST_NODES)
+_CONTACT = SIGNALS.index("competitor_contact")  # drawn in perceive(); some are heard about
 
 
 def effort_curve(model) -> tuple[float, float]:
@@ -148,9 +149,6 @@ def choose_effort(model, a: np.ndarray, m: np.ndarray) -> np.ndarray:
         hi = np.where(up, hi, mid)
     capacity = np.where(r.slump[a] == 2, beh.slump_capacity, 1.0)
     return clamp(0.5 * (lo + hi) * capacity, rp.min_effort * capacity, 1.0)
-
-
-_CONTACT = SIGNALS.index("competitor_contact")  # drawn in perceive(); some are heard about
 
 
 def emit_signals(model, a: np.ndarray) -> None:
