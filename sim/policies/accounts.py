@@ -13,12 +13,13 @@ def rank_within_owner(owner: np.ndarray, value: np.ndarray) -> tuple[np.ndarray,
     """Rank (0 = highest value) of each account within its owner's book, and the book size."""
     order = np.lexsort((-value, owner))
     so = owner[order]
-    starts = np.r_[0, np.flatnonzero(np.diff(so)) + 1]
-    counts = np.diff(np.r_[starts, len(order)])
-    rank = np.empty(len(order), dtype=np.int64)
-    rank[order] = np.arange(len(order)) - np.repeat(starts, counts)
-    size = np.empty(len(order), dtype=np.int64)
-    size[order] = np.repeat(counts, counts)
+    n = order.size
+    starts = np.concatenate(([0], (so[1:] != so[:-1]).nonzero()[0] + 1))
+    counts = np.concatenate((starts[1:], [n])) - starts
+    rank = np.empty(n, dtype=np.int64)
+    rank[order] = np.arange(n) - starts.repeat(counts)
+    size = np.empty(n, dtype=np.int64)
+    size[order] = counts.repeat(counts)
     return rank, size
 
 
@@ -34,26 +35,32 @@ def random_teammate(model, owners: np.ndarray, rng: np.random.Generator) -> np.n
         return out
     a = model.active
     team_a = r.team[a]
-    by_team = np.argsort(team_a, kind="stable")
+    by_team = team_a.argsort(kind="stable")
     members, member_team = a[by_team], team_a[by_team]       # grouped by team, slot order
     team_o = r.team[owners]
-    order = np.argsort(team_o, kind="stable")
-    teams, first, count = np.unique(team_o[order], return_index=True, return_counts=True)
-    lo = np.searchsorted(member_team, teams, "left")
-    size = np.searchsorted(member_team, teams, "right") - lo
+    order = team_o.argsort(kind="stable")
+    # Teams of the owners in ascending order, their owners' first row in ``order`` and count.
+    per_team = np.bincount(team_o + 1, minlength=model.n_teams + 1)  # team -1: no team
+    teams = per_team.nonzero()[0]
+    count = per_team[teams]
+    teams -= 1
+    first = count.cumsum() - count
+    lo = member_team.searchsorted(teams, "left")
+    size = member_team.searchsorted(teams, "right") - lo
     pick = size >= 2
-    if not pick.any():
+    if not np.logical_or.reduce(pick):
         return out
     cnt = count[pick]
     shift = [rng.integers(1, m, c) for m, c in zip(size[pick].tolist(), cnt.tolist())]
     # the owners of the picked teams, team by team: runs first .. first + count of ``order``
-    run_start = np.repeat(first[pick] - (np.cumsum(cnt) - cnt), cnt)
-    rows = order[run_start + np.arange(cnt.sum())]
-    t_lo = np.repeat(lo[pick], cnt)
-    t_size = np.repeat(size[pick], cnt)
+    csum = cnt.cumsum()
+    run_start = (first[pick] - (csum - cnt)).repeat(cnt)
+    rows = order[run_start + np.arange(csum[-1])]
+    t_lo = lo[pick].repeat(cnt)
+    t_size = size[pick].repeat(cnt)
     # Position of each owner among its team's members (where it would sort if not one).
     key = member_team.astype(np.int64) * (r.n + 1) + members
-    pos = np.searchsorted(key, team_o[rows].astype(np.int64) * (r.n + 1) + owners[rows]) - t_lo
+    pos = key.searchsorted(team_o[rows].astype(np.int64) * (r.n + 1) + owners[rows]) - t_lo
     out[rows] = members[t_lo + (pos + np.concatenate(shift)) % t_size]
     return out
 
@@ -207,7 +214,7 @@ class Favouritism(Policy):
         steer = good & (rng.random(accounts.size) < p.steer)
         out = owners.copy()
         a = model.active
-        for i in np.flatnonzero(steer):
+        for i in steer.nonzero()[0]:
             team = r.team[owners[i]] if owners[i] >= 0 else -1
             favs = a[(r.team[a] == team) & r.favoured[a]]
             if favs.size == 0 or owners[i] < 0 or r.favoured[owners[i]]:

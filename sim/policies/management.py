@@ -16,7 +16,7 @@ def team_medians(team: np.ndarray, values: np.ndarray, n_teams: int) -> np.ndarr
     order = np.lexsort((values, team))
     t, v = team[order], values[order]
     count = np.bincount(t, minlength=n_teams)
-    start = np.r_[0, np.cumsum(count)[:-1]]
+    start = count.cumsum() - count  # first row of each team in ``order``
     out = np.zeros(n_teams)
     has = count > 0
     lo = start[has] + (count[has] - 1) // 2

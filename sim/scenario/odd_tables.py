@@ -63,11 +63,10 @@ CONSTANTS: list[Const] = [
          "offers, brand, trust, autonomy and belief that asks are granted"),
         ("effort=0.7, prev_effort=0.7", "initial effort"),
         ("self.week - r.last_sign[got] > 26", "a warning-sign episode restarts after 26 quiet "
-         "weeks"),
-        ("band = np.searchsorted((52, 156), tenure", "tenure bands of the exposure count")),
+         "weeks")),
     *_c("sim/world/accounts.py",
         ("rev_annual=pot * health * 0.5", "initial trailing revenue of an account"),
-        ("p.potential_median).clip(0.5, 3.0)", "hours needed = hours_needed x (0.5 + "
+        ("p.potential_median), 0.5, 3.0)", "hours needed = hours_needed x (0.5 + "
          "difficulty) x sqrt(potential / median), the last factor limited to 0.5-3"),
         ("ATTENTION_FLOORS = (0.3, 0.5)", "attention value = potential x (0.3 + health) / "
          "(0.5 + difficulty)")),
@@ -98,7 +97,8 @@ CONSTANTS: list[Const] = [
         ("r.caught_belief[claim[caught]] = 1.0", "a claim seen through: the rep expects to be "
          "caught again")),
     *_c("sim/world/attrition.py",
-        ("TENURE_BANDS = (52, 156)", "tenure bands for quit rates: <1, 1-3, 3+ years")),
+        ("TENURE_BANDS = (52, 156)", "tenure bands for quit rates and their exposure count: "
+         "<1, 1-3, 3+ years")),
     *_c("sim/world/managers.py",
         ('ACTIVITIES = ("admin", "urgency", "retention", "requests", "coaching", "reviews",',
          "priority order of managers' hours (then support, monitoring, cross-training)"),

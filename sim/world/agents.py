@@ -84,6 +84,10 @@ class RepTable(Table):
         "mon_sens": (np.float64, 1.0), "search": (np.float64, 0.0),
         "peer_loss": (np.float64, 0.0), "seen_steered": (np.float64, 0.0),
     }
+    # ``reps.tactics[i]`` is ``reps.t_<TACTICS[i]>``, ``reps.signals[i]`` ``reps.s_<SIGNALS[i]>``,
+    # ``reps.indices[i]`` is ``reps.<INDICES[i]>``.
+    BLOCKS = {"tactics": tuple(f"t_{t}" for t in TACTICS),
+              "signals": tuple(f"s_{s}" for s in SIGNALS), "indices": INDICES}
 
 
 class Rep(mesa.Agent):
@@ -117,4 +121,4 @@ class Manager(mesa.Agent):
     @property
     def members(self) -> np.ndarray:
         r = self.model.reps
-        return np.flatnonzero(r.view("active") & (r.view("team") == self.team))
+        return (r.view("active") & (r.view("team") == self.team)).nonzero()[0]

@@ -18,4 +18,8 @@ def clamp(x, lo, hi=None):
     ``np.minimum``: the same values as ``np.clip`` at a fraction of its call overhead on the
     small arrays of the weekly rules.  (On a -0.0 it keeps the sign where clip may not.)"""
     y = np.maximum(x, lo)
-    return y if hi is None else np.minimum(y, hi)
+    if hi is None:
+        return y
+    if y.__class__ is np.ndarray and y.dtype.char == "d" and hi.__class__ in (float, int):
+        return np.minimum(y, hi, out=y)  # a fresh float array and a plain bound: in place
+    return np.minimum(y, hi)

@@ -11,11 +11,13 @@ import numpy as np
 
 from sim.world.accounts import follow_probability
 from sim.world.agents import Rep
+from sim.world.collect import ACCOUNTS_LOST, QUITS, REVENUE_LOST
 from sim.world.compensation import expected_pay, start_period
 from sim.world.seasons import WEEKS_PER_YEAR
 from sim.world.arrays import among, clamp
 
 TENURE_BANDS = (52, 156)  # weeks: first year, years 2-3, 3+ years
+BAND_EDGES = np.array(TENURE_BANDS)
 
 
 def stay_value(model, a: np.ndarray) -> np.ndarray:
@@ -61,15 +63,16 @@ def quit_decisions(model, a: np.ndarray) -> np.ndarray:
     return np.union1d(a[quit_], extra).astype(np.int64)
 
 
-def depart(model, slots: np.ndarray) -> dict:
+def depart(model, slots: np.ndarray) -> None:
     """Reps leave: a client follows its rep by the personal tie, unless the firm tie or a
     backup who knows it holds it; the rest wait for a hire, served by an interim owner."""
     r, b, ap = model.reps, model.book, model.sc.accounts
-    out = {"quits": int(slots.size), "accounts_lost": 0, "revenue_lost": 0.0}
+    row = model.collector.row  # the week's figures (sim.world.collect)
+    row[QUITS], row[ACCOUNTS_LOST], row[REVENUE_LOST] = slots.size, 0, 0.0
     if slots.size == 0:
-        return out
+        return
     tenure = model.week - r.hired[slots]
-    band = np.searchsorted(TENURE_BANDS, tenure, side="right")
+    band = BAND_EDGES.searchsorted(tenure, side="right")
     np.add.at(model.quits_by_band, band, 1)
     lead = np.where(r.first_sign[slots] >= 0, model.week - r.first_sign[slots], np.nan)
     model.events.log(model.week, "quit", slots, value=lead)
@@ -86,8 +89,7 @@ def depart(model, slots: np.ndarray) -> dict:
     follow = model.streams.handover.random(mine.size) < follow_probability(
         b, ap, mine, bk >= 0)
     lost = mine[follow]
-    out["accounts_lost"] = int(lost.size)
-    out["revenue_lost"] = float(b.rev_annual[lost].sum())
+    row[ACCOUNTS_LOST], row[REVENUE_LOST] = lost.size, np.add.reduce(b.rev_annual[lost])
     model.events.log(model.week, "account_lost", b.owner[lost], lost, b.rev_annual[lost])
     b.active[lost] = False
     b.ended[lost] = model.week
@@ -107,7 +109,6 @@ def depart(model, slots: np.ndarray) -> dict:
                         cause="departure")
     wait = ~steered
     model.hold_for_hire(stay[wait], owner[wait], vac[wait])
-    return out
 
 
 def lookup(keys: np.ndarray, values: np.ndarray, wanted: np.ndarray) -> np.ndarray:
@@ -129,7 +130,7 @@ def hire(model) -> int:
     slots = model.add_reps(teams, new_hires=True)
     b = model.book
     vids = np.array([v[0] for v in due])
-    waiting = np.flatnonzero((b.view("vacancy") >= 0) & b.view("active"))
+    waiting = ((b.view("vacancy") >= 0) & b.view("active")).nonzero()[0]
     acc = waiting[np.isin(b.vacancy[waiting], vids)]
     if acc.size:
         owners = lookup(vids, slots, b.vacancy[acc])

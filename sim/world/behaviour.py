@@ -25,6 +25,7 @@ FORECAST_NODES = 20
 Z_NODES = np.array([NormalDist().inv_cdf((k + 0.5) / FORECAST_NODES)
                      for k in range(FORECAST_NODES)])
 Z_WEIGHTS = np.full(FORECAST_NODES, 1.0 / FORECAST_NODES)
+_CONTACT = SIGNALS.index("competitor_contact")  # drawn in perceive(); some are heard about
 
 
 def effort_curve(model) -> tuple[float, float]:
@@ -70,15 +71,17 @@ def perceive(model, a: np.ndarray) -> None:
     # The new-hire ramp is about learning the job and prospecting; serving an established
     # account depends on skill and on what the rep knows of it (inside ``base``).
     r.ymax[a] = book_val[a] * r.skill[a] * conv * model.demand_now
-    with np.errstate(invalid="ignore", divide="ignore"):
-        r.recorded_book[a] = np.nan_to_num(rec[a] / book_val[a])
-        backed = np.nan_to_num(cov[a] / book_val[a])
-    r.cover[a] = clamp(backed, 0, 1)
+    # Shares of the book's value; 0 for an empty book.  (``rec`` and ``cov`` are sums of
+    # parts of the non-negative values ``book_val`` sums, so they are 0 where it is.)
+    val = book_val[a]
+    some = val > 0
+    r.recorded_book[a] = np.divide(rec[a], val, out=np.zeros(val.size), where=some)
+    r.cover[a] = clamp(np.divide(cov[a], val, out=np.zeros(val.size), where=some), 0, 1)
     # Leverage: the revenue the firm would lose if the rep left now (sim.world.leverage).
     perceive_leverage(model, a)
     # Outside offers: competitors court visible top performers and reps building a brand;
     # a rep who searches (teammates leaving, sim.world.behaviour.update_moods) finds more.
-    pct = np.argsort(np.argsort(r.rev_annual[a])) / max(len(a) - 1, 1)
+    pct = r.rev_annual[a].argsort().argsort() / max(len(a) - 1, 1)
     p_offer = (beh.offer_rate + beh.offer_visibility * np.maximum(pct ** beh.visibility_power,
                                                                   r.brand[a])
                + beh.search_offers * r.search[a])
@@ -125,7 +128,7 @@ def marginal_pay(model, a: np.ndarray) -> np.ndarray:
     m = np.zeros(len(a))
     for i, w in enumerate(Z_WEIGHTS):
         m += w * per_node[i]
-    return m * plan.rate_boost[woy] * plan.own_share(model.pool_group_size(a))
+    return m * plan.rate_boost[woy] * plan.own_share_of(model, a)
 
 
 #: Newton's method for the effort choice stops when no rep's effort moves by more than this
@@ -178,29 +181,30 @@ def emit_signals(model, a: np.ndarray) -> None:
     k = len(a)
     pay_gap = clamp(1 - r.pay_ewma[a] / beh.pay_reference, 0, 1)
     talk_from = beh.sign_comp_talk_from
-    grievance = np.maximum.reduce([r.entitlement[a], 1 - r.fairness[a], pay_gap])
-    probs = {
-        "comp_talk": beh.sign_comp_talk * clamp((grievance - talk_from) / (1 - talk_from), 0, 1),
-        "crm_drop": np.where(r.t_withholding[a] | r.t_quiet_quitting[a], beh.sign_crm_drop, 0.0),
-        "brand_activity": beh.sign_brand * clamp(r.brand[a] - beh.sign_brand_from, 0, 1),
-        "abrupt_change": np.where(np.abs(r.effort[a] - r.prev_effort[a]) > beh.sign_abrupt_jump,
-                                  beh.sign_abrupt, 0.0),
-        "peak_focus": beh.sign_peak_focus * r.entitlement[a] * model.cal.lookahead[model.woy]
-                      * (r.leverage[a] > beh.sign_peak_leverage),
-    }
-    for s in SIGNALS:
-        col = getattr(r, f"s_{s}")
-        if s == "competitor_contact":  # drawn in perceive(); only some are heard about
-            col[a] = col[a] & (rng.random(k) < beh.sign_contact_heard)
-        else:
-            col[a] = rng.random(k) < beh.sign_false_alarm + probs[s]
+    grievance = np.maximum(np.maximum(r.entitlement[a], 1 - r.fairness[a]), pay_gap)
+    # One row of chances per sign, in SIGNALS order (the heard-about share for the contact).
+    p = np.empty((len(SIGNALS), k))
+    p[0] = beh.sign_comp_talk * clamp((grievance - talk_from) / (1 - talk_from), 0, 1)
+    p[1] = np.where(r.t_withholding[a] | r.t_quiet_quitting[a], beh.sign_crm_drop, 0.0)
+    p[3] = beh.sign_brand * clamp(r.brand[a] - beh.sign_brand_from, 0, 1)
+    p[4] = np.where(np.abs(r.effort[a] - r.prev_effort[a]) > beh.sign_abrupt_jump,
+                    beh.sign_abrupt, 0.0)
+    p[5] = (beh.sign_peak_focus * r.entitlement[a] * model.cal.lookahead[model.woy]
+            * (r.leverage[a] > beh.sign_peak_leverage))
+    p += beh.sign_false_alarm
+    p[_CONTACT] = beh.sign_contact_heard
+    contact = r.s_competitor_contact[a]
+    seen = rng.random((len(SIGNALS), k)) < p  # the rows drawn one sign after another
+    seen[_CONTACT] &= contact
+    r.signals[:, a] = seen
 
 
 def team_mean_of_others(model, values: np.ndarray, slots: np.ndarray) -> np.ndarray:
     """Mean of ``values`` over each rep's active teammates (itself excluded; its own value when
     it has none)."""
-    n = team_sums(model, np.ones(len(slots)), slots)
-    tot = team_sums(model, values, slots)
+    team = model.reps.team[slots]
+    n = np.bincount(team, minlength=model.n_teams)[team]  # teammates and itself (exact)
+    tot = np.bincount(team, weights=values, minlength=model.n_teams)[team]
     return np.where(n > 1, (tot - values) / np.maximum(n - 1, 1), values)
 
 
@@ -210,7 +214,7 @@ def peer_observations(model, a: np.ndarray) -> None:
     r, beh = model.reps, model.sc.behaviour
     team = r.team[a]
     size = np.bincount(team, minlength=model.n_teams)
-    left = np.flatnonzero(r.view("left") == model.week - 1)
+    left = (r.view("left") == model.week - 1).nonzero()[0]
     exits = np.bincount(r.team[left], minlength=model.n_teams)
     quiet = np.bincount(team, weights=r.t_quiet_quitting[a].astype(float), minlength=model.n_teams)
     others_quiet = quiet[team] - r.t_quiet_quitting[a]
@@ -277,6 +281,6 @@ def update_moods(model, a: np.ndarray) -> None:
     r.precedent_seen[a] *= beh.precedent_memory
     r.resent[a] *= beh.resent_memory
     r.heard[a] = False
-    for name in ("stress", "fairness", "satisfaction", "engagement", "search"):
-        col = getattr(r, name)
-        col[a] = clamp(col[a], 0, 1)
+    for col in (r.stress, r.fairness, r.satisfaction, r.engagement, r.search):
+        v = col[a]
+        col[a] = np.minimum(np.maximum(v, 0, out=v), 1, out=v)  # clamp, in the gathered copy

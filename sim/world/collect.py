@@ -6,7 +6,7 @@ import numpy as np
 
 from sim.world.agents import INDICES, SIGNALS, TACTICS
 from sim.world.managers import ACTIVITIES
-from sim.world.state import Table
+from sim.world.state import EventLog, Table
 
 WEEKLY_COLUMNS = (
     ["week", "year", "week_of_year", "demand", "peak", "revenue", "discounts", "comp_cost",
@@ -39,55 +39,74 @@ class AccountPanel(Table):
                "sales": (np.float32, 0.0)}
 
 
+# Row of each weekly column in ``Collector.series``; the rules write the week's figures into
+# ``Collector.row`` at these rows as they happen, and ``collect`` stores the row.
+COL = {c: i for i, c in enumerate(WEEKLY_COLUMNS)}
+(REVENUE, DISCOUNTS, COMP_COST, CONCESSION_COST, HIRES, QUITS, ACCOUNTS_WON, ACCOUNTS_CHURNED,
+ ACCOUNTS_LOST, REVENUE_LOST, DEALS_WON, DEALS_LOST, DEALS_PULLED, DEALS_PUSHED) = (
+    COL[c] for c in ("revenue", "discounts", "comp_cost", "concession_cost", "hires", "quits",
+                     "accounts_won", "accounts_churned", "accounts_lost", "revenue_lost",
+                     "deals_won", "deals_lost", "deals_pulled", "deals_pushed"))
+_MEANS = COL[f"mean_{INDICES[0]}"]
+_TACTICS = COL[f"tactic_{TACTICS[0]}"]
+_HOURS = COL[f"hours_{ACTIVITIES[0]}"]
+assert WEEKLY_COLUMNS[_MEANS: _MEANS + len(INDICES)] == [f"mean_{k}" for k in INDICES]
+assert WEEKLY_COLUMNS[_HOURS: _HOURS + len(ACTIVITIES) + 1] == (
+    [f"hours_{a}" for a in ACTIVITIES] + ["hours_skipped"])
+_EVENTS = np.array([COL[c] for c in ("threats", "demands", "concessions", "refusals",
+                                     "signals_noticed")])
+_KINDS = np.array([EventLog.CODE[k] for k in ("threat", "demand", "concession", "refusal",
+                                              "sign_noticed")])
+
+
 class Collector:
     def __init__(self, model, weeks: int, panel: bool, account_panel: bool = False):
         self.m = model
-        self.weekly = {c: np.zeros(weeks) for c in WEEKLY_COLUMNS}
+        self.series = np.zeros((len(WEEKLY_COLUMNS), weeks))  # one row per weekly column
+        self.row = np.zeros(len(WEEKLY_COLUMNS))  # this week's figures, filled as they happen
         self.panel = Panel(max(64, model.sc.org.n_reps * weeks)) if panel else None
         self.accounts = AccountPanel(max(64, model.book.n * weeks)) if account_panel else None
         self._ev_seen = 0
 
-    def collect(self, week: dict, ledger, a: np.ndarray) -> None:
+    @property
+    def weekly(self) -> dict[str, np.ndarray]:
+        """The weekly series by column (views of the rows of ``series``)."""
+        return dict(zip(WEEKLY_COLUMNS, self.series))
+
+    def collect(self, ledger, a: np.ndarray) -> None:
         """Record the week; ``a`` are the reps who worked it (leavers of the week included)."""
         m, r = self.m, self.m.reps
         w = m.week - m.burn_in  # measured week; nothing is recorded during the burn-in
-        if w < 0:
-            self._ev_seen = m.events.n
-            return
-        col = self.weekly
         ev = m.events
-        kinds = ev.kind[self._ev_seen: ev.n]
+        if w < 0:
+            self._ev_seen = ev.n
+            return
+        row, c, k = self.row, COL, a.size
+        kinds = np.bincount(ev.kind[self._ev_seen: ev.n], minlength=len(EventLog.KINDS))
         self._ev_seen = ev.n
-        code = ev.CODE
-        put = {
-            "week": w, "year": w // 52, "week_of_year": m.woy, "demand": m.demand_now,
-            "peak": float(m.cal.peak[m.woy]), "headcount": m.active.size,
-            "accounts_active": m.owned.size, "accounts_lost": week["accounts_lost"],
-            "revenue_lost": week["revenue_lost"],
-            "threats": np.count_nonzero(kinds == code["threat"]),
-            "demands": np.count_nonzero(kinds == code["demand"]),
-            "concessions": np.count_nonzero(kinds == code["concession"]),
-            "refusals": np.count_nonzero(kinds == code["refusal"]),
-            "signals_noticed": np.count_nonzero(kinds == code["sign_noticed"]),
-            "signals_emitted": sum(int(getattr(r, f"s_{s}")[a].sum()) for s in SIGNALS),
-            "overload_share": float(ledger.overloaded.mean()),
-            "mean_effort": float(r.effort[a].mean()) if a.size else 0.0,
-            "program_cost": m.program_cost,
-            # cost of goods on the volume sold, discounts included (gross margin uses it)
-            "cogs": m.sc.accounts.cogs_share * (week["revenue"] + week["discounts"]),
-            "reps_searching": int(r.searching[a].sum()),
-            **m.pipeline.week_counts,
-        }
-        for k in ("revenue", "discounts", "comp_cost", "concession_cost", "hires", "quits",
-                  "accounts_won", "accounts_churned"):
-            put[k] = week[k]
-        for k in INDICES:
-            put[f"mean_{k}"] = float(getattr(r, k)[a].mean()) if a.size else 0.0
-        for t in TACTICS:
-            put[f"tactic_{t}"] = int(getattr(r, f"t_{t}")[a].sum())
-        put.update(ledger.totals())
-        for k, v in put.items():
-            col[k][w] = v
+        row[_EVENTS] = kinds[_KINDS]
+        woy = m.woy
+        row[c["week"]], row[c["year"]], row[c["week_of_year"]] = w, w // 52, woy
+        row[c["demand"]], row[c["peak"]] = m.demand_now, m.cal.peak[woy]
+        row[c["headcount"]], row[c["accounts_active"]] = m.active.size, m.owned.size
+        row[c["signals_emitted"]] = np.count_nonzero(r.signals[:, a])
+        over = ledger.overloaded
+        row[c["overload_share"]] = np.count_nonzero(over) / over.size
+        row[c["program_cost"]] = m.program_cost
+        # cost of goods on the volume sold, discounts included (gross margin uses it)
+        row[c["cogs"]] = m.sc.accounts.cogs_share * (row[REVENUE] + row[DISCOUNTS])
+        row[c["reps_searching"]] = np.count_nonzero(r.searching[a])
+        add = np.add.reduce
+        if k:
+            row[c["mean_effort"]] = add(r.effort[a]) / k  # = ndarray.mean, with fewer calls
+            # a C-ordered gather: each row is summed as its own 1-D array would be
+            row[_MEANS: _MEANS + len(INDICES)] = add(r.indices.take(a, axis=1), axis=1) / k
+        else:
+            row[c["mean_effort"]] = 0.0
+            row[_MEANS: _MEANS + len(INDICES)] = 0.0
+        row[_TACTICS: _TACTICS + len(TACTICS)] = add(r.tactics[:, a], axis=1)
+        ledger.hours_into(row[_HOURS: _HOURS + len(ACTIVITIES) + 1])
+        self.series[:, w] = row
         # Per-rep window for concentration KPIs: the final 52 weeks.
         if w >= m.weeks - 52:
             r.rev_window[a] += r.sales_week[a]
@@ -96,9 +115,10 @@ class Collector:
         r.weeks_employed[a] += 1
         if self.accounts is not None:
             self._accounts(w)
-        if self.panel is not None and a.size:
-            vals = {k: getattr(r, k)[a] for k in PANEL_FLOATS + PANEL_FLAGS}
-            self.panel.add(a.size, week=w, rep_id=r.uid[a], team=r.team[a],
+        if self.panel is not None and k:
+            d = r.__dict__
+            vals = {name: d[name][a] for name in PANEL_FLOATS + PANEL_FLAGS}
+            self.panel.add(k, week=w, rep_id=r.uid[a], team=r.team[a],
                            tenure=w - r.hired[a], noticed=r.noticed[a], **vals)
 
     def _accounts(self, w: int) -> None:

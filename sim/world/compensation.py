@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from sim.world.collect import COMP_COST, CONCESSION_COST
 from sim.world.params import CompParams
 from sim.world.seasons import WEEKS_PER_YEAR
 from sim.world.arrays import clamp
@@ -52,14 +53,15 @@ class CompPlan:
     def quota_shape(self) -> np.ndarray:
         """Weekly shares of the year the firm splits quotas by: last year's sales by week once
         a full year has been seen (sales lag demand by the sales cycle), else demand."""
-        if self.sales_seen.all() and self.sales_last_year.sum() > 0:
-            return self.sales_last_year / self.sales_last_year.sum()
-        return self.demand / self.demand.sum()
+        add = np.add.reduce  # = ndarray.sum, in one call
+        if np.logical_and.reduce(self.sales_seen) and add(self.sales_last_year) > 0:
+            return self.sales_last_year / add(self.sales_last_year)
+        return self.demand / add(self.demand)
 
     def period_share(self, woy: int, offset: int = 0) -> float:
         """Share of the yearly quota that falls in the period of ``woy`` (``offset`` periods on)."""
         k = (self.period_of_week[woy] + offset) % len(self.lengths)
-        return float(self.quota_shape()[self.period_of_week == k].sum())
+        return float(np.add.reduce(self.quota_shape()[self.period_of_week == k]))
 
     def share_left(self, woy: int) -> float:
         """Share of its period's quota still to come from week ``woy`` on (this week included)."""
@@ -101,6 +103,12 @@ class CompPlan:
         h = STEP_SHARE * np.maximum(quota, 1e-9)
         return (self.commission(sales, quota, rate) - self.commission(sales, quota + h, rate)) / h
 
+    def own_share_of(self, model, a: np.ndarray):
+        """:meth:`own_share` for the reps ``a`` (1.0 with no pool: all of it comes back)."""
+        if self.pool_share <= 0:
+            return 1.0  # x * 1.0 is x: the values of multiplying by an array of ones
+        return self.own_share(model.pool_group_size(a))
+
     def own_share(self, team_size: np.ndarray) -> np.ndarray:
         """How much of a pooled unit of commission comes back to the rep who earned it."""
         if self.pool_share <= 0:
@@ -124,10 +132,10 @@ def pay_draw(commission: np.ndarray, draw: float, balance: np.ndarray) -> np.nda
     return commission + short - repay
 
 
-def run_payroll(model, a: np.ndarray) -> dict:
+def run_payroll(model, a: np.ndarray) -> None:
     """Pay this week's commission; at a period end pay out the team pool and reset quotas.
 
-    Returns the week's cost figures.  Every unit of pay lands in exactly one rep's
+    The week's cost figures go to ``model.collector.row``.  Every unit of pay lands in exactly one rep's
     ``pay_week``, so comp cost is the sum of rep pay by construction.
     """
     r, plan, woy = model.reps, model.plan, model.woy
@@ -150,7 +158,8 @@ def run_payroll(model, a: np.ndarray) -> dict:
         r.attain_last[a] = r.period_sales[a] / np.maximum(r.quota[a], QUOTA_FLOOR)
         r.period_sales[a] = 0.0
         r.pool_contrib[a] = 0.0
-    return {"comp_cost": float(pay.sum()), "concession_cost": float(conceded.sum())}
+    row = model.collector.row
+    row[COMP_COST], row[CONCESSION_COST] = np.add.reduce(pay), np.add.reduce(conceded)
 
 
 def pool_groups(model, slots: np.ndarray) -> np.ndarray:
@@ -275,7 +284,7 @@ def expected_pay(model, a: np.ndarray) -> np.ndarray:
     total = np.zeros(len(a))
     shape = plan.quota_shape()
     for k in range(len(plan.lengths)):
-        f = shape[plan.period_of_week == k].sum()
+        f = np.add.reduce(shape[plan.period_of_week == k])
         total += plan.commission(sales * f, r.quota_year[a] * f, r.rate[a])
-    weekly = total / WEEKS_PER_YEAR * plan.own_share(model.pool_group_size(a))
+    weekly = total / WEEKS_PER_YEAR * plan.own_share_of(model, a)
     return np.maximum(weekly, plan.p.draw_weekly)

@@ -127,7 +127,7 @@ def concession_cost(model, reps: np.ndarray, kind: np.ndarray, shirk: np.ndarray
     oversight_cost = shirk * sc.tactics.peak_holdback * sales * years
     moved = (lp.better_accounts * sc.accounts.potential_median
              * (1 - sc.accounts.handover_quality) * years)
-    return np.select([kind == 0, kind == 1], [raise_cost, oversight_cost], moved)
+    return np.where(kind == 0, raise_cost, np.where(kind == 1, oversight_cost, moved))
 
 
 def grant_rule(model, reps, kind, threat, flight, risk, shirk) -> np.ndarray:
@@ -160,7 +160,7 @@ def leverage_plays(model, a: np.ndarray) -> None:
         return
     threat = r.offers[asking] > lp.threat_offers
     room = r.rate[asking] + lp.raise_step <= model.max_rate + 1e-12
-    kind = np.where(room & ((pay_gap[np.searchsorted(a, asking)] > 0)
+    kind = np.where(room & ((pay_gap[a.searchsorted(asking)] > 0)
                             | (r.entitlement[asking] > lp.raise_entitlement)),
                     0, np.where(r.monitoring[asking] > lp.oversight_monitoring, 1, 2))
     if model.levers.published_rule:
@@ -199,8 +199,7 @@ def _grant(model, reps: np.ndarray, kind: np.ndarray) -> None:
     model.events.log(model.week, "concession", reps, value=kind)
     r.entitlement[reps] = clamp(r.entitlement[reps] + lp.entitlement_gain, 0, 1)
     # Precedent: teammates see it, expect the same, and feel the unfairness.
-    teams = np.unique(r.team[reps])
-    mates = model.active[among(r.team[model.active], teams, model.n_teams)]
+    mates = model.active[among(r.team[model.active], r.team[reps], model.n_teams)]
     mates = mates[~among(mates, reps, r.n)]
     r.entitlement[mates] = clamp(r.entitlement[mates] + lp.precedent * lp.entitlement_gain
                                    * lp.mate_entitlement, 0, 1)
@@ -226,7 +225,7 @@ def _update_beliefs(model, reps: np.ndarray, granted: np.ndarray) -> None:
     team = r.team[reps]
     n = np.bincount(team, minlength=model.n_teams)
     g = np.bincount(team, weights=granted.astype(float), minlength=model.n_teams)
-    seen = np.flatnonzero(n)
+    seen = n.nonzero()[0]
     mates = model.active[among(r.team[model.active], seen, model.n_teams)]
     rate = g[r.team[mates]] / n[r.team[mates]]
     r.grant_belief[mates] += lp.grant_learning * (rate - r.grant_belief[mates])

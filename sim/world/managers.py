@@ -10,7 +10,6 @@ coach, monitor and answer less.
 from __future__ import annotations
 
 import numpy as np
-from sim.world.arrays import clamp
 
 ACTIVITIES = ("admin", "urgency", "retention", "requests", "coaching", "reviews", "support",
               "monitoring", "safeguards", "cross_training")
@@ -32,6 +31,8 @@ PRIORITIES = {
 assert all(sorted(order) == sorted(ACTIVITIES) for order in PRIORITIES.values())
 # Hours spent face to face with a rep, during which a manager can notice warning signs.
 FACE_TIME = ("retention", "coaching", "reviews", "support", "monitoring")
+_FACE = np.array([ACT[x] for x in FACE_TIME])
+_ROWS = np.arange(len(ACTIVITIES))[:, None]  # activity of each row of a (activity x ...) array
 
 
 class HoursLedger:
@@ -57,16 +58,19 @@ class HoursLedger:
     def settle(self) -> None:
         """Serve each manager's demands in priority order within its budget."""
         valid = self.team >= 0
-        per_mgr = self.mgr_demand.copy()
-        for a in range(len(ACTIVITIES)):
-            per_mgr[a] += np.bincount(self.team[valid], weights=self.rep_demand[a][valid],
-                                      minlength=self.n_managers)
+        n_act, m = self.rep_demand.shape[0], self.n_managers
+        # One bincount over (activity, manager) bins; each bin adds its reps in slot order,
+        # as a bincount per activity does.
+        bins = (_ROWS[:n_act] * m + self.team[valid]).ravel()
+        per_mgr = self.mgr_demand + np.bincount(
+            bins, weights=self.rep_demand[:, valid].ravel(), minlength=n_act * m
+        ).reshape(n_act, m)
         self.demand = per_mgr
         ordered = per_mgr[self.order]
-        before = np.zeros_like(per_mgr)
-        before[self.order] = np.cumsum(ordered, axis=0) - ordered
-        left = clamp(self.budget[None, :] - before, 0, None)
-        ratio = np.divide(left, per_mgr, out=np.ones_like(per_mgr), where=per_mgr > 0)
+        before = np.zeros(per_mgr.shape)
+        before[self.order] = ordered.cumsum(axis=0) - ordered
+        left = np.maximum(self.budget[None, :] - before, 0)
+        ratio = np.divide(left, per_mgr, out=np.ones(per_mgr.shape), where=per_mgr > 0)
         self.fraction = np.minimum(1.0, ratio)
         self.served = per_mgr * self.fraction
         self.overloaded = per_mgr.sum(axis=0) > self.budget + 1e-9
@@ -80,10 +84,22 @@ class HoursLedger:
         return self.fraction[ACT[activity]][self.team[reps]]
 
     def face_hours(self, reps: np.ndarray) -> np.ndarray:
-        return sum(self.served_for(a, reps) for a in FACE_TIME)
+        """Served hours summed over FACE_TIME, activity by activity in that order."""
+        served = self.rep_demand[_FACE][:, reps] * self.fraction[_FACE][:, self.team[reps]]
+        out = np.zeros(reps.size)
+        for row in served:
+            out += row
+        return out
+
+    def hours_into(self, out: np.ndarray) -> None:
+        """Hours served by activity (all managers), then hours skipped, into ``out``."""
+        served = self.served
+        for i in range(len(ACTIVITIES)):
+            out[i] = np.add.reduce(served[i])  # a row's own sum, as ``served[i].sum()``
+        out[len(ACTIVITIES)] = np.add.reduce((self.demand - served).ravel())
 
     def totals(self) -> dict[str, float]:
         """Hours served by activity (all managers), plus hours skipped."""
-        out = {f"hours_{a}": float(self.served[i].sum()) for i, a in enumerate(ACTIVITIES)}
-        out["hours_skipped"] = float((self.demand - self.served).sum())
-        return out
+        out = np.zeros(len(ACTIVITIES) + 1)
+        self.hours_into(out)
+        return dict(zip([f"hours_{a}" for a in ACTIVITIES] + ["hours_skipped"], out.tolist()))

@@ -13,11 +13,13 @@ import numpy as np
 
 from sim.world import kernels
 from sim.world.accounts import churn, update_accounts
+from sim.world.collect import ACCOUNTS_CHURNED, ACCOUNTS_WON, DISCOUNTS, REVENUE
 from sim.world.seasons import WEEKS_PER_YEAR
 from sim.world.tactics import greedy_hours, normal_hours, record_targets
 
 
-def market_week(model, a: np.ndarray, discount: np.ndarray) -> dict:
+def market_week(model, a: np.ndarray, discount: np.ndarray) -> None:
+    """The week's sales, service and churn; its figures go to ``model.collector.row``."""
     r, b, sc, rng = model.reps, model.book, model.sc, model.streams
     ap, rp = sc.accounts, sc.reps
     idx, own, rel, base = model.snap  # gathered in perceive(); the book is unchanged since
@@ -32,7 +34,7 @@ def market_week(model, a: np.ndarray, discount: np.ndarray) -> dict:
     hours = normal_hours(model, idx, own, health, own_hours)
     need = b.need[idx]
     if cherry[a].any():  # pickers put each hour where it sells most this week
-        sel = np.flatnonzero(cherry[own])
+        sel = cherry[own].nonzero()[0]
         hours[sel] = greedy_hours(base[sel], need[sel], own[sel], own_hours, n)
     load = hours / need  # hours given over hours needed
     service = 1 - np.exp(-load)
@@ -71,8 +73,9 @@ def market_week(model, a: np.ndarray, discount: np.ndarray) -> dict:
     gone, gone_owner = churn(b, ap, rng.churn, idx, model.week)
     model.events.log(model.week, "account_churned", gone_owner, gone)
     won = prospect(model, a)
-    return {"revenue": float(revenue.sum()), "discounts": discounts,
-            "accounts_churned": int(gone.size), "accounts_won": int(won)}
+    row = model.collector.row
+    row[REVENUE], row[DISCOUNTS] = np.add.reduce(revenue), discounts
+    row[ACCOUNTS_CHURNED], row[ACCOUNTS_WON] = gone.size, won
 
 
 def prospect(model, a: np.ndarray) -> int:
@@ -80,9 +83,10 @@ def prospect(model, a: np.ndarray) -> int:
     r, ap = model.reps, model.sc.accounts
     lam = ap.prospect_rate * r.effort[a] * r.prospect_share[a] * r.skill[a] * r.ramp[a]
     k = model.streams.arrivals.poisson(lam)
-    if k.sum() == 0:
+    total = int(np.add.reduce(k))
+    if total == 0:
         return 0
-    owners = np.repeat(a, k).astype(np.int32)
+    owners = a.repeat(k).astype(np.int32)
     new = model.book.new_accounts(model.streams.accounts, ap, owners, model.week,
                                   ap.new_relationship, ap.new_health)
     model.book.rev_annual[new] = 0.0
@@ -90,4 +94,4 @@ def prospect(model, a: np.ndarray) -> int:
     model.refresh()
     for pol in model.policies:
         pol.on_new_accounts(model, new)
-    return int(k.sum())
+    return total

@@ -13,10 +13,10 @@ import numpy as np
 
 from sim.world.accounts import AccountBook, HandoverLog, handover_start
 from sim.world.agents import Manager, RepTable
-from sim.world.attrition import depart, hire, new_rep_agents, quit_decisions
+from sim.world.attrition import BAND_EDGES, depart, hire, new_rep_agents, quit_decisions
 from sim.world.beliefs import one_on_one_disclosure, update_beliefs
 from sim.world.behaviour import choose_effort, emit_signals, marginal_pay, perceive, update_moods
-from sim.world.collect import Collector
+from sim.world.collect import HIRES, REVENUE, Collector
 from sim.world.hooks import Levers, PolicyHooks, default_policies
 from sim.world.compensation import CompPlan, pool_groups, run_payroll, start_period
 from sim.world.leverage import leverage_plays
@@ -192,7 +192,7 @@ class SalesModel(mesa.Model):
     def active(self) -> np.ndarray:
         """Slots of reps under contract (sorted)."""
         if self._active is None:
-            self._active = np.flatnonzero(self.reps.view("active"))
+            self._active = self.reps.active[: self.reps.n].nonzero()[0]
         return self._active
 
     @property
@@ -205,8 +205,9 @@ class SalesModel(mesa.Model):
     def performance_pct(self, slots: np.ndarray) -> np.ndarray:
         """Percentile (0..1) of each rep's trailing revenue among active reps."""
         a = self.active
-        vals = np.sort(self.reps.rev_annual[a])
-        return np.searchsorted(vals, self.reps.rev_annual[slots]) / max(len(a) - 1, 1)
+        vals = self.reps.rev_annual[a]  # a fresh gather: sorted in place
+        vals.sort()
+        return vals.searchsorted(self.reps.rev_annual[slots]) / max(len(a) - 1, 1)
 
     def pool_group_size(self, slots: np.ndarray) -> np.ndarray:
         g = pool_groups(self, self.active)
@@ -271,7 +272,7 @@ class SalesModel(mesa.Model):
         out = np.full(len(leaving), -1, dtype=np.int32)
         for t in np.unique(r.team[leaving]):
             m = a[r.team[a] == t]
-            sel = np.flatnonzero(r.team[leaving] == t)
+            sel = (r.team[leaving] == t).nonzero()[0]
             if m.size:
                 out[sel] = m[self.streams.handover.integers(0, m.size, sel.size)]
         bk = b.backup[accounts]
@@ -321,17 +322,17 @@ class SalesModel(mesa.Model):
         ledger = self.manager_week(a)                       # 7. managers' hours
         found_out(self, a)
         discount = resolve_false_urgency(self, ledger)
-        week = market_week(self, a, discount)               # 8. market
-        self.plan.record_sales(self.woy, week["revenue"])
-        week.update(run_payroll(self, a))                   # 9. pay
+        market_week(self, a, discount)                      # 8. market
+        self.plan.record_sales(self.woy, self.collector.row[REVENUE])
+        run_payroll(self, a)                                # 9. pay
         if self.plan.period_end[self.woy]:
             for pol in self.policies:
                 pol.period_end(self)
         leverage_plays(self, a)                             # 10. leverage plays
         update_moods(self, a)                               # 11. moods
         self.grow_skills(a)
-        week.update(self.turnover(a))                       # 12. quits and hires
-        self.collector.collect(week, ledger, a)                # 13. collection
+        self.turnover(a)                                    # 12. quits and hires
+        self.collector.collect(ledger, a)                   # 13. collection
         self.week += 1
         if self.week == self.burn_in and not self.hold_measurement:  # burn-in ends (ODD 3)
             self._start_measurement()
@@ -352,11 +353,11 @@ class SalesModel(mesa.Model):
             pol.hour_demands(self, ledger)
         r.demanding[a] = 0
         ledger.settle()
-        r.unanswered[a] = 1 - ledger.fraction_for("requests", a)
+        answered = ledger.fraction_for("requests", a)
+        r.unanswered[a] = 1 - answered
         for pol in self.policies:
             pol.after_hours(self, ledger)
-        update_dependency(self, a, ledger.fraction_for("requests", a),
-                          ledger.served_for("coaching", a))
+        update_dependency(self, a, answered, ledger.served_for("coaching", a))
         for act in ("coaching", "retention"):  # 1:1s and talks held: what a rep says
             met = a[ledger.rep_demand[ACT[act]][a] > 0]
             one_on_one_disclosure(self, met, ledger.fraction_for(act, met))
@@ -373,7 +374,7 @@ class SalesModel(mesa.Model):
         face = ledger.face_hours(a)
         p = clamp(self.mgr_detect[r.team[a]]
                     * np.minimum(1.0, self.sc.managers.notice_base + face), 0, 1)
-        emitted = np.stack([getattr(r, f"s_{s}")[a] for s in SIGNALS])
+        emitted = r.signals[:, a]
         seen = emitted & (self.streams.detection.random(emitted.shape) < p)
         if self.levers.feedback:
             talk = SIGNALS.index("comp_talk")
@@ -400,14 +401,13 @@ class SalesModel(mesa.Model):
         r.skill[a] += clamp(step, 0, 1) * gap
         r.ramp[a] = self._ramp(self.week - r.hired[a])
 
-    def turnover(self, a: np.ndarray) -> dict:
+    def turnover(self, a: np.ndarray) -> None:
         tenure = self.week - self.reps.hired[a]
-        band = np.searchsorted((52, 156), tenure, side="right")
+        band = BAND_EDGES.searchsorted(tenure, side="right")
         self.exposure_by_band += np.bincount(band, minlength=3)
-        out = depart(self, quit_decisions(self, a))
-        out["hires"] = hire(self)
+        depart(self, quit_decisions(self, a))
+        self.collector.row[HIRES] = hire(self)
         self.refresh()
-        return out
 
     def run(self) -> None:
         for _ in range(self.burn_in + self.weeks):

@@ -24,6 +24,7 @@ from __future__ import annotations
 import numpy as np
 
 from sim.world import kernels
+from sim.world.collect import DEALS_LOST, DEALS_PULLED, DEALS_PUSHED, DEALS_WON
 from sim.world.compensation import QUOTA_FLOOR, next_period, ratchet_cost
 from sim.world.state import Table
 
@@ -45,11 +46,12 @@ class Opportunities(Table):
 
     def keep(self, mask: np.ndarray) -> None:
         """Drop the rows where ``mask`` is False (order kept)."""
-        rows = np.flatnonzero(mask)
+        rows = mask.nonzero()[0]
         k = rows.size
         compiled = kernels.on(mask.size)
+        d = self.__dict__
         for name in self.COLUMNS:
-            col = getattr(self, name)
+            col = d[name]
             if compiled:
                 kernels.take_front(col, rows)
             else:
@@ -86,15 +88,14 @@ class Pipeline:
         self.demand = DrawTable(model.streams.opportunities, size)
         self.outcome = DrawTable(model.streams.wins, size)
         self.next_uid = 0
-        self.week_counts = {"deals_won": 0, "deals_lost": 0, "deals_pulled": 0,
-                            "deals_pushed": 0}
 
     def week(self, model, idx, own, service, conv, base, discount) -> tuple[np.ndarray, float]:
         """Run the pipeline's week; return revenue per account of ``idx`` and discounts."""
         pp, o, b = model.sc.pipeline, self.opp, model.book
         self.demand.new_week(model.streams.opportunities)
         self.outcome.new_week(model.streams.wins)
-        pos = np.full(b.n, -1, dtype=np.int64)
+        pos = np.empty(b.n, dtype=np.int64)
+        pos.fill(-1)
         pos[idx] = np.arange(idx.size)
         o.keep(pos[o.view("account")] >= 0)  # the account churned, left or lost its owner
         n = o.n
@@ -108,9 +109,9 @@ class Pipeline:
         settle = self._settle_compiled if kernels.on(n) else self._settle
         revenue, discounts, (won, lost, pulled), stay = settle(model, idx, k, owner, conv,
                                                                discount, pull)
-        c = self.week_counts
-        c["deals_won"], c["deals_lost"] = won, lost
-        c["deals_pulled"], c["deals_pushed"] = pulled, int(push.sum())
+        row = model.collector.row  # the week's figures (sim.world.collect)
+        row[DEALS_WON], row[DEALS_LOST] = won, lost
+        row[DEALS_PULLED], row[DEALS_PUSHED] = pulled, np.count_nonzero(push)
         o.keep(stay)
         self.arrive(model, idx, base)
         return revenue, discounts
@@ -130,9 +131,10 @@ class Pipeline:
         d = discount[owner]
         volume = full * (1 + model.sc.tactics.urgency_elasticity * d)
         revenue_opp = volume * price * (1 - d)
-        discounts = float((volume * (1 - price * (1 - d))).sum())
+        discounts = float(np.add.reduce(volume * (1 - price * (1 - d))))
         revenue = np.bincount(k, weights=revenue_opp, minlength=idx.size)
-        counts = (int(won.sum()), int((ready & ~won).sum() + lapsed.sum()), int(pull.sum()))
+        count = np.count_nonzero
+        counts = (count(won), count(ready & ~won) + count(lapsed), count(pull))
         return revenue, discounts, counts, ~(ready | lapsed)
 
     def _settle_compiled(self, model, idx, k, owner, conv, discount, pull):
@@ -155,7 +157,7 @@ class Pipeline:
         pp = model.sc.pipeline
         ahead = model.cal.multiplier[(model.woy + pp.lead_weeks) % len(model.cal.multiplier)]
         p = min(float(ahead) / pp.deal_weeks, 1.0)
-        new = np.flatnonzero(self.demand.uniform(idx) < p)
+        new = (self.demand.uniform(idx) < p).nonzero()[0]
         if new.size == 0:
             return
         z = self.demand.normal(idx[new])
@@ -200,9 +202,8 @@ def timing_choice(model, pipe: Pipeline, owner: np.ndarray, conv: np.ndarray):
     if n == 0 or plan.weeks_left[model.woy] > pp.timing_weeks:
         return none, none
     need, fits, value = pipe.expected_in_period(model, owner, conv)
-    reps = np.unique(owner)
     exp_rep = np.zeros(r.n)
-    exp_rep[reps] = r.period_sales[reps]
+    exp_rep[owner] = r.period_sales[owner]  # each owner's own sales (repeats write the same)
     np.add.at(exp_rep, owner[fits], value[fits])
     S, q, rate = exp_rep[owner], r.quota[owner], r.rate[owner]
     q_next, s_next = next_period(model, owner)

@@ -14,25 +14,64 @@ class Table:
 
     Subclasses list their columns in ``COLUMNS`` as ``{name: (dtype, fill)}``.  Columns are
     plain attributes (``table.skill``), views of the first ``n`` rows come from ``view``.
+    ``BLOCKS`` (``{block: member columns}``, members of one dtype) stores some columns as the
+    rows of one 2-D array ``table.<block>``, each member still an attribute (a view of its
+    row), so that a pass over all members is one operation on the block.
     """
 
     COLUMNS: dict[str, tuple[type, object]] = {}
+    BLOCKS: dict[str, tuple[str, ...]] = {}
 
     def __init__(self, capacity: int = 64):
         self.n = 0
         self._cap = max(int(capacity), 1)
+        self._allocate(self._cap)
+
+    def _allocate(self, cap: int) -> None:
+        """Fresh columns and blocks of ``cap`` rows holding the first ``n`` rows of the old."""
+        d, n, blocked = self.__dict__, self.n, self._blocked()
         for name, (dtype, fill) in self.COLUMNS.items():
-            setattr(self, name, np.full(self._cap, fill, dtype=dtype))
+            if name not in blocked:
+                new = np.full(cap, fill, dtype=dtype)
+                if n:
+                    new[:n] = d[name][:n]
+                d[name] = new
+        for block, members in self.BLOCKS.items():
+            new = np.empty((len(members), cap), dtype=self.COLUMNS[members[0]][0])
+            for i, m in enumerate(members):
+                new[i] = self.COLUMNS[m][1]
+            if n:
+                new[:, :n] = d[block][:, :n]
+            d[block] = new
+        self._bind()
+
+    @classmethod
+    def _blocked(cls) -> frozenset:
+        return frozenset(m for members in cls.BLOCKS.values() for m in members)
+
+    def _bind(self) -> None:
+        """Point every block member's attribute at its row of the block."""
+        d = self.__dict__
+        for block, members in self.BLOCKS.items():
+            for i, m in enumerate(members):
+                d[m] = d[block][i]
+
+    def __getstate__(self) -> dict:
+        # Copies and pickles hold the blocks; the members are views, bound again on load.
+        state = dict(self.__dict__)
+        for m in self._blocked():
+            state.pop(m, None)
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        self._bind()
 
     def _grow(self, need: int) -> None:
         cap = self._cap
         while cap < need:
             cap *= 2
-        for name, (dtype, fill) in self.COLUMNS.items():
-            old = getattr(self, name)
-            new = np.full(cap, fill, dtype=dtype)
-            new[: self.n] = old[: self.n]
-            setattr(self, name, new)
+        self._allocate(cap)
         self._cap = cap
 
     def add(self, k: int, **values) -> np.ndarray:
@@ -40,8 +79,9 @@ class Table:
         if self.n + k > self._cap:
             self._grow(self.n + k)
         lo, hi = self.n, self.n + k
+        d = self.__dict__
         for name, v in values.items():
-            getattr(self, name)[lo:hi] = v  # a slice, not an index array: no scatter
+            d[name][lo:hi] = v  # a slice, not an index array: no scatter
         self.n = hi
         return np.arange(lo, hi)
 
@@ -50,11 +90,14 @@ class Table:
         return self._cap
 
     def view(self, name: str) -> np.ndarray:
-        return getattr(self, name)[: self.n]
+        return self.__dict__[name][: self.n]
 
     def to_dict(self, names=None) -> dict[str, np.ndarray]:
         names = names or list(self.COLUMNS)
         return {k: getattr(self, k)[: self.n].copy() for k in names}
+
+
+_SCALARS = (int, float, np.int64, np.float64)
 
 
 class EventLog(Table):
@@ -70,10 +113,23 @@ class EventLog(Table):
 
     def log(self, week: int, kind: str, rep=-1, account=-1, value=np.nan) -> None:
         """Log one or many events of one kind (array arguments broadcast)."""
-        k = max(np.size(rep), np.size(account), np.size(value))
-        if k == 0 or min(np.size(rep), np.size(account), np.size(value)) == 0:
-            return
-        self.add(k, week=week, kind=self.CODE[kind], rep=rep, account=account, value=value)
+        k = 1
+        for v in (rep, account, value):
+            cls = v.__class__  # attribute reads, not calls: this runs ~20 times a week
+            size = v.size if cls is np.ndarray else 1 if cls in _SCALARS else np.size(v)
+            if size == 0:
+                return
+            if size > k:
+                k = size
+        lo, hi = self.n, self.n + k
+        if hi > self._cap:
+            self._grow(hi)
+        self.week[lo:hi] = week  # slices, as ``add`` writes them
+        self.kind[lo:hi] = self.CODE[kind]
+        self.rep[lo:hi] = rep
+        self.account[lo:hi] = account
+        self.value[lo:hi] = value
+        self.n = hi
 
     def count(self, kind: str) -> int:
         return int(np.count_nonzero(self.view("kind") == self.CODE[kind]))

@@ -55,6 +55,12 @@ class Streams:
             self._gens[name] = gen
         return gen
 
+    def __setattr__(self, name: str, value) -> None:
+        if name == "_gens":  # a new set of generators (say, a saved state put back)
+            for stream in STREAMS:
+                self.__dict__.pop(stream, None)
+        object.__setattr__(self, name, value)
+
     def by_slot(self, name: str, slots: np.ndarray, capacity: int) -> np.ndarray:
         """One uniform per rep slot from stream ``name``: a full row of ``capacity`` draws is
         taken and each rep reads its own slot's, so a rep's draw does not move when other
@@ -64,4 +70,7 @@ class Streams:
     def __getattr__(self, name: str) -> np.random.Generator:
         if name.startswith("_"):
             raise AttributeError(name)
-        return self[name]
+        gen = self[name]
+        if name in STREAMS:  # the next ``streams.name`` finds it without calling this
+            self.__dict__[name] = gen
+        return gen

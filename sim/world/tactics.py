@@ -32,6 +32,8 @@ from sim.world.agents import TACTICS
 from sim.world.behaviour import effort_curve
 from sim.world.arrays import clamp
 
+_URGENCY = TACTICS.index("false_urgency")
+
 
 def greedy_hours(value: np.ndarray, need: np.ndarray, owner: np.ndarray,
                  hours: np.ndarray, n: int, iters: int = 60) -> np.ndarray:
@@ -45,13 +47,15 @@ def greedy_hours(value: np.ndarray, need: np.ndarray, owner: np.ndarray,
         return kernels.water_fill(lr, need, owner, hours, n, iters)
     nl = need * lr
     on = None  # every account in (the first pass needs no mask)
-    mu = np.zeros(n)
+    mu = np.empty(n)
     for _ in range(iters):
         w = np.bincount(owner, weights=need if on is None else need * on, minlength=n)
         top = np.bincount(owner, weights=nl if on is None else nl * on, minlength=n) - hours[:n]
-        mu = np.divide(top, w, out=np.full(n, np.inf), where=w > 0)
+        mu.fill(np.inf)  # the level of an owner with nothing in the set
+        np.divide(top, w, out=mu, where=w > 0)
         now = lr > mu[owner]
-        if now.all() if on is None else np.array_equal(now, on):
+        if (np.logical_and.reduce(now) if on is None
+                else not np.logical_or.reduce(now != on)):  # every account in; no change
             break
         on = now
     h = need * np.maximum(lr - mu[owner], 0.0)
@@ -105,7 +109,7 @@ def choose_tactics(model, a: np.ndarray) -> None:
     k = len(a)
     on = set(tp.enabled)
     woy = model.woy
-    prev = {t: getattr(r, f"t_{t}")[a].copy() for t in TACTICS}
+    prev = r.tactics[:, a]  # a copy (a gather)
     rate = np.maximum(r.marginal[a], 0.0)
     margin = max(1 - model.sc.accounts.cogs_share, 0.0)
     pay = np.maximum(r.pay_ewma[a], 1e-9)
@@ -170,17 +174,19 @@ def choose_tactics(model, a: np.ndarray) -> None:
     harms["false_urgency"] = weekly * (1 + elasticity * d) * d
     occasion = model.streams.tactics.random(k) < tp.urgency_rate  # a deal to claim about
 
-    new = {}
-    for t in TACTICS:  # the rep misjudges each gain a little; no gain, no tactic
-        judged = clamp(1 + tp.decision_noise * model.streams.tactics.standard_normal(k), 0, None)
-        net = gains[t] * judged - expected_sanction - w_firm * harms[t]
-        new[t] = (gains[t] > 0) & (net > 0)
-    new["false_urgency"] &= occasion
+    # The rep misjudges each gain a little (one row of draws per tactic, in TACTICS order);
+    # no gain, no tactic.
+    judged = np.maximum(1 + tp.decision_noise * model.streams.tactics.standard_normal(
+        (len(TACTICS), k)), 0)
+    new = np.zeros((len(TACTICS), k), dtype=bool)  # a tactic not enabled stays off
     for i, t in enumerate(TACTICS):
-        val = new[t] if t in on else np.zeros(k, dtype=bool)
-        getattr(r, f"t_{t}")[a] = val
-        started = a[val & ~prev[t]]
-        model.events.log(model.week, "tactic_start", started, value=i)
+        if t in on:
+            net = gains[t] * judged[i] - expected_sanction - w_firm * harms[t]
+            new[i] = (gains[t] > 0) & (net > 0)
+    new[_URGENCY] &= occasion  # false urgency needs a deal to claim about
+    r.tactics[:, a] = new
+    for i, started in enumerate(new & ~prev):
+        model.events.log(model.week, "tactic_start", a[started], value=i)
     r.urgency_claim[a] = r.t_false_urgency[a]
 
 
@@ -189,9 +195,7 @@ def found_out(model, a: np.ndarray) -> None:
     manager trusts it less and it now expects to be caught again; a rep using none, or not
     noticed, drifts back toward the usual belief."""
     r, tp = model.reps, model.sc.tactics
-    using = np.zeros(len(a), dtype=bool)
-    for t in TACTICS:
-        using |= getattr(r, f"t_{t}")[a]
+    using = r.tactics[:, a].any(axis=0)
     caught = using & (r.noticed[a] > 0)
     target = np.where(caught, 1.0, tp.detect_prior)
     r.caught_belief[a] += tp.belief_rate * (target - r.caught_belief[a])
