@@ -1,17 +1,27 @@
 """Where sweep runs execute: in this process, a local process pool, or a Dask cluster.
 
-Every executor takes an iterator of tasks and yields result dicts as runs finish (in any
-order), or ``None`` when nothing finished within ``heartbeat`` seconds so the caller can flush
-buffered results on time.  Only a bounded number of tasks is in flight at once, which keeps
+Every executor takes an iterator of tasks and yields what the task function returns as runs
+finish (in any order; a sweep's workers return packed blocks, ``sim.sweep.packing``), or
+``None`` when nothing finished within ``heartbeat`` seconds so the caller can flush buffered
+results on time.  Only a bounded number of tasks is in flight at once, which keeps
 memory flat however long the sweep.  A task whose worker dies comes back as a failed result.
+
+Dask sends several tasks as one Dask task (a *chunk*) when runs are short: Dask's own cost per
+task (the scheduler's bookkeeping, a round trip to gather each result) is paid once a chunk,
+and a chunk travels as one pickled ``bytes`` block each way, which Dask neither walks nor splits
+into frames.  A chunk whose worker is lost is sent again one task at a time, so that only a task
+that fails by itself is recorded as failed.
 """
 
 from __future__ import annotations
 
+import importlib
 import importlib.util
+import itertools
 import logging
 import multiprocessing as mp
 import os
+import pickle
 import sys
 import threading
 import time
@@ -22,9 +32,18 @@ from typing import Any
 from sim.common.errors import UserError
 
 IN_FLIGHT_PER_WORKER = 4
-PRELOAD = ("sim.sweep.task", "sim.scenario.schema", "sim.scenario.runner", "sim.sweep.experiment")  # what tasks unpickle
+PRELOAD = ("sim.sweep.task", "sim.sweep.packing", "sim.scenario.schema", "sim.scenario.runner",
+           "sim.sweep.experiment")  # what tasks unpickle
 PARENT_POLL_S = 1.0
 RESIZE_S = 5.0  # how often a Dask sweep re-reads the cluster's size
+MIN_IN_FLIGHT = 8  # Dask chunks in flight at least, however small the cluster looks
+CHUNK_TARGET_S = 0.5  # worker seconds a Dask chunk aims at: its fixed cost then stays small
+MAX_CHUNK_TASKS = 32  # tasks per Dask chunk at most (bounds memory, results stream on)
+# The LocalCluster started here has no dashboard, so it needs neither the workers' statistical
+# profiler (it samples the running task every 10 ms: a few per cent of every run) nor the
+# event-loop health check every 20 ms in each of its processes (it logs below what we show).
+CLUSTER_CONFIG = {"distributed.worker.profile.enabled": False,
+                  "distributed.admin.tick.interval": "1s"}
 
 
 def lost(task: dict, err: BaseException) -> dict:
@@ -200,10 +219,60 @@ class PoolExecutor(Executor):
         self.pool.shutdown(wait=True, cancel_futures=True)
 
 
+def preload(names: list[str]) -> None:
+    """Import the modules ``names`` (run on each Dask worker before the sweep starts)."""
+    for name in names:
+        importlib.import_module(name)
+
+
+def ship(fn: Callable, chunk: list) -> bytes:
+    """A Dask chunk, function included, as one opaque block (cloudpickle, as Dask would)."""
+    import cloudpickle
+    return cloudpickle.dumps((fn, chunk), protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def run_chunk(block: bytes) -> bytes:
+    """Dask worker side: run each task of a shipped chunk; returns the worker seconds it took
+    and the function's results, pickled as one block."""
+    fn, chunk = pickle.loads(block)
+    start = time.perf_counter()
+    outputs = [fn(task) for task in chunk]
+    return pickle.dumps((time.perf_counter() - start, outputs), protocol=pickle.HIGHEST_PROTOCOL)
+
+
+class ChunkSizer:
+    """How many tasks the next Dask chunk takes: enough for about ``CHUNK_TARGET_S`` of worker
+    time at the mean time per task measured so far (one task until a chunk has come back)."""
+
+    def __init__(self) -> None:
+        self.seconds = 0.0
+        self.tasks = 0
+
+    def record(self, seconds: float, tasks: int) -> None:
+        self.seconds += seconds
+        self.tasks += tasks
+
+    def size(self) -> int:
+        if not self.tasks:
+            return 1
+        per_task = self.seconds / self.tasks
+        if per_task <= 0:
+            return MAX_CHUNK_TASKS
+        return max(1, min(MAX_CHUNK_TASKS, int(CHUNK_TARGET_S / per_task)))
+
+
+def chunked(tasks: Iterable[dict], size: Callable[[], int]) -> Iterator[list[dict]]:
+    """``tasks`` in consecutive lists of ``size()`` (asked afresh for every list)."""
+    source = iter(tasks)
+    while chunk := list(itertools.islice(source, size())):
+        yield chunk
+
+
 class DaskExecutor(Executor):
     """Runs on Dask: a LocalCluster started here, or an existing scheduler's cluster."""
 
     def __init__(self, workers: int | None = None, scheduler: str | None = None):
+        import dask
         from distributed import Client, LocalCluster
         logging.getLogger("distributed").setLevel(logging.ERROR)
         self.cluster = None
@@ -216,12 +285,23 @@ class DaskExecutor(Executor):
                                 f"({err})") from None
         else:
             self.kind = "dask-local"
-            self.cluster = LocalCluster(n_workers=workers or (os.process_cpu_count() or 1),
-                                        threads_per_worker=1, processes=True,
-                                        dashboard_address=None, silence_logs=logging.ERROR)
+            with dask.config.set(CLUSTER_CONFIG):  # read as they start; nannies pass it on
+                self.cluster = LocalCluster(n_workers=workers or (os.process_cpu_count() or 1),
+                                            threads_per_worker=1, processes=True,
+                                            dashboard_address=None, silence_logs=logging.ERROR)
             self.client = Client(self.cluster)
         self.scheduler = scheduler
         self.workers = self.threads()
+        self.warm_up()
+
+    def warm_up(self) -> None:
+        """Import the model on every worker now, as the pool's forkserver does, so that seconds
+        of imports per worker are not counted in the sweep's runs per second.  A worker that
+        cannot import it is left for the runs to find (they come back failed)."""
+        try:
+            self.client.run(preload, [m for m in PRELOAD if importlib.util.find_spec(m)])
+        except Exception:  # noqa: BLE001 - e.g. a worker without salesim; see above
+            pass
 
     def threads(self) -> int:
         info = self.client.scheduler_info(n_workers=-1)
@@ -231,6 +311,26 @@ class DaskExecutor(Executor):
         return {"kind": self.kind, "workers": self.threads(), "scheduler": self.scheduler}
 
     def results(self, fn, tasks, heartbeat=1.0):
+        """Yield results, sending tasks in chunks sized by :class:`ChunkSizer`.  The tasks of a
+        lost chunk of several are sent again at the end, one at a time (as the pool does), so
+        that only a task that loses its worker by itself is recorded as failed."""
+        sizer, suspects = ChunkSizer(), []
+
+        def regroup(chunk, err):
+            if len(chunk) > 1:
+                suspects.extend(chunk)
+                return None
+            return [lost(chunk[0], err)]
+
+        yield from self._chunks(fn, chunked(tasks, sizer.size), heartbeat, regroup, sizer)
+        if suspects:
+            yield from self._chunks(fn, chunked(suspects, lambda: 1), heartbeat,
+                                    lambda chunk, err: [lost(chunk[0], err)], sizer, alone=True)
+
+    def _chunks(self, fn, chunks: Iterable[list[dict]], heartbeat: float,
+                on_lost: Callable[[list[dict], BaseException], list | None],
+                sizer: ChunkSizer, alone: bool = False) -> Iterator[Any]:
+        """Run ``chunks`` (one in flight with ``alone``) and yield their results or None."""
         from distributed import wait
 
         def wait_any(fs, timeout):
@@ -239,21 +339,27 @@ class DaskExecutor(Executor):
             except TimeoutError:
                 return set()
 
-        def submit(task):
-            return self.client.submit(fn, task, pure=False)
+        def submit(chunk):
+            return self.client.submit(run_chunk, ship(fn, chunk), pure=False)
 
         # The cluster may grow (dask-jobqueue, Kubernetes): re-read its size as we go, but at
         # most every RESIZE_S (each read is a round trip to the scheduler, which asked on every
         # task cost more than a tiny run).
-        # Any error outside the model (KilledWorker, a worker without salesim) loses the task.
+        # Any error outside the model (KilledWorker, a worker without salesim) loses the chunk.
         size = {"threads": self.threads(), "read": time.monotonic()}
 
         def limit():
+            if alone:
+                return 1
             if time.monotonic() - size["read"] > RESIZE_S:
                 size["threads"], size["read"] = self.threads(), time.monotonic()
-            return max(8, size["threads"] * IN_FLIGHT_PER_WORKER)
+            return max(MIN_IN_FLIGHT, size["threads"] * IN_FLIGHT_PER_WORKER)
 
-        yield from _drive(submit, wait_any, tasks, limit, heartbeat, (Exception,))
+        for got in _drive(submit, wait_any, chunks, limit, heartbeat, (Exception,), on_lost):
+            if isinstance(got, bytes):  # a chunk that ran: its worker seconds and results
+                seconds, got = pickle.loads(got)
+                sizer.record(seconds, len(got))
+            yield from [None] if got is None else got
 
     def close(self) -> None:
         self.client.close()

@@ -20,6 +20,7 @@ Environment settings (all optional):
 from __future__ import annotations
 
 import difflib
+import functools
 import math
 import os
 import signal
@@ -39,7 +40,8 @@ from sim.sweep.grouping import burn_in_bundles, twin_groups
 from sim.sweep.checks import check_workers, run_timeout
 from sim.sweep.executors import make_executor
 from sim.sweep.tidy import write_tidy
-from sim.sweep.task import execute_run, members
+from sim.sweep.packing import run_packed, runs_in
+from sim.sweep.task import execute_run
 from sim.common.sweepdir import PART_DIRS
 from sim.sweep.storage import (LOCK, OURS, PartWriter, clear_results, code_identity, crash_point,
                                part_codes,
@@ -354,8 +356,11 @@ def execute(args, out: Path, exp: ex.Experiment, design: ex.Design, manifest: di
             progress.save("running")
             t0 = time.monotonic()  # once the workers are up: the rate counts runs only
             tasks = make_tasks(exp, design, groups, timeout)
-            for result in executor.results(execute_run, tasks):
-                for run in members(result) if result is not None else ():
+            # Workers pack each task's results into one block (sim.sweep.packing): cheap to
+            # send, unpacked here into the same dicts the part writer always took.
+            packed = functools.partial(run_packed, execute_run)
+            for result in executor.results(packed, tasks):
+                for run in runs_in(result) if result is not None else ():
                     progress.record(run, groups[run["run_id"]], seeds)
                 if writer.due():
                     progress.save("running")
