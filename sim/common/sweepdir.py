@@ -48,33 +48,52 @@ def read_runs(out: str | Path) -> pd.DataFrame:
     return runs.drop(columns="_seq").reset_index(drop=True)
 
 
-def _read_series(out: Path, sub: str, order: list[str]) -> pd.DataFrame:
-    """Rows of ``weekly/`` or ``reptable/`` from committed parts only, by run_id."""
+def latest_records(out: Path) -> tuple[dict[int, int], dict[int, Path]]:
+    """Which committed part holds the latest record of each run: ``{run_id: seq}``, and the
+    part files by ``seq`` (their ``runs/`` file)."""
     latest: dict[int, int] = {}
-    frames = []
-    for seq, path in _committed(out):
+    paths: dict[int, Path] = {}
+    for seq, path in _committed(Path(out)):
+        paths[seq] = path
         for run_id in pq.read_table(path, columns=["run_id"]).column(0).to_pylist():
             latest[run_id] = seq
-        df = pq.read_table(out / sub / path.name).to_pandas()
-        df["_seq"] = seq
-        frames.append(df)
+    return latest, paths
+
+
+def series_rows(out: Path, sub: str, seq: int, latest: dict[int, int],
+                run_ids=None) -> pd.DataFrame:
+    """The rows of part ``seq`` of ``weekly/`` or ``reptable/`` that are their run's latest
+    record (and, if given, belong to ``run_ids``), in the part's order."""
+    df = pq.read_table(out / sub / part_name(seq)).to_pandas()
+    ids = df["run_id"]
+    keep = ids.map(latest).to_numpy() == seq
+    if run_ids is not None:
+        keep &= ids.isin(run_ids).to_numpy()
+    return df[keep]
+
+
+def _read_series(out: Path, sub: str, order: list[str]) -> pd.DataFrame:
+    """Rows of ``weekly/`` or ``reptable/`` from committed parts only, by run_id."""
+    latest, paths = latest_records(out)
+    frames = [series_rows(out, sub, seq, latest) for seq in paths]
     if not frames:
         return pd.DataFrame(columns=["run_id"])
     df = pd.concat(frames, ignore_index=True)
-    keep = df["_seq"].to_numpy() == df["run_id"].map(latest).to_numpy()
-    df = df[keep].drop(columns="_seq")
     keys = [c for c in order if c in df.columns]
     return df.sort_values(keys, kind="stable").reset_index(drop=True)
 
 
+SERIES_ORDER = {"weekly": ["run_id", "week"], "reptable": ["run_id", "rep_id"]}
+
+
 def read_weekly(out: str | Path) -> pd.DataFrame:
     """The compact weekly series of every finished run, ordered by run_id and week."""
-    return _read_series(Path(out), "weekly", ["run_id", "week"])
+    return _read_series(Path(out), "weekly", SERIES_ORDER["weekly"])
 
 
 def read_reptable(out: str | Path) -> pd.DataFrame:
     """The per-rep rows of every finished run, ordered by run_id and rep_id."""
-    return _read_series(Path(out), "reptable", ["run_id", "rep_id"])
+    return _read_series(Path(out), "reptable", SERIES_ORDER["reptable"])
 
 
 
