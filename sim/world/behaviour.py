@@ -8,13 +8,13 @@ with stress.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from statistics import NormalDist
 
 import numpy as np
 
-from sim.world.accounts import sales_factor
-from sim.world.agents import SIGNALS
-from sim.world.compensation import ratchet_cost
+from sim.world.agents import INDICES, SIGNALS
+from sim.world.compensation import ratchet_applies, ratchet_cost
 from sim.world import kernels
 from sim.world.leverage import perceive_leverage
 from sim.world.arrays import clamp
@@ -25,14 +25,26 @@ FORECAST_NODES = 20
 Z_NODES = np.array([NormalDist().inv_cdf((k + 0.5) / FORECAST_NODES)
                      for k in range(FORECAST_NODES)])
 Z_WEIGHTS = np.full(FORECAST_NODES, 1.0 / FORECAST_NODES)
+_Z_COLUMN, _W_COLUMN = Z_NODES[:, None], Z_WEIGHTS[:, None]  # one row per node
 _CONTACT = SIGNALS.index("competitor_contact")  # drawn in perceive(); some are heard about
+# Rows of the mood indices in the ``reps.indices`` block (update_moods reads and writes it).
+(_ENGAGEMENT, _SATISFACTION, _FAIRNESS, _STRESS, _ENTITLEMENT, _LEVERAGE, _TRUST,
+ _AUTONOMY) = (INDICES.index(k) for k in ("engagement", "satisfaction", "fairness", "stress",
+                                          "entitlement", "leverage", "trust", "autonomy"))
 
 
 def effort_curve(model) -> tuple[float, float]:
     """Curvature k of the reps' model of sales against effort (``reps.effort_curvature``) and
     its normaliser 1 - exp(-k): effort e yields (1 - exp(-k e)) / (1 - exp(-k)) of a full week."""
     kappa = model.sc.reps.effort_curvature
-    return kappa, 1 - np.exp(-kappa)
+    return kappa, _curve(kappa)[1]
+
+
+@lru_cache(maxsize=16)
+def _curve(kappa: float) -> tuple[float, float]:
+    """exp(-k) and the normaliser 1 - exp(-k), worked out once per curvature."""
+    e = np.exp(-kappa)
+    return e, 1 - e
 
 
 def team_sums(model, values: np.ndarray, slots: np.ndarray) -> np.ndarray:
@@ -50,56 +62,81 @@ def perceive(model, a: np.ndarray) -> None:
     n = r.n
     # Expected weekly sales at full effort (the rep's own book, at this week's demand).
     rel = b.relationship[idx]
+    ap = model.sc.accounts
     if kernels.on(idx.size):
-        ap = model.sc.accounts
         base, book_val, rec, cov = kernels.book_values(
             idx, own, b.potential, b.firm, b.relationship, b.familiar, b.health, b.recorded,
             b.backup, b.backup_know, ap.tie_base, ap.tie_firm, ap.tie_personal,
             ap.unfamiliar_conversion, n)
     else:
-        recd = b.recorded[idx]
-        base = (b.potential[idx] * sales_factor(b, model.sc.accounts, idx) * b.health[idx]
-                * (1 / 52))
+        # potential x sales_factor x health / 52, with sim.world.accounts.sales_factor
+        # (ties x familiarity) written out on the personal ties gathered above
+        uc = ap.unfamiliar_conversion
+        base = ap.tie_base + ap.tie_firm * b.firm[idx] + ap.tie_personal * rel
+        base *= uc + (1 - uc) * b.familiar[idx]
+        base *= b.potential[idx]
+        base *= b.health[idx]
+        base *= 1 / 52
         book_val = np.bincount(own, weights=base, minlength=n)
         # Share of the book (by value) the company could cover without the rep: what
         # backups (whoever assigned them) actually know of it.
-        rec = np.bincount(own, weights=base * recd, minlength=n)
+        rec = np.bincount(own, weights=base * b.recorded[idx], minlength=n)
         cov = np.bincount(own, weights=base * b.backup_know[idx] * (b.backup[idx] >= 0),
                           minlength=n)
     model.snap = (idx, own, rel, base)  # the book does not change until the market pass
-    conv = np.where((r.slump[a] == 1) | (r.slump[a] == 3), beh.slump_conversion, 1.0)
+    slump = r.slump[a]
     # The new-hire ramp is about learning the job and prospecting; serving an established
     # account depends on skill and on what the rep knows of it (inside ``base``).
-    r.ymax[a] = book_val[a] * r.skill[a] * conv * model.demand_now
+    val = book_val[a]
+    ymax = val * r.skill[a]
+    slow = (slump == 1) | (slump == 3)  # slumps that cost conversion (elsewhere x 1.0)
+    if slow.any():
+        ymax = ymax * np.where(slow, beh.slump_conversion, 1.0)
+    r.ymax[a] = ymax * model.demand_now
     # Shares of the book's value; 0 for an empty book.  (``rec`` and ``cov`` are sums of
     # parts of the non-negative values ``book_val`` sums, so they are 0 where it is.)
-    val = book_val[a]
     some = val > 0
-    r.recorded_book[a] = np.divide(rec[a], val, out=np.zeros(val.size), where=some)
-    r.cover[a] = clamp(np.divide(cov[a], val, out=np.zeros(val.size), where=some), 0, 1)
+    if some.all():
+        r.recorded_book[a] = rec[a] / val
+        cover = cov[a] / val
+    else:
+        r.recorded_book[a] = np.divide(rec[a], val, out=np.zeros(val.size), where=some)
+        cover = np.divide(cov[a], val, out=np.zeros(val.size), where=some)
+    r.cover[a] = np.minimum(np.maximum(cover, 0, out=cover), 1, out=cover)  # clamp to 0..1
     # Leverage: the revenue the firm would lose if the rep left now (sim.world.leverage).
-    perceive_leverage(model, a)
+    leverage = perceive_leverage(model, a, own)
     # Outside offers: competitors court visible top performers and reps building a brand;
     # a rep who searches (teammates leaving, sim.world.behaviour.update_moods) finds more.
-    pct = r.rev_annual[a].argsort().argsort() / max(len(a) - 1, 1)
+    # (The rank of each rep's revenue: the inverse of the sorting permutation, which is
+    # what a second argsort would return.)
+    k = len(a)
+    order = r.rev_annual[a].argsort()
+    rank = np.empty(k, dtype=order.dtype)
+    rank[order] = np.arange(k)
+    pct = rank / max(k - 1, 1)
+    brand = r.brand[a]
     p_offer = (beh.offer_rate + beh.offer_visibility * np.maximum(pct ** beh.visibility_power,
-                                                                  r.brand[a])
+                                                                  brand)
                + beh.search_offers * r.search[a])
     contact = model.streams.by_slot("offers", a, r.capacity) < p_offer
-    r.offers[a] = clamp(r.offers[a] * beh.offer_memory
-                          + contact * beh.offer_gain * (1 - r.offers[a]), 0, 1)
+    offers = r.offers[a]
+    offers = offers * beh.offer_memory + contact * beh.offer_gain * (1 - offers)
+    r.offers[a] = np.minimum(np.maximum(offers, 0, out=offers), 1, out=offers)
     r.s_competitor_contact[a] = contact
-    brand_target = r.self_interest[a] * np.maximum(r.leverage[a], 1 - r.satisfaction[a])
-    r.brand[a] = clamp(r.brand[a] + beh.brand_rate * (brand_target - r.brand[a]), 0, 1)
+    brand_target = r.self_interest[a] * np.maximum(leverage, 1 - r.satisfaction[a])
+    brand = brand + beh.brand_rate * (brand_target - brand)
+    r.brand[a] = np.minimum(np.maximum(brand, 0, out=brand), 1, out=brand)
     # Slumps: a hidden cause (skill, personal, tools, motivation) that ends by itself in time.
-    r.slump_left[a] = np.maximum(r.slump_left[a] - 1, 0)
-    r.slump[a] = np.where(r.slump_left[a] > 0, r.slump[a], 0)
-    slumps = model.streams.slumps
+    left = np.maximum(r.slump_left[a] - 1, 0)
+    r.slump_left[a] = left
+    slump = np.where(left > 0, slump, 0)
+    r.slump[a] = slump
     u = model.streams.by_slot("slumps", a, r.capacity)
-    start = (r.slump[a] == 0) & (u < beh.slump_rate)
-    s = a[start]
-    r.slump[s] = slumps.integers(1, 5, len(s))
-    r.slump_left[s] = slumps.geometric(1 / beh.slump_weeks, len(s))
+    s = a[(slump == 0) & (u < beh.slump_rate)]
+    if s.size:  # (draws of size 0 would leave the stream where it is)
+        slumps = model.streams.slumps
+        r.slump[s] = slumps.integers(1, 5, len(s))
+        r.slump_left[s] = slumps.geometric(1 / beh.slump_weeks, len(s))
 
 
 def marginal_pay(model, a: np.ndarray) -> np.ndarray:
@@ -121,14 +158,20 @@ def marginal_pay(model, a: np.ndarray) -> np.ndarray:
     r.projected[a] = mu
     sigma = np.sqrt(r.sales_var[a] * plan.weeks_left[woy])
     q, rate = r.quota[a], r.rate[a]
-    above_cost = ratchet_cost(model, a)
     # All forecast nodes at once (rows), then summed node by node in a fixed order.
-    s = np.maximum(mu + sigma * Z_NODES[:, None], 0)
-    per_node = plan.unit_value(s, q, rate) - above_cost * (s > q)
-    m = np.zeros(len(a))
-    for i, w in enumerate(Z_WEIGHTS):
-        m += w * per_node[i]
-    return m * plan.rate_boost[woy] * plan.own_share_of(model, a)
+    s = np.maximum(mu + sigma * _Z_COLUMN, 0)
+    per_node = plan.unit_value(s, q, rate)
+    if ratchet_applies(model):  # (without a known ratchet its cost is 0 and x - 0.0 is x)
+        per_node -= ratchet_cost(model, a) * (s > q)
+    # Weighted nodes, added in node order from zero: ``add.accumulate`` adds the rows in
+    # that order, and ``+ 0.0`` stands for the start from zero (it only turns -0.0 into 0.0).
+    per_node *= _W_COLUMN
+    m = np.add.accumulate(per_node, axis=0)[-1] + 0.0
+    m = m * plan.rate_boost[woy]
+    own = plan.own_share_of(model, a)
+    if own.__class__ is not float or own != 1.0:  # (times 1.0 would change no value)
+        m = m * own
+    return m
 
 
 #: Newton's method for the effort choice stops when no rep's effort moves by more than this
@@ -149,30 +192,39 @@ def choose_effort(model, a: np.ndarray, m: np.ndarray) -> np.ndarray:
     """
     r, rp, beh = model.reps, model.sc.reps, model.sc.behaviour
     kappa, norm = effort_curve(model)
-    motiv = np.where(r.slump[a] == 4, beh.slump_motivation, 1.0) * r.motivation[a]
+    slump = r.slump[a]
+    motiv = r.motivation[a]
+    low = slump == 4  # a motivation slump (elsewhere the factor is 1.0, which changes nothing)
+    if low.any():
+        motiv = np.where(low, beh.slump_motivation, 1.0) * motiv
     v = rp.intrinsic_value * (rp.value_motivation * motiv + rp.value_engagement * r.engagement[a])
     c = rp.effort_cost * (1 + rp.stress_cost * r.stress[a])
     gain = m * r.ymax[a] * kappa / norm
     lo = np.full(len(a), rp.min_effort)
     hi = np.ones(len(a))
-    x = np.where(gain * np.exp(-kappa) + v - c > 0, hi, lo)  # f(1) > 0: full effort
+    x = np.where(gain * _curve(kappa)[0] + v - c > 0, hi, lo)  # f(1) > 0: full effort
+    minus_kappa, gain_kappa = -kappa, gain * kappa
     with np.errstate(divide="ignore", invalid="ignore"):
         for _ in range(EFFORT_MAX_STEPS):
-            ex = np.exp(-kappa * x)
+            ex = np.exp(minus_kappa * x)
             f = gain * ex + v - c * x
             up = f > 0
-            np.copyto(lo, x, where=up)
-            np.copyto(hi, x, where=~up)
-            slope = gain * kappa * ex + c  # -f'(x); not positive only where m < 0
+            lo = np.where(up, x, lo)
+            hi = np.where(up, hi, x)
+            slope = gain_kappa * ex + c  # -f'(x); not positive only where m < 0
             nxt = x + f / slope
             newton = (slope > 0) & (nxt >= lo) & (nxt <= hi)
-            nxt = np.where(newton, nxt, 0.5 * (lo + hi))
-            moved = np.abs(nxt - x).max(initial=0.0)
+            if not newton.all():
+                nxt = np.where(newton, nxt, 0.5 * (lo + hi))
+            moved = np.maximum.reduce(np.abs(nxt - x), initial=0.0)
             x = nxt
             if moved <= EFFORT_TOL:
                 break
-    capacity = np.where(r.slump[a] == 2, beh.slump_capacity, 1.0)
-    return clamp(x * capacity, rp.min_effort * capacity, 1.0)
+    stalled = slump == 2  # a capacity slump scales effort and its floor
+    if stalled.any():
+        capacity = np.where(stalled, beh.slump_capacity, 1.0)
+        return clamp(x * capacity, rp.min_effort * capacity, 1.0)
+    return np.minimum(np.maximum(x, rp.min_effort), 1.0)
 
 
 def emit_signals(model, a: np.ndarray) -> None:
@@ -199,88 +251,147 @@ def emit_signals(model, a: np.ndarray) -> None:
     r.signals[:, a] = seen
 
 
+def _unit(x: np.ndarray) -> np.ndarray:
+    """``clamp(x, 0, 1)`` of a fresh float array, in place (the same values, fewer calls)."""
+    return np.minimum(np.maximum(x, 0, out=x), 1, out=x)
+
+
+def _team_counts(model, team: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per rep of teams ``team``: the active reps of its team (itself included), whether it
+    has a teammate, and the number of teammates (at least 1, a divisor)."""
+    n = np.bincount(team, minlength=model.n_teams)[team]
+    return n, n > 1, np.maximum(n - 1, 1)
+
+
+def _mean_of_others(model, values: np.ndarray, team: np.ndarray, counts: tuple) -> np.ndarray:
+    """:func:`team_mean_of_others` given the reps' teams and their :func:`_team_counts`."""
+    _, has_mates, mates = counts
+    tot = np.bincount(team, weights=values, minlength=model.n_teams)[team]
+    others = (tot - values) / mates
+    return others if has_mates.all() else np.where(has_mates, others, values)
+
+
 def team_mean_of_others(model, values: np.ndarray, slots: np.ndarray) -> np.ndarray:
     """Mean of ``values`` over each rep's active teammates (itself excluded; its own value when
     it has none)."""
     team = model.reps.team[slots]
-    n = np.bincount(team, minlength=model.n_teams)[team]  # teammates and itself (exact)
-    tot = np.bincount(team, weights=values, minlength=model.n_teams)[team]
-    return np.where(n > 1, (tot - values) / np.maximum(n - 1, 1), values)
+    return _mean_of_others(model, values, team, _team_counts(model, team))
 
 
 def peer_observations(model, a: np.ndarray) -> None:
     """What a rep sees of its teammates this week: who left last week or does the visible
     minimum (quiet quitting), as a share of the team, kept in a fading memory."""
-    r, beh = model.reps, model.sc.behaviour
-    team = r.team[a]
-    size = np.bincount(team, minlength=model.n_teams)
+    team = model.reps.team[a]
+    model.reps.peer_loss[a], model.reps.seen_steered[a] = _peer_memory(
+        model, a, team, _team_counts(model, team))
+
+
+def _peer_memory(model, a, team, counts) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`peer_observations`' new peer loss and memory of steered accounts (not stored)."""
+    r, m = model.reps, model.sc.behaviour.peer_memory
+    size, _, mates = counts
+    quiet = r.t_quiet_quitting[a]
+    if quiet.any():
+        others = (np.bincount(team, weights=quiet.astype(float), minlength=model.n_teams)[team]
+                  - quiet)
+    else:
+        others = np.zeros(team.size)
     left = (r.view("left") == model.week - 1).nonzero()[0]
-    exits = np.bincount(r.team[left], minlength=model.n_teams)
-    quiet = np.bincount(team, weights=r.t_quiet_quitting[a].astype(float), minlength=model.n_teams)
-    others_quiet = quiet[team] - r.t_quiet_quitting[a]
-    share = (exits[team] + others_quiet) / np.maximum(size[team] + exits[team] - 1, 1)
-    m = beh.peer_memory
-    r.peer_loss[a] += m * (clamp(share, 0, 1) - r.peer_loss[a])
-    r.seen_steered[a] *= 1 - m
+    if left.size:
+        exits = np.bincount(r.team[left], minlength=model.n_teams)[team]
+        share = (exits + others) / np.maximum(size + exits - 1, 1)
+    else:  # nobody left last week: the quiet teammates alone
+        share = others / mates
+    loss = r.peer_loss[a]
+    loss += m * (_unit(share) - loss)
+    steered = r.seen_steered[a]
+    steered *= 1 - m
+    return loss, steered
 
 
 def update_moods(model, a: np.ndarray) -> None:
-    """Satisfaction, fairness, stress, engagement, entitlement, search move toward targets."""
+    """Satisfaction, fairness, stress, engagement, entitlement, search move toward targets.
+
+    The mood indices are read as one block (``reps.indices``, a row per index), moved in
+    place and written back once; each mood is limited to [0, 1] at the end, so the targets
+    below see the moved, not yet limited, values."""
     r, beh, lv = model.reps, model.sc.behaviour, model.levers
     k = beh.adapt
     woy = model.woy
-    peer_observations(model, a)
-    pay_ratio = clamp(r.pay_ewma[a] / beh.pay_reference, 0, beh.pay_cap) / beh.pay_cap
+    team = r.team[a]
+    counts = _team_counts(model, team)
+    loss, steered = _peer_memory(model, a, team, counts)
+    ind = r.indices.take(a, axis=1)  # C-ordered: each row a contiguous copy
+    stress, fairness = ind[_STRESS], ind[_FAIRNESS]
+    satisfaction, engagement = ind[_SATISFACTION], ind[_ENGAGEMENT]
+    pay = r.pay_ewma[a] / beh.pay_reference
+    pay_ratio = np.minimum(np.maximum(pay, 0, out=pay), beh.pay_cap) / beh.pay_cap
     # Stress: quota pressure late in a period, monitoring (felt with the rep's own
     # sensitivity), overwork; support takes some away.
     plan = model.plan
     left = plan.remaining[woy] / max(plan.period_demand[plan.period_of_week[woy]], 1e-9)
-    behind = clamp(1 - r.projected[a] / np.maximum(r.quota[a], 1e-9), 0, 1) * (1 - left)
+    behind = _unit(1 - r.projected[a] / np.maximum(r.quota[a], 1e-9)) * (1 - left)
+    monitoring = r.monitoring[a]
     stress_t = (beh.base_stress + beh.quota_pressure * behind
-                + beh.monitoring_stress * r.mon_sens[a] * r.monitoring[a]
-                + beh.stress_overwork * clamp(r.effort[a] - beh.overwork_effort, 0, 1)
+                + beh.monitoring_stress * r.mon_sens[a] * monitoring
+                + beh.stress_overwork * _unit(r.effort[a] - beh.overwork_effort)
                 + beh.stress_unanswered * r.unanswered[a] - beh.stress_support * r.supported[a])
-    r.stress[a] += k * (clamp(stress_t, 0, 1) - r.stress[a])
-    r.autonomy[a] = clamp(1 - r.monitoring[a], 0, 1)  # monitoring already includes oversight
+    stress += k * (_unit(stress_t) - stress)
+    ind[_AUTONOMY] = _unit(1 - monitoring)  # monitoring already includes oversight
     # Fairness from what the rep sees (equity comparison with teammates, Card et al. 2012):
     # its rate against theirs, its book against theirs when it sells more, accounts steered
     # to a favourite, concessions granted to others, a pool payout below what its own sales
     # put in (Adams 1965); a heard grievance (voice) helps.
-    mates_rate = team_mean_of_others(model, r.rate[a], a)
+    rate = r.rate[a]
+    mates_rate = _mean_of_others(model, rate, team, counts)
     # nobody paid anything (commission 0 is valid) is no gap: ratio 1 where teammates earn 0
-    pay_gap = clamp(1 - np.divide(r.rate[a], mates_rate, out=np.ones(len(a)),
-                                    where=mates_rate > 0), 0, 1)
+    pay_gap = _unit(1 - _ratio(rate, mates_rate))
     idx, own = model.snap[0], model.snap[1]
     book = np.bincount(own, weights=model.book.potential[idx], minlength=r.n)[a]
-    mates_book = team_mean_of_others(model, book, a)
-    sells_more = r.rev_annual[a] > team_mean_of_others(model, r.rev_annual[a], a)
-    book_gap = clamp(1 - np.divide(book, mates_book, out=np.ones(len(a)), where=mates_book > 0),
-                       0, 1) * sells_more
+    rev = r.rev_annual[a]
+    sells_more = rev > _mean_of_others(model, rev, team, counts)
+    book_gap = _unit(1 - _ratio(book, _mean_of_others(model, book, team, counts))) * sells_more
+    resent, precedent = r.resent[a], r.precedent_seen[a]
     fair_t = (beh.fairness_base - beh.equity_pay * pay_gap - beh.equity_book * book_gap
-              - beh.equity_pool * r.pool_gap[a] - r.resent[a]
-              - r.precedent_seen[a] - beh.steer_fairness * r.seen_steered[a]
+              - beh.equity_pool * r.pool_gap[a] - resent
+              - precedent - beh.steer_fairness * steered
               + beh.voice_fairness * r.heard[a])
-    r.fairness[a] += k * (clamp(fair_t, 0, 1) - r.fairness[a])
-    sat_t = (beh.sat_pay * pay_ratio + beh.sat_fairness * r.fairness[a]
-             + beh.sat_autonomy * r.autonomy[a] + beh.sat_calm * (1 - r.stress[a])
-             + beh.sat_coaching * clamp(r.coached[a], 0, 1))
-    r.satisfaction[a] += k * (clamp(sat_t, 0, 1) - r.satisfaction[a])
+    fairness += k * (_unit(fair_t) - fairness)
+    coached = _unit(r.coached[a])
+    sat_t = (beh.sat_pay * pay_ratio + beh.sat_fairness * fairness
+             + beh.sat_autonomy * ind[_AUTONOMY] + beh.sat_calm * (1 - stress)
+             + beh.sat_coaching * coached)
+    satisfaction += k * (_unit(sat_t) - satisfaction)
     # Engagement; teammates' exits and disengagement pull it down (Felps et al. 2009).
-    eng_t = (beh.eng_satisfaction * r.satisfaction[a] + beh.eng_motivation * r.motivation[a]
+    eng_t = (beh.eng_satisfaction * satisfaction + beh.eng_motivation * r.motivation[a]
              + beh.culture_engagement * lv.culture + beh.development_engagement * lv.development
-             + beh.eng_coaching * clamp(r.coached[a], 0, 1)
-             - beh.burnout_engagement * clamp(r.stress[a] - beh.burnout_stress, 0, 1)
-             - beh.contagion_engagement * r.peer_loss[a])
-    r.engagement[a] += k * (clamp(eng_t, 0, 1) - r.engagement[a])
+             + beh.eng_coaching * coached
+             - beh.burnout_engagement * _unit(stress - beh.burnout_stress)
+             - beh.contagion_engagement * loss)
+    engagement += k * (_unit(eng_t) - engagement)
     # Job search follows what the rep saw of its teammates leaving (Felps et al. 2009).
-    r.search[a] += k * (clamp(beh.contagion_search * r.peer_loss[a], 0, 1) - r.search[a])
+    search = r.search[a]
+    search += k * (_unit(beh.contagion_search * loss) - search)
     # Entitlement grows with sustained leverage.
-    grow = beh.entitlement_growth * r.leverage[a]
-    r.entitlement[a] = clamp(r.entitlement[a] * (1 - beh.entitlement_decay) + grow, 0, 1)
-    r.trust[a] = clamp(r.trust[a] + beh.trust_recovery * (beh.trust_norm - r.trust[a]), 0, 1)
-    r.precedent_seen[a] *= beh.precedent_memory
-    r.resent[a] *= beh.resent_memory
+    grow = beh.entitlement_growth * ind[_LEVERAGE]
+    ind[_ENTITLEMENT] = _unit(ind[_ENTITLEMENT] * (1 - beh.entitlement_decay) + grow)
+    trust = ind[_TRUST]
+    ind[_TRUST] = _unit(trust + beh.trust_recovery * (beh.trust_norm - trust))
+    for v in (stress, fairness, satisfaction, engagement, search):
+        _unit(v)
+    r.indices[:, a] = ind
+    r.search[a] = search
+    r.peer_loss[a], r.seen_steered[a] = loss, steered
+    precedent *= beh.precedent_memory
+    r.precedent_seen[a] = precedent
+    resent *= beh.resent_memory
+    r.resent[a] = resent
     r.heard[a] = False
-    for col in (r.stress, r.fairness, r.satisfaction, r.engagement, r.search):
-        v = col[a]
-        col[a] = np.minimum(np.maximum(v, 0, out=v), 1, out=v)  # clamp, in the gathered copy
+
+
+def _ratio(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """x / y, and 1 where y is not positive."""
+    pos = y > 0
+    if pos.all():
+        return x / y
+    return np.divide(x, y, out=np.ones(len(x)), where=pos)

@@ -44,30 +44,46 @@ class CompPlan:
         self.sales_seen = np.zeros(WEEKS_PER_YEAR, dtype=bool)
         # Weeks left in the period, this week included.
         self.weeks_left = (ends[self.period_of_week] - np.arange(WEEKS_PER_YEAR)).astype(float)
+        self.period_bounds = tuple(zip(np.r_[0, ends[:-1]].tolist(), ends.tolist()))
+        self._shape = None  # (quota shape, its sum over each period), until the next sale
 
     def record_sales(self, woy: int, revenue: float) -> None:
         """The firm's memory of its own sales in each week of the year (last year's)."""
         self.sales_seen[woy] = True
         self.sales_last_year[woy] = revenue
+        self._shape = None
+
+    def _shape_and_sums(self) -> tuple[np.ndarray, np.ndarray]:
+        """The quota shape and its sum over each period, computed once per recorded week.
+        A period is a run of consecutive weeks, so its sum is that of a slice (the same
+        values, in the same order, as the masked copy ``shape[period_of_week == k]``)."""
+        if self._shape is None:
+            add = np.add.reduce  # = ndarray.sum, in one call
+            if np.logical_and.reduce(self.sales_seen) and add(self.sales_last_year) > 0:
+                shape = self.sales_last_year / add(self.sales_last_year)
+            else:
+                shape = self.demand / add(self.demand)
+            shape.flags.writeable = False  # shared by every caller until the next sale
+            sums = np.array([add(shape[lo:hi]) for lo, hi in self.period_bounds])
+            self._shape = (shape, sums)
+        return self._shape
 
     def quota_shape(self) -> np.ndarray:
         """Weekly shares of the year the firm splits quotas by: last year's sales by week once
-        a full year has been seen (sales lag demand by the sales cycle), else demand."""
-        add = np.add.reduce  # = ndarray.sum, in one call
-        if np.logical_and.reduce(self.sales_seen) and add(self.sales_last_year) > 0:
-            return self.sales_last_year / add(self.sales_last_year)
-        return self.demand / add(self.demand)
+        a full year has been seen (sales lag demand by the sales cycle), else demand.
+        (Read-only: it is kept until the next week's sales are recorded.)"""
+        return self._shape_and_sums()[0]
 
     def period_share(self, woy: int, offset: int = 0) -> float:
         """Share of the yearly quota that falls in the period of ``woy`` (``offset`` periods on)."""
         k = (self.period_of_week[woy] + offset) % len(self.lengths)
-        return float(np.add.reduce(self.quota_shape()[self.period_of_week == k]))
+        return float(self._shape_and_sums()[1][k])
 
     def share_left(self, woy: int) -> float:
         """Share of its period's quota still to come from week ``woy`` on (this week included)."""
-        shape = self.quota_shape()
-        same = self.period_of_week == self.period_of_week[woy]
-        return float(shape[same & (np.arange(WEEKS_PER_YEAR) >= woy)].sum() / shape[same].sum())
+        shape, sums = self._shape_and_sums()
+        k = self.period_of_week[woy]
+        return float(np.add.reduce(shape[woy: self.period_bounds[k][1]]) / sums[k])
 
     def period_start(self, woy: int) -> bool:
         return bool(self.period_begin[woy])
@@ -78,13 +94,27 @@ class CompPlan:
         Threshold and accelerator are written as shares of the rep's own quota; the cap as a
         multiple of its own on-target commission (the commission earned at exactly 100%).
         """
+        return self._commission(sales, self._tiers(quota, rate))
+
+    def _tiers(self, quota, rate) -> tuple:
+        """What :meth:`commission` needs of ``quota`` and ``rate`` alone, computed once when
+        several sales figures are valued on the same quota."""
         p = self.p
         thr = p.threshold * quota
-        c = (rate * p.below_threshold_factor * np.minimum(sales, thr)
-             + rate * np.minimum(np.maximum(sales - thr, 0), np.maximum(quota - thr, 0))
-             + rate * p.accelerator * np.maximum(sales - quota, 0))
-        if p.cap > 0:
-            c = np.minimum(c, p.cap * self.on_target(quota, rate))
+        top = p.cap * self.on_target(quota, rate) if p.cap > 0 else None
+        return (thr, np.maximum(quota - thr, 0), rate * p.below_threshold_factor, rate,
+                rate * p.accelerator, quota, top)
+
+    @staticmethod
+    def _commission(sales, tiers: tuple):
+        """:meth:`commission` on ``sales`` from the quota's :meth:`_tiers`: below threshold,
+        threshold to quota, above quota (the accelerator), then the cap."""
+        thr, band, below, rate, above, quota, top = tiers
+        c = below * np.minimum(sales, thr)
+        c += rate * np.minimum(np.maximum(sales - thr, 0), band)
+        c += above * np.maximum(sales - quota, 0)
+        if top is not None:
+            c = np.minimum(c, top)
         return c
 
     def on_target(self, quota: np.ndarray, rate: np.ndarray) -> np.ndarray:
@@ -96,7 +126,8 @@ class CompPlan:
         """Commission on one more currency unit of sales at period total ``sales``: a forward
         difference over a step of STEP_SHARE of quota, so tiers and the cap count as written."""
         h = STEP_SHARE * np.maximum(quota, 1e-9)
-        return (self.commission(sales + h, quota, rate) - self.commission(sales, quota, rate)) / h
+        tiers = self._tiers(quota, rate)
+        return (self._commission(sales + h, tiers) - self._commission(sales, tiers)) / h
 
     def quota_value(self, sales: np.ndarray, quota: np.ndarray, rate: np.ndarray) -> np.ndarray:
         """Commission lost per currency unit of extra quota at period total ``sales``."""
@@ -139,11 +170,15 @@ def run_payroll(model, a: np.ndarray) -> None:
     ``pay_week``, so comp cost is the sum of rep pay by construction.
     """
     r, plan, woy = model.reps, model.plan, model.woy
-    before = plan.commission(r.period_sales[a], r.quota[a], r.rate[a])
-    r.period_sales[a] += r.sales_week[a]
-    after = plan.commission(r.period_sales[a], r.quota[a], r.rate[a])
+    quota, rate = r.quota[a], r.rate[a]
+    tiers = plan._tiers(quota, rate)  # one quota, two sales figures
+    sold = r.period_sales[a]
+    before = plan._commission(sold, tiers)
+    sold = sold + r.sales_week[a]
+    r.period_sales[a] = sold
+    after = plan._commission(sold, tiers)
     comm = (after - before) * plan.rate_boost[woy]
-    conceded = comm * r.conceded[a] / np.maximum(r.rate[a], 1e-12)
+    conceded = comm * r.conceded[a] / np.maximum(rate, 1e-12)
     to_pool = plan.pool_share * comm
     r.pool_contrib[a] += to_pool
     balance = r.draw_balance[a]
@@ -155,7 +190,7 @@ def run_payroll(model, a: np.ndarray) -> None:
     r.pay_total[a] += pay
     r.pay_ewma[a] += 0.1 * (pay - r.pay_ewma[a])
     if plan.period_end[woy]:
-        r.attain_last[a] = r.period_sales[a] / np.maximum(r.quota[a], QUOTA_FLOOR)
+        r.attain_last[a] = sold / np.maximum(quota, QUOTA_FLOOR)
         r.period_sales[a] = 0.0
         r.pool_contrib[a] = 0.0
     row = model.collector.row
@@ -215,28 +250,48 @@ def territory_quota(model, a: np.ndarray) -> np.ndarray:
     b, c = model.book, model.sc.comp
     idx = model.owned
     pot = np.bincount(b.owner[idx], weights=b.potential[idx], minlength=model.reps.n)
-    ref = np.median(pot[model.active]) if model.active.size else 0.0
+    ref = _median(pot[model.active]) if model.active.size else 0.0
     if ref <= 0:
         return np.full(len(a), c.quota_annual)
     return c.quota_annual * pot[a] / ref
 
 
+def _median(x: np.ndarray):
+    """``np.median`` of a 1-D float array in fewer calls: the middle value of the sorted
+    copy, or the mean of the middle two (their sum over 2, as ``np.mean`` takes it); NaN if
+    any value is NaN."""
+    s = np.sort(x)
+    h = s.size // 2
+    if s[-1] != s[-1]:  # NaN sorts last
+        return s[-1]
+    return s[h] if s.size % 2 else (s[h - 1] + s[h]) / 2
+
+
 def run_rate(model, a: np.ndarray) -> np.ndarray:
     """Trailing yearly sales of each rep at full ramp-up: the trailing-year EWMA, corrected
     for the weeks it has had to fill (it starts at zero for a new hire), over ramp-up."""
+    return _run_rate(model, a, model.reps.hired[a])
+
+
+def _run_rate(model, a: np.ndarray, hired: np.ndarray) -> np.ndarray:
+    """:func:`run_rate` given the reps' hiring weeks ``hired`` (gathered by the caller)."""
     r = model.reps
-    tenure = np.maximum(model.week - r.hired[a], 0)
+    tenure = np.maximum(model.week - hired, 0)
     filled = 1 - (1 - 1 / WEEKS_PER_YEAR) ** np.maximum(tenure, 1)
-    filled = np.where(r.hired[a] < 0, 1.0, filled)  # initial reps start with a full history
+    filled = np.where(hired < 0, 1.0, filled)  # initial reps start with a full history
     return r.rev_annual[a] / filled / np.maximum(r.ramp[a], QUOTA_FLOOR)
 
 
 def history_weight(model, a: np.ndarray) -> np.ndarray:
     """How much of a year of own sales history past ramp-up a rep has (1 for the initial
     reps): before that its trailing sales say little about what it will sell."""
-    r = model.reps
-    seasoned = model.week - r.hired[a] - model.sc.reps.ramp_weeks
-    return np.where(r.hired[a] < 0, 1.0, clamp(seasoned / WEEKS_PER_YEAR, 0.0, 1.0))
+    return _history_weight(model, model.reps.hired[a])
+
+
+def _history_weight(model, hired: np.ndarray) -> np.ndarray:
+    """:func:`history_weight` given the reps' hiring weeks ``hired``."""
+    seasoned = model.week - hired - model.sc.reps.ramp_weeks
+    return np.where(hired < 0, 1.0, clamp(seasoned / WEEKS_PER_YEAR, 0.0, 1.0))
 
 
 def yearly_quota(model, a: np.ndarray) -> np.ndarray:
@@ -244,8 +299,9 @@ def yearly_quota(model, a: np.ndarray) -> np.ndarray:
     pot = territory_quota(model, a)
     if c.quota_basis == "potential":
         return pot
-    known = history_weight(model, a)
-    hist = known * c.quota_growth * run_rate(model, a) + (1 - known) * pot
+    hired = model.reps.hired[a]
+    known = _history_weight(model, hired)
+    hist = known * c.quota_growth * _run_rate(model, a, hired) + (1 - known) * pot
     if c.quota_basis == "history":
         return hist
     return c.quota_blend * pot + (1 - c.quota_blend) * hist
@@ -263,11 +319,17 @@ def next_period(model, a: np.ndarray, attain_extra=None) -> tuple[np.ndarray, np
     return np.maximum(q, QUOTA_FLOOR), run_rate(model, a) * r.ramp[a] * share
 
 
+def ratchet_applies(model) -> bool:
+    """Whether reps count the cost of a ratchet: there is one, and they know of it."""
+    c = model.sc.comp
+    return not (c.ratchet <= 0 or not c.ratchet_known)
+
+
 def ratchet_cost(model, a: np.ndarray) -> np.ndarray:
     """Next-period commission a rep expects to lose per extra unit of sales this period when
     above quota, because a known ratchet raises next period's quota (0 without one)."""
     c, plan, r = model.sc.comp, model.plan, model.reps
-    if c.ratchet <= 0 or not c.ratchet_known:
+    if not ratchet_applies(model):
         return np.zeros(len(a))
     q_next, s_next = next_period(model, a)
     dq = c.ratchet * q_next / np.maximum(r.quota[a], QUOTA_FLOOR)  # quota added per unit sold
@@ -277,14 +339,21 @@ def ratchet_cost(model, a: np.ndarray) -> np.ndarray:
 def expected_pay(model, a: np.ndarray) -> np.ndarray:
     """Weekly pay a rep expects from the plan over a year at its run rate (for a newcomer,
     partly the quota the firm set it): the commission of each period of the year on its
-    seasonal share of sales and quota, plus any draw."""
+    seasonal share of sales and quota, plus any draw.
+
+    All periods are valued at once (one row each); the year's total adds the rows in period
+    order, starting from zero (``add.accumulate`` adds them in that order; the final
+    ``+ 0.0`` is the start from zero, which only turns a -0.0 into 0.0)."""
     plan, r = model.plan, model.reps
-    known = history_weight(model, a)  # a newcomer takes the firm's quota as its expectation
-    sales = known * run_rate(model, a) + (1 - known) * r.quota_year[a]
-    total = np.zeros(len(a))
-    shape = plan.quota_shape()
-    for k in range(len(plan.lengths)):
-        f = np.add.reduce(shape[plan.period_of_week == k])
-        total += plan.commission(sales * f, r.quota_year[a] * f, r.rate[a])
-    weekly = total / WEEKS_PER_YEAR * plan.own_share_of(model, a)
+    hired = r.hired[a]
+    known = _history_weight(model, hired)  # a newcomer takes the firm's quota as its expectation
+    year_quota = r.quota_year[a]
+    sales = known * _run_rate(model, a, hired) + (1 - known) * year_quota
+    share = plan._shape_and_sums()[1][:, None]  # each period's share of the year
+    per_period = plan.commission(sales * share, year_quota * share, r.rate[a])
+    total = np.add.accumulate(per_period, axis=0)[-1] + 0.0
+    weekly = total / WEEKS_PER_YEAR
+    own = plan.own_share_of(model, a)
+    if own.__class__ is not float or own != 1.0:  # (times 1.0 would change no value)
+        weekly = weekly * own
     return np.maximum(weekly, plan.p.draw_weekly)

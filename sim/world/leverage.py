@@ -57,7 +57,7 @@ def risk_windows(model) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return out
 
 
-def revenue_at_risk(model, ties: np.ndarray) -> np.ndarray:
+def revenue_at_risk(model, ties: np.ndarray, own: np.ndarray | None = None) -> np.ndarray:
     """Revenue (currency) each rep slot's departure would cost, given the client ties assumed
     for the owned accounts ``model.owned`` (the true ones for the rep, a guess for a manager).
 
@@ -66,10 +66,12 @@ def revenue_at_risk(model, ties: np.ndarray) -> np.ndarray:
     (personal tie, firm tie, what a backup knows), L, G and K the demand-weeks of
     :func:`risk_windows`, and u_a the share of the account's sales the new owner loses at
     first for knowing only what the records (or a backup) carry: what records buy.
+    ``own``: the owners of ``model.owned``, if the caller has gathered them.
     """
     r, b, ap = model.reps, model.book, model.sc.accounts
     idx = model.owned
-    own = b.owner[idx]
+    if own is None:
+        own = b.owner[idx]
     lost, gap, learn = risk_windows(model)
     woy = model.woy
     if kernels.on(idx.size):
@@ -81,14 +83,20 @@ def revenue_at_risk(model, ties: np.ndarray) -> np.ndarray:
     backed = (bk >= 0) & r.active[np.maximum(bk, 0)]  # a backup under contract
     bknow = np.where(backed, b.backup_know[idx], 0.0)
     follow = follow_probability(b, ap, idx, backup_ok=backed, ties=ties, backup_known=bknow)
-    v = b.rev_annual[idx] / 52
-    covered = r.cover[own]
     known = np.maximum(ap.handover_quality * b.recorded[idx], bknow)
     uc = ap.unfamiliar_conversion
     now = uc + (1 - uc) * b.familiar[idx]
-    relearn = clamp(1 - (uc + (1 - uc) * known) / np.maximum(now, 1e-9), 0, 1)
-    per = v * (follow * lost[woy] + (1 - follow) * ((1 - covered) * gap[woy]
-                                                     + relearn * learn[woy]))
+    relearn = 1 - (uc + (1 - uc) * known) / np.maximum(now, 1e-9)
+    relearn = np.minimum(np.maximum(relearn, 0, out=relearn), 1, out=relearn)  # clamp to 0..1
+    # per = v (follow L + (1 - follow)((1 - cover) G + relearn K)), in place; the rep's
+    # (1 - cover) G is worked out per rep, then spread over its accounts.
+    per = ((1 - r.cover[: r.n]) * gap[woy])[own]
+    relearn *= learn[woy]
+    per += relearn
+    per *= 1 - follow
+    follow *= lost[woy]
+    per += follow
+    per *= b.rev_annual[idx] / 52
     return np.bincount(own, weights=per, minlength=r.n)
 
 
@@ -98,15 +106,19 @@ def leverage_index(model, risk: np.ndarray) -> np.ndarray:
     return 1 - np.exp(-np.maximum(risk, 0) / scale)
 
 
-def perceive_leverage(model, a: np.ndarray) -> None:
-    """The rep's revenue at risk, its noisy estimate of it, and its leverage index."""
+def perceive_leverage(model, a: np.ndarray, own: np.ndarray | None = None) -> np.ndarray:
+    """The rep's revenue at risk, its noisy estimate of it, and its leverage index (returned
+    too).  ``own``: the owners of ``model.owned``, if the caller has them."""
     r, lp = model.reps, model.sc.leverage
-    true = revenue_at_risk(model, model.book.relationship[model.owned])
-    r.rar[a] = true[a]
+    true = revenue_at_risk(model, model.book.relationship[model.owned], own)[a]
+    r.rar[a] = true
     sigma = lp.perception_noise
     noise = np.exp(sigma * model.streams.perception.standard_normal(a.size) - 0.5 * sigma ** 2)
-    r.rar_seen[a] = true[a] * noise
-    r.leverage[a] = leverage_index(model, r.rar_seen[a])
+    seen = true * noise
+    r.rar_seen[a] = seen
+    leverage = leverage_index(model, seen)
+    r.leverage[a] = leverage
+    return leverage
 
 
 def manager_risk_estimate(model, a: np.ndarray) -> np.ndarray:
