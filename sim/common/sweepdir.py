@@ -74,11 +74,19 @@ def series_rows(out: Path, sub: str, seq: int, latest: dict[int, int],
 
 def _read_series(out: Path, sub: str, order: list[str]) -> pd.DataFrame:
     """Rows of ``weekly/`` or ``reptable/`` from committed parts only, by run_id."""
-    latest, paths = latest_records(out)
-    frames = [series_rows(out, sub, seq, latest) for seq in paths]
+    latest: dict[int, int] = {}
+    frames = []
+    for seq, path in _committed(out):
+        for run_id in pq.read_table(path, columns=["run_id"]).column(0).to_pylist():
+            latest[run_id] = seq
+        df = pq.read_table(out / sub / path.name).to_pandas()
+        df["_seq"] = seq
+        frames.append(df)
     if not frames:
         return pd.DataFrame(columns=["run_id"])
     df = pd.concat(frames, ignore_index=True)
+    keep = df["_seq"].to_numpy() == df["run_id"].map(latest).to_numpy()
+    df = df[keep].drop(columns="_seq")
     keys = [c for c in order if c in df.columns]
     return df.sort_values(keys, kind="stable").reset_index(drop=True)
 
