@@ -95,3 +95,17 @@ def test_importing_salesim_picks_the_allocator_that_returns_memory():
     env["ARROW_DEFAULT_MEMORY_POOL"] = "mimalloc"
     got = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
     assert got.stdout.strip() == "mimalloc", got.stderr
+
+
+def test_parts_are_read_by_the_names_found(spread, tmp_path, monkeypatch):
+    """A part is named ``part-<digits>``; the readers take the name they find instead of
+    rebuilding it from its number (a 5-digit name once made them fail)."""
+    copy = tmp_path / "out"
+    shutil.copytree(spread, copy)
+    for sub in ("runs", "weekly", "reptable"):
+        for part in (copy / sub).glob("part-*.parquet"):
+            part.rename(part.with_name(f"part-{int(part.stem.split('-')[1]):05d}.parquet"))
+    monkeypatch.setattr(tidy, "BLOCK_RUNS", 2)
+    tidy.write_tidy(copy, read_manifest(copy))
+    assert pq.read_table(copy / "weekly.parquet").equals(whole_table(copy, "weekly"))
+    assert len(read_weekly(copy)) == len(read_weekly(spread))

@@ -60,11 +60,12 @@ def latest_records(out: Path) -> tuple[dict[int, int], dict[int, Path]]:
     return latest, paths
 
 
-def series_rows(out: Path, sub: str, seq: int, latest: dict[int, int],
+def series_rows(out: Path, sub: str, part: Path, seq: int, latest: dict[int, int],
                 run_ids=None) -> pd.DataFrame:
-    """The rows of part ``seq`` of ``weekly/`` or ``reptable/`` that are their run's latest
-    record (and, if given, belong to ``run_ids``), in the part's order."""
-    df = pq.read_table(out / sub / part_name(seq)).to_pandas()
+    """The rows of part ``seq`` (its ``runs/`` file ``part``; the name is taken as found, not
+    rebuilt from ``seq``) of ``weekly/`` or ``reptable/`` that are their run's latest record
+    (and, if given, belong to ``run_ids``), in the part's order."""
+    df = pq.read_table(out / sub / part.name).to_pandas()
     ids = df["run_id"]
     keep = ids.map(latest).to_numpy() == seq
     if run_ids is not None:
@@ -74,19 +75,11 @@ def series_rows(out: Path, sub: str, seq: int, latest: dict[int, int],
 
 def _read_series(out: Path, sub: str, order: list[str]) -> pd.DataFrame:
     """Rows of ``weekly/`` or ``reptable/`` from committed parts only, by run_id."""
-    latest: dict[int, int] = {}
-    frames = []
-    for seq, path in _committed(out):
-        for run_id in pq.read_table(path, columns=["run_id"]).column(0).to_pylist():
-            latest[run_id] = seq
-        df = pq.read_table(out / sub / path.name).to_pandas()
-        df["_seq"] = seq
-        frames.append(df)
+    latest, paths = latest_records(out)
+    frames = [series_rows(out, sub, path, seq, latest) for seq, path in paths.items()]
     if not frames:
         return pd.DataFrame(columns=["run_id"])
     df = pd.concat(frames, ignore_index=True)
-    keep = df["_seq"].to_numpy() == df["run_id"].map(latest).to_numpy()
-    df = df[keep].drop(columns="_seq")
     keys = [c for c in order if c in df.columns]
     return df.sort_values(keys, kind="stable").reset_index(drop=True)
 

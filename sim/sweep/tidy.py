@@ -25,8 +25,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from sim.common.atomic import atomic_path
-from sim.common.sweepdir import (SERIES_ORDER, latest_records, part_name, read_runs,
-                                 series_rows)
+from sim.common.sweepdir import SERIES_ORDER, latest_records, read_runs, series_rows
 from sim.scenario.kpi_meta import (ABSENT_IS_MINUS_ONE, INTEGER_COLUMNS, INTEGER_PREFIXES,
                                    column_meta)
 
@@ -125,16 +124,16 @@ def write_tidy(out: str | Path, manifest: dict | None = None) -> list[Path]:
     write_table(to_table(runs, "runs", extra), out / "runs.parquet")
     latest, paths = latest_records(out)
     for table in ("weekly", "reptable"):
-        write_series(out, table, latest, list(paths), ok, factors, extra)
+        write_series(out, table, latest, paths, ok, factors, extra)
     return [out / name for name in TIDY]
 
 
-def write_series(out: Path, table: str, latest: dict[int, int], seqs: list[int],
+def write_series(out: Path, table: str, latest: dict[int, int], paths: dict[int, Path],
                  ok: pd.DataFrame, factors: list[str], extra: dict) -> None:
     """``<table>.parquet``: the latest rows of every finished run, ordered as
     :func:`sim.common.sweepdir.read_weekly` orders them, with their design point; the
     same rows and types as cleaning the whole table at once, one slice in memory at a time."""
-    whole, columns = _survey(out, table, latest, seqs)
+    whole, columns = _survey(out, table, latest, paths)
     order = SERIES_ORDER[table]
     ids = sorted(latest)
     keys = _design_keys(ok, factors)
@@ -145,7 +144,7 @@ def write_series(out: Path, table: str, latest: dict[int, int], seqs: list[int],
         try:
             for lo in range(0, len(ids), BLOCK_RUNS):
                 block = ids[lo:lo + BLOCK_RUNS]
-                frames = [series_rows(out, table, seq, latest, block)
+                frames = [series_rows(out, table, paths[seq], seq, latest, block)
                           for seq in sorted({latest[r] for r in block})]
                 df = pd.concat(frames, ignore_index=True).reindex(columns=columns)
                 if not len(df):
@@ -167,19 +166,19 @@ def write_series(out: Path, table: str, latest: dict[int, int], seqs: list[int],
 
 
 def _survey(out: Path, table: str, latest: dict[int, int],
-            seqs: list[int]) -> tuple[dict[str, bool], list[str]]:
+            paths: dict[int, Path]) -> tuple[dict[str, bool], list[str]]:
     """Over all parts of ``table``: whether each integer column holds whole numbers only
     (among the rows kept), and the columns in the order a concatenation would give."""
     whole: dict[str, bool] = {}
     columns: list[str] = []
-    for seq in seqs:
-        schema = pq.read_schema(out / table / part_name(seq))
+    for seq, part in paths.items():
+        schema = pq.read_schema(out / table / part.name)
         columns += [n for n in schema.names if n not in columns]
         floats = [n for n, t in zip(schema.names, schema.types)
                   if _is_integer(n) and pa.types.is_floating(t) and whole.get(n, True)]
         if not floats:
             continue
-        df = series_rows(out, table, seq, latest)
+        df = series_rows(out, table, part, seq, latest)
         for col in floats:
             values = df[col]
             if col in ABSENT_IS_MINUS_ONE:
