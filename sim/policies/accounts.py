@@ -51,17 +51,19 @@ def random_teammate(model, owners: np.ndarray, rng: np.random.Generator) -> np.n
     if not np.logical_or.reduce(pick):
         return out
     cnt = count[pick]
-    shift = [rng.integers(1, m, c) for m, c in zip(size[pick].tolist(), cnt.tolist())]
+    # One call with a bound per owner: the same numbers, in the same order, and the same
+    # state afterwards as one call per team (numpy draws them one after another either way).
+    t_size = size[pick].repeat(cnt)
+    shift = rng.integers(1, t_size)
     # the owners of the picked teams, team by team: runs first .. first + count of ``order``
     csum = cnt.cumsum()
     run_start = (first[pick] - (csum - cnt)).repeat(cnt)
     rows = order[run_start + np.arange(csum[-1])]
     t_lo = lo[pick].repeat(cnt)
-    t_size = size[pick].repeat(cnt)
     # Position of each owner among its team's members (where it would sort if not one).
     key = member_team.astype(np.int64) * (r.n + 1) + members
     pos = key.searchsorted(team_o[rows].astype(np.int64) * (r.n + 1) + owners[rows]) - t_lo
-    out[rows] = members[t_lo + (pos + np.concatenate(shift)) % t_size]
+    out[rows] = members[t_lo + (pos + shift) % t_size]
     return out
 
 

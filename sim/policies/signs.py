@@ -54,17 +54,19 @@ class ManagerActions(Policy):
     def hour_demands(self, model, ledger):
         r, p, a, w = model.reps, self.p, model.active, model.week
         r.record_push[a] = np.maximum(r.record_push[a] - 1, 0)
-        ready = {k: w - getattr(r, k)[a] >= p.cooldown_weeks
-                 for k in ("last_talk", "last_safeguard", "last_rotate")}
-        self.talk = a[(r.mb_flight[a] > p.flight_threshold) & ready["last_talk"]]
-        self.safe = a[(r.mb_lever[a] > p.leverage_threshold) & ready["last_safeguard"]]
-        self.rot = a[(r.mb_lever[a] > p.rotate_threshold) & ready["last_rotate"]]
+        cool = p.cooldown_weeks
+        self.talk = a[(r.mb_flight[a] > p.flight_threshold) & (w - r.last_talk[a] >= cool)]
+        lever = r.mb_lever[a]
+        self.safe = a[(lever > p.leverage_threshold) & (w - r.last_safeguard[a] >= cool)]
+        self.rot = a[(lever > p.rotate_threshold) & (w - r.last_rotate[a] >= cool)]
         ledger.add("retention", self.talk, p.talk_hours)
         ledger.add("reviews", self.talk, p.review_hours)
         ledger.add("safeguards", self.safe, 2 * p.safeguard_hours)
         ledger.add("safeguards", self.rot, p.safeguard_hours)
 
     def _done(self, model, ledger, activity, reps):
+        if reps.size == 0:  # (drawing no numbers leaves the stream where it was)
+            return reps
         got = ledger.fraction_for(activity, reps)
         return reps[model.streams.manager.random(reps.size) < got]
 

@@ -58,6 +58,8 @@ def quit_decisions(model, a: np.ndarray) -> np.ndarray:
     hazard = hazard + r.searching[a] * ap.job_find_rate
     draws = model.streams.by_slot("quits", a, model.reps.capacity)
     quit_ = draws < clamp(hazard, 0, 1)
+    if not model.leavers:  # ``a`` is sorted and unique, so this is the union below
+        return a[quit_].astype(np.int64)
     extra = np.array(sorted(set(model.leavers)), dtype=np.int64)
     model.leavers.clear()
     return np.union1d(a[quit_], extra).astype(np.int64)

@@ -270,11 +270,20 @@ class SalesModel(mesa.Model):
         still under contract, else a random active teammate (-1 if the team is empty)."""
         r, a, b = self.reps, self.active, self.book
         out = np.full(len(leaving), -1, dtype=np.int32)
-        for t in np.unique(r.team[leaving]):
-            m = a[r.team[a] == t]
-            sel = (r.team[leaving] == t).nonzero()[0]
-            if m.size:
-                out[sel] = m[self.streams.handover.integers(0, m.size, sel.size)]
+        if len(leaving):
+            # Team by team in ascending order, each account a uniform member of its team: one
+            # call with a bound per account draws what one call per team would, in that order.
+            team_l = r.team[leaving]
+            order = team_l.argsort(kind="stable")
+            team_a = r.team[a]
+            by_team = team_a.argsort(kind="stable")
+            members, member_team = a[by_team], team_a[by_team]  # grouped by team, slot order
+            lo = member_team.searchsorted(team_l[order], "left")
+            size = member_team.searchsorted(team_l[order], "right") - lo
+            has = size > 0
+            if has.any():
+                pick = self.streams.handover.integers(0, size[has])
+                out[order[has]] = members[lo[has] + pick]
         bk = b.backup[accounts]
         ok = (bk >= 0) & r.active[np.maximum(bk, 0)]
         return np.where(ok, bk, out).astype(np.int32)

@@ -185,8 +185,8 @@ def choose_tactics(model, a: np.ndarray) -> None:
             new[i] = (gains[t] > 0) & (net > 0)
     new[_URGENCY] &= occasion  # false urgency needs a deal to claim about
     r.tactics[:, a] = new
-    for i, started in enumerate(new & ~prev):
-        model.events.log(model.week, "tactic_start", a[started], value=i)
+    tactic, who = np.nonzero(new & ~prev)  # tactic by tactic, reps in slot order
+    model.events.log(model.week, "tactic_start", a[who], value=tactic)
     r.urgency_claim[a] = r.t_false_urgency[a]
 
 
