@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .machine import usable_cores
+from .phases import markdown_section
 from .stats import Stat
 from .suite import Results
 
@@ -238,7 +239,8 @@ def markdown(res: Results, machine: dict[str, str], command: str) -> str:
             "building the model, every week, and collecting the results.", "",
             "| measurement | value |", "| --- | --- |"]
     out += [f"| {k} | {v} |" for k, v in figure_rows(res)]
-    out += ["", "## How each figure is taken", ""] + [f"- {line}" for line in method_notes(res)]
+    out += [""] + markdown_section(res.phases)
+    out += ["## How each figure is taken", ""] + [f"- {line}" for line in method_notes(res)]
     return "\n".join(out) + "\n"
 
 

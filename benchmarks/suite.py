@@ -9,6 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from . import sizes as sz
+from .phases import PhaseProfile, profile_phases
 from . import wealth
 from .batchrun import measure_batch_run
 from .peakrss import run_measured
@@ -58,6 +59,10 @@ class Plan:
     shared_replications: int | None = 8  # x 5 policies at the planner's size, 2 workers
     sobol_proxy_n: int | None = 4       # experiments/sobol_study.toml at this N, 1 replication
     dask_runs: int | None = 300         # tiny runs through the pool and through Dask
+    # Where a week's time goes (benchmarks/phases.py), at these sizes.
+    phase_sizes: tuple[int, ...] = (sz.DEFAULT_REPS, sz.SIZES["large"])
+    phase_weeks: int = sz.WEEKS
+    phase_seeds: int = 3
 
     @property
     def compare_size(self) -> str:
@@ -71,7 +76,7 @@ QUICK = Plan("quick", size_repeats={"small": 2, "medium": 2, "large": 1},
              sweep_repeats=1, batch_repeats=1, planner_runs=10, planner_repeats=1,
              planner_batch_runs=10, robustness=False, planner_size_repeats=2,
              planner_wealth_repeats={"lean": 2, "textbook": 2}, reference_repeats=1,
-             shared_replications=2, sobol_proxy_n=1, dask_runs=100)
+             shared_replications=2, sobol_proxy_n=1, dask_runs=100, phase_seeds=1)
 
 
 @dataclass
@@ -95,6 +100,7 @@ class Results:
     shared: st.SharedBurnIn | None = None     # policy comparison with / without shared burn-in
     sobol: st.SobolProxy | None = None        # experiments/sobol_study.toml, from a proxy
     dask: st.DaskCost | None = None           # Dask's cost per task over the local pool
+    phases: list[PhaseProfile] = field(default_factory=list)  # a week's time, phase by phase
 
     @property
     def compare(self) -> sz.SizeResult:
@@ -217,4 +223,8 @@ def measure_studies(plan: Plan, say: Callable[[str], None]) -> dict:
     if plan.dask_runs:
         say(f"{plan.dask_runs} tiny runs, local pool and Dask ...")
         out["dask"] = st.measure_dask(plan.dask_runs)
+    if plan.phase_sizes:
+        say(f"a week's time phase by phase at {plan.phase_sizes} reps ...")
+        out["phases"] = [profile_phases(n, plan.phase_weeks, plan.phase_seeds)
+                         for n in plan.phase_sizes]
     return out

@@ -25,7 +25,7 @@ TINY = Plan("tiny", sizes={"small": 3, "medium": 4, "large": 8},
             planner_runs=2, planner_repeats=1, planner_batch_runs=2, robustness=False,
             planner_size_repeats=1, planner_wealth_repeats={"lean": 1, "textbook": 1},
             reference_repeats=None, shared_replications=None, sobol_proxy_n=None,
-            dask_runs=None)
+            dask_runs=None, phase_sizes=(3, 5), phase_weeks=3, phase_seeds=2)
 
 
 @pytest.fixture(scope="module")
@@ -36,7 +36,8 @@ def written(tmp_path_factory):
 
 
 def test_results_file_has_every_section_and_target(written):
-    for heading in ("# Benchmark results", "## Machine", "## Targets", "## Figures"):
+    for heading in ("# Benchmark results", "## Machine", "## Targets", "## Figures",
+                    "## Where a week's time goes"):
         assert heading in written
     for fact in ("cpu", "python", "numpy", "mesa", "cores", "numba", "model path"):
         assert f"| {fact} |" in written
@@ -136,3 +137,16 @@ def test_stored_reference_model_is_complete():
 def test_dask_cost_is_worker_time_per_task():
     from benchmarks.studies import DaskCost
     assert DaskCost(100, local_rate=100.0, dask_rate=50.0).per_task_ms == pytest.approx(20.0)
+
+
+def test_phase_profile_times_every_phase_and_puts_the_rules_back():
+    from benchmarks import phases
+    originals = {name: getattr(*phases._owner(name)) for _, names in phases.PHASES
+                 for name in names}
+    prof = phases.profile_phases(4, 3, 2)
+    for name, fn in originals.items():
+        assert getattr(*phases._owner(name)) is fn, name
+    timed = [p for p, _ in phases.PHASES]
+    assert all(prof.phase_us[p] > 0 for p in timed)
+    assert sum(prof.phase_us.values()) == pytest.approx(prof.week_us, rel=0.35)
+    assert prof.calls_per_week > 100
