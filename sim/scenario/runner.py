@@ -40,7 +40,9 @@ def run_scenario(scenario: Scenario | None = None, seed: int = 0, weeks: int | N
     model = SalesModel(scenario, rng=int(seed), weeks=weeks, panel=panel,
                        policies=build_policies(scenario), account_panel=account_panel)
     model.run()
-    return collect_result(model, panel)
+    result = collect_result(model, panel)
+    model.release()  # (a model is freed at once, not at the next full garbage collection)
+    return result
 
 
 def same_world(a: Scenario, b: Scenario) -> bool:
@@ -73,6 +75,8 @@ def run_policies(scenarios: Sequence[Scenario], seed: int = 0, weeks: int | None
             model = forking.fork(base, scenarios[i], build_policies(scenarios[i]))
             forking.finish(model)
             out[i] = collect_result(model, panel)
+            model.release()
+        base.release()
     return out
 
 

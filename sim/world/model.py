@@ -421,3 +421,18 @@ class SalesModel(mesa.Model):
     def run(self) -> None:
         for _ in range(self.burn_in + self.weeks):
             self.step()
+
+    def release(self) -> None:
+        """Free the model's arrays now, once its results are collected (it cannot step again).
+
+        The model and its Mesa agents refer to each other, so reference counting alone never
+        frees a finished model: it waits for Python's next full garbage collection, which can
+        be dozens of runs away, and a sweep process holds the arrays of every model until then
+        (its memory rose by about 0.7 MB a run at 80 reps).  Removing the agents, as Mesa's
+        ``remove_all_agents`` does for this purpose, and dropping the model's own tables lets
+        them go at once."""
+        self.remove_all_agents()
+        for name in ("rep_agent", "managers", "reps", "book", "events", "handovers",
+                     "pipeline", "collector", "policies", "scheduled_policies", "snap",
+                     "streams", "_active", "_owned"):
+            self.__dict__.pop(name, None)
