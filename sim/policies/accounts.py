@@ -33,10 +33,7 @@ def random_teammate(model, owners: np.ndarray, rng: np.random.Generator) -> np.n
     out = owners.copy()
     if owners.size == 0:
         return out
-    a = model.active
-    team_a = r.team[a]
-    by_team = team_a.argsort(kind="stable")
-    members, member_team = a[by_team], team_a[by_team]       # grouped by team, slot order
+    members, member_team = model.team_rosters()  # grouped by team, slot order
     team_o = r.team[owners]
     order = team_o.argsort(kind="stable")
     # Teams of the owners in ascending order, their owners' first row in ``order`` and count.

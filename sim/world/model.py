@@ -268,16 +268,14 @@ class SalesModel(mesa.Model):
     def interim_owner(self, accounts: np.ndarray, leaving: np.ndarray) -> np.ndarray:
         """Who serves each account of a leaver until the hire: its backup when it has one
         still under contract, else a random active teammate (-1 if the team is empty)."""
-        r, a, b = self.reps, self.active, self.book
+        r, b = self.reps, self.book
         out = np.full(len(leaving), -1, dtype=np.int32)
         if len(leaving):
             # Team by team in ascending order, each account a uniform member of its team: one
             # call with a bound per account draws what one call per team would, in that order.
             team_l = r.team[leaving]
             order = team_l.argsort(kind="stable")
-            team_a = r.team[a]
-            by_team = team_a.argsort(kind="stable")
-            members, member_team = a[by_team], team_a[by_team]  # grouped by team, slot order
+            members, member_team = self.team_rosters()
             lo = member_team.searchsorted(team_l[order], "left")
             size = member_team.searchsorted(team_l[order], "right") - lo
             has = size > 0
@@ -287,6 +285,14 @@ class SalesModel(mesa.Model):
         bk = b.backup[accounts]
         ok = (bk >= 0) & r.active[np.maximum(bk, 0)]
         return np.where(ok, bk, out).astype(np.int32)
+
+    def team_rosters(self) -> tuple[np.ndarray, np.ndarray]:
+        """Active reps grouped by team (teams ascending, slot order within a team), and the
+        team of each: a team's members are one run, found by ``searchsorted`` on the teams."""
+        a = self.active
+        team_a = self.reps.team[a]
+        by_team = team_a.argsort(kind="stable")
+        return a[by_team], team_a[by_team]
 
     def open_vacancy(self, team: int) -> int:
         vid = self._next_vacancy
