@@ -206,9 +206,15 @@ def timing_choice(model, pipe: Pipeline, owner: np.ndarray, conv: np.ndarray):
     exp_rep[owner] = r.period_sales[owner]  # each owner's own sales (repeats write the same)
     np.add.at(exp_rep, owner[fits], value[fits])
     S, q, rate = exp_rep[owner], r.quota[owner], r.rate[owner]
-    q_next, s_next = next_period(model, owner)
-    unit_next = plan.unit_value(s_next, q_next, rate)
-    rc = ratchet_cost(model, owner)
+    # What each owner expects of next period, worked out once per owner and read by its
+    # deals (every step is elementwise per rep, so the values are those per deal).
+    reps = np.bincount(owner, minlength=r.n).nonzero()[0]
+    row = np.empty(r.n, dtype=np.int64)
+    row[reps] = np.arange(reps.size)
+    deal_row = row[owner]
+    q_rep, s_rep = next_period(model, reps)
+    unit_next = plan.unit_value(s_rep, q_rep, r.rate[reps])[deal_row]
+    rc = ratchet_cost(model, reps)[deal_row]
     over = lambda x: np.maximum(S + x - q, 0) - np.maximum(S - q, 0)  # noqa: E731
     x = o.size[:n] * conv[owner]
     # Pull in: a deal that would not close this period.
