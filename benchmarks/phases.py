@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from sim.world import collect as collect_module
 from sim.world import model as model_module
 
-from .sizes import scenario
+from .sizes import DEFAULT_REPS, SIZES, WEEKS, scenario
 
 #: (phase of the schedule, the calls it is made of): names in ``sim.world.model``, or
 #: ``SalesModel.method`` / ``Collector.method``.
@@ -134,3 +134,23 @@ def markdown_section(profiles: list[PhaseProfile]) -> list[str]:
     out.append("| Python-level calls a week (cProfile) | " + " | ".join(
         f"{p.calls_per_week:,.0f} | " for p in profiles) + "|")
     return out + [""]
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m benchmarks.phases [REPS ...] [--weeks W] [--seeds S]``: print the table."""
+    import argparse
+    ap = argparse.ArgumentParser(prog="python -m benchmarks.phases", description=__doc__.split(
+        "\n")[0])
+    ap.add_argument("reps", nargs="*", type=int, default=[DEFAULT_REPS, SIZES["large"]])
+    ap.add_argument("--weeks", type=int, default=WEEKS)
+    ap.add_argument("--seeds", type=int, default=3)
+    args = ap.parse_args(argv)
+    if any(n < 1 for n in args.reps) or args.weeks < 1 or args.seeds < 1:
+        ap.error("reps, --weeks and --seeds must be whole numbers of at least 1")
+    print("\n".join(markdown_section([profile_phases(n, args.weeks, args.seeds)
+                                      for n in args.reps])))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -150,3 +150,13 @@ def test_phase_profile_times_every_phase_and_puts_the_rules_back():
     assert all(prof.phase_us[p] > 0 for p in timed)
     assert sum(prof.phase_us.values()) == pytest.approx(prof.week_us, rel=0.35)
     assert prof.calls_per_week > 100
+
+
+def test_phase_table_from_the_command_line(capsys):
+    from benchmarks import phases
+    assert phases.main(["4", "--weeks", "2", "--seeds", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "## Where a week's time goes" in out and "| 4 reps: us a week | share |" in out
+    with pytest.raises(SystemExit) as bad:
+        phases.main(["0"])
+    assert bad.value.code == 2
