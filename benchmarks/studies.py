@@ -14,6 +14,7 @@ import subprocess
 import sys
 import tarfile
 import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -130,10 +131,19 @@ class SobolProxy:
     sweep_s: float
     analyze_s: float
     full_runs: int
+    full_design_s: float = 0.0   # expanding the full study's design (part of its sweep)
+    full_analyze_s: float = 0.0  # its analysis, on a results table of the full size
 
     @property
     def full_s(self) -> float:
-        return self.full_runs * self.sweep_s / self.proxy_runs + self.analyze_s
+        """Runs at the proxy's rate, plus the full design's expansion and analysis (as
+        measured; the proxy's own analysis stands in when those were not measured)."""
+        analysis = self.full_analyze_s or self.analyze_s
+        return self.full_runs * self.sweep_s / self.proxy_runs + self.full_design_s + analysis
+
+
+#: What the study's file says to run after the sweep: the indices of both of its KPIs.
+ANALYZE_ARGS = ("--kpi", "gross_margin", "--outcome", "revenue_total")
 
 
 def sobol_sizes(text: str) -> tuple[int, int, int]:
@@ -155,9 +165,45 @@ def measure_sobol(proxy_n: int) -> SobolProxy:
         path.write_text(proxy, encoding="utf-8")
         out = Path(tmp) / "out"
         swept = sweep(path, out)
-        analyzed = run_measured([sys.executable, "-m", "sim", "analyze", str(out)])
+        analyzed = run_measured([sys.executable, "-m", "sim", "analyze", str(out),
+                                 *ANALYZE_ARGS])
+    design_s, analyze_s = measure_full_analysis()
     return SobolProxy(proxy_n, proxy_n * (factors + 2), swept["wall_s"], analyzed["wall_s"],
-                      n * (factors + 2) * reps)
+                      n * (factors + 2) * reps, design_s, analyze_s)
+
+
+def measure_full_analysis() -> tuple[float, float]:
+    """(seconds to expand the full study's design, seconds to analyse it) in this process.
+
+    The analysis is ``run_analysis`` with ANALYZE_ARGS, written to a scratch folder as
+    ``salesim analyze`` writes it, on a synthetic results table of the full size: every run
+    ok, both KPIs a smooth function of the 12 assumptions plus noise (what the indices say is
+    beside the point; the work of computing them does not depend on the values)."""
+    import numpy as np
+    import pandas as pd
+    from sim.analysis.analyze import run_analysis
+    from sim.analysis.study import make_study
+    from sim.scenario.loading import read_toml
+    from sim.sweep import experiment as ex
+    from sim.sweep.uncertainties import parse_uncertainties
+
+    t = time.perf_counter()
+    design = ex.expand(ex.load_experiment(SOBOL)).table
+    design_s = time.perf_counter() - t
+    data = read_toml(SOBOL)
+    spec = parse_uncertainties(SOBOL, data["uncertainties"], data["experiment"]["seed"])
+    x = design[list(spec.keys)].to_numpy()
+    scaled = (x - x.min(axis=0)) / np.ptp(x, axis=0)
+    noise = np.random.default_rng(0).standard_normal(len(design))
+    revenue = 1e7 * (1 + 0.1 * scaled @ np.linspace(1, 0.1, x.shape[1]) + 0.02 * noise)
+    runs = pd.DataFrame({"run_id": design["run_id"], "status": "ok",
+                         "error": pd.array([None] * len(design), dtype="string"),
+                         "revenue_total": revenue, "gross_margin": 0.4 + 0.01 * noise})
+    study = make_study(design, runs, spec, data["experiment"]["reference"])
+    t = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="salesim-sobol-analysis-") as tmp:
+        run_analysis(study, ANALYZE_ARGS[1], "reference", Path(tmp), [ANALYZE_ARGS[3]])
+    return design_s, time.perf_counter() - t
 
 
 @dataclass(frozen=True)

@@ -190,3 +190,23 @@ def test_bootstrap_intervals_are_reproducible_for_seed_zero():
     a = sensitivity.sobol_indices(spec, y, seed=0).table
     b = sensitivity.sobol_indices(spec, y, seed=0).table
     pd.testing.assert_frame_equal(a, b)
+
+
+ONE_POLICY = SWEEP.replace('reference = "baseline"', 'reference = "rotation"').replace(
+    "baseline = {{}}\n", "")
+
+
+def test_analyze_gives_the_indices_of_a_one_policy_study(tmp_path, fake_model, capsys):
+    """A robustness study of one policy (experiments/sobol_study.toml) has no paired
+    difference: analyze gives the Sobol indices of its KPI, and says what it depends on."""
+    path = tmp_path / "one.toml"
+    path.write_text(ONE_POLICY.format(method="sobol", n=256, hi=HI))
+    assert h.sweep(path, "--out", tmp_path / "s", "--workers", "1") == 0
+    assert cli.main(["analyze", str(tmp_path / "s"), "--kpi", "y"]) == 0
+    sens = pd.read_parquet(tmp_path / "s" / "analysis" / "sensitivity.parquet")
+    assert set(sens["outcome"]) == {"y@rotation"}
+    assert set(sens["parameter"]) == set(ISHIGAMI)
+    top = sens.loc[sens["ST"].idxmax(), "parameter"]
+    assert top == "accounts.potential_median"  # x1: the largest total-order index (0.56)
+    findings = capsys.readouterr().out
+    assert "y under rotation depends most on" in findings, findings

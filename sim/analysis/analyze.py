@@ -106,8 +106,11 @@ def run_analysis(study: Study, kpi: str = DEFAULT_KPI, threshold: str = "referen
         raise UserError(f"analyze --kpi {kpi}: not a KPI of this sweep")
     notes: list[str] = list(study.notes)
     outcomes = difference_outcomes(study, kpi)
+    # A study of one policy has no paired difference to explain: its indices are the KPI's.
+    levels = [] if outcomes else [Outcome(kpi, study.reference)]
     more = [parse_outcome(text, study) for text in extra or []]
-    sens = [sensitivity_table(study, o, notes) for o in [*outcomes, *more]] \
+    wanted = list(dict.fromkeys([*outcomes, *levels, *more]))  # (an --outcome may repeat one)
+    sens = [sensitivity_table(study, o, notes) for o in wanted] \
         if study.spec.method != "lhs" else []
     x = study.uncertainty_values().drop(columns=SCENARIO[1])
     scen = study.uncertainty_values()
@@ -167,10 +170,13 @@ def findings(a: Analysis) -> list[str]:
     else:
         choice = None
     if choice and len(a.sensitivity):
-        top = top_parameter(a.sensitivity, Outcome(a.kpi, choice, a.reference).slug)
-        if top:
-            name, value, season = top
-            out.append(sensitivity_sentence(a, choice, name, value, season))
+        outcome = Outcome(a.kpi, choice, a.reference)
+    else:  # one policy: what its KPI depends on
+        outcome = Outcome(a.kpi, a.reference) if a.robust is None else None
+    top = top_parameter(a.sensitivity, outcome.slug) if outcome and len(a.sensitivity) else None
+    if top:
+        name, value, season = top
+        out.append(sensitivity_sentence(a, outcome, name, value, season))
     prim = a.boxes[a.boxes["method"] == "PRIM"] if len(a.boxes) else a.boxes
     if choice:
         rows = prim[prim["policy"] == choice] if len(prim) else prim
@@ -201,21 +207,29 @@ def too_wide(rows: pd.DataFrame, name: str, season: str, method: str) -> bool:
     return bool(row["ST_conf"] >= row["ST"] / 2 or row["ST"] > 1)
 
 
-def sensitivity_sentence(a: Analysis, choice: str, name: str, value: float, season: str) -> str:
-    """What the choice rests on; says so plainly when the design is too small to tell."""
-    slug = Outcome(a.kpi, choice, a.reference).slug
-    rows = a.sensitivity[(a.sensitivity["outcome"] == slug) & (a.sensitivity["season"] == season)]
+def sensitivity_sentence(a: Analysis, outcome: Outcome, name: str, value: float,
+                         season: str) -> str:
+    """What the choice (a paired difference) or one policy's KPI rests on; says so plainly
+    when the design is too small to tell."""
+    rows = a.sensitivity[(a.sensitivity["outcome"] == outcome.slug)
+                         & (a.sensitivity["season"] == season)]
     key = "ST" if "ST" in rows else "mu_star"
     conf = float(rows.loc[rows["parameter"] == name, f"{key}_conf"].iloc[0])
-    head = (f"Whether {choice} pays off against {a.reference} ({a.kpi}) depends most on "
-            f"{figures.label(name)} ({season} season)")
+    if outcome.minus:
+        what = f"the choice of {outcome.policy} over {outcome.minus}"
+        head = f"Whether {outcome.policy} pays off against {outcome.minus} ({outcome.kpi})"
+        variance = "the paired difference"
+    else:
+        what = head = f"{outcome.kpi} under {outcome.policy}"
+        variance = "that KPI"
+    head = f"{head} depends most on {figures.label(name)} ({season} season)"
     if too_wide(rows, name, season, "sobol" if key == "ST" else "morris"):
-        return (f"This design is too small to say which assumption the choice of {choice} over "
-                f"{a.reference} rests on: the largest total-order index ({figures.label(name)}, "
-                f"{season} season) is {value:.2f} +- {conf:.2f} (95%); raise [uncertainties] n.")
+        return (f"This design is too small to say which assumption {what} rests on: the "
+                f"largest total-order index ({figures.label(name)}, {season} season) is "
+                f"{value:.2f} +- {conf:.2f} (95%); raise [uncertainties] n.")
     if key == "ST":
         return (f"{head}: alone or in interaction it accounts for {value:.0%} "
-                f"(+- {conf:.0%}) of the variance of the paired difference.")
+                f"(+- {conf:.0%}) of the variance of {variance}.")
     return f"{head}: largest Morris mu*, {value:,.3g} (+- {conf:,.3g})."
 
 
