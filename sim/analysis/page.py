@@ -61,7 +61,9 @@ def write_page(a, path: Path) -> None:
         shown["parameter"] = shown["parameter"].map(label)
         key = "ST" if "ST" in shown else "mu_star"
         shown = shown.sort_values(["outcome", "season", key], ascending=[True, True, False])
-        parts += ["<h2>Global sensitivity of each paired difference</h2>"]
+        parts += ["<h2>Global sensitivity of each outcome</h2>",
+                  "<p class='note'>An outcome <code>KPI@policy-other</code> is the paired "
+                  "difference of two policies; <code>KPI@policy</code> is the KPI itself.</p>"]
     for name, caption in a.figures:
         parts.append(f"<figure><img src='{e(name)}' alt='{e(caption)}'>"
                      f"<figcaption class='note'>{e(caption)}</figcaption></figure>")
