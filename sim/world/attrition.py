@@ -147,5 +147,7 @@ def hire(model) -> int:
 def new_rep_agents(model, slots: np.ndarray) -> None:
     for s in slots:
         agent = Rep(model, int(s))
-        model.reps.uid[s] = agent.unique_id
+        # The serial model's Mesa id: its managers come first, then its reps in slot order.
+        # Rules key on it (who is due a review), so it is computed, not read from Mesa.
+        model.reps.uid[s] = s // model.R + model.teams_per_repl + 1
         model.rep_agent[int(s)] = agent

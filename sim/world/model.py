@@ -37,9 +37,17 @@ class SalesModel(mesa.Model):
                  account_panel: bool = False):
         """``scenario`` is a :class:`sim.scenario.Scenario`; ``policies`` the active policy
         objects (default: those the scenario switches on, from the registered builder)."""
-        super().__init__(rng=rng)
-        entropy = rng if isinstance(rng, (int, np.integer)) else int(self.rng.integers(2**63))
-        self.streams = Streams(entropy)  # one generator per process (sim.world.streams)
+        seeds = list(rng) if isinstance(rng, (list, tuple)) else None
+        super().__init__(rng=seeds[0] if seeds else rng)
+        if seeds:  # replications side by side (sim.world.replicas), one seed each
+            entropies = [int(s) for s in seeds]
+        else:
+            entropies = [rng if isinstance(rng, (int, np.integer))
+                         else int(self.rng.integers(2**63))]
+        self.R = len(entropies)
+        # one generator per process (sim.world.streams), per replication
+        self.rstreams = [Streams(e) for e in entropies]
+        self.streams = self.rstreams[0] if self.R == 1 else None
         sc = self.sc = scenario
         self.weeks = weeks or sc.run.weeks  # measured weeks, after the burn-in
         self.burn_in = sc.run.burn_in_weeks
@@ -111,7 +119,10 @@ class SalesModel(mesa.Model):
 
     def _build_org(self) -> None:
         sc, rng = self.sc, self.streams.org
-        self.n_teams = max(1, math.ceil(sc.org.n_reps / sc.org.span))
+        # teams of one replication, and of the whole stacked model (team t of replication
+        # r is team t * R + r, sim.world.replicas)
+        self.teams_per_repl = max(1, math.ceil(sc.org.n_reps / sc.org.span))
+        self.n_teams = self.teams_per_repl * self.R
         mean = sc.org.detect_skill_mean
         detect = clamp(rng.beta(1 + 8 * mean, 1 + 8 * (1 - mean), self.n_teams), 0, 1)
         self.managers = [Manager(self, t, float(detect[t])) for t in range(self.n_teams)]

@@ -1,0 +1,101 @@
+"""Replications side by side: R runs of one scenario stepped as one model (issue 19 item 4).
+
+A model of ``R`` replications keeps every table stacked with a *strided* layout: the row of
+local number ``i`` (rep slot, account row, team) of replication ``r`` is ``i * R + r``.  Rows
+keep their numbers when a table grows, each replication's rows keep their serial order in any
+sorted index array (``model.active``, ``model.owned``), and ``row // R`` gives back the number
+the serial model with that replication's seed would use.  With ``R = 1`` every row is its own
+local number and every helper below is the plain serial call.
+
+Replication ``r`` draws only from its own generators (``model.rstreams[r]``), in the serial
+order of the draw sites, so each replication is bit-identical to the serial run of its seed:
+``tests/test_replicas.py`` checks that on the shipped scenarios.  Float sums that the serial
+model does pairwise (``np.add.reduce``) are done on each replication's contiguous copy, never
+by a ``bincount`` (which sums sequentially and rounds differently).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+_ALL = slice(None)
+
+
+def split(model, rows: np.ndarray) -> list[tuple[int, np.ndarray]]:
+    """``(r, positions)`` for every replication: where in ``rows`` (global numbers) the rows
+    of replication ``r`` are, in their order.  Every replication is listed, empty ones too."""
+    R = model.R
+    rows = np.asarray(rows)
+    rep = rows % R
+    order = np.argsort(rep, kind="stable")
+    hi = np.cumsum(np.bincount(rep, minlength=R))
+    lo = hi - np.bincount(rep, minlength=R)
+    return [(r, order[lo[r]:hi[r]]) for r in range(R)]
+
+
+def draw(model, name: str, rows, fn: Callable, size: int | None = None) -> np.ndarray:
+    """Draws for ``rows`` from stream ``name``: ``fn(generator, sel, k)`` returns replication
+    ``r``'s draws for its ``k`` rows (``sel`` selects them in per-row arguments; the last axis
+    of the result runs over the rows).  Replications draw in turn, each from its own stream,
+    and the values are put back in the order of ``rows``."""
+    if model.R == 1:
+        n = len(rows) if size is None else size
+        return fn(model.rstreams[0][name], _ALL, n)
+    out = None
+    for r, pos in split(model, rows):
+        v = np.asarray(fn(model.rstreams[r][name], pos, pos.size))
+        if out is None:
+            out = np.empty(v.shape[:-1] + (len(rows),), dtype=v.dtype)
+        out[..., pos] = v
+    return out
+
+
+def uniform(model, name: str, rows) -> np.ndarray:
+    """One uniform on [0, 1) per row from stream ``name``."""
+    return draw(model, name, rows, lambda g, sel, k: g.random(k))
+
+
+def serial_capacity(initial: int, n: int) -> int:
+    """Capacity of a serial table that started with ``initial`` rows and holds ``n``."""
+    cap = initial
+    while cap < n:
+        cap *= 2
+    return cap
+
+
+def by_slot(model, name: str, slots: np.ndarray) -> np.ndarray:
+    """One uniform per rep slot from stream ``name`` (``Streams.by_slot``), each replication
+    drawing the row its serial run would draw: as long as its own rep table's capacity."""
+    if model.R == 1:
+        return model.rstreams[0].by_slot(name, slots, model.reps.capacity)
+    R, c0 = model.R, model.rep_capacity0
+    out = np.empty(len(slots))
+    for r, pos in split(model, slots):
+        cap = serial_capacity(c0, int(model.reps_made[r]))
+        out[pos] = model.rstreams[r].by_slot(name, slots[pos] // R, cap)
+    return out
+
+
+def total(model, values: np.ndarray, rows):
+    """Per-replication sum of ``values`` (one per row of ``rows``), each summed pairwise as the
+    serial model does: a float at ``R = 1``, an array of ``R`` otherwise."""
+    if model.R == 1:
+        return np.add.reduce(values)
+    out = np.zeros(model.R)
+    for r, pos in split(model, rows):
+        out[r] = np.add.reduce(values[pos])
+    return out
+
+
+def count(model, rows):
+    """Per-replication number of ``rows``: an int at ``R = 1``, an array of ``R`` otherwise."""
+    if model.R == 1:
+        return len(rows)
+    return np.bincount(np.asarray(rows) % model.R, minlength=model.R)
+
+
+def local(model, rows):
+    """The serial (local) numbers of global rows; ``-1`` (none) stays ``-1``."""
+    return rows if model.R == 1 else np.asarray(rows) // model.R
