@@ -85,6 +85,32 @@ class Table:
         self.n = hi
         return np.arange(lo, hi)
 
+    def add_strided(self, repl: np.ndarray, R: int, **values) -> np.ndarray:
+        """Append one row for each entry of ``repl`` (replication ids) in a table of ``R``
+        replications laid out strided (sim.world.replicas): each row goes to the next local
+        row of its replication, ``local * R + r``; return the rows, in the order of ``repl``.
+        Rows skipped between them keep their fill values (no replication ever reads them)."""
+        if R == 1:
+            return self.add(len(repl), **values)
+        repl = np.asarray(repl, dtype=np.int64)
+        made = self.__dict__.setdefault("made", np.zeros(R, dtype=np.int64))
+        counts = np.bincount(repl, minlength=R)
+        order = np.argsort(repl, kind="stable")
+        rank = np.empty(repl.size, dtype=np.int64)
+        rank[order] = np.arange(repl.size) - (np.cumsum(counts) - counts)[repl[order]]
+        rows = (made[repl] + rank) * R + repl
+        made += counts
+        if rows.size == 0:
+            return rows
+        need = int(rows.max()) + 1
+        if need > self._cap:
+            self._grow(need)
+        d = self.__dict__
+        for name, v in values.items():
+            d[name][rows] = v
+        self.n = max(self.n, need)
+        return rows
+
     @property
     def capacity(self) -> int:
         return self._cap
