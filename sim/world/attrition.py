@@ -15,6 +15,7 @@ from sim.world.collect import ACCOUNTS_LOST, QUITS, REVENUE_LOST
 from sim.world.compensation import expected_pay, start_period
 from sim.world.seasons import WEEKS_PER_YEAR
 from sim.world.arrays import among, clamp
+from sim.world.replicas import by_slot, count, total, uniform
 
 TENURE_BANDS = (52, 156)  # weeks: first year, years 2-3, 3+ years
 BAND_EDGES = np.array(TENURE_BANDS)
@@ -56,7 +57,7 @@ def quit_decisions(model, a: np.ndarray) -> np.ndarray:
     r.expected_pay[a] = expected_pay(model, a)
     r.searching[a] = r.expected_pay[a] < r.outside_pay[a]
     hazard = hazard + r.searching[a] * ap.job_find_rate
-    draws = model.streams.by_slot("quits", a, model.reps.capacity)
+    draws = by_slot(model, "quits", a)
     quit_ = draws < clamp(hazard, 0, 1)
     if not model.leavers:  # ``a`` is sorted and unique, so this is the union below
         return a[quit_].astype(np.int64)
@@ -70,12 +71,15 @@ def depart(model, slots: np.ndarray) -> None:
     backup who knows it holds it; the rest wait for a hire, served by an interim owner."""
     r, b, ap = model.reps, model.book, model.sc.accounts
     row = model.collector.row  # the week's figures (sim.world.collect)
-    row[QUITS], row[ACCOUNTS_LOST], row[REVENUE_LOST] = slots.size, 0, 0.0
+    row[QUITS], row[ACCOUNTS_LOST], row[REVENUE_LOST] = count(model, slots), 0, 0.0
     if slots.size == 0:
         return
     tenure = model.week - r.hired[slots]
     band = BAND_EDGES.searchsorted(tenure, side="right")
-    np.add.at(model.quits_by_band, band, 1)
+    if model.R == 1:
+        np.add.at(model.quits_by_band, band, 1)
+    else:
+        np.add.at(model.quits_by_band, (slots % model.R, band), 1)
     lead = np.where(r.first_sign[slots] >= 0, model.week - r.first_sign[slots], np.nan)
     model.events.log(model.week, "quit", slots, value=lead)
     r.active[slots] = False
@@ -88,10 +92,10 @@ def depart(model, slots: np.ndarray) -> None:
     b.backup_know[gone_backup] = 0.0
     mine = idx[among(b.owner[idx], slots, r.n)]
     bk = b.backup[mine]
-    follow = model.streams.handover.random(mine.size) < follow_probability(
-        b, ap, mine, bk >= 0)
+    follow = uniform(model, "handover", mine) < follow_probability(b, ap, mine, bk >= 0)
     lost = mine[follow]
-    row[ACCOUNTS_LOST], row[REVENUE_LOST] = lost.size, np.add.reduce(b.rev_annual[lost])
+    row[ACCOUNTS_LOST] = count(model, lost)
+    row[REVENUE_LOST] = total(model, b.rev_annual[lost], lost)
     model.events.log(model.week, "account_lost", b.owner[lost], lost, b.rev_annual[lost])
     b.active[lost] = False
     b.ended[lost] = model.week
@@ -141,7 +145,7 @@ def hire(model) -> int:
     start_period(model, slots, new_only=True)
     for pol in model.policies:
         pol.on_hire(model, slots)
-    return len(due)
+    return count(model, teams)  # hires of each replication
 
 
 def new_rep_agents(model, slots: np.ndarray) -> None:

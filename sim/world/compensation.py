@@ -13,6 +13,7 @@ from sim.world.collect import COMP_COST, CONCESSION_COST
 from sim.world.params import CompParams
 from sim.world.seasons import WEEKS_PER_YEAR
 from sim.world.arrays import clamp
+from sim.world.replicas import split, total
 
 PERIOD_WEEKS = {"month": (4, 4, 5) * 4, "quarter": (13,) * 4, "year": (52,)}
 QUOTA_FLOOR = 1e-6  # smallest quota / ramp-up divisor (keeps ratios finite)
@@ -21,8 +22,8 @@ STEP_SHARE = 0.01  # step (share of quota) of the forward differences that value
 
 class CompPlan:
     def __init__(self, p: CompParams, demand: np.ndarray, off_peak_bonus: float,
-                 peak: np.ndarray):
-        self.p = p
+                 peak: np.ndarray, R: int = 1):
+        self.p, self.R = p, R
         # The team pool is off until the team_bonus policy sets share, scope and split.
         self.pool_share, self.scope, self.split = 0.0, "team", "equal"
         lengths = np.array(PERIOD_WEEKS[p.quota_period])
@@ -40,17 +41,18 @@ class CompPlan:
             self.period_demand[k] = seg.sum()
         self.rate_boost = np.where(peak, 1.0, 1.0 + off_peak_bonus)
         self.lengths = lengths
-        self.sales_last_year = np.zeros(WEEKS_PER_YEAR)
+        # (per replication at R > 1: each firm remembers its own sales)
+        self.sales_last_year = np.zeros(WEEKS_PER_YEAR if R == 1 else (R, WEEKS_PER_YEAR))
         self.sales_seen = np.zeros(WEEKS_PER_YEAR, dtype=bool)
         # Weeks left in the period, this week included.
         self.weeks_left = (ends[self.period_of_week] - np.arange(WEEKS_PER_YEAR)).astype(float)
         self.period_bounds = tuple(zip(np.r_[0, ends[:-1]].tolist(), ends.tolist()))
         self._shape = None  # (quota shape, its sum over each period), until the next sale
 
-    def record_sales(self, woy: int, revenue: float) -> None:
+    def record_sales(self, woy: int, revenue) -> None:
         """The firm's memory of its own sales in each week of the year (last year's)."""
         self.sales_seen[woy] = True
-        self.sales_last_year[woy] = revenue
+        self.sales_last_year[..., woy] = revenue
         self._shape = None
 
     def _shape_and_sums(self) -> tuple[np.ndarray, np.ndarray]:
@@ -58,15 +60,23 @@ class CompPlan:
         A period is a run of consecutive weeks, so its sum is that of a slice (the same
         values, in the same order, as the masked copy ``shape[period_of_week == k]``)."""
         if self._shape is None:
-            add = np.add.reduce  # = ndarray.sum, in one call
-            if np.logical_and.reduce(self.sales_seen) and add(self.sales_last_year) > 0:
-                shape = self.sales_last_year / add(self.sales_last_year)
-            else:
-                shape = self.demand / add(self.demand)
+            if self.R == 1:
+                shape, sums = self._one_shape(self.sales_last_year)
+            else:  # (R, 52) and (R, periods): each replication's own history
+                both = [self._one_shape(h) for h in self.sales_last_year]
+                shape = np.array([b[0] for b in both])
+                sums = np.array([b[1] for b in both])
             shape.flags.writeable = False  # shared by every caller until the next sale
-            sums = np.array([add(shape[lo:hi]) for lo, hi in self.period_bounds])
             self._shape = (shape, sums)
         return self._shape
+
+    def _one_shape(self, history: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        add = np.add.reduce  # = ndarray.sum, in one call
+        if np.logical_and.reduce(self.sales_seen) and add(history) > 0:
+            shape = history / add(history)
+        else:
+            shape = self.demand / add(self.demand)
+        return shape, np.array([add(shape[lo:hi]) for lo, hi in self.period_bounds])
 
     def quota_shape(self) -> np.ndarray:
         """Weekly shares of the year the firm splits quotas by: last year's sales by week once
@@ -74,16 +84,29 @@ class CompPlan:
         (Read-only: it is kept until the next week's sales are recorded.)"""
         return self._shape_and_sums()[0]
 
-    def period_share(self, woy: int, offset: int = 0) -> float:
-        """Share of the yearly quota that falls in the period of ``woy`` (``offset`` periods on)."""
+    def period_share(self, woy: int, offset: int = 0, a=None):
+        """Share of the yearly quota that falls in the period of ``woy`` (``offset`` periods
+        on); at R > 1 that of the replication of each rep of ``a``."""
         k = (self.period_of_week[woy] + offset) % len(self.lengths)
-        return float(self._shape_and_sums()[1][k])
+        sums = self._shape_and_sums()[1]
+        return float(sums[k]) if self.R == 1 else sums[:, k][a % self.R]
 
-    def share_left(self, woy: int) -> float:
-        """Share of its period's quota still to come from week ``woy`` on (this week included)."""
+    def share_left(self, woy: int, a=None):
+        """Share of its period's quota still to come from week ``woy`` on (this week
+        included); at R > 1 that of the replication of each rep of ``a``."""
         shape, sums = self._shape_and_sums()
         k = self.period_of_week[woy]
-        return float(np.add.reduce(shape[woy: self.period_bounds[k][1]]) / sums[k])
+        hi = self.period_bounds[k][1]
+        if self.R == 1:
+            return float(np.add.reduce(shape[woy: hi]) / sums[k])
+        left = np.array([float(np.add.reduce(s[woy: hi]) / t[k]) for s, t in zip(shape, sums)])
+        return left[a % self.R]
+
+    def period_sums(self, a) -> np.ndarray:
+        """Each period's share of the year, as a column (R = 1) or one column per rep of
+        ``a`` (its replication's shares)."""
+        sums = self._shape_and_sums()[1]
+        return sums[:, None] if self.R == 1 else sums[a % self.R].T
 
     def period_start(self, woy: int) -> bool:
         return bool(self.period_begin[woy])
@@ -194,12 +217,15 @@ def run_payroll(model, a: np.ndarray) -> None:
         r.period_sales[a] = 0.0
         r.pool_contrib[a] = 0.0
     row = model.collector.row
-    row[COMP_COST], row[CONCESSION_COST] = np.add.reduce(pay), np.add.reduce(conceded)
+    row[COMP_COST], row[CONCESSION_COST] = total(model, pay, a), total(model, conceded, a)
 
 
 def pool_groups(model, slots: np.ndarray) -> np.ndarray:
-    """Pool group of each rep: its team, or 0 for a company-wide pool."""
+    """Pool group of each rep: its team, or its firm for a company-wide pool (0, or its
+    replication's number when replications run side by side)."""
     if model.plan.scope == "company":
+        if model.R > 1:
+            return (slots % model.R).astype(np.int64)
         return np.zeros(len(slots), dtype=np.int64)
     return model.reps.team[slots].astype(np.int64)
 
@@ -237,9 +263,9 @@ def start_period(model, a: np.ndarray, new_only: bool = False) -> None:
     plan, r, woy, c = model.plan, model.reps, model.woy, model.sc.comp
     yearly = yearly_quota(model, a)
     r.quota_year[a] = yearly
-    left = plan.share_left(woy) if new_only else 1.0
+    left = plan.share_left(woy, a) if new_only else 1.0
     ratchet = 1 + c.ratchet * np.maximum(r.attain_last[a] - 1, 0)
-    share = plan.period_share(woy)
+    share = plan.period_share(woy, 0, a)
     r.quota[a] = np.maximum(yearly * share * r.ramp[a] * left * ratchet, QUOTA_FLOOR)
     r.attain_last[a] = 0.0  # a ratchet acts once, on the period that follows
 
@@ -250,10 +276,19 @@ def territory_quota(model, a: np.ndarray) -> np.ndarray:
     b, c = model.book, model.sc.comp
     idx = model.owned
     pot = np.bincount(b.owner[idx], weights=b.potential[idx], minlength=model.reps.n)
-    ref = _median(pot[model.active]) if model.active.size else 0.0
-    if ref <= 0:
-        return np.full(len(a), c.quota_annual)
-    return c.quota_annual * pot[a] / ref
+    act = model.active
+    if model.R == 1:
+        ref = _median(pot[act]) if act.size else 0.0
+        if ref <= 0:
+            return np.full(len(a), c.quota_annual)
+        return c.quota_annual * pot[a] / ref
+    # each replication's own median territory
+    ref = np.zeros(model.R)
+    for r, pos in split(model, act):
+        ref[r] = _median(pot[act[pos]]) if pos.size else 0.0
+    mine = ref[a % model.R]
+    return np.where(mine <= 0, c.quota_annual, c.quota_annual * pot[a] / np.where(
+        mine <= 0, 1.0, mine))
 
 
 def _median(x: np.ndarray):
@@ -311,7 +346,7 @@ def next_period(model, a: np.ndarray, attain_extra=None) -> tuple[np.ndarray, np
     """What a rep expects of the next period: (quota, sales at its run rate).  Under a known
     ratchet the quota includes the rise this period's attainment will cause."""
     plan, r, woy, c = model.plan, model.reps, model.woy, model.sc.comp
-    share = plan.period_share(woy, offset=1)
+    share = plan.period_share(woy, 1, a)
     q = r.quota_year[a] * share * r.ramp[a]
     if c.ratchet > 0 and c.ratchet_known:
         att = r.projected[a] / np.maximum(r.quota[a], QUOTA_FLOOR)
@@ -349,7 +384,7 @@ def expected_pay(model, a: np.ndarray) -> np.ndarray:
     known = _history_weight(model, hired)  # a newcomer takes the firm's quota as its expectation
     year_quota = r.quota_year[a]
     sales = known * _run_rate(model, a, hired) + (1 - known) * year_quota
-    share = plan._shape_and_sums()[1][:, None]  # each period's share of the year
+    share = plan.period_sums(a)  # each period's share of the year
     per_period = plan.commission(sales * share, year_quota * share, r.rate[a])
     total = np.add.accumulate(per_period, axis=0)[-1] + 0.0
     weekly = total / WEEKS_PER_YEAR

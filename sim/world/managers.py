@@ -39,7 +39,10 @@ class HoursLedger:
     """One week of demands on managers' time and what each manager could serve."""
 
     def __init__(self, n_slots: int, team_of_slot: np.ndarray, n_managers: int,
-                 budget: np.ndarray, priority: str = "fire_fighting"):
+                 budget: np.ndarray, priority: str = "fire_fighting", R: int = 1):
+        """``R`` replications side by side: manager ``t * R + r`` is manager ``t`` of
+        replication ``r`` (sim.world.replicas)."""
+        self.R = R
         self.order = np.array([ACT[x] for x in PRIORITIES[priority]])
         self.team = team_of_slot
         self.n_managers = n_managers
@@ -73,7 +76,13 @@ class HoursLedger:
         ratio = np.divide(left, per_mgr, out=np.ones(per_mgr.shape), where=per_mgr > 0)
         self.fraction = np.minimum(1.0, ratio)
         self.served = per_mgr * self.fraction
-        self.overloaded = per_mgr.sum(axis=0) > self.budget + 1e-9
+        if self.R > 1 and m == self.R:
+            # One manager per replication: numpy sums a (10, 1) block pairwise, as its own
+            # column, but several columns row by row; sum each column as its own array.
+            load = np.add.reduce(np.ascontiguousarray(per_mgr.T), axis=1)
+        else:
+            load = per_mgr.sum(axis=0)
+        self.overloaded = load > self.budget + 1e-9
 
     def served_for(self, activity: str, reps: np.ndarray) -> np.ndarray:
         """Hours actually spent on ``reps`` for ``activity`` this week."""
@@ -93,7 +102,14 @@ class HoursLedger:
 
     def hours_into(self, out: np.ndarray) -> None:
         """Hours served by activity (all managers), then hours skipped, into ``out``."""
-        served = self.served
+        served, R = self.served, self.R
+        if R > 1:  # per replication: the serial sums over its own managers (each contiguous)
+            n_act, nt = served.shape[0], served.shape[1] // R
+            per = np.ascontiguousarray(served.reshape(n_act, nt, R).transpose(0, 2, 1))
+            out[:n_act] = np.add.reduce(per, axis=2)
+            gap = (self.demand - served).reshape(n_act, nt, R)
+            out[n_act] = [np.add.reduce(gap[:, :, r].ravel()) for r in range(R)]
+            return
         for i in range(len(ACTIVITIES)):
             out[i] = np.add.reduce(served[i])  # a row's own sum, as ``served[i].sum()``
         out[len(ACTIVITIES)] = np.add.reduce((self.demand - served).ravel())

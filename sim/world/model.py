@@ -25,7 +25,8 @@ from sim.world.dependency import route_requests, update_dependency
 from sim.world.market import market_week
 from sim.world.pipeline import Pipeline
 from sim.world.seasons import WEEKS_PER_YEAR, build_calendar
-from sim.world.state import EventLog
+from sim.world.replicas import draw, local, split, uniform
+from sim.world.state import EventLog, StackedEventLog
 from sim.world.streams import Streams
 from sim.world.tactics import apply_to_effort, choose_tactics, found_out, resolve_false_urgency
 from sim.world.arrays import clamp
@@ -54,27 +55,33 @@ class SalesModel(mesa.Model):
         self.cal = build_calendar(sc.season)
         c = sc.comp
         # No team pool unless the team_bonus policy sets one (its setup writes plan.pool_*).
-        self.plan = CompPlan(c, self.cal.multiplier, c.off_peak_bonus, self.cal.peak)
+        self.plan = CompPlan(c, self.cal.multiplier, c.off_peak_bonus, self.cal.peak,
+                             self.R)
         self.max_rate = c.commission_rate * c.raise_ceiling
         self.levers = Levers()
         self.week, self.woy, self.demand_now = 0, 0, float(self.cal.multiplier[0])
         self._derive_calendar_windows()
-        self.reps = RepTable(sc.org.n_reps * 2)
-        self.book = AccountBook(int(sc.org.n_reps * max(sc.accounts.per_rep, 1) * 2))
-        self.events = EventLog(1024)
-        self.handovers = HandoverLog(256)
+        R = self.R
+        # Tables of R replications are stacked strided (sim.world.replicas); the serial
+        # capacities still decide what a replication draws (by_slot, the pipeline's tables).
+        self.rep_capacity0 = sc.org.n_reps * 2
+        book_capacity0 = int(sc.org.n_reps * max(sc.accounts.per_rep, 1) * 2)
+        self.reps = RepTable(self.rep_capacity0 * R)
+        self.book = AccountBook(book_capacity0 * R)
+        self.events = EventLog(1024) if R == 1 else StackedEventLog(1024 * R, R)
+        self.handovers = HandoverLog(256 * R)
         self.rep_agent: dict[int, object] = {}
         self._active = self._owned = None
-        self.program_cost = 0.0
+        self.program_cost = 0.0 if R == 1 else np.zeros(R)
         self.leavers: list[int] = []
         self.vacancies: list[tuple[int, int, int]] = []  # (vacancy id, start week, team)
-        self._next_vacancy = 0
-        self.quits_by_band = np.zeros(3)
-        self.exposure_by_band = np.zeros(3)
+        self._next_vacancy = np.zeros(R, dtype=np.int64)  # vacancies opened, per replication
+        self.quits_by_band = np.zeros(3) if R == 1 else np.zeros((R, 3))
+        self.exposure_by_band = np.zeros(3) if R == 1 else np.zeros((R, 3))
         self.hires_total = 0
         self.events_start = 0  # first event row of the measured window
         self.hold_measurement = False  # sim.world.fork: stop at the end of the burn-in
-        self.pipeline = Pipeline(self, self.book._cap)
+        self.pipeline = Pipeline(self, book_capacity0)
         self._build_org()
         chosen = list(policies) if policies is not None else default_policies(sc)
         # ``scheduled_policies``: the policies of this run; ``policies``: those acting now
@@ -118,20 +125,24 @@ class SalesModel(mesa.Model):
         self.review_week = int((first[0] - 6) % WEEKS_PER_YEAR) if first.size else 40
 
     def _build_org(self) -> None:
-        sc, rng = self.sc, self.streams.org
+        sc = self.sc
         # teams of one replication, and of the whole stacked model (team t of replication
         # r is team t * R + r, sim.world.replicas)
         self.teams_per_repl = max(1, math.ceil(sc.org.n_reps / sc.org.span))
         self.n_teams = self.teams_per_repl * self.R
         mean = sc.org.detect_skill_mean
-        detect = clamp(rng.beta(1 + 8 * mean, 1 + 8 * (1 - mean), self.n_teams), 0, 1)
+        R, all_teams = self.R, np.arange(self.n_teams)
+        detect = clamp(draw(self, "org", all_teams, lambda g, sel, k: g.beta(
+            1 + 8 * mean, 1 + 8 * (1 - mean), k)), 0, 1)
         self.managers = [Manager(self, t, float(detect[t])) for t in range(self.n_teams)]
         self.mgr_detect = detect
         self.budget = np.full(self.n_teams, sc.org.manager_hours)
-        teams = np.arange(sc.org.n_reps) % self.n_teams
+        row = np.arange(sc.org.n_reps * R)  # initial reps: local slot row // R of row % R
+        teams = (row // R) % self.teams_per_repl * R + row % R
         slots = self.add_reps(teams.astype(np.int32), new_hires=False)
         per = sc.accounts.per_rep
-        k = rng.poisson(per, slots.size) if per > 0 else np.zeros(slots.size, dtype=int)
+        k = (draw(self, "org", slots, lambda g, sel, n: g.poisson(per, n)) if per > 0
+             else np.zeros(slots.size, dtype=int))
         owners = np.repeat(slots, k).astype(np.int32)
         ap = sc.accounts
         new = self.book.new_accounts(self.streams.accounts, ap, owners, 0, ap.relationship_init, ap.health_init)
@@ -145,16 +156,22 @@ class SalesModel(mesa.Model):
     def add_reps(self, teams: np.ndarray, new_hires: bool) -> np.ndarray:
         """Contract new reps into ``teams``; initial reps get a spread of past tenure."""
         sc, k = self.sc, len(teams)
-        rng = self.streams.hiring if new_hires else self.streams.org
+        stream = "hiring" if new_hires else "org"
         rp = sc.reps
+
+        def per_rep(fn):  # draws of each replication for its own new reps, in their order
+            return draw(self, stream, teams, lambda g, sel, n: fn(g, n))
         skill_med = self.levers.hire_skill if new_hires else 1.0
-        skill = skill_med * np.exp(rp.skill_sigma * rng.standard_normal(k))
-        tenure = np.zeros(k, dtype=int) if new_hires else rng.integers(0, 312, k)
-        slots = self.reps.add(
-            k, team=teams, active=True, hired=self.week - tenure, skill=skill,
-            ceiling=self._ceiling(skill, tenure, rng),
-            motivation=rng.beta(rp.motivation_a, rp.motivation_b, k),
-            self_interest=rng.beta(rp.self_interest_a, rp.self_interest_b, k),
+        skill = skill_med * np.exp(rp.skill_sigma * per_rep(lambda g, n: g.standard_normal(n)))
+        tenure = (np.zeros(k, dtype=int) if new_hires
+                  else per_rep(lambda g, n: g.integers(0, 312, n)))
+        slots = self.reps.add_strided(
+            teams % self.R, self.R, team=teams, active=True, hired=self.week - tenure,
+            skill=skill,
+            ceiling=self._ceiling(skill, tenure, per_rep(lambda g, n: g.standard_normal(n))),
+            motivation=per_rep(lambda g, n: g.beta(rp.motivation_a, rp.motivation_b, n)),
+            self_interest=per_rep(lambda g, n: g.beta(rp.self_interest_a, rp.self_interest_b,
+                                                      n)),
             engagement=0.7, satisfaction=0.65, fairness=0.7, stress=sc.behaviour.base_stress,
             entitlement=0.05, dependency=np.where(tenure < 52, 0.4, 0.2), leverage=0.0,
             offers=0.0, brand=0.0, trust=0.8, autonomy=0.8, grant_belief=0.35,
@@ -162,8 +179,8 @@ class SalesModel(mesa.Model):
             effort=0.7, prev_effort=0.7, ramp=self._ramp(tenure),
             caught_belief=sc.tactics.detect_prior)
         sigma = sc.behaviour.monitor_sensitivity_sigma
-        self.reps.mon_sens[slots] = np.exp(sigma * self.streams.sensitivity.standard_normal(k)
-                                           - 0.5 * sigma ** 2)
+        z = draw(self, "sensitivity", slots, lambda g, sel, n: g.standard_normal(n))
+        self.reps.mon_sens[slots] = np.exp(sigma * z - 0.5 * sigma ** 2)
         new_rep_agents(self, slots)
         if new_hires:
             self.hires_total += k
@@ -171,12 +188,12 @@ class SalesModel(mesa.Model):
         self.refresh()
         return slots
 
-    def _ceiling(self, skill: np.ndarray, tenure: np.ndarray, rng) -> np.ndarray:
+    def _ceiling(self, skill: np.ndarray, tenure: np.ndarray, z: np.ndarray) -> np.ndarray:
         """Skill a rep can reach: its skill plus a headroom that is largest for a newcomer and
         shrinks with tenure (what is left to learn), times a personal draw (ODD "Learning")."""
         rp = self.sc.reps
         room = rp.headroom_new * np.exp(-np.asarray(tenure) / rp.headroom_weeks)
-        return skill * (1 + room * np.exp(rp.headroom_sigma * rng.standard_normal(len(skill))))
+        return skill * (1 + room * np.exp(rp.headroom_sigma * z))  # z: standard normals
 
     def learning_capacity(self, a: np.ndarray) -> np.ndarray:
         """How much of a lesson a rep can absorb (0..1): able reps absorb more, and the first
@@ -214,11 +231,20 @@ class SalesModel(mesa.Model):
         return self._owned
 
     def performance_pct(self, slots: np.ndarray) -> np.ndarray:
-        """Percentile (0..1) of each rep's trailing revenue among active reps."""
-        a = self.active
-        vals = self.reps.rev_annual[a]  # a fresh gather: sorted in place
-        vals.sort()
-        return vals.searchsorted(self.reps.rev_annual[slots]) / max(len(a) - 1, 1)
+        """Percentile (0..1) of each rep's trailing revenue among active reps (of its own
+        replication)."""
+        a, rev = self.active, self.reps.rev_annual
+        if self.R == 1:
+            vals = rev[a]  # a fresh gather: sorted in place
+            vals.sort()
+            return vals.searchsorted(rev[slots]) / max(len(a) - 1, 1)
+        out = np.empty(len(slots))
+        mine = split(self, slots)
+        for r, pos in split(self, a):
+            vals = np.sort(rev[a[pos]])
+            at = mine[r][1]
+            out[at] = vals.searchsorted(rev[slots[at]]) / max(pos.size - 1, 1)
+        return out
 
     def pool_group_size(self, slots: np.ndarray) -> np.ndarray:
         g = pool_groups(self, self.active)
@@ -247,7 +273,7 @@ class SalesModel(mesa.Model):
         b.backup_know[accounts] = np.where(b.backup[accounts] < 0, 0.0, b.backup_know[accounts])
         b.prev_owner[accounts] = -1
         b.vacancy[accounts] = -1
-        self.events.log(self.week, kind, owners, accounts, old)
+        self.events.log(self.week, kind, owners, accounts, local(self, old))
         self.handovers.add(accounts.size, week=self.week, account=accounts,
                            kind=HandoverLog.KINDS.index(cause), old_owner=old,
                            new_owner=owners, interim=interim, left_week=left,
@@ -273,7 +299,8 @@ class SalesModel(mesa.Model):
         b.vacancy[accounts] = vacancy
         b.backup[accounts] = np.where(b.backup[accounts] == interim, -1, b.backup[accounts])
         b.backup_know[accounts] = np.where(b.backup[accounts] < 0, 0.0, b.backup_know[accounts])
-        self.events.log(self.week, "account_moved", interim, accounts, b.prev_owner[accounts])
+        self.events.log(self.week, "account_moved", interim, accounts,
+                        local(self, b.prev_owner[accounts]))
         self.refresh()
 
     def interim_owner(self, accounts: np.ndarray, leaving: np.ndarray) -> np.ndarray:
@@ -291,7 +318,9 @@ class SalesModel(mesa.Model):
             size = member_team.searchsorted(team_l[order], "right") - lo
             has = size > 0
             if has.any():
-                pick = self.streams.handover.integers(0, size[has])
+                bound = size[has]
+                pick = draw(self, "handover", team_l[order][has],
+                            lambda g, sel, k: g.integers(0, bound[sel]))
                 out[order[has]] = members[lo[has] + pick]
         bk = b.backup[accounts]
         ok = (bk >= 0) & r.active[np.maximum(bk, 0)]
@@ -306,14 +335,16 @@ class SalesModel(mesa.Model):
         return a[by_team], team_a[by_team]
 
     def open_vacancy(self, team: int) -> int:
-        vid = self._next_vacancy
-        self._next_vacancy += 1
+        """A vacancy in ``team``; its id is the replication's running number (strided)."""
+        r = team % self.R
+        vid = int(self._next_vacancy[r]) * self.R + r
+        self._next_vacancy[r] += 1
         self.vacancies.append((vid, self.week + self.levers.hiring_lag, team))
         return vid
 
     def slump_fix(self, slots: np.ndarray, prob) -> None:
         """A manager who finds a slump's cause helps end it (seed 003)."""
-        fixed = slots[(self.reps.slump[slots] > 0) & (self.streams.support.random(slots.size) < prob)]
+        fixed = slots[(self.reps.slump[slots] > 0) & (uniform(self, "support", slots) < prob)]
         self.reps.slump_left[fixed] = 0
         self.reps.slump[fixed] = 0
 
@@ -326,7 +357,8 @@ class SalesModel(mesa.Model):
 
     # ---- the week ------------------------------------------------------------------
     def step(self) -> None:
-        self.program_cost = 0.0  # company spending on programmes this week (policies add)
+        # company spending on programmes this week (policies add)
+        self.program_cost = 0.0 if self.R == 1 else np.zeros(self.R)
         self.woy = self.week % WEEKS_PER_YEAR                # 1. calendar
         self.demand_now = float(self.cal.multiplier[self.woy])
         self.refresh()
@@ -368,7 +400,7 @@ class SalesModel(mesa.Model):
         then what they noticed and learnt moves their beliefs (sim.world.beliefs)."""
         r, beh, lv = self.reps, self.sc.behaviour, self.levers
         team = np.where(r.view("active"), r.view("team"), -1)
-        ledger = HoursLedger(r.n, team, self.n_teams, self.budget, lv.priority)
+        ledger = HoursLedger(r.n, team, self.n_teams, self.budget, lv.priority, self.R)
         ledger.add_manager("admin", self.sc.org.admin_hours)
         asks = r.demanding[a].copy()  # threats (2) and demands (1) heard since last week
         claim = a[r.urgency_claim[a]]
@@ -401,7 +433,8 @@ class SalesModel(mesa.Model):
         p = clamp(self.mgr_detect[r.team[a]]
                     * np.minimum(1.0, self.sc.managers.notice_base + face), 0, 1)
         emitted = r.signals[:, a]
-        seen = emitted & (self.streams.detection.random(emitted.shape) < p)
+        seen = emitted & (draw(self, "detection", a, lambda g, sel, k: g.random((
+            emitted.shape[0], k))) < p)
         if self.levers.feedback:
             talk = SIGNALS.index("comp_talk")
             seen[talk] |= emitted[talk]
@@ -430,7 +463,11 @@ class SalesModel(mesa.Model):
     def turnover(self, a: np.ndarray) -> None:
         tenure = self.week - self.reps.hired[a]
         band = BAND_EDGES.searchsorted(tenure, side="right")
-        self.exposure_by_band += np.bincount(band, minlength=3)
+        if self.R == 1:
+            self.exposure_by_band += np.bincount(band, minlength=3)
+        else:
+            self.exposure_by_band += np.bincount(a % self.R * 3 + band,
+                                                 minlength=3 * self.R).reshape(self.R, 3)
         depart(self, quit_decisions(self, a))
         self.collector.row[HIRES] = hire(self)
         self.refresh()

@@ -159,3 +159,21 @@ class EventLog(Table):
 
     def count(self, kind: str) -> int:
         return int(np.count_nonzero(self.view("kind") == self.CODE[kind]))
+
+
+class StackedEventLog(EventLog):
+    """The event log of R replications side by side: each row also holds its replication
+    (of its rep, else of its account: sim.world.replicas), to split the log at the end."""
+
+    COLUMNS = {**EventLog.COLUMNS, "repl": (np.int32, -1)}
+
+    def __init__(self, capacity: int, R: int):
+        super().__init__(capacity)
+        self.R = R
+
+    def log(self, week: int, kind: str, rep=-1, account=-1, value=np.nan) -> None:
+        lo = self.n
+        super().log(week, kind, rep, account, value)
+        if self.n > lo:
+            who = np.where(np.asarray(rep) >= 0, rep, account)
+            self.repl[lo:self.n] = np.broadcast_to(who, (self.n - lo,)) % self.R
