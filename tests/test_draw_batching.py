@@ -8,6 +8,8 @@ per-team reference."""
 
 from __future__ import annotations
 
+from copy import deepcopy
+
 import numpy as np
 import pytest
 
@@ -67,8 +69,8 @@ def _interim_reference(model, accounts, leaving, rng):
 def test_random_teammate_matches_the_per_team_draws(seed):
     model = _model(seed)
     owners = model.book.owner[model.owned]
-    got = random_teammate(model, owners, np.random.default_rng(seed))
-    want = _teammate_reference(model, owners, np.random.default_rng(seed))
+    want = _teammate_reference(model, owners, deepcopy(model.streams["rotation"]))
+    got = random_teammate(model, owners, "rotation")  # draws from the model's own stream
     assert np.array_equal(got, want)
     assert (got != owners).all()  # every team has two or more reps here
 

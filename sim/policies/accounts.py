@@ -7,6 +7,7 @@ import numpy as np
 from sim.policies.base import Policy
 from sim.world.accounts import learn_backups
 from sim.world.arrays import among, clamp
+from sim.world.replicas import draw, uniform
 
 
 def rank_within_owner(owner: np.ndarray, value: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -23,12 +24,13 @@ def rank_within_owner(owner: np.ndarray, value: np.ndarray) -> tuple[np.ndarray,
     return rank, size
 
 
-def random_teammate(model, owners: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+def random_teammate(model, owners: np.ndarray, stream: str) -> np.ndarray:
     """For each current owner, a different active rep of the same team (itself if alone).
 
-    One draw per team with two or more active members, teams in ascending order: the owners
-    of team t (in their order in ``owners``) each get the member ``shift`` places after
-    their own (in slot order), with shift uniform on 1 .. members - 1."""
+    One draw per team with two or more active members, teams in ascending order, from the
+    stream named ``stream``: the owners of team t (in their order in ``owners``) each get the
+    member ``shift`` places after their own (in slot order), with shift uniform on
+    1 .. members - 1."""
     r = model.reps
     out = owners.copy()
     if owners.size == 0:
@@ -51,7 +53,15 @@ def random_teammate(model, owners: np.ndarray, rng: np.random.Generator) -> np.n
     # One call with a bound per owner: the same numbers, in the same order, and the same
     # state afterwards as one call per team (numpy draws them one after another either way).
     t_size = size[pick].repeat(cnt)
-    shift = rng.integers(1, t_size)
+    if model.R == 1:
+        shift = model.rstreams[0][stream].integers(1, t_size)
+    else:
+        # Each replication draws for its own owners from its own stream.  A team belongs to
+        # replication ``team % R`` and the strided team ids keep each replication's teams in
+        # their serial (ascending) order, so its draws come in the serial order; one with no
+        # picked team draws nothing, as the serial early return.
+        t_team = teams[pick].repeat(cnt)
+        shift = draw(model, stream, t_team, lambda g, sel, k: g.integers(1, t_size[sel]))
     # the owners of the picked teams, team by team: runs first .. first + count of ``order``
     csum = cnt.cumsum()
     run_start = (first[pick] - (csum - cnt)).repeat(cnt)
@@ -64,10 +74,11 @@ def random_teammate(model, owners: np.ndarray, rng: np.random.Generator) -> np.n
     return out
 
 
-def move_top_accounts(model, reps: np.ndarray, share: float, rng: np.random.Generator,
+def move_top_accounts(model, reps: np.ndarray, share: float, stream: str,
                       kind: str = "account_moved") -> None:
     """Move the largest ``share`` (by trailing revenue) of each rep's book in ``reps`` to a
-    random teammate each; relationships restart from what records carry."""
+    random teammate each (drawn from the stream named ``stream``); relationships restart
+    from what records carry."""
     b = model.book
     idx = model.owned
     mine = idx[among(b.owner[idx], reps, model.reps.n)]
@@ -75,19 +86,19 @@ def move_top_accounts(model, reps: np.ndarray, share: float, rng: np.random.Gene
         return
     rank, size = rank_within_owner(b.owner[mine], b.rev_annual[mine])
     pick = mine[rank < np.ceil(share * size - 1e-9)]
-    new = random_teammate(model, b.owner[pick], rng)
+    new = random_teammate(model, b.owner[pick], stream)
     moved = new != b.owner[pick]
     model.move_accounts(pick[moved], new[moved], quality=model.sc.accounts.handover_quality,
                         kind=kind)
 
 
-def assign_backups(model, accounts: np.ndarray, rng: np.random.Generator) -> None:
-    """Give ``accounts`` a backup: a random teammate of the owner (none if it has none).
-    A new backup knows nothing of the account yet."""
+def assign_backups(model, accounts: np.ndarray, stream: str) -> None:
+    """Give ``accounts`` a backup: a random teammate of the owner (none if it has none),
+    drawn from the stream named ``stream``.  A new backup knows nothing of the account yet."""
     b = model.book
     if accounts.size == 0:
         return
-    b.backup[accounts] = random_teammate(model, b.owner[accounts], rng)
+    b.backup[accounts] = random_teammate(model, b.owner[accounts], stream)
     b.backup[accounts[b.backup[accounts] == b.owner[accounts]]] = -1
     b.backup_know[accounts] = 0.0
 
@@ -133,12 +144,12 @@ class Rotation(Policy):
         if p.select == "top":
             value = model.book.potential[idx]
         else:
-            value = model.streams[self.name].random(idx.size)
+            value = uniform(model, self.name, idx)  # one per owned account, per replication
         rank, size = rank_within_owner(owner, value)
         pick = idx[rank < np.ceil(p.share * size - 1e-9)]
         if pick.size == 0:
             return
-        new = random_teammate(model, model.book.owner[pick], model.streams[self.name])
+        new = random_teammate(model, model.book.owner[pick], self.name)
         moved = pick[new != model.book.owner[pick]]
         # A planned handover means writing things down: the company's record of each
         # rotated account grows before the new owner takes over.
@@ -170,11 +181,11 @@ class TeamBonus(Policy):
     def on_new_accounts(self, model, accounts):
         if self.covering:
             b = model.book
-            assign_backups(model, accounts[b.backup[accounts] < 0], model.streams[self.name])
+            assign_backups(model, accounts[b.backup[accounts] < 0], self.name)
 
     def week_start(self, model):
         if self.covering and model.week % 13 == 0:
-            assign_backups(model, unbacked(model), model.streams[self.name])
+            assign_backups(model, unbacked(model), self.name)
 
     def after_hours(self, model, ledger):
         if not self.covering:
@@ -203,21 +214,28 @@ class Favouritism(Policy):
 
     def _mark(self, model, slots):
         r = model.reps
-        r.favoured[slots] = model.streams[self.name].random(slots.size) < self.p.share_favoured
+        r.favoured[slots] = uniform(model, self.name, slots) < self.p.share_favoured
         r.mentor[slots] = self.p.skip_level_mentor
 
     def choose_owner(self, model, accounts, owners):
         r, b, p = model.reps, model.book, self.p
-        rng = model.streams[self.name]
+        R = model.R
+        rng = model.rstreams[0][self.name]
         good = b.potential[accounts] > model.sc.accounts.potential_median
-        steer = good & (rng.random(accounts.size) < p.steer)
+        steer = good & (uniform(model, self.name, accounts) < p.steer)
         out = owners.copy()
         a = model.active
+        # At R > 1 the loop runs over all replications' accounts in the order of ``accounts``
+        # (interleaved, each replication's in its serial order and after all of its uniforms
+        # above); each scalar draw comes from the stream of the account's own replication, and
+        # a team (so its favourites) belongs to one replication.
         for i in steer.nonzero()[0]:
             team = r.team[owners[i]] if owners[i] >= 0 else -1
             favs = a[(r.team[a] == team) & r.favoured[a]]
             if favs.size == 0 or owners[i] < 0 or r.favoured[owners[i]]:
                 continue
+            if R > 1:
+                rng = model.rstreams[accounts[i] % R][self.name]
             fav = favs[rng.integers(favs.size)]
             if p.skip_level_mentor and rng.random() < p.appeal_rate:
                 model.events.log(model.week, "manager_action", owners[i], accounts[i], value=-1)

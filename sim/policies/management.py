@@ -148,7 +148,7 @@ def sanction(model, caught: np.ndarray, p) -> None:
         model.leavers.extend(int(x) for x in caught[over])
     elif p.sanction == "accounts":
         model.events.log(model.week, "sanction", caught, value=1)
-        move_top_accounts(model, caught, p.sanction_share, model.streams.monitoring)
+        move_top_accounts(model, caught, p.sanction_share, "monitoring")
     else:
         model.events.log(model.week, "sanction", caught, value=2)
         model.leavers.extend(int(x) for x in caught)

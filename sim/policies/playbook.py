@@ -9,6 +9,7 @@ from sim.policies.accounts import assign_backups, backed, shadow, unbacked
 from sim.policies.signs import review_rate
 from sim.world.beliefs import one_on_one_disclosure
 from sim.world.arrays import clamp
+from sim.world.replicas import count
 
 
 class Playbook(Policy):
@@ -34,13 +35,14 @@ class Playbook(Policy):
     def on_new_accounts(self, model, accounts):
         if self.p.cross_training and accounts.size:
             b = model.book
-            assign_backups(model, accounts[b.backup[accounts] < 0], model.streams[self.name])
+            assign_backups(model, accounts[b.backup[accounts] < 0], self.name)
 
     def week_start(self, model):
         p, a = self.p, model.active
         per_rep = (p.training_cost * p.training + p.culture_cost * p.culture_events
                    + p.cross_training_cost * p.cross_training)
-        model.program_cost += per_rep / 52 * a.size
+        # per replication at R > 1: its own active reps into its own programme cost
+        model.program_cost += (per_rep / 52) * count(model, a)
         if p.training:  # structured training: hours away from selling, learnt by capacity
             r = model.reps
             r.training_hours[a] = p.training_hours

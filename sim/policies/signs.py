@@ -22,6 +22,7 @@ import numpy as np
 from sim.policies.accounts import move_top_accounts, random_teammate
 from sim.policies.base import Policy
 from sim.world.arrays import among, clamp
+from sim.world.replicas import uniform
 
 ACTION_CODES = {"talk": 0, "review": 1, "record_push": 2, "cross_train": 3, "rotate": 4}
 
@@ -34,12 +35,13 @@ def review_rate(model, slots: np.ndarray, premium: float) -> np.ndarray:
     return np.minimum(base * (1 + premium * clamp(pct - 0.5, 0, 0.5) * 2), model.max_rate)
 
 
-def cross_train(model, accounts: np.ndarray, rng: np.random.Generator) -> None:
-    """Give ``accounts`` a random teammate of their owner as trained backup."""
+def cross_train(model, accounts: np.ndarray, stream: str) -> None:
+    """Give ``accounts`` a random teammate of their owner (drawn from the stream named
+    ``stream``) as trained backup."""
     b = model.book
     if accounts.size == 0:
         return
-    b.backup[accounts] = random_teammate(model, b.owner[accounts], rng)
+    b.backup[accounts] = random_teammate(model, b.owner[accounts], stream)
     b.backup[accounts[b.backup[accounts] == b.owner[accounts]]] = -1
 
 
@@ -68,7 +70,7 @@ class ManagerActions(Policy):
         if reps.size == 0:  # (drawing no numbers leaves the stream where it was)
             return reps
         got = ledger.fraction_for(activity, reps)
-        return reps[model.streams.manager.random(reps.size) < got]
+        return reps[uniform(model, "manager", reps) < got]
 
     def after_hours(self, model, ledger):
         r, p, w = model.reps, self.p, model.week
@@ -84,10 +86,10 @@ class ManagerActions(Policy):
         r.last_safeguard[safe] = w
         idx = model.owned
         mine = idx[among(model.book.owner[idx], safe, r.n) & (model.book.backup[idx] < 0)]
-        cross_train(model, mine, model.streams.manager)
+        cross_train(model, mine, "manager")
         rot = self._done(model, ledger, "safeguards", self.rot)
         r.last_rotate[rot] = w
-        move_top_accounts(model, rot, p.rotate_share, model.streams.manager)
+        move_top_accounts(model, rot, p.rotate_share, "manager")
         for name, who in (("talk", talked), ("review", reviewed), ("record_push", safe),
                           ("cross_train", safe), ("rotate", rot)):
             model.events.log(w, "manager_action", who, value=ACTION_CODES[name])

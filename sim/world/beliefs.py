@@ -30,6 +30,7 @@ import numpy as np
 from sim.world.agents import SIGNALS
 from sim.world.leverage import leverage_index, manager_risk_estimate
 from sim.world.arrays import clamp
+from sim.world.replicas import uniform
 
 SIG = {s: i for i, s in enumerate(SIGNALS)}
 
@@ -98,7 +99,7 @@ def one_on_one_disclosure(model, reps: np.ndarray, held: np.ndarray) -> None:
     r, mp = model.reps, model.sc.managers
     if reps.size == 0:
         return
-    candid = model.streams.disclosure.random(reps.size) < clamp(held, 0, 1) * r.trust[reps]
+    candid = uniform(model, "disclosure", reps) < clamp(held, 0, 1) * r.trust[reps]
     r.disclosed_offer[reps] |= candid & (r.offers[reps] > mp.disclose_offers)
     r.disclosed_disengaged[reps] |= candid & r.t_quiet_quitting[reps]  # admits it is coasting
 
@@ -113,7 +114,7 @@ def catch_tactics(model, reps: np.ndarray, hours: np.ndarray, rate: float) -> np
     using = (r.t_quiet_quitting[reps] | r.t_false_urgency[reps] | r.t_withholding[reps]
              | r.t_cherry_picking[reps])
     p = 1 - np.exp(-rate * model.mgr_detect[r.team[reps]] * hours)
-    caught = reps[using & (model.streams.monitoring.random(reps.size) < p)]
+    caught = reps[using & (uniform(model, "monitoring", reps) < p)]
     r.caught[caught] = True
     r.last_caught[caught] = model.week
     return caught
