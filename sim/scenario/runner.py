@@ -18,6 +18,7 @@ from sim.scenario.schema import Scenario
 from sim.world import fork as forking
 from sim.world.accounts import HandoverLog
 from sim.world.state import EventLog
+from sim.world.unstack import replica
 
 
 @dataclass
@@ -43,6 +44,22 @@ def run_scenario(scenario: Scenario | None = None, seed: int = 0, weeks: int | N
     result = collect_result(model, panel)
     model.release()  # (a model is freed at once, not at the next full garbage collection)
     return result
+
+
+def run_replications(scenario: Scenario, seeds: Sequence[int], weeks: int | None = None,
+                     panel: bool = True, account_panel: bool = False) -> list[RunResult]:
+    """:func:`run_scenario` for each of ``seeds``, stepped side by side as one model of
+    ``len(seeds)`` replications (sim.world.replicas): each result equals the serial run of
+    its seed, table for table."""
+    seeds = [int(s) for s in seeds]
+    if len(seeds) == 1:
+        return [run_scenario(scenario, seeds[0], weeks, panel, account_panel)]
+    model = SalesModel(scenario, rng=seeds, weeks=weeks, panel=panel,
+                       policies=build_policies(scenario), account_panel=account_panel)
+    model.run()
+    out = [collect_result(replica(model, r), panel) for r in range(model.R)]
+    model.release()
+    return out
 
 
 def same_world(a: Scenario, b: Scenario) -> bool:
