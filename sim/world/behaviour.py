@@ -15,7 +15,7 @@ import numpy as np
 
 from sim.world.agents import INDICES, SIGNALS
 from sim.world.compensation import ratchet_applies, ratchet_cost
-from sim.world import kernels
+from sim.world import kernels, replicas
 from sim.world.leverage import perceive_leverage
 from sim.world.arrays import clamp
 
@@ -107,18 +107,12 @@ def perceive(model, a: np.ndarray) -> None:
     leverage = perceive_leverage(model, a, own)
     # Outside offers: competitors court visible top performers and reps building a brand;
     # a rep who searches (teammates leaving, sim.world.behaviour.update_moods) finds more.
-    # (The rank of each rep's revenue: the inverse of the sorting permutation, which is
-    # what a second argsort would return.)
-    k = len(a)
-    order = r.rev_annual[a].argsort()
-    rank = np.empty(k, dtype=order.dtype)
-    rank[order] = np.arange(k)
-    pct = rank / max(k - 1, 1)
+    pct = _revenue_rank(model, a, r.rev_annual[a])
     brand = r.brand[a]
     p_offer = (beh.offer_rate + beh.offer_visibility * np.maximum(pct ** beh.visibility_power,
                                                                   brand)
                + beh.search_offers * r.search[a])
-    contact = model.streams.by_slot("offers", a, r.capacity) < p_offer
+    contact = replicas.by_slot(model, "offers", a) < p_offer
     offers = r.offers[a]
     offers = offers * beh.offer_memory + contact * beh.offer_gain * (1 - offers)
     r.offers[a] = np.minimum(np.maximum(offers, 0, out=offers), 1, out=offers)
@@ -131,12 +125,35 @@ def perceive(model, a: np.ndarray) -> None:
     r.slump_left[a] = left
     slump = np.where(left > 0, slump, 0)
     r.slump[a] = slump
-    u = model.streams.by_slot("slumps", a, r.capacity)
+    u = replicas.by_slot(model, "slumps", a)
     s = a[(slump == 0) & (u < beh.slump_rate)]
-    if s.size:  # (draws of size 0 would leave the stream where it is)
-        slumps = model.streams.slumps
-        r.slump[s] = slumps.integers(1, 5, len(s))
-        r.slump_left[s] = slumps.geometric(1 / beh.slump_weeks, len(s))
+    if s.size:  # (draws of size 0 leave a stream where it is: a replication with none skips)
+        r.slump[s] = replicas.draw(model, "slumps", s, lambda g, _, k: g.integers(1, 5, k))
+        p = 1 / beh.slump_weeks  # cause first, then length, on each replication's stream
+        r.slump_left[s] = replicas.draw(model, "slumps", s, lambda g, _, k: g.geometric(p, k))
+
+
+def _revenue_rank(model, a: np.ndarray, rev: np.ndarray) -> np.ndarray:
+    """Each rep's rank by revenue ``rev`` among the active reps ``a`` of its replication, as
+    a share (0 the lowest, 1 the highest)."""
+    if model.R == 1:
+        return _rank_share(rev)
+    # The (unstable) argsort of exactly each replication's own array, so that ties come out
+    # in the order of its serial run; a sort over the whole stack would not give that.
+    pct = np.empty(rev.size)
+    for _, pos in replicas.split(model, a):
+        pct[pos] = _rank_share(rev[pos])
+    return pct
+
+
+def _rank_share(v: np.ndarray) -> np.ndarray:
+    """Rank of each value of ``v`` over ``len(v) - 1`` (at least 1): the inverse of the
+    sorting permutation, which is what a second argsort would return."""
+    k = len(v)
+    order = v.argsort()
+    rank = np.empty(k, dtype=order.dtype)
+    rank[order] = np.arange(k)
+    return rank / max(k - 1, 1)
 
 
 def marginal_pay(model, a: np.ndarray) -> np.ndarray:
@@ -204,6 +221,9 @@ def choose_effort(model, a: np.ndarray, m: np.ndarray) -> np.ndarray:
     hi = np.ones(len(a))
     x = np.where(gain * _curve(kappa)[0] + v - c > 0, hi, lo)  # f(1) > 0: full effort
     minus_kappa, gain_kappa = -kappa, gain * kappa
+    R = model.R
+    if R > 1:  # each replication stops at its own step, as its serial run does (see below)
+        repl, done, moved = a % R, np.zeros(R, dtype=bool), np.empty(R)
     with np.errstate(divide="ignore", invalid="ignore"):
         for _ in range(EFFORT_MAX_STEPS):
             ex = np.exp(minus_kappa * x)
@@ -216,9 +236,20 @@ def choose_effort(model, a: np.ndarray, m: np.ndarray) -> np.ndarray:
             newton = (slope > 0) & (nxt >= lo) & (nxt <= hi)
             if not newton.all():
                 nxt = np.where(newton, nxt, 0.5 * (lo + hi))
-            moved = np.maximum.reduce(np.abs(nxt - x), initial=0.0)
-            x = nxt
-            if moved <= EFFORT_TOL:
+            if R == 1:
+                moved = np.maximum.reduce(np.abs(nxt - x), initial=0.0)
+                x = nxt
+                if moved <= EFFORT_TOL:
+                    break
+                continue
+            # A replication whose serial run has stopped keeps its x exactly (another step
+            # could move it by an ulp); the others step on, each judged by its own largest
+            # move (maximum.at is exact and carries a NaN, as the serial reduce does).
+            moved.fill(0.0)
+            np.maximum.at(moved, repl, np.abs(nxt - x))
+            x = np.where(done[repl], x, nxt)
+            done |= moved <= EFFORT_TOL
+            if done.all():
                 break
     stalled = slump == 2  # a capacity slump scales effort and its floor
     if stalled.any():
@@ -229,7 +260,7 @@ def choose_effort(model, a: np.ndarray, m: np.ndarray) -> np.ndarray:
 
 def emit_signals(model, a: np.ndarray) -> None:
     """Observable warning signs (seed 000), each a noisy draw from the rep's hidden state."""
-    r, rng, beh = model.reps, model.streams.signals, model.sc.behaviour
+    r, beh = model.reps, model.sc.behaviour
     k = len(a)
     pay_gap = clamp(1 - r.pay_ewma[a] / beh.pay_reference, 0, 1)
     talk_from = beh.sign_comp_talk_from
@@ -246,7 +277,8 @@ def emit_signals(model, a: np.ndarray) -> None:
     p += beh.sign_false_alarm
     p[_CONTACT] = beh.sign_contact_heard
     contact = r.s_competitor_contact[a]
-    seen = rng.random((len(SIGNALS), k)) < p  # the rows drawn one sign after another
+    # The rows drawn one sign after another: (signs, k_r) per replication, placed by column.
+    seen = replicas.draw(model, "signals", a, lambda g, _, n: g.random((len(SIGNALS), n))) < p
     seen[_CONTACT] &= contact
     r.signals[:, a] = seen
 

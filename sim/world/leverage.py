@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.world import kernels
+from sim.world import kernels, replicas
 from sim.world.accounts import follow_probability
 from sim.world.arrays import among, clamp
 
@@ -113,7 +113,8 @@ def perceive_leverage(model, a: np.ndarray, own: np.ndarray | None = None) -> np
     true = revenue_at_risk(model, model.book.relationship[model.owned], own)[a]
     r.rar[a] = true
     sigma = lp.perception_noise
-    noise = np.exp(sigma * model.streams.perception.standard_normal(a.size) - 0.5 * sigma ** 2)
+    z = replicas.draw(model, "perception", a, lambda g, _, k: g.standard_normal(k))
+    noise = np.exp(sigma * z - 0.5 * sigma ** 2)
     seen = true * noise
     r.rar_seen[a] = seen
     leverage = leverage_index(model, seen)
@@ -161,13 +162,16 @@ def grant_rule(model, reps, kind, threat, flight, risk, shirk) -> np.ndarray:
 
 
 def leverage_plays(model, a: np.ndarray) -> None:
-    r, lp, rng = model.reps, model.sc.leverage, model.streams.leverage
+    r, lp = model.reps, model.sc.leverage
     pay_gap = clamp(1 - r.pay_ewma[a] / model.sc.behaviour.pay_reference, 0, 1)
     grievance = np.maximum.reduce([r.entitlement[a], 1 - r.fairness[a], pay_gap])
     press = 1.0 + lp.holdback_press * r.t_peak_underperformance[a]
     worth_asking = lp.ask_base + lp.ask_belief * r.grant_belief[a]  # more when asking has worked
     p = lp.demand_rate * grievance * press * worth_asking * (r.leverage[a] > lp.demand_leverage)
-    asking = a[rng.random(len(a)) < p]
+    asking = a[replicas.uniform(model, "leverage", a) < p]  # first on stream ``leverage``
+    # With R replications the two gates below return only when nobody in any asks; the rest
+    # runs on empty subsets for a replication with nobody asking, which changes nothing of
+    # it (no rows logged or set, no draws), as its serial run's early return.
     if asking.size == 0:
         return
     threat = r.offers[asking] > lp.threat_offers
@@ -226,7 +230,7 @@ def _refuse(model, reps: np.ndarray, threat: np.ndarray) -> None:
     model.events.log(model.week, "refusal", reps)
     r.satisfaction[reps] = clamp(r.satisfaction[reps] - lp.refusal_satisfaction, 0, 1)
     t = reps[threat]
-    go = (model.streams.leverage.random(t.size)
+    go = (replicas.uniform(model, "leverage", t)  # after the asks, on each replication's stream
           < lp.threat_follow_through * (lp.follow_through_base + r.offers[t]))
     model.leavers.extend(int(x) for x in t[go])
 

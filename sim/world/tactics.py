@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.world import kernels
+from sim.world import kernels, replicas
 from sim.world.accounts import ATTENTION_FLOORS, attention_weights
 from sim.world.agents import TACTICS
 from sim.world.behaviour import effort_curve
@@ -172,12 +172,13 @@ def choose_tactics(model, a: np.ndarray) -> None:
     extra = weekly * (elasticity * d * (1 - d) - d)
     gains["false_urgency"] = believed * rate * np.maximum(extra, 0.0)
     harms["false_urgency"] = weekly * (1 + elasticity * d) * d
-    occasion = model.streams.tactics.random(k) < tp.urgency_rate  # a deal to claim about
+    occasion = replicas.uniform(model, "tactics", a) < tp.urgency_rate  # a deal to claim about
 
-    # The rep misjudges each gain a little (one row of draws per tactic, in TACTICS order);
-    # no gain, no tactic.
-    judged = np.maximum(1 + tp.decision_noise * model.streams.tactics.standard_normal(
-        (len(TACTICS), k)), 0)
+    # The rep misjudges each gain a little (one row of draws per tactic, in TACTICS order,
+    # after the occasions: (tactics, k_r) per replication, placed by column); no gain, no tactic.
+    noise = replicas.draw(model, "tactics", a,
+                          lambda g, _, n: g.standard_normal((len(TACTICS), n)))
+    judged = np.maximum(1 + tp.decision_noise * noise, 0)
     new = np.zeros((len(TACTICS), k), dtype=bool)  # a tactic not enabled stays off
     for i, t in enumerate(TACTICS):
         if t in on:
@@ -242,15 +243,16 @@ def resolve_false_urgency(model, ledger) -> np.ndarray:
     a = model.active
     disc = np.zeros(r.n)
     claim = a[r.urgency_claim[a]]
-    if claim.size == 0:
+    if claim.size == 0:  # (with R replications: nobody in any; one with no claim draws 0)
         return disc
     model.events.log(model.week, "urgency_claim", claim)
     # A claim is looked at if the manager had the hours; only a reviewed claim can win a
     # discount, and only a reviewed claim can be seen through.
-    reviewed = model.streams.detection.random(claim.size) < ledger.fraction_for("urgency", claim)
+    # (Stream ``detection``, after the manager's noticing of signs; reviewed, then seen through.)
+    reviewed = replicas.uniform(model, "detection", claim) < ledger.fraction_for("urgency", claim)
     detect_p = clamp(tp.urgency_detect * model.mgr_detect[r.team[claim]] / tp.urgency_skill_ref,
                        0, 1)
-    caught = reviewed & (model.streams.detection.random(claim.size) < detect_p)
+    caught = reviewed & (replicas.uniform(model, "detection", claim) < detect_p)
     r.trust[claim[caught]] = clamp(r.trust[claim[caught]] - tp.urgency_trust, 0, 1)
     r.grant_belief[claim[caught]] *= tp.urgency_grant_keep
     r.caught_belief[claim[caught]] = 1.0  # seen through: it expects to be again
