@@ -14,6 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from sim.world.params import AccountParams
+from sim.world.replicas import split
 from sim.world.state import Table
 from sim.world.arrays import clamp
 
@@ -45,8 +46,17 @@ class AccountBook(Table):
         "ended": (np.int32, -1),
     }
 
-    def new_accounts(self, rng: np.random.Generator, p: AccountParams, owners: np.ndarray,
-                     week: int, relationship: float, health: float) -> np.ndarray:
+    def new_accounts(self, rng: np.random.Generator | str, p: AccountParams, owners: np.ndarray,
+                     week: int, relationship: float, health: float, model=None) -> np.ndarray:
+        """Open one account for each of ``owners`` (rep slots); return their rows.
+
+        ``rng`` is a generator (one replication), or the name of a stream, drawn from
+        ``model.rstreams``: with ``R > 1`` replications each draws for its own owners, in
+        their order, and its accounts go to its next local rows (sim.world.replicas)."""
+        if rng.__class__ is str:
+            if model.R > 1:
+                return self._new_stacked(model, rng, p, owners, week, relationship, health)
+            rng = model.rstreams[0][rng]
         k = len(owners)
         pot = p.potential_median * np.exp(p.potential_sigma * rng.standard_normal(k))
         diff = rng.beta(p.difficulty_a, p.difficulty_b, k)
@@ -55,6 +65,23 @@ class AccountBook(Table):
         return self.add(k, potential=pot, difficulty=diff, owner=owners, relationship=relationship,
                         firm=p.firm_init, recorded=p.recorded_init, health=health, active=True, born=week,
                         rev_annual=pot * health * 0.5, need=need)
+
+    def _new_stacked(self, model, name: str, p: AccountParams, owners: np.ndarray, week: int,
+                     relationship: float, health: float) -> np.ndarray:
+        """:meth:`new_accounts` for ``R > 1`` replications (rows in the order of ``owners``)."""
+        owners = np.asarray(owners)
+        z = np.empty(len(owners))
+        diff = np.empty(len(owners))
+        for r, pos in split(model, owners):  # normals then betas, as the serial call
+            g = model.rstreams[r][name]
+            z[pos] = g.standard_normal(pos.size)
+            diff[pos] = g.beta(p.difficulty_a, p.difficulty_b, pos.size)
+        pot = p.potential_median * np.exp(p.potential_sigma * z)
+        need = p.hours_needed * (0.5 + diff) * clamp(np.sqrt(pot / p.potential_median), 0.5, 3.0)
+        return self.add_strided(owners % model.R, model.R, potential=pot, difficulty=diff,
+                                owner=owners, relationship=relationship, firm=p.firm_init,
+                                recorded=p.recorded_init, health=health, active=True,
+                                born=week, rev_annual=pot * health * 0.5, need=need)
 
     def owned(self) -> np.ndarray:
         """Indices of live accounts that have an owner."""
@@ -131,16 +158,30 @@ def _distinct(x: np.ndarray) -> np.ndarray:
     return x[keep]
 
 
-def churn(book: AccountBook, p: AccountParams, rng: np.random.Generator, idx: np.ndarray,
-          week: int) -> tuple[np.ndarray, np.ndarray]:
-    """Neglected (unhealthy) accounts leave; return the churned indices and their owners."""
+def _thin(book: AccountBook, p: AccountParams, rng: np.random.Generator, idx: np.ndarray,
+          top: float) -> np.ndarray:
+    """Positions in ``idx`` of the accounts that churn (ascending)."""
     # Thinning: draw candidates at the highest possible hazard, then accept each with
     # hazard / highest.  Same Bernoulli chances, far fewer random draws than one per account.
-    top = p.churn_base + p.churn_neglect
     k = rng.binomial(len(idx), min(top, 1.0)) if top > 0 else 0
     cand = _distinct(rng.integers(0, len(idx), k)) if k else np.zeros(0, dtype=np.int64)
     hazard = p.churn_base + p.churn_neglect * (1 - book.health[idx[cand]]) ** 2
-    gone = idx[cand[rng.random(cand.size) * top < hazard]]
+    return cand[rng.random(cand.size) * top < hazard]
+
+
+def churn(model, p: AccountParams, name: str, idx: np.ndarray,
+          week: int) -> tuple[np.ndarray, np.ndarray]:
+    """Neglected (unhealthy) accounts of ``idx`` leave, drawn from stream ``name``; return
+    the churned indices and their owners.  With ``R > 1`` replications each thins its own
+    accounts of ``idx`` as one population, as its serial run does (positions within them)."""
+    book = model.book
+    top = p.churn_base + p.churn_neglect
+    if model.R == 1:
+        gone = idx[_thin(book, p, model.rstreams[0][name], idx, top)]
+    else:
+        parts = [pos[_thin(book, p, model.rstreams[r][name], idx[pos], top)]
+                 for r, pos in split(model, idx)]
+        gone = idx[np.sort(np.concatenate(parts))]  # in idx order
     owners = book.owner[gone].copy()
     book.active[gone] = False
     book.owner[gone] = -1

@@ -206,6 +206,43 @@ def settle_deals(progress, hold, p_win, size, uid, pull, k, owner, conv, discoun
 
 
 @_jit
+def settle_deals_stacked(progress, hold, p_win, size, uid, pull, k, owner, conv, discount,
+                         table, offset, repl, week, work_weeks, pull_win_loss, lose_rate,
+                         pull_discount, elasticity, n_accounts, counts, disc_opp, stay):
+    """:func:`settle_deals` for replications side by side (sim.world.replicas): deal ``j``
+    of replication ``repl[j]`` reads its uniform in row ``repl[j]`` of ``table`` at that
+    replication's ``offset`` with its own (local) ``uid``, and ``counts[r]`` gets won, lost,
+    pulled of replication ``r``.  Every deal is settled on its own, so each replication's
+    results do not depend on the others."""
+    n = progress.size
+    size_t = table.shape[1]
+    revenue = np.zeros(n_accounts)
+    for j in range(n):
+        r = repl[j]
+        pl = pull[j]
+        ready = ((progress[j] >= work_weeks) and (hold[j] <= week)) or pl
+        if pl:
+            p = p_win[j] * (1 - pull_win_loss) * min(progress[j] / work_weeks, 1.0)
+            counts[r, 2] += 1
+        else:
+            p = p_win[j]
+        u = table[r, wrap(offset[r], uid[j], size_t)]
+        won = ready and (u < p)
+        lapsed = (not ready) and (u > 1 - lose_rate)
+        price = 1 - pull_discount if pl else 1.0
+        o = owner[j]
+        full = size[j] * conv[o] * (1.0 if won else 0.0)
+        d = discount[o]
+        volume = full * (1 + elasticity * d)
+        revenue[k[j]] += volume * price * (1 - d)
+        disc_opp[j] = volume * (1 - price * (1 - d))
+        counts[r, 0] += won
+        counts[r, 1] += (ready and not won) + lapsed
+        stay[j] = not (ready or lapsed)
+    return revenue
+
+
+@_jit
 def split_hours(w, own, hours_by_rep, n):
     """sim.world.tactics.normal_hours after the weights: each owner's hours in proportion
     to its accounts' weights ``w``."""

@@ -14,13 +14,14 @@ import numpy as np
 from sim.world import kernels
 from sim.world.accounts import churn, update_accounts
 from sim.world.collect import ACCOUNTS_CHURNED, ACCOUNTS_WON, DISCOUNTS, REVENUE
+from sim.world.replicas import count, draw, total
 from sim.world.seasons import WEEKS_PER_YEAR
 from sim.world.tactics import greedy_hours, normal_hours, record_targets
 
 
 def market_week(model, a: np.ndarray, discount: np.ndarray) -> None:
     """The week's sales, service and churn; its figures go to ``model.collector.row``."""
-    r, b, sc, rng = model.reps, model.book, model.sc, model.streams
+    r, b, sc = model.reps, model.book, model.sc
     ap, rp = sc.accounts, sc.reps
     idx, own, rel, base = model.snap  # gathered in perceive(); the book is unchanged since
     health = b.health[idx]
@@ -70,28 +71,39 @@ def market_week(model, a: np.ndarray, discount: np.ndarray) -> None:
         update_accounts(b, ap, idx, np.minimum(load, 1.0), record_targets(model, own),
                         rel, health)
         b.relationship[idx] *= 1 - tie_loss * r.stress[own]
-    gone, gone_owner = churn(b, ap, rng.churn, idx, model.week)
+    gone, gone_owner = churn(model, ap, "churn", idx, model.week)
     model.events.log(model.week, "account_churned", gone_owner, gone)
     won = prospect(model, a)
-    row = model.collector.row
-    row[REVENUE], row[DISCOUNTS] = np.add.reduce(revenue), discounts
-    row[ACCOUNTS_CHURNED], row[ACCOUNTS_WON] = gone.size, won
+    row = model.collector.row  # per replication at R > 1 (revenue: over its accounts of idx)
+    row[REVENUE], row[DISCOUNTS] = total(model, revenue, idx), discounts
+    row[ACCOUNTS_CHURNED], row[ACCOUNTS_WON] = count(model, gone), won
 
 
-def prospect(model, a: np.ndarray) -> int:
-    """New accounts from prospecting effort; a new client starts with a thin relationship."""
+def prospect(model, a: np.ndarray):
+    """New accounts from prospecting effort; a new client starts with a thin relationship.
+    Returns the number won (per replication at ``R > 1``)."""
     r, ap = model.reps, model.sc.accounts
     lam = ap.prospect_rate * r.effort[a] * r.prospect_share[a] * r.skill[a] * r.ramp[a]
-    k = model.streams.arrivals.poisson(lam)
-    total = int(np.add.reduce(k))
-    if total == 0:
-        return 0
+    if model.R == 1:
+        k = model.rstreams[0].arrivals.poisson(lam)
+        won = int(np.add.reduce(k))
+        if won == 0:
+            return 0
+        rng = model.rstreams[0].accounts
+    else:
+        # Each replication draws for its own active reps; one that wins nothing draws no
+        # attributes (size-0 draws), as its serial run returns early.
+        k = draw(model, "arrivals", a, lambda g, sel, _: g.poisson(lam[sel]))
+        won = np.bincount(a % model.R, weights=k, minlength=model.R).astype(np.int64)
+        if not won.any():
+            return won
+        rng = "accounts"
     owners = a.repeat(k).astype(np.int32)
-    new = model.book.new_accounts(model.streams.accounts, ap, owners, model.week,
-                                  ap.new_relationship, ap.new_health)
+    new = model.book.new_accounts(rng, ap, owners, model.week, ap.new_relationship,
+                                  ap.new_health, model=model)
     model.book.rev_annual[new] = 0.0
     model.events.log(model.week, "account_won", owners, new)
     model.refresh()
     for pol in model.policies:
         pol.on_new_accounts(model, new)
-    return total
+    return won

@@ -17,6 +17,11 @@ Random numbers come from pre-drawn tables read at one random offset per week per
 (``opportunities``, ``wins``), so the number of draws a week never depends on how many
 reps, accounts or deals there are: a change in hiring leaves the demand draws unchanged.
 See docs/ODD.md 7.8.
+
+With ``R`` replications side by side (sim.world.replicas) each replication has its own
+tables and offsets, drawn from its own streams at the serial size, and reads them with the
+keys its serial run would use: its local account row (``account // R``) and its own running
+deal number (``uid``, counted per replication).  A deal's replication is ``account % R``.
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ import numpy as np
 from sim.world import kernels
 from sim.world.collect import DEALS_LOST, DEALS_PULLED, DEALS_PUSHED, DEALS_WON
 from sim.world.compensation import QUOTA_FLOOR, next_period, ratchet_cost
+from sim.world.replicas import total
 from sim.world.state import Table
 
 TABLE_MIN = 1 << 16  # smallest pre-drawn table of uniforms / normals
@@ -33,7 +39,7 @@ TABLE_MIN = 1 << 16  # smallest pre-drawn table of uniforms / normals
 
 class Opportunities(Table):
     COLUMNS = {
-        "uid": (np.int64, -1),          # running number (keys the random tables)
+        "uid": (np.int64, -1),          # running number of its replication (keys the tables)
         "account": (np.int64, -1),
         "size": (np.float64, 0.0),      # currency at the owner's full conversion
         "p_win": (np.float64, 0.0),
@@ -60,40 +66,77 @@ class Opportunities(Table):
 
 
 class DrawTable:
-    """Uniforms and standard normals drawn once, read at a fresh random offset each week."""
+    """Uniforms and standard normals drawn once, read at a fresh random offset each week.
 
-    def __init__(self, rng: np.random.Generator, size: int):
-        self.u = rng.random(size)
-        self.z = rng.standard_normal(size)
-        self.offset = 0
+    With ``R > 1`` replications ``u`` and ``z`` are ``(R, size)``, row ``r`` drawn from
+    replication r's stream ``name`` as the serial table, and ``offset`` is one per
+    replication; reads then take each key's replication ``repl``."""
 
-    def new_week(self, rng: np.random.Generator) -> None:
-        self.offset = int(rng.integers(0, self.u.size))
+    def __init__(self, model, name: str, size: int):
+        self.name = name
+        if model.R == 1:
+            rng = model.rstreams[0][name]
+            self.u = rng.random(size)
+            self.z = rng.standard_normal(size)
+            self.offset = 0
+            return
+        self.u = np.empty((model.R, size))
+        self.z = np.empty((model.R, size))
+        for r, streams in enumerate(model.rstreams):
+            rng = streams[name]  # u then z from one stream, as the serial table
+            self.u[r] = rng.random(size)
+            self.z[r] = rng.standard_normal(size)
+        self.offset = np.zeros(model.R, dtype=np.int64)
 
-    def uniform(self, keys: np.ndarray) -> np.ndarray:
+    def new_week(self, model) -> None:
+        size = self.u.shape[-1]
+        if model.R == 1:
+            self.offset = int(model.rstreams[0][self.name].integers(0, size))
+            return
+        for r, streams in enumerate(model.rstreams):
+            self.offset[r] = streams[self.name].integers(0, size)
+
+    def uniform(self, keys: np.ndarray, repl: np.ndarray | None = None) -> np.ndarray:
+        if repl is not None:  # R > 1: each key in its replication's table
+            return self.u[repl, (self.offset[repl] + keys) % self.u.shape[1]]
         if kernels.on(keys.size):
             return kernels.draw(self.u, self.offset, keys)
         return self.u[(self.offset + keys) % self.u.size]
 
-    def normal(self, keys: np.ndarray) -> np.ndarray:
+    def normal(self, keys: np.ndarray, repl: np.ndarray | None = None) -> np.ndarray:
+        if repl is not None:
+            return self.z[repl, (self.offset[repl] + keys) % self.z.shape[1]]
         if kernels.on(keys.size):
             return kernels.draw(self.z, self.offset, keys)
         return self.z[(self.offset + keys) % self.z.size]
 
 
+def _per_repl(repl: np.ndarray, R: int) -> tuple[np.ndarray, np.ndarray]:
+    """Rank of each entry among the entries of its replication (in order), and the count of
+    each replication."""
+    counts = np.bincount(repl, minlength=R)
+    order = np.argsort(repl, kind="stable")
+    rank = np.empty(repl.size, dtype=np.int64)
+    rank[order] = np.arange(repl.size) - (np.cumsum(counts) - counts)[repl[order]]
+    return rank, counts
+
+
 class Pipeline:
     def __init__(self, model, capacity: int):
-        self.opp = Opportunities(capacity)
+        """``capacity``: the serial (one replication's) initial book capacity, which sizes
+        the random tables, so that every replication reads the tables of its serial run."""
+        self.opp = Opportunities(capacity * model.R)
         size = max(TABLE_MIN, 8 * capacity)
-        self.demand = DrawTable(model.streams.opportunities, size)
-        self.outcome = DrawTable(model.streams.wins, size)
-        self.next_uid = 0
+        self.demand = DrawTable(model, "opportunities", size)
+        self.outcome = DrawTable(model, "wins", size)
+        self.next_uid = 0 if model.R == 1 else np.zeros(model.R, dtype=np.int64)
 
-    def week(self, model, idx, own, service, conv, base, discount) -> tuple[np.ndarray, float]:
-        """Run the pipeline's week; return revenue per account of ``idx`` and discounts."""
+    def week(self, model, idx, own, service, conv, base, discount):
+        """Run the pipeline's week; return revenue per account of ``idx`` and discounts (a
+        float, or one per replication at ``R > 1``)."""
         pp, o, b = model.sc.pipeline, self.opp, model.book
-        self.demand.new_week(model.streams.opportunities)
-        self.outcome.new_week(model.streams.wins)
+        self.demand.new_week(model)
+        self.outcome.new_week(model)
         pos = np.empty(b.n, dtype=np.int64)
         pos.fill(-1)
         pos[idx] = np.arange(idx.size)
@@ -106,23 +149,27 @@ class Pipeline:
         pull, push = timing_choice(model, self, owner, conv)
         o.pulled[:n] = pull
         o.hold[:n] = np.where(push, model.week + model.plan.weeks_left[model.woy], o.hold[:n])
+        repl = None if model.R == 1 else o.account[:n] % model.R  # each deal's replication
         settle = self._settle_compiled if kernels.on(n) else self._settle
         revenue, discounts, (won, lost, pulled), stay = settle(model, idx, k, owner, conv,
-                                                               discount, pull)
+                                                               discount, pull, repl)
         row = model.collector.row  # the week's figures (sim.world.collect)
         row[DEALS_WON], row[DEALS_LOST] = won, lost
-        row[DEALS_PULLED], row[DEALS_PUSHED] = pulled, np.count_nonzero(push)
+        pushed = (np.count_nonzero(push) if repl is None
+                  else np.bincount(repl[push], minlength=model.R))
+        row[DEALS_PULLED], row[DEALS_PUSHED] = pulled, pushed
         o.keep(stay)
         self.arrive(model, idx, base)
         return revenue, discounts
 
-    def _settle(self, model, idx, k, owner, conv, discount, pull):
+    def _settle(self, model, idx, k, owner, conv, discount, pull, repl=None):
         """Which deals are ready, won, lost or lapsed; revenue per account of ``idx``;
-        discounts given away; (won, lost, pulled) counts; which deals stay open."""
+        discounts given away; (won, lost, pulled) counts; which deals stay open.  With
+        ``repl`` (each deal's replication, R > 1) discounts and counts are per replication."""
         pp, o, n = model.sc.pipeline, self.opp, self.opp.n
         ready = ((o.progress[:n] >= pp.work_weeks) & (o.hold[:n] <= model.week)) | pull
         p = np.where(pull, pull_win(pp, o, n), o.p_win[:n])
-        u = self.outcome.uniform(o.uid[:n])
+        u = self.outcome.uniform(o.uid[:n], repl)
         won = ready & (u < p)
         # Lapsing uses the other end of the uniform: independent of the win draw.
         lapsed = ~ready & (u > 1 - pp.lose_rate)
@@ -131,18 +178,32 @@ class Pipeline:
         d = discount[owner]
         volume = full * (1 + model.sc.tactics.urgency_elasticity * d)
         revenue_opp = volume * price * (1 - d)
-        discounts = float(np.add.reduce(volume * (1 - price * (1 - d))))
+        given = volume * (1 - price * (1 - d))
         revenue = np.bincount(k, weights=revenue_opp, minlength=idx.size)
-        count = np.count_nonzero
+        if repl is None:
+            discounts = float(np.add.reduce(given))
+            count = np.count_nonzero
+        else:  # each replication's deals, pairwise in their order, as its serial sum
+            discounts = total(model, given, o.account[:n])
+            count = lambda m: np.bincount(repl[m], minlength=model.R)  # noqa: E731
         counts = (count(won), count(ready & ~won) + count(lapsed), count(pull))
         return revenue, discounts, counts, ~(ready | lapsed)
 
-    def _settle_compiled(self, model, idx, k, owner, conv, discount, pull):
+    def _settle_compiled(self, model, idx, k, owner, conv, discount, pull, repl=None):
         """:meth:`_settle` as one compiled pass (sim.world.kernels.settle_deals)."""
         pp, o, n, t = model.sc.pipeline, self.opp, self.opp.n, self.outcome
-        counts = np.zeros(3, dtype=np.int64)
         disc_opp = np.empty(n)
         stay = np.empty(n, dtype=bool)
+        if repl is not None:
+            counts = np.zeros((model.R, 3), dtype=np.int64)
+            revenue = kernels.settle_deals_stacked(
+                o.progress[:n], o.hold[:n], o.p_win[:n], o.size[:n], o.uid[:n], pull, k,
+                owner, conv, discount, t.u, t.offset, repl, model.week, pp.work_weeks,
+                pp.pull_win_loss, pp.lose_rate, pp.pull_discount,
+                model.sc.tactics.urgency_elasticity, idx.size, counts, disc_opp, stay)
+            discounts = total(model, disc_opp, o.account[:n])
+            return revenue, discounts, tuple(counts.T.copy()), stay
+        counts = np.zeros(3, dtype=np.int64)
         revenue = kernels.settle_deals(
             o.progress[:n], o.hold[:n], o.p_win[:n], o.size[:n], o.uid[:n], pull, k, owner,
             conv, discount, t.u, t.offset, model.week, pp.work_weeks, pp.pull_win_loss,
@@ -157,14 +218,28 @@ class Pipeline:
         pp = model.sc.pipeline
         ahead = model.cal.multiplier[(model.woy + pp.lead_weeks) % len(model.cal.multiplier)]
         p = min(float(ahead) / pp.deal_weeks, 1.0)
-        new = (self.demand.uniform(idx) < p).nonzero()[0]
-        if new.size == 0:
-            return
-        z = self.demand.normal(idx[new])
+        if model.R == 1:
+            new = (self.demand.uniform(idx) < p).nonzero()[0]
+            if new.size == 0:
+                return
+            z = self.demand.normal(idx[new])
+            uid = np.arange(self.next_uid, self.next_uid + new.size)
+            self.next_uid += new.size
+        else:
+            # Keyed by the local account row in its replication's table; a new deal's uid
+            # is its replication's running number plus its rank among that replication's
+            # new deals (which come in idx order, the serial order).
+            repl, loc = idx % model.R, idx // model.R
+            new = (self.demand.uniform(loc, repl) < p).nonzero()[0]
+            if new.size == 0:
+                return
+            rn = repl[new]
+            z = self.demand.normal(loc[new], rn)
+            rank, made = _per_repl(rn, model.R)
+            uid = self.next_uid[rn] + rank
+            self.next_uid += made
         s = pp.deal_sigma
         size = base[new] * pp.deal_weeks * np.exp(s * z - 0.5 * s * s)
-        uid = np.arange(self.next_uid, self.next_uid + new.size)
-        self.next_uid += new.size
         self.opp.add(new.size, uid=uid, account=idx[new], size=size, p_win=pp.win_base,
                      progress=0.0, speed=0.0, born=model.week, hold=model.week, pulled=False)
 
