@@ -186,6 +186,7 @@ def churn(model, p: AccountParams, name: str, idx: np.ndarray,
     book.active[gone] = False
     book.owner[gone] = -1
     book.ended[gone] = week
+    model.refresh()  # the owned accounts changed: no rule may read a stale list of them
     return gone, owners
 
 

@@ -145,7 +145,8 @@ class SalesModel(mesa.Model):
              else np.zeros(slots.size, dtype=int))
         owners = np.repeat(slots, k).astype(np.int32)
         ap = sc.accounts
-        new = self.book.new_accounts(self.streams.accounts, ap, owners, 0, ap.relationship_init, ap.health_init)
+        new = self.book.new_accounts("accounts", ap, owners, 0, ap.relationship_init,
+                                     ap.health_init, model=self)
         self.refresh()
         r = self.reps
         r.rev_annual[slots] = np.bincount(owners, weights=self.book.rev_annual[new],

@@ -73,7 +73,7 @@ def by_slot(model, name: str, slots: np.ndarray) -> np.ndarray:
     R, c0 = model.R, model.rep_capacity0
     out = np.empty(len(slots))
     for r, pos in split(model, slots):
-        cap = serial_capacity(c0, int(model.reps_made[r]))
+        cap = serial_capacity(c0, int(model.reps.made[r]))  # reps ever created in r
         out[pos] = model.rstreams[r].by_slot(name, slots[pos] // R, cap)
     return out
 
