@@ -46,6 +46,7 @@ class SalesModel(mesa.Model):
             entropies = [rng if isinstance(rng, (int, np.integer))
                          else int(self.rng.integers(2**63))]
         self.R = len(entropies)
+        self.split_cache: dict = {}
         # one generator per process (sim.world.streams), per replication
         self.rstreams = [Streams(e) for e in entropies]
         self.streams = self.rstreams[0] if self.R == 1 else None
@@ -360,6 +361,7 @@ class SalesModel(mesa.Model):
     def step(self) -> None:
         # company spending on programmes this week (policies add)
         self.program_cost = 0.0 if self.R == 1 else np.zeros(self.R)
+        self.split_cache: dict = {}  # sim.world.replicas.split, for this week's arrays
         self.woy = self.week % WEEKS_PER_YEAR                # 1. calendar
         self.demand_now = float(self.cal.multiplier[self.woy])
         self.refresh()

@@ -26,13 +26,20 @@ _ALL = slice(None)
 def split(model, rows: np.ndarray) -> list[tuple[int, np.ndarray]]:
     """``(r, positions)`` for every replication: where in ``rows`` (global numbers) the rows
     of replication ``r`` are, in their order.  Every replication is listed, empty ones too."""
+    cache = model.split_cache  # index arrays are split many times a week (active reps...)
+    hit = cache.get(id(rows))
+    if hit is not None and hit[0] is rows:
+        return hit[1]
     R = model.R
-    rows = np.asarray(rows)
-    rep = rows % R
+    rep = np.asarray(rows) % R
     order = np.argsort(rep, kind="stable")
-    hi = np.cumsum(np.bincount(rep, minlength=R))
-    lo = hi - np.bincount(rep, minlength=R)
-    return [(r, order[lo[r]:hi[r]]) for r in range(R)]
+    n = np.bincount(rep, minlength=R)
+    hi = np.cumsum(n)
+    lo = hi - n
+    out = [(r, order[lo[r]:hi[r]]) for r in range(R)]
+    if isinstance(rows, np.ndarray):
+        cache[id(rows)] = (rows, out)  # (holding ``rows``: its id is not reused meanwhile)
+    return out
 
 
 def draw(model, name: str, rows, fn: Callable, size: int | None = None) -> np.ndarray:
