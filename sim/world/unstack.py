@@ -43,27 +43,41 @@ def _where(table: Table, keep: np.ndarray) -> dict[str, np.ndarray]:
     return {k: getattr(table, k)[: table.n][keep] for k in table.COLUMNS}
 
 
+def _rows_of(model, name: str, repl: np.ndarray, r: int) -> np.ndarray:
+    """Rows of replication ``r`` in a shared log whose rows' replications are ``repl``, in
+    their order (the log is grouped once, for all replications)."""
+    groups = model.__dict__.setdefault("_unstacked", {})
+    if name not in groups:
+        order = np.argsort(repl, kind="stable")
+        hi = np.cumsum(np.bincount(repl, minlength=model.R))
+        groups[name] = (order, hi - np.bincount(repl, minlength=model.R), hi)
+    order, lo, hi = groups[name]
+    return order[lo[r]:hi[r]]
+
+
 def replica(model, r: int) -> SimpleNamespace:
     """Replication ``r`` of ``model`` as a serial model: what ``collect_result`` reads."""
     R = model.R
     reps = _fill(RepTable, _strided(model.reps, r, R, int(model.reps.made[r])), R)
     book = _fill(AccountBook, _strided(model.book, r, R, int(model.book.made[r])), R)
     ev = model.events
-    mine = ev.repl[: ev.n] == r
+    mine = _rows_of(model, "events", ev.repl[: ev.n], r)
     events = _fill(EventLog, _where(ev, mine), R)
     ho = model.handovers
-    handovers = _fill(HandoverLog, _where(ho, ho.account[: ho.n] % R == r), R)
+    handovers = _fill(HandoverLog, _where(ho, _rows_of(model, "handovers",
+                                                       ho.account[: ho.n] % R, r)), R)
     col = model.collector
     panel = accounts = None
     if col.panel is not None:
-        panel = _fill(Panel, _where(col.panel, col.panel.repl[: col.panel.n] == r), 1)
+        panel = _fill(Panel, _where(col.panel, _rows_of(model, "panel",
+                                                        col.panel.repl[: col.panel.n], r)), 1)
     if col.accounts is not None:
-        accounts = _fill(AccountPanel, _where(col.accounts,
-                                              col.accounts.repl[: col.accounts.n] == r), 1)
+        accounts = _fill(AccountPanel, _where(col.accounts, _rows_of(
+            model, "accounts", col.accounts.repl[: col.accounts.n], r)), 1)
     weekly = dict(zip(WEEKLY_COLUMNS, np.ascontiguousarray(col.series[:, :, r])))
     return SimpleNamespace(
         sc=model.sc, cal=model.cal, burn_in=model.burn_in, weeks=model.weeks, R=1,
         reps=reps, book=book, events=events, handovers=handovers,
-        events_start=int(np.count_nonzero(mine[: model.events_start])),
+        events_start=int(np.count_nonzero(mine < model.events_start)),
         collector=SimpleNamespace(weekly=weekly, panel=panel, accounts=accounts),
         exposure_by_band=model.exposure_by_band[r], quits_by_band=model.quits_by_band[r])
