@@ -37,7 +37,7 @@ def run(scenario: Scenario | str | os.PathLike | None = None, seed: int = 0,
 def run_sweep(experiment: str | os.PathLike, out: str | os.PathLike | None = None,
               workers: int | None = None, replications: int | None = None,
               executor: str = "local", scheduler: str | None = None, force: bool = False,
-              quiet: bool = True) -> pd.DataFrame:
+              quiet: bool = True, batch: int | None = None) -> pd.DataFrame:
     """Run (or resume) the sweep an experiment file declares; return its runs table.
 
     The folder ``out`` (default ``results/sweeps/<experiment name>``) streams every finished
@@ -52,6 +52,7 @@ def run_sweep(experiment: str | os.PathLike, out: str | os.PathLike | None = Non
         out = Path("results") / "sweeps" / load_experiment(experiment).name
     args = Namespace(experiment=str(experiment), out=str(out), workers=workers,
                      executor=executor, scheduler=scheduler, dry_run=False,
-                     replications=replications, quiet=quiet, force=force, yes=True)
+                     replications=replications, quiet=quiet, force=force, yes=True,
+                     batch=batch)
     sweep(args)
     return read_runs(out)

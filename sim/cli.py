@@ -55,6 +55,10 @@ def _sweep_args(p: argparse.ArgumentParser) -> None:
                    help="send runs to an existing Dask scheduler")
     p.add_argument("--dry-run", action="store_true", help="print the design size and first rows")
     p.add_argument("--replications", type=int, help="override the experiment's replications")
+    p.add_argument("--batch", type=int, metavar="R",
+                   help="replications of a design point stepped side by side in one model, "
+                        "each identical to its own run (default: by size, 20 at 80 reps, 1 "
+                        "from 1,600 reps)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.add_argument("--force", action="store_true",
                    help="write into a directory that holds a different experiment")

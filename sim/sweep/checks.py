@@ -64,6 +64,24 @@ def check_scheduler(address: str) -> None:
                         "or check the address") from None
 
 
+BATCH_MAX = 20            # replications stepped side by side in one model, at most
+BATCH_REP_BUDGET = 1600   # ... and rep rows in one stacked model (so 80 reps: 20, 2,000: 1)
+BATCH_LIMIT = 1000        # the largest --batch accepted
+
+
+def batch_size(value: int | None, cells: list[dict]) -> int:
+    """``--batch``: replications of one design point run side by side as one model (each
+    identical to its serial run: sim.world.replicas).  By default as many as fit in
+    BATCH_REP_BUDGET rep rows for the largest cell, at most BATCH_MAX (1 for large orgs,
+    where the vectorised work already dominates a week)."""
+    if value is None:
+        reps = max((c["org"]["n_reps"] for c in cells), default=1)
+        return max(1, min(BATCH_MAX, BATCH_REP_BUDGET // max(reps, 1)))
+    if value < 1 or value > BATCH_LIMIT:
+        raise UserError(f"--batch {value}: expected a whole number from 1 to {BATCH_LIMIT}")
+    return int(value)
+
+
 def default_timeout(cells: list[dict]) -> float:
     """Seconds one run may take: a floor plus a share per rep-week of the largest cell."""
     size = max((c["run"]["weeks"] * c["org"]["n_reps"] for c in cells), default=0)

@@ -6,6 +6,9 @@ policy repeats the reference policy's scenario at every level): one model run se
 A *bundle* is a set of twin groups with the same world (the scenario without its policies) and
 seed: their burn-ins are the same model, so the worker simulates it once
 (``sim.scenario.runner.run_policies``, ``sim.world.fork``).
+A *batch* is a set of twin groups with the same effective scenario and different seeds (the
+replications of one design point): the worker steps them side by side as one model
+(``sim.scenario.runner.run_replications``), each identical to its serial run.
 """
 
 from __future__ import annotations
@@ -55,3 +58,27 @@ def burn_in_bundles(design: ex.Design, groups: dict[int, list[int]]) -> list[lis
     keys = [world_key(cell) for cell in design.cells]
     points, seeds = _points_and_seeds(design)
     return list(_group(groups, lambda r: (keys[points[r]] or f"alone {r}", seeds[r])).values())
+
+
+def replica_batches(design: ex.Design, bundles: list[list[int]], size: int) -> list[list[int]]:
+    """``bundles`` with the lone runs of one effective scenario gathered into batches of at
+    most ``size`` (different seeds, run order kept within a batch); bundles that share a
+    burn-in stay as they are."""
+    if size <= 1:
+        return bundles
+    keys = [effective_key(cell) for cell in design.cells]
+    points = dict(zip(design.table["run_id"], design.table["point_id"]))
+    out: list[list[int]] = []
+    open_: dict = {}  # effective scenario -> index in ``out`` of its batch being filled
+    for bundle in bundles:
+        if len(bundle) > 1:
+            out.append(bundle)
+            continue
+        key = keys[points[bundle[0]]]
+        at = open_.get(key)
+        if at is None or len(out[at]) >= size:
+            open_[key] = len(out)
+            out.append(list(bundle))
+        else:
+            out[at].append(bundle[0])
+    return out

@@ -36,8 +36,8 @@ import pandas as pd
 import sim.sweep.experiment as ex
 from sim.common.atomic import write_bytes_atomic
 from sim.common.errors import ConfigError, UserError
-from sim.sweep.grouping import burn_in_bundles, twin_groups
-from sim.sweep.checks import check_workers, run_timeout
+from sim.sweep.grouping import burn_in_bundles, replica_batches, twin_groups
+from sim.sweep.checks import batch_size, check_workers, run_timeout
 from sim.sweep.executors import make_executor
 from sim.sweep.tidy import write_tidy
 from sim.sweep.packing import run_packed, runs_in
@@ -83,9 +83,11 @@ def fail_ids() -> set[int]:
 
 
 def make_tasks(exp: ex.Experiment, design: ex.Design, groups: dict[int, list[int]],
-               timeout: float | None = None):
+               timeout: float | None = None, batch: int = 1):
     """One task per group of twin runs, built lazily (the executor pulls them as it goes);
-    runs of the real model that can share a burn-in go together as one bundle task."""
+    runs of the real model that can share a burn-in go together as one bundle task, and
+    the other replications of one design point as batches of up to ``batch`` runs stepped
+    side by side (a bundle task with ``replicas``)."""
     table = design.table.set_index("run_id")
     function = os.environ.get("SALESIM_RUN_FUNCTION") or RUN_FUNCTION
     failing = fail_ids()
@@ -98,11 +100,20 @@ def make_tasks(exp: ex.Experiment, design: ex.Design, groups: dict[int, list[int
                 "fail": bool(failing.intersection(groups[run_id])), "timeout": timeout}
 
     shared = function is None and os.environ.get("SALESIM_SHARED_BURN_IN", "1") != "0"
-    for bundle in burn_in_bundles(design, groups) if shared else [[r] for r in groups]:
+    bundles = burn_in_bundles(design, groups) if shared else [[r] for r in groups]
+    stacked = set()
+    if function is None and batch > 1:
+        alone = {b[0] for b in bundles if len(b) == 1}
+        bundles = replica_batches(design, bundles, batch)
+        stacked = {b[0] for b in bundles if len(b) > 1 and b[0] in alone}
+    for bundle in bundles:
         if len(bundle) == 1:
             yield task(bundle[0])
         else:
-            yield {"run_id": int(bundle[0]), "bundle": [task(r) for r in bundle]}
+            out = {"run_id": int(bundle[0]), "bundle": [task(r) for r in bundle]}
+            if bundle[0] in stacked:
+                out["replicas"] = True
+            yield out
 
 
 def check_kpis(exp: ex.Experiment, design: ex.Design) -> None:
@@ -265,6 +276,8 @@ def run_sweep(args) -> int:
     if args.dry_run and math.prod(ex.design_size(exp)) > DRY_RUN_LISTED:
         return dry_run_size(exp)
     workers = check_workers(args.workers, args.executor, args.scheduler)
+    if getattr(args, "batch", None) is not None:
+        batch_size(args.batch, [])  # a bad --batch stops the sweep before it writes
     design = ex.expand(exp) if args.dry_run else checked_design(exp)
     if args.dry_run:
         return dry_run(exp, design)
@@ -355,7 +368,9 @@ def execute(args, out: Path, exp: ex.Experiment, design: ex.Design, manifest: di
             progress.session["executor"] = executor.describe()
             progress.save("running")
             t0 = time.monotonic()  # once the workers are up: the rate counts runs only
-            tasks = make_tasks(exp, design, groups, timeout)
+            batch = batch_size(getattr(args, "batch", None), design.cells)
+            progress.session["batch"] = batch
+            tasks = make_tasks(exp, design, groups, timeout, batch)
             # Workers pack each task's results into one block (sim.sweep.packing): cheap to
             # send, unpacked here into the same dicts the part writer always took.
             packed = functools.partial(run_packed, execute_run)

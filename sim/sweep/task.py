@@ -15,6 +15,8 @@ A *bundle* task, ``{"run_id": ..., "bundle": [task, ...]}``, holds runs whose sc
 only in their policies and share a seed: they share one burn-in
 (``sim.scenario.runner.run_policies``), and the result is ``{"run_id": ..., "bundle":
 [result, ...]}``, one result per member, each identical to what the member alone returns.
+With ``"replicas": True`` the members are one scenario under different seeds, stepped side by
+side as one model (``sim.scenario.runner.run_replications``); the result has the same form.
 """
 
 from __future__ import annotations
@@ -165,7 +167,7 @@ def execute_bundle(task: dict) -> dict:
     """Run a bundle's members with one shared burn-in.  If anything goes wrong (a model error,
     the bundle's deadline: the per-run timeout times its runs), each member runs again on its
     own, so that only a run that fails by itself is recorded as failed."""
-    from sim.scenario.runner import run_policies
+    from sim.scenario.runner import run_policies, run_replications
     from sim.scenario.schema import scenario_from_dict
     runs = [t for t in task["bundle"] if not t.get("fail")]
     done = {t["run_id"]: failed(t, INJECTED) for t in task["bundle"] if t.get("fail")}
@@ -173,8 +175,14 @@ def execute_bundle(task: dict) -> dict:
         timeout = runs[0].get("timeout")
         try:
             with deadline(timeout * len(runs) if timeout else None):
-                results = run_policies([scenario_from_dict(t["scenario"]) for t in runs],
-                                       runs[0]["seed"], weeks=runs[0]["weeks"], panel=False)
+                if task.get("replicas"):  # one design point, several seeds, side by side
+                    results = run_replications(scenario_from_dict(runs[0]["scenario"]),
+                                               [t["seed"] for t in runs],
+                                               weeks=runs[0]["weeks"], panel=False)
+                else:
+                    results = run_policies([scenario_from_dict(t["scenario"]) for t in runs],
+                                           runs[0]["seed"], weeks=runs[0]["weeks"],
+                                           panel=False)
             done.update({t["run_id"]: ok(t, r) for t, r in zip(runs, results)})
         except Exception:  # noqa: BLE001 - RunTimeout too: each member alone says what failed
             done.update({t["run_id"]: execute_run(t) for t in runs})
