@@ -49,6 +49,32 @@ print(json.dumps(times))
 """
 
 
+# The same runs stepped side by side, ``BATCH`` replications in one model (today's model only),
+# seconds per run.
+BATCHED_RUNS = """
+import json, sys, time
+sys.path.insert(0, sys.argv[1])
+from sim.scenario.loading import load_scenario
+from sim.scenario.runner import run_replications
+sc = load_scenario(sys.argv[1] + "/scenarios/baseline.toml")
+run_replications(sc, [98, 99], weeks=4, panel=False)
+times, batch = [], int(sys.argv[3])
+for k in range(int(sys.argv[2])):
+    t = time.perf_counter()
+    run_replications(sc, list(range(k * batch, (k + 1) * batch)), panel=False)
+    times.append((time.perf_counter() - t) / batch)
+print(json.dumps(times))
+"""
+BATCH = 20  # what a sweep of baseline-size runs steps side by side by default
+
+
+def time_batched_runs(root: Path, repeats: int, batch: int = BATCH) -> Stat:
+    done = subprocess.run([sys.executable, "-c", BATCHED_RUNS, str(root), str(repeats),
+                           str(batch)], stdout=subprocess.PIPE, text=True, check=True,
+                          cwd=root)
+    return Stat.of(json.loads(done.stdout.strip().splitlines()[-1]))
+
+
 def time_baseline_runs(root: Path, repeats: int) -> Stat:
     done = subprocess.run([sys.executable, "-c", ONE_RUN, str(root), str(repeats)],
                           stdout=subprocess.PIPE, text=True, check=True, cwd=root)
@@ -57,14 +83,20 @@ def time_baseline_runs(root: Path, repeats: int) -> Stat:
 
 @dataclass(frozen=True)
 class Versus:
-    """Seconds per baseline run: the stored model and today's, interleaved."""
+    """Seconds per baseline run: the stored model and today's, interleaved; and today's per
+    run when ``BATCH`` replications are stepped side by side (as a sweep does)."""
 
     stored: Stat
     today: Stat
+    batched: Stat | None = None
 
     @property
     def ratio(self) -> float:
         return self.today.median / self.stored.median
+
+    @property
+    def batched_ratio(self) -> float:
+        return self.batched.median / self.stored.median if self.batched else float("nan")
 
 
 def measure_reference(repeats: int) -> Versus:
@@ -72,11 +104,12 @@ def measure_reference(repeats: int) -> Versus:
     with tempfile.TemporaryDirectory(prefix="salesim-ref-") as tmp:
         with tarfile.open(REFERENCE) as tar:
             tar.extractall(tmp, filter="data")
-        old, new = [], []
+        old, new, batched = [], [], []
         for _ in range(2):
             old.append(time_baseline_runs(Path(tmp), repeats))
             new.append(time_baseline_runs(ROOT, repeats))
-    return Versus(_pooled(old), _pooled(new))
+            batched.append(time_batched_runs(ROOT, max(1, repeats // 2)))
+    return Versus(_pooled(old), _pooled(new), _pooled(batched))
 
 
 def _pooled(stats: list[Stat]) -> Stat:
@@ -123,8 +156,9 @@ def measure_shared_burn_in(replications: int) -> SharedBurnIn:
 
 @dataclass(frozen=True)
 class SobolProxy:
-    """The Sobol study at a small N and 1 replication, timed; the full study extrapolated
-    from the proxy's runs per second (same size per run, so the rate carries over)."""
+    """The Sobol study at a small N with its own replications, timed; the full study
+    extrapolated from the proxy's runs per second (same size per run and the same batches of
+    replications stepped side by side, so the rate carries over)."""
 
     proxy_n: int
     proxy_runs: int
@@ -158,7 +192,6 @@ def measure_sobol(proxy_n: int) -> SobolProxy:
     text = SOBOL.read_text(encoding="utf-8")
     n, factors, reps = sobol_sizes(text)
     proxy = re.sub(r"^n = \d+$", f"n = {proxy_n}", text, flags=re.M)
-    proxy = re.sub(r"^replications = \d+$", "replications = 1", proxy, flags=re.M)
     proxy = proxy.replace('base = "../', f'base = "{ROOT}/')
     with tempfile.TemporaryDirectory(prefix="salesim-sobol-") as tmp:
         path = Path(tmp) / "sobol_proxy.toml"
@@ -168,7 +201,8 @@ def measure_sobol(proxy_n: int) -> SobolProxy:
         analyzed = run_measured([sys.executable, "-m", "sim", "analyze", str(out),
                                  *ANALYZE_ARGS])
     design_s, analyze_s = measure_full_analysis()
-    return SobolProxy(proxy_n, proxy_n * (factors + 2), swept["wall_s"], analyzed["wall_s"],
+    return SobolProxy(proxy_n, proxy_n * (factors + 2) * reps, swept["wall_s"],
+                      analyzed["wall_s"],
                       n * (factors + 2) * reps, design_s, analyze_s)
 
 

@@ -57,7 +57,7 @@ class Plan:
     # Issue 19's study-sized figures (benchmarks/studies.py); None in a plan skips them.
     reference_repeats: int | None = 3   # baseline runs per model per round (2 rounds)
     shared_replications: int | None = 8  # x 5 policies at the planner's size, 2 workers
-    sobol_proxy_n: int | None = 4       # experiments/sobol_study.toml at this N, 1 replication
+    sobol_proxy_n: int | None = 4       # experiments/sobol_study.toml at this N, its replications
     dask_runs: int | None = 300         # tiny runs through the pool and through Dask
     # Where a week's time goes (benchmarks/phases.py), at these sizes.
     phase_sizes: tuple[int, ...] = (sz.DEFAULT_REPS, sz.SIZES["large"])

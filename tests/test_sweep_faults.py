@@ -139,7 +139,15 @@ def test_model_error_is_recorded_with_its_message(tmp_path, monkeypatch):
             raise ZeroDivisionError("no reps left in team 2")
         return real(task)
 
+    real_batch = runtask.run_replicas
+
+    def flaky_batch(tasks):  # a batch holding a failing run fails; each then runs alone
+        if any(t["run_id"] % 7 == 3 for t in tasks):
+            raise ZeroDivisionError("no reps left in team 2")
+        return real_batch(tasks)
+
     monkeypatch.setattr(runtask, "run_model", flaky)
+    monkeypatch.setattr(runtask, "run_replicas", flaky_batch)
     out = tmp_path / "o"
     assert h.sweep(h.write_experiment(tmp_path), "--out", out, "--workers", "1") == 1
     runs = read_runs(out)

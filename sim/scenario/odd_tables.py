@@ -51,11 +51,11 @@ def _c(file: str, *rows: tuple) -> list[Const]:
 NRF = "stylized facts (NRF holiday shares)"
 CONSTANTS: list[Const] = [
     *_c("sim/world/model.py",
-        ("rng.beta(1 + 8 * mean, 1 + 8 * (1 - mean)", "spread of manager detection skill "
+        ("1 + 8 * mean, 1 + 8 * (1 - mean), k)", "spread of manager detection skill "
          "(Beta with mean detect_skill_mean, concentration 10)"),
         ("(first[0] - 6) % WEEKS_PER_YEAR) if first.size else 40", "comp review week: 6 weeks "
          "before the first peak week (week 40 without a peak)"),
-        ("rng.integers(0, 312, k)", "initial reps' past tenure, uniform over 0-311 weeks"),
+        ("g.integers(0, 312, n)", "initial reps' past tenure, uniform over 0-311 weeks"),
         ("engagement=0.7, satisfaction=0.65, fairness=0.7", "initial moods"),
         ("entitlement=0.05, dependency=np.where(tenure < 52, 0.4, 0.2)", "initial entitlement; "
          "dependency of first-year and older reps"),
@@ -86,7 +86,7 @@ CONSTANTS: list[Const] = [
         ("np.minimum(need, 52)", "survival of a deal is counted over at most a year")),
     *_c("sim/world/behaviour.py",
         ("FORECAST_NODES = 20", "equal-probability nodes of the period-end sales forecast"),
-        ("slumps.integers(1, 5, len(s))", "slump cause uniform over the four causes"),
+        ("g.integers(1, 5, k)", "slump cause uniform over the four causes"),
         ("EFFORT_TOL = 1e-12", "Newton's method for the effort choice stops when no "
          "effort moves more than this (share of a week)"),
         ("EFFORT_MAX_STEPS = 40", "most Newton steps of the effort choice (a step that "

@@ -102,6 +102,15 @@ def run_model(task: dict) -> Any:
               panel=False)
 
 
+def run_replicas(tasks: list[dict]) -> list:
+    """Runs of one scenario under their seeds, side by side as one model (module level, as
+    :func:`run_model`, so tests can replace it)."""
+    from sim.scenario.runner import run_replications
+    from sim.scenario.schema import scenario_from_dict
+    return run_replications(scenario_from_dict(tasks[0]["scenario"]),
+                            [t["seed"] for t in tasks], weeks=tasks[0]["weeks"], panel=False)
+
+
 def failed(task: dict, error: str) -> dict:
     if "bundle" in task:
         return {"run_id": task["run_id"], "bundle": [failed(t, error) for t in task["bundle"]]}
@@ -167,7 +176,7 @@ def execute_bundle(task: dict) -> dict:
     """Run a bundle's members with one shared burn-in.  If anything goes wrong (a model error,
     the bundle's deadline: the per-run timeout times its runs), each member runs again on its
     own, so that only a run that fails by itself is recorded as failed."""
-    from sim.scenario.runner import run_policies, run_replications
+    from sim.scenario.runner import run_policies
     from sim.scenario.schema import scenario_from_dict
     runs = [t for t in task["bundle"] if not t.get("fail")]
     done = {t["run_id"]: failed(t, INJECTED) for t in task["bundle"] if t.get("fail")}
@@ -176,9 +185,7 @@ def execute_bundle(task: dict) -> dict:
         try:
             with deadline(timeout * len(runs) if timeout else None):
                 if task.get("replicas"):  # one design point, several seeds, side by side
-                    results = run_replications(scenario_from_dict(runs[0]["scenario"]),
-                                               [t["seed"] for t in runs],
-                                               weeks=runs[0]["weeks"], panel=False)
+                    results = run_replicas(runs)
                 else:
                     results = run_policies([scenario_from_dict(t["scenario"]) for t in runs],
                                            runs[0]["seed"], weeks=runs[0]["weeks"],

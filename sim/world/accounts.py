@@ -53,35 +53,29 @@ class AccountBook(Table):
         ``rng`` is a generator (one replication), or the name of a stream, drawn from
         ``model.rstreams``: with ``R > 1`` replications each draws for its own owners, in
         their order, and its accounts go to its next local rows (sim.world.replicas)."""
-        if rng.__class__ is str:
-            if model.R > 1:
-                return self._new_stacked(model, rng, p, owners, week, relationship, health)
+        R = 1 if model is None else model.R
+        if rng.__class__ is str and R == 1:
             rng = model.rstreams[0][rng]
-        k = len(owners)
-        pot = p.potential_median * np.exp(p.potential_sigma * rng.standard_normal(k))
-        diff = rng.beta(p.difficulty_a, p.difficulty_b, k)
+        if R == 1:
+            k = len(owners)
+            z = rng.standard_normal(k)
+            diff = rng.beta(p.difficulty_a, p.difficulty_b, k)
+        else:
+            owners = np.asarray(owners)
+            z, diff = np.empty(len(owners)), np.empty(len(owners))
+            for r, pos in split(model, owners):  # normals then betas, as the serial call
+                g = model.rstreams[r][rng]
+                z[pos] = g.standard_normal(pos.size)
+                diff[pos] = g.beta(p.difficulty_a, p.difficulty_b, pos.size)
+        pot = p.potential_median * np.exp(p.potential_sigma * z)
         # (clamp: the values of .clip, in fewer calls; the root is positive, so no -0.0)
         need = p.hours_needed * (0.5 + diff) * clamp(np.sqrt(pot / p.potential_median), 0.5, 3.0)
-        return self.add(k, potential=pot, difficulty=diff, owner=owners, relationship=relationship,
-                        firm=p.firm_init, recorded=p.recorded_init, health=health, active=True, born=week,
-                        rev_annual=pot * health * 0.5, need=need)
-
-    def _new_stacked(self, model, name: str, p: AccountParams, owners: np.ndarray, week: int,
-                     relationship: float, health: float) -> np.ndarray:
-        """:meth:`new_accounts` for ``R > 1`` replications (rows in the order of ``owners``)."""
-        owners = np.asarray(owners)
-        z = np.empty(len(owners))
-        diff = np.empty(len(owners))
-        for r, pos in split(model, owners):  # normals then betas, as the serial call
-            g = model.rstreams[r][name]
-            z[pos] = g.standard_normal(pos.size)
-            diff[pos] = g.beta(p.difficulty_a, p.difficulty_b, pos.size)
-        pot = p.potential_median * np.exp(p.potential_sigma * z)
-        need = p.hours_needed * (0.5 + diff) * clamp(np.sqrt(pot / p.potential_median), 0.5, 3.0)
-        return self.add_strided(owners % model.R, model.R, potential=pot, difficulty=diff,
-                                owner=owners, relationship=relationship, firm=p.firm_init,
-                                recorded=p.recorded_init, health=health, active=True,
-                                born=week, rev_annual=pot * health * 0.5, need=need)
+        values = dict(potential=pot, difficulty=diff, owner=owners, relationship=relationship,
+                      firm=p.firm_init, recorded=p.recorded_init, health=health, active=True,
+                      born=week, rev_annual=pot * health * 0.5, need=need)
+        if R == 1:
+            return self.add(len(owners), **values)
+        return self.add_strided(owners % R, R, **values)
 
     def owned(self) -> np.ndarray:
         """Indices of live accounts that have an owner."""

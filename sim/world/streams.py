@@ -59,6 +59,8 @@ class Streams:
         if name == "_gens":  # a new set of generators (say, a saved state put back)
             for stream in STREAMS:
                 self.__dict__.pop(stream, None)
+        elif not name.startswith("_") and name != "entropy":
+            self._gens[name] = value  # ``streams.x = gen`` is what ``streams["x"]`` gives
         object.__setattr__(self, name, value)
 
     def by_slot(self, name: str, slots: np.ndarray, capacity: int) -> np.ndarray:
