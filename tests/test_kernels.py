@@ -113,6 +113,7 @@ class _Model:
         self.book = _Book(rng, m)
         self.sc = type("Sc", (), {"reps": type("Rp", (), {"focus": focus})()})()
         self.reps = type("R", (), {"n": n})()
+        self.R = 1  # one replication (sim.world.replicas)
         self.idx = np.sort(rng.choice(m, m // 2, replace=False))
         self.own = rng.integers(0, n, self.idx.size).astype(np.int32)
         self.health = rng.random(self.idx.size)

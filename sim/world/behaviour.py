@@ -63,7 +63,7 @@ def perceive(model, a: np.ndarray) -> None:
     # Expected weekly sales at full effort (the rep's own book, at this week's demand).
     rel = b.relationship[idx]
     ap = model.sc.accounts
-    if kernels.on(idx.size):
+    if kernels.on(idx.size, model.R):
         base, book_val, rec, cov = kernels.book_values(
             idx, own, b.potential, b.firm, b.relationship, b.familiar, b.health, b.recorded,
             b.backup, b.backup_know, ap.tie_base, ap.tie_firm, ap.tie_personal,

@@ -38,9 +38,12 @@ def use(flag: bool, min_size: int | None = None) -> bool:
     return old
 
 
-def on(size: int) -> bool:
-    """Whether a pass over ``size`` rows runs compiled (compiling the kernels the first time)."""
-    if not ENABLED or size < MIN_SIZE:
+def on(size: int, replications: int = 1) -> bool:
+    """Whether a pass over ``size`` rows runs compiled (compiling the kernels the first time).
+    With replications side by side the threshold is on one replication's rows: the kernels
+    give the same values either way, and a model that would not import numba alone (its
+    memory) does not import it for being stacked."""
+    if not ENABLED or size < MIN_SIZE * replications:
         return False
     if not _compiled:
         _compile()

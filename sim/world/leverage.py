@@ -74,7 +74,7 @@ def revenue_at_risk(model, ties: np.ndarray, own: np.ndarray | None = None) -> n
         own = b.owner[idx]
     lost, gap, learn = risk_windows(model)
     woy = model.woy
-    if kernels.on(idx.size):
+    if kernels.on(idx.size, model.R):
         return kernels.revenue_at_risk(
             idx, own, np.asarray(ties, dtype=np.float64), b.backup, r.active, b.backup_know,
             b.firm, b.rev_annual, r.cover, b.recorded, b.familiar, ap.follow_scale,

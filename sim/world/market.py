@@ -36,7 +36,8 @@ def market_week(model, a: np.ndarray, discount: np.ndarray) -> None:
     need = b.need[idx]
     if cherry[a].any():  # pickers put each hour where it sells most this week
         sel = cherry[own].nonzero()[0]
-        hours[sel] = greedy_hours(base[sel], need[sel], own[sel], own_hours, n)
+        hours[sel] = greedy_hours(base[sel], need[sel], own[sel], own_hours, n,
+                                  replications=model.R)
     load = hours / need  # hours given over hours needed
     service = 1 - np.exp(-load)
     conv = np.zeros(n)
@@ -44,7 +45,7 @@ def market_week(model, a: np.ndarray, discount: np.ndarray) -> None:
                           1.0)
     conv[a] = r.skill[a] * slump_conv  # pressure wears ties (issue 15); ramp is prospecting
     revenue, discounts = model.pipeline.week(model, idx, own, service, conv, base, discount)
-    if kernels.on(idx.size):
+    if kernels.on(idx.size, model.R):
         r.sales_week[a] = kernels.book_sales(idx, own, revenue, hours, b.sales_week,
                                              b.hours_week, b.rev_annual, b.revenue_total,
                                              b.n, n)[a]
@@ -61,7 +62,7 @@ def market_week(model, a: np.ndarray, discount: np.ndarray) -> None:
     r.rev_annual[a] += r.sales_week[a] - r.rev_annual[a] / 52  # trailing-year revenue (EWMA)
     # Then pressure passed on to clients (seed 003) wears the personal tie down.
     tie_loss = sc.behaviour.pressure_tie_loss
-    if kernels.on(idx.size):
+    if kernels.on(idx.size, model.R):
         kernels.update_accounts(
             idx, own, np.minimum(load, 1.0), record_targets(model, own), rel, health,
             b.relationship, b.firm, b.recorded, b.familiar, b.health, r.stress, ap.rel_build,

@@ -54,7 +54,7 @@ class Opportunities(Table):
         """Drop the rows where ``mask`` is False (order kept)."""
         rows = mask.nonzero()[0]
         k = rows.size
-        compiled = kernels.on(mask.size)
+        compiled = kernels.on(mask.size, self.__dict__.get("R", 1))
         d = self.__dict__
         for name in self.COLUMNS:
             col = d[name]
@@ -126,6 +126,7 @@ class Pipeline:
         """``capacity``: the serial (one replication's) initial book capacity, which sizes
         the random tables, so that every replication reads the tables of its serial run."""
         self.opp = Opportunities(capacity * model.R)
+        self.opp.R = model.R  # (the kernels' size threshold is per replication)
         size = max(TABLE_MIN, 8 * capacity)
         self.demand = DrawTable(model, "opportunities", size)
         self.outcome = DrawTable(model, "wins", size)
@@ -150,7 +151,7 @@ class Pipeline:
         o.pulled[:n] = pull
         o.hold[:n] = np.where(push, model.week + model.plan.weeks_left[model.woy], o.hold[:n])
         repl = None if model.R == 1 else o.account[:n] % model.R  # each deal's replication
-        settle = self._settle_compiled if kernels.on(n) else self._settle
+        settle = self._settle_compiled if kernels.on(n, model.R) else self._settle
         revenue, discounts, (won, lost, pulled), stay = settle(model, idx, k, owner, conv,
                                                                discount, pull, repl)
         row = model.collector.row  # the week's figures (sim.world.collect)

@@ -36,14 +36,15 @@ _URGENCY = TACTICS.index("false_urgency")
 
 
 def greedy_hours(value: np.ndarray, need: np.ndarray, owner: np.ndarray,
-                 hours: np.ndarray, n: int, iters: int = 60) -> np.ndarray:
+                 hours: np.ndarray, n: int, iters: int = 60,
+                 replications: int = 1) -> np.ndarray:
     """Hours per account that maximise this week's sales sum(value (1 - exp(-h / need))) for
     each owner's ``hours``: h = need (ln(value / need) - mu)+ with the owner's level mu set so
     that the hours add up (water-filling).  Start with every account in; the level of that set
     is too low, so drop the accounts below it and repeat: the set only shrinks and the level
     only rises, so this ends at the exact split (in a handful of passes in practice)."""
     lr = np.log(np.maximum(value / need, 1e-300))
-    if kernels.on(lr.size):
+    if kernels.on(lr.size, replications):
         return kernels.water_fill(lr, need, owner, hours, n, iters)
     nl = need * lr
     on = None  # every account in (the first pass needs no mask)
@@ -65,7 +66,7 @@ def greedy_hours(value: np.ndarray, need: np.ndarray, owner: np.ndarray,
 def normal_hours(model, idx, own, health, hours_by_rep) -> np.ndarray:
     """The usual split: hours in proportion to (value of the account) ** focus."""
     focus, b = model.sc.reps.focus, model.book
-    if kernels.on(idx.size):
+    if kernels.on(idx.size, model.R):
         if focus in (0.5, 1.0):  # where numpy's power is exact: sqrt or the value itself
             w = kernels.attention_weights(idx, health, b.potential, b.difficulty,
                                           focus == 0.5, *ATTENTION_FLOORS)
@@ -88,10 +89,10 @@ def _cherry_gain(model, a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     usual[a] = full[a] * (1 - rp.prospecting_share)
     need = b.need[idx]
     h0 = normal_hours(model, idx, own, b.health[idx], usual)
-    h1 = greedy_hours(base, need, own, np.maximum(full, 0), n)
+    h1 = greedy_hours(base, need, own, np.maximum(full, 0), n, replications=model.R)
     e0, e1 = np.exp(-h0 / need), np.exp(-h1 / need)
     conv = r.skill[:n] * model.demand_now
-    if kernels.on(base.size):
+    if kernels.on(base.size, model.R):
         gain, lost = kernels.cherry_sums(base, need, h0, h1, e0, e1, own, n)
         gain = gain * conv
     else:
@@ -218,7 +219,7 @@ def record_targets(model, owners: np.ndarray) -> np.ndarray:
     """Recording target of each account's owner: withholding and quiet quitting starve the CRM."""
     r, lv = model.reps, model.levers
     base = clamp(model.sc.accounts.crm_discipline, 0, 1)
-    if kernels.on(owners.size):
+    if kernels.on(owners.size, model.R):
         tp = model.sc.tactics
         return kernels.record_targets(owners, r.t_quiet_quitting, r.t_withholding,
                                       r.record_push, base, tp.quiet_recording,
