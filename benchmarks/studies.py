@@ -18,6 +18,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from sim.sweep.checks import batch_size
+
 from .peakrss import ROOT, run_measured
 from .stats import Stat
 from .sweep import inner_rate, write_experiment
@@ -65,7 +67,7 @@ for k in range(int(sys.argv[2])):
     times.append((time.perf_counter() - t) / batch)
 print(json.dumps(times))
 """
-BATCH = 20  # what a sweep of baseline-size runs steps side by side by default
+BATCH = batch_size(None, [{"org": {"n_reps": 80}}])  # a sweep's default at baseline size
 
 
 def time_batched_runs(root: Path, repeats: int, batch: int = BATCH) -> Stat:

@@ -65,7 +65,10 @@ def check_scheduler(address: str) -> None:
 
 
 BATCH_MAX = 20            # replications stepped side by side in one model, at most
-BATCH_REP_BUDGET = 1600   # ... and rep rows in one stacked model (so 80 reps: 20, 2,000: 1)
+# ... and rep rows in one stacked model: 80 reps give 10, 800 or more give 1.  Memory sets
+# it: each replication keeps its own pre-drawn pipeline tables (2 MB) and logs, about 4.5 MB
+# at 80 reps, and the gain per run flattens beyond 10-20 (benchmarks/PROFILE.md).
+BATCH_REP_BUDGET = 800
 BATCH_LIMIT = 1000        # the largest --batch accepted
 
 

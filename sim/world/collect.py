@@ -84,6 +84,10 @@ class Collector:
             max(64, model.book.n * weeks)) if account_panel else None)
         self._ev_seen = 0
 
+    def events_cleared(self) -> None:
+        """The event log was emptied (the burn-in's events): count from its start again."""
+        self._ev_seen = 0
+
     @property
     def weekly(self) -> dict[str, np.ndarray]:
         """The weekly series by column (views of the rows of ``series``)."""

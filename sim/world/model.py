@@ -110,7 +110,11 @@ class SalesModel(mesa.Model):
                     "weeks_window"):
             getattr(r, col)[a] = 0
         b.revenue_total[:] = 0.0
-        self.events_start = self.events.n
+        # The burn-in's events and handovers are never reported: drop them (memory).
+        self.events.clear()
+        self.handovers.clear()
+        self.collector.events_cleared()
+        self.events_start = 0
 
     # ---- construction -------------------------------------------------------------
     def _derive_calendar_windows(self) -> None:

@@ -111,6 +111,14 @@ class Table:
         self.n = max(self.n, need)
         return rows
 
+    def clear(self) -> None:
+        """Forget every row (the columns keep their capacity and are filled afresh, since
+        ``add`` writes only the columns it is given)."""
+        n, self.n = self.n, 0
+        d = self.__dict__
+        for name, (_, fill) in self.COLUMNS.items():
+            d[name][:n] = fill
+
     @property
     def capacity(self) -> int:
         return self._cap
