@@ -51,19 +51,20 @@ def _c(file: str, *rows: tuple) -> list[Const]:
 NRF = "stylized facts (NRF holiday shares)"
 CONSTANTS: list[Const] = [
     *_c("sim/world/model.py",
-        ("1 + 8 * mean, 1 + 8 * (1 - mean), k)", "spread of manager detection skill "
-         "(Beta with mean detect_skill_mean, concentration 10)"),
         ("(first[0] - 6) % WEEKS_PER_YEAR) if first.size else 40", "comp review week: 6 weeks "
          "before the first peak week (week 40 without a peak)"),
+        ("self.week - r.last_sign[got] > 26", "a warning-sign episode restarts after 26 quiet "
+         "weeks")),
+    *_c("sim/world/build.py",
+        ("1 + 8 * mean, 1 + 8 * (1 - mean), k)", "spread of manager detection skill "
+         "(Beta with mean detect_skill_mean, concentration 10)"),
         ("g.integers(0, 312, n)", "initial reps' past tenure, uniform over 0-311 weeks"),
         ("engagement=0.7, satisfaction=0.65, fairness=0.7", "initial moods"),
         ("entitlement=0.05, dependency=np.where(tenure < 52, 0.4, 0.2)", "initial entitlement; "
          "dependency of first-year and older reps"),
         ("offers=0.0, brand=0.0, trust=0.8, autonomy=0.8, grant_belief=0.35", "initial "
          "offers, brand, trust, autonomy and belief that asks are granted"),
-        ("effort=0.7, prev_effort=0.7", "initial effort"),
-        ("self.week - r.last_sign[got] > 26", "a warning-sign episode restarts after 26 quiet "
-         "weeks")),
+        ("effort=0.7, prev_effort=0.7", "initial effort")),
     *_c("sim/world/accounts.py",
         ("rev_annual=pot * health * 0.5", "initial trailing revenue of an account"),
         ("p.potential_median), 0.5, 3.0)", "hours needed = hours_needed x (0.5 + "

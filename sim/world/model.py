@@ -5,15 +5,15 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 
 import mesa
 import numpy as np
 
-from sim.world.accounts import AccountBook, HandoverLog, handover_start
-from sim.world.agents import Manager, RepTable
-from sim.world.attrition import BAND_EDGES, depart, hire, new_rep_agents, quit_decisions
+from sim.world.accounts import AccountBook, HandoverLog
+from sim.world.build import OrgBuilder
+from sim.world.agents import RepTable
+from sim.world.attrition import BAND_EDGES, depart, hire, quit_decisions
 from sim.world.beliefs import one_on_one_disclosure, update_beliefs
 from sim.world.behaviour import choose_effort, emit_signals, marginal_pay, perceive, update_moods
 from sim.world.collect import HIRES, REVENUE, Collector
@@ -25,14 +25,15 @@ from sim.world.dependency import route_requests, update_dependency
 from sim.world.market import market_week
 from sim.world.pipeline import Pipeline
 from sim.world.seasons import WEEKS_PER_YEAR, build_calendar
-from sim.world.replicas import draw, local, split, uniform
+from sim.world.moves import OrgMoves
+from sim.world.replicas import draw, split
 from sim.world.state import EventLog, StackedEventLog
 from sim.world.streams import Streams
 from sim.world.tactics import apply_to_effort, choose_tactics, found_out, resolve_false_urgency
 from sim.world.arrays import clamp
 
 
-class SalesModel(mesa.Model):
+class SalesModel(OrgBuilder, OrgMoves, mesa.Model):
     def __init__(self, scenario, rng: int | None = None, weeks: int | None = None,
                  panel: bool = True, policies: Sequence[PolicyHooks] | None = None,
                  account_panel: bool = False):
@@ -129,78 +130,6 @@ class SalesModel(mesa.Model):
         first = np.flatnonzero(peak)
         self.review_week = int((first[0] - 6) % WEEKS_PER_YEAR) if first.size else 40
 
-    def _build_org(self) -> None:
-        sc = self.sc
-        # teams of one replication, and of the whole stacked model (team t of replication
-        # r is team t * R + r, sim.world.replicas)
-        self.teams_per_repl = max(1, math.ceil(sc.org.n_reps / sc.org.span))
-        self.n_teams = self.teams_per_repl * self.R
-        mean = sc.org.detect_skill_mean
-        R, all_teams = self.R, np.arange(self.n_teams)
-        detect = clamp(draw(self, "org", all_teams, lambda g, sel, k: g.beta(
-            1 + 8 * mean, 1 + 8 * (1 - mean), k)), 0, 1)
-        self.managers = [Manager(self, t, float(detect[t])) for t in range(self.n_teams)]
-        self.mgr_detect = detect
-        self.budget = np.full(self.n_teams, sc.org.manager_hours)
-        row = np.arange(sc.org.n_reps * R)  # initial reps: local slot row // R of row % R
-        teams = (row // R) % self.teams_per_repl * R + row % R
-        slots = self.add_reps(teams.astype(np.int32), new_hires=False)
-        per = sc.accounts.per_rep
-        k = (draw(self, "org", slots, lambda g, sel, n: g.poisson(per, n)) if per > 0
-             else np.zeros(slots.size, dtype=int))
-        owners = np.repeat(slots, k).astype(np.int32)
-        ap = sc.accounts
-        new = self.book.new_accounts("accounts", ap, owners, 0, ap.relationship_init,
-                                     ap.health_init, model=self)
-        self.refresh()
-        r = self.reps
-        r.rev_annual[slots] = np.bincount(owners, weights=self.book.rev_annual[new],
-                                          minlength=r.n)[slots] * r.skill[slots]
-        self.woy = 0
-        start_period(self, slots)
-
-    def add_reps(self, teams: np.ndarray, new_hires: bool) -> np.ndarray:
-        """Contract new reps into ``teams``; initial reps get a spread of past tenure."""
-        sc, k = self.sc, len(teams)
-        stream = "hiring" if new_hires else "org"
-        rp = sc.reps
-
-        def per_rep(fn):  # draws of each replication for its own new reps, in their order
-            return draw(self, stream, teams, lambda g, sel, n: fn(g, n))
-        skill_med = self.levers.hire_skill if new_hires else 1.0
-        skill = skill_med * np.exp(rp.skill_sigma * per_rep(lambda g, n: g.standard_normal(n)))
-        tenure = (np.zeros(k, dtype=int) if new_hires
-                  else per_rep(lambda g, n: g.integers(0, 312, n)))
-        slots = self.reps.add_strided(
-            teams % self.R, self.R, team=teams, active=True, hired=self.week - tenure,
-            skill=skill,
-            ceiling=self._ceiling(skill, tenure, per_rep(lambda g, n: g.standard_normal(n))),
-            motivation=per_rep(lambda g, n: g.beta(rp.motivation_a, rp.motivation_b, n)),
-            self_interest=per_rep(lambda g, n: g.beta(rp.self_interest_a, rp.self_interest_b,
-                                                      n)),
-            engagement=0.7, satisfaction=0.65, fairness=0.7, stress=sc.behaviour.base_stress,
-            entitlement=0.05, dependency=np.where(tenure < 52, 0.4, 0.2), leverage=0.0,
-            offers=0.0, brand=0.0, trust=0.8, autonomy=0.8, grant_belief=0.35,
-            rate=sc.comp.commission_rate, pay_ewma=sc.behaviour.pay_reference,
-            effort=0.7, prev_effort=0.7, ramp=self._ramp(tenure),
-            caught_belief=sc.tactics.detect_prior)
-        sigma = sc.behaviour.monitor_sensitivity_sigma
-        z = draw(self, "sensitivity", slots, lambda g, sel, n: g.standard_normal(n))
-        self.reps.mon_sens[slots] = np.exp(sigma * z - 0.5 * sigma ** 2)
-        new_rep_agents(self, slots)
-        if new_hires:
-            self.hires_total += k
-            self.events.log(self.week, "hire", slots)
-        self.refresh()
-        return slots
-
-    def _ceiling(self, skill: np.ndarray, tenure: np.ndarray, z: np.ndarray) -> np.ndarray:
-        """Skill a rep can reach: its skill plus a headroom that is largest for a newcomer and
-        shrinks with tenure (what is left to learn), times a personal draw (ODD "Learning")."""
-        rp = self.sc.reps
-        room = rp.headroom_new * np.exp(-np.asarray(tenure) / rp.headroom_weeks)
-        return skill * (1 + room * np.exp(rp.headroom_sigma * z))  # z: standard normals
-
     def learning_capacity(self, a: np.ndarray) -> np.ndarray:
         """How much of a lesson a rep can absorb (0..1): able reps absorb more, and the first
         years are when a rep learns fastest: (skill / (skill + 1))^... see ODD "Learning"."""
@@ -256,103 +185,6 @@ class SalesModel(mesa.Model):
         g = pool_groups(self, self.active)
         size = np.bincount(g)
         return size[pool_groups(self, slots)]
-
-    def move_accounts(self, accounts, owners, quality: float, kind: str = "account_moved",
-                      cause: str = "other"):
-        """Hand ``accounts`` over to ``owners`` (one handover each): the firm tie stays, the
-        new owner's personal tie starts low and its familiarity is what the records carry."""
-        b = self.book
-        if len(accounts) == 0:
-            return
-        accounts = np.asarray(accounts)
-        owners = np.broadcast_to(np.asarray(owners, dtype=np.int32), accounts.shape)
-        waiting = b.prev_owner[accounts] >= 0  # handed over by a leaver, held by an interim
-        old = np.where(waiting, b.prev_owner[accounts], b.owner[accounts])
-        firm0 = np.where(waiting, b.prev_firm[accounts], b.firm[accounts])
-        pers0 = np.where(waiting, b.prev_personal[accounts], b.relationship[accounts])
-        interim = np.where(waiting, b.owner[accounts], -1)
-        left = np.where(waiting, b.left_week[accounts], -1)
-        b.relationship[accounts], b.familiar[accounts] = handover_start(
-            b, self.sc.accounts, accounts, owners, quality)
-        b.owner[accounts] = owners
-        b.backup[accounts] = np.where(b.backup[accounts] == owners, -1, b.backup[accounts])
-        b.backup_know[accounts] = np.where(b.backup[accounts] < 0, 0.0, b.backup_know[accounts])
-        b.prev_owner[accounts] = -1
-        b.vacancy[accounts] = -1
-        self.events.log(self.week, kind, owners, accounts, local(self, old))
-        self.handovers.add(accounts.size, week=self.week, account=accounts,
-                           kind=HandoverLog.KINDS.index(cause), old_owner=old,
-                           new_owner=owners, interim=interim, left_week=left,
-                           firm_before=firm0, firm_after=b.firm[accounts],
-                           personal_before=pers0, personal_after=b.relationship[accounts])
-        self.refresh()
-
-    def hold_for_hire(self, accounts, interim, vacancy) -> None:
-        """Accounts of a leaver wait for its replacement, served meanwhile by ``interim`` with
-        the interim's own attention.  This is not a handover: the leaver took its personal tie,
-        the interim builds its own from zero, and the handover to the hire happens once."""
-        b = self.book
-        if len(accounts) == 0:
-            return
-        b.prev_owner[accounts] = b.owner[accounts]
-        b.prev_firm[accounts] = b.firm[accounts]
-        b.prev_personal[accounts] = b.relationship[accounts]
-        b.left_week[accounts] = self.week
-        b.relationship[accounts] = 0.0
-        _, b.familiar[accounts] = handover_start(b, self.sc.accounts, accounts, interim,
-                                                 self.sc.accounts.handover_quality)
-        b.owner[accounts] = interim
-        b.vacancy[accounts] = vacancy
-        b.backup[accounts] = np.where(b.backup[accounts] == interim, -1, b.backup[accounts])
-        b.backup_know[accounts] = np.where(b.backup[accounts] < 0, 0.0, b.backup_know[accounts])
-        self.events.log(self.week, "account_moved", interim, accounts,
-                        local(self, b.prev_owner[accounts]))
-        self.refresh()
-
-    def interim_owner(self, accounts: np.ndarray, leaving: np.ndarray) -> np.ndarray:
-        """Who serves each account of a leaver until the hire: its backup when it has one
-        still under contract, else a random active teammate (-1 if the team is empty)."""
-        r, b = self.reps, self.book
-        out = np.full(len(leaving), -1, dtype=np.int32)
-        if len(leaving):
-            # Team by team in ascending order, each account a uniform member of its team: one
-            # call with a bound per account draws what one call per team would, in that order.
-            team_l = r.team[leaving]
-            order = team_l.argsort(kind="stable")
-            members, member_team = self.team_rosters()
-            lo = member_team.searchsorted(team_l[order], "left")
-            size = member_team.searchsorted(team_l[order], "right") - lo
-            has = size > 0
-            if has.any():
-                bound = size[has]
-                pick = draw(self, "handover", team_l[order][has],
-                            lambda g, sel, k: g.integers(0, bound[sel]))
-                out[order[has]] = members[lo[has] + pick]
-        bk = b.backup[accounts]
-        ok = (bk >= 0) & r.active[np.maximum(bk, 0)]
-        return np.where(ok, bk, out).astype(np.int32)
-
-    def team_rosters(self) -> tuple[np.ndarray, np.ndarray]:
-        """Active reps grouped by team (teams ascending, slot order within a team), and the
-        team of each: a team's members are one run, found by ``searchsorted`` on the teams."""
-        a = self.active
-        team_a = self.reps.team[a]
-        by_team = team_a.argsort(kind="stable")
-        return a[by_team], team_a[by_team]
-
-    def open_vacancy(self, team: int) -> int:
-        """A vacancy in ``team``; its id is the replication's running number (strided)."""
-        r = team % self.R
-        vid = int(self._next_vacancy[r]) * self.R + r
-        self._next_vacancy[r] += 1
-        self.vacancies.append((vid, self.week + self.levers.hiring_lag, team))
-        return vid
-
-    def slump_fix(self, slots: np.ndarray, prob) -> None:
-        """A manager who finds a slump's cause helps end it (seed 003)."""
-        fixed = slots[(self.reps.slump[slots] > 0) & (uniform(self, "support", slots) < prob)]
-        self.reps.slump_left[fixed] = 0
-        self.reps.slump[fixed] = 0
 
     def policy_decide_demand(self, reps, kind, threat) -> np.ndarray:
         for pol in self.policies:
