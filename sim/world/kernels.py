@@ -171,52 +171,14 @@ def draw(table, offset, keys):
 
 @_jit
 def settle_deals(progress, hold, p_win, size, uid, pull, k, owner, conv, discount, table,
-                 offset, week, work_weeks, pull_win_loss, lose_rate, pull_discount,
+                 offset, repl, week, work_weeks, pull_win_loss, lose_rate, pull_discount,
                  elasticity, n_accounts, counts, disc_opp, stay):
     """sim.world.pipeline.Pipeline.week from the timing choice on: which deals are ready,
     won, lost or lapsed; revenue per account; what each deal gave away in discounts (summed
-    by the caller, as numpy sums); which deals stay open.  ``counts`` gets won, lost, pulled."""
-    n = progress.size
-    revenue = np.zeros(n_accounts)
-    won_n = 0
-    lost_n = 0
-    pulled_n = 0
-    for j in range(n):
-        pl = pull[j]
-        ready = ((progress[j] >= work_weeks) and (hold[j] <= week)) or pl
-        if pl:
-            p = p_win[j] * (1 - pull_win_loss) * min(progress[j] / work_weeks, 1.0)
-            pulled_n += 1
-        else:
-            p = p_win[j]
-        u = table[wrap(offset, uid[j], table.size)]
-        won = ready and (u < p)
-        lapsed = (not ready) and (u > 1 - lose_rate)
-        price = 1 - pull_discount if pl else 1.0
-        o = owner[j]
-        full = size[j] * conv[o] * (1.0 if won else 0.0)
-        d = discount[o]
-        volume = full * (1 + elasticity * d)
-        revenue[k[j]] += volume * price * (1 - d)
-        disc_opp[j] = volume * (1 - price * (1 - d))
-        won_n += won
-        lost_n += (ready and not won) + lapsed
-        stay[j] = not (ready or lapsed)
-    counts[0] = won_n
-    counts[1] = lost_n
-    counts[2] = pulled_n
-    return revenue
-
-
-@_jit
-def settle_deals_stacked(progress, hold, p_win, size, uid, pull, k, owner, conv, discount,
-                         table, offset, repl, week, work_weeks, pull_win_loss, lose_rate,
-                         pull_discount, elasticity, n_accounts, counts, disc_opp, stay):
-    """:func:`settle_deals` for replications side by side (sim.world.replicas): deal ``j``
-    of replication ``repl[j]`` reads its uniform in row ``repl[j]`` of ``table`` at that
-    replication's ``offset`` with its own (local) ``uid``, and ``counts[r]`` gets won, lost,
-    pulled of replication ``r``.  Every deal is settled on its own, so each replication's
-    results do not depend on the others."""
+    by the caller, as numpy sums); which deals stay open.  Deal ``j`` belongs to replication
+    ``repl[j]`` (all 0 for one model: sim.world.replicas) and reads its uniform in that row of
+    ``table``, at that replication's ``offset``, with its own (local) ``uid``; ``counts[r]``
+    gets won, lost, pulled of replication ``r``.  Every deal is settled on its own."""
     n = progress.size
     size_t = table.shape[1]
     revenue = np.zeros(n_accounts)

@@ -195,22 +195,19 @@ class Pipeline:
         pp, o, n, t = model.sc.pipeline, self.opp, self.opp.n, self.outcome
         disc_opp = np.empty(n)
         stay = np.empty(n, dtype=bool)
-        if repl is not None:
-            counts = np.zeros((model.R, 3), dtype=np.int64)
-            revenue = kernels.settle_deals_stacked(
-                o.progress[:n], o.hold[:n], o.p_win[:n], o.size[:n], o.uid[:n], pull, k,
-                owner, conv, discount, t.u, t.offset, repl, model.week, pp.work_weeks,
-                pp.pull_win_loss, pp.lose_rate, pp.pull_discount,
-                model.sc.tactics.urgency_elasticity, idx.size, counts, disc_opp, stay)
-            discounts = total(model, disc_opp, o.account[:n])
-            return revenue, discounts, tuple(counts.T.copy()), stay
-        counts = np.zeros(3, dtype=np.int64)
+        R = model.R
+        table, offset = (t.u, t.offset) if repl is not None else (t.u[None, :],
+                                                                   np.array([t.offset]))
+        counts = np.zeros((R, 3), dtype=np.int64)
         revenue = kernels.settle_deals(
             o.progress[:n], o.hold[:n], o.p_win[:n], o.size[:n], o.uid[:n], pull, k, owner,
-            conv, discount, t.u, t.offset, model.week, pp.work_weeks, pp.pull_win_loss,
-            pp.lose_rate, pp.pull_discount, model.sc.tactics.urgency_elasticity, idx.size,
-            counts, disc_opp, stay)
-        return revenue, float(disc_opp.sum()), tuple(int(x) for x in counts), stay
+            conv, discount, table, offset, np.zeros(n, dtype=np.int64) if repl is None
+            else repl, model.week, pp.work_weeks, pp.pull_win_loss, pp.lose_rate,
+            pp.pull_discount, model.sc.tactics.urgency_elasticity, idx.size, counts,
+            disc_opp, stay)
+        if repl is not None:
+            return revenue, total(model, disc_opp, o.account[:n]), tuple(counts.T.copy()), stay
+        return revenue, float(disc_opp.sum()), tuple(int(x) for x in counts[0]), stay
 
     def arrive(self, model, idx: np.ndarray, base: np.ndarray) -> None:
         """New opportunities: account i opens one with probability demand / deal_weeks, with
