@@ -72,20 +72,25 @@ class DrawTable:
     replication r's stream ``name`` as the serial table, and ``offset`` is one per
     replication; reads then take each key's replication ``repl``."""
 
-    def __init__(self, model, name: str, size: int):
+    def __init__(self, model, name: str, size: int, normals: bool = True):
+        """``normals=False``: a table of uniforms only.  Its normals are still drawn, so the
+        stream goes on where it always did, but not kept (memory)."""
         self.name = name
         if model.R == 1:
             rng = model.rstreams[0][name]
             self.u = rng.random(size)
-            self.z = rng.standard_normal(size)
+            z = rng.standard_normal(size)
+            self.z = z if normals else None
             self.offset = 0
             return
         self.u = np.empty((model.R, size))
-        self.z = np.empty((model.R, size))
+        self.z = np.empty((model.R, size)) if normals else None
         for r, streams in enumerate(model.rstreams):
             rng = streams[name]  # u then z from one stream, as the serial table
             self.u[r] = rng.random(size)
-            self.z[r] = rng.standard_normal(size)
+            z = rng.standard_normal(size)
+            if normals:
+                self.z[r] = z
         self.offset = np.zeros(model.R, dtype=np.int64)
 
     def new_week(self, model) -> None:
@@ -129,7 +134,7 @@ class Pipeline:
         self.opp.R = model.R  # (the kernels' size threshold is per replication)
         size = max(TABLE_MIN, 8 * capacity)
         self.demand = DrawTable(model, "opportunities", size)
-        self.outcome = DrawTable(model, "wins", size)
+        self.outcome = DrawTable(model, "wins", size, normals=False)  # (uniforms only)
         self.next_uid = 0 if model.R == 1 else np.zeros(model.R, dtype=np.int64)
 
     def week(self, model, idx, own, service, conv, base, discount):
