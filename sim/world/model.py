@@ -327,5 +327,6 @@ class SalesModel(OrgBuilder, OrgMoves, mesa.Model):
         self.remove_all_agents()
         for name in ("rep_agent", "managers", "reps", "book", "events", "handovers",
                      "pipeline", "collector", "policies", "scheduled_policies", "snap",
-                     "streams", "_active", "_owned"):
+                     "streams", "rstreams", "split_cache", "_stream_lists", "_unstacked",
+                     "_repl_lut", "_active", "_owned"):
             self.__dict__.pop(name, None)
