@@ -25,6 +25,7 @@ from collections.abc import Callable
 
 import numpy as np
 
+from sim.common import heap
 from sim.sweep.task import failed, members, one_line
 
 PREFIX = struct.Struct("<4sI")  # tag, header length
@@ -112,6 +113,9 @@ def run_packed(fn: Callable[[dict], dict], task: dict) -> bytes:
         return pack(result)
     except (TypeError, ValueError) as err:
         return pack(failed(task, f"result cannot be packed: {one_line(err)}"))
+    finally:
+        del result
+        heap.trim()  # the run's freed arrays go back to the OS: a long sweep stays flat
 
 
 def runs_in(result: bytes | dict) -> list[dict]:

@@ -274,6 +274,7 @@ def emit_signals(model, a: np.ndarray) -> None:
                     beh.sign_abrupt, 0.0)
     p[5] = (beh.sign_peak_focus * r.entitlement[a] * model.cal.lookahead[model.woy]
             * (r.leverage[a] > beh.sign_peak_leverage))
+    p[_CONTACT] = 0.0  # (set below; zeroed so the add reads no uninitialised memory)
     p += beh.sign_false_alarm
     p[_CONTACT] = beh.sign_contact_heard
     contact = r.s_competitor_contact[a]
