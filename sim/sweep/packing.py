@@ -115,7 +115,7 @@ def run_packed(fn: Callable[[dict], dict], task: dict) -> bytes:
         return pack(failed(task, f"result cannot be packed: {one_line(err)}"))
     finally:
         del result
-        heap.trim()  # the run's freed arrays go back to the OS: a long sweep stays flat
+        heap.trim_now_and_then()  # freed arrays go back to the OS: a long sweep stays flat
 
 
 def runs_in(result: bytes | dict) -> list[dict]:
