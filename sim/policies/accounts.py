@@ -224,15 +224,21 @@ class Favouritism(Policy):
         good = b.potential[accounts] > model.sc.accounts.potential_median
         steer = good & (uniform(model, self.name, accounts) < p.steer)
         out = owners.copy()
-        a = model.active
+        todo = steer.nonzero()[0]
+        if todo.size == 0:
+            return out
+        teams = TeamBooks(model)  # members and books by team: the loop below only reads them
         # At R > 1 the loop runs over all replications' accounts in the order of ``accounts``
         # (interleaved, each replication's in its serial order and after all of its uniforms
         # above); each scalar draw comes from the stream of the account's own replication, and
         # a team (so its favourites) belongs to one replication.
-        for i in steer.nonzero()[0]:
-            team = r.team[owners[i]] if owners[i] >= 0 else -1
-            favs = a[(r.team[a] == team) & r.favoured[a]]
-            if favs.size == 0 or owners[i] < 0 or r.favoured[owners[i]]:
+        for i in todo:
+            if owners[i] < 0 or r.favoured[owners[i]]:
+                continue
+            team = r.team[owners[i]]
+            members = teams.members(team)
+            favs = members[r.favoured[members]]
+            if favs.size == 0:
                 continue
             if R > 1:
                 rng = model.rstreams[accounts[i] % R][self.name]
@@ -241,13 +247,42 @@ class Favouritism(Policy):
                 model.events.log(model.week, "manager_action", owners[i], accounts[i], value=-1)
                 continue  # appealed and reviewed: the steering is reversed
             out[i] = fav
-            self._seen(model, a[r.team[a] == team], fav, b.potential[accounts[i]])
+            # Teammates other than the favourite see the steering, as a share of the book.
+            saw = members[members != fav]
+            share = b.potential[accounts[i]] / max(teams.book(team), 1e-9)
+            r.seen_steered[saw] = clamp(r.seen_steered[saw] + share, 0, 1)
         return out
 
-    def _seen(self, model, members, fav, value):
-        """Teammates other than the favourite see the steering, as a share of the book."""
-        r, b = model.reps, model.book
-        idx = model.owned
-        team_book = b.potential[idx[among(b.owner[idx], members, r.n)]].sum()
-        saw = members[members != fav]
-        r.seen_steered[saw] = clamp(r.seen_steered[saw] + value / max(team_book, 1e-9), 0, 1)
+
+class TeamBooks:
+    """Each team's active members (in the order of ``model.active``) and the summed potential
+    of the accounts they own (pairwise, in the order of ``model.owned``), grouped once rather
+    than searched for each account (a search scans every replication's reps at R > 1)."""
+
+    def __init__(self, model):
+        self.model = model
+        team = model.reps.team
+        a = model.active
+        self.by_team = a[np.argsort(team[a], kind="stable")]
+        self.team_sorted = team[self.by_team]
+        self._books: dict[int, float] = {}
+        self._rows = None
+
+    def members(self, team) -> np.ndarray:
+        lo, hi = self.team_sorted.searchsorted([team, team + 1])
+        return self.by_team[lo:hi]
+
+    def book(self, team) -> float:
+        got = self._books.get(team)
+        if got is None:
+            if self._rows is None:  # owned accounts by their owner's team, in idx order
+                r, b, idx = self.model.reps, self.model.book, self.model.owned
+                member = np.zeros(r.n + 1, dtype=bool)  # (the last entry answers for -1)
+                member[self.model.active] = True
+                own = b.owner[idx]
+                acc_team = np.where(member[own], r.team[own], -1)
+                order = np.argsort(acc_team, kind="stable")
+                self._rows, self._row_team = idx[order], acc_team[order]
+            lo, hi = self._row_team.searchsorted([team, team + 1])
+            got = self._books[team] = np.add.reduce(self.model.book.potential[self._rows[lo:hi]])
+        return got
