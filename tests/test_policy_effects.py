@@ -15,7 +15,7 @@ import pytest
 from scipy import stats
 
 from sim.scenario.loading import load_scenario
-from sim.scenario.runner import run_scenario
+from sim.scenario.runner import run_replications
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = range(1000, 1016)
@@ -27,7 +27,8 @@ SHORT = ["run.burn_in_weeks=52", "run.weeks=104"]
 @lru_cache(maxsize=None)
 def summaries(name: str) -> tuple[dict, ...]:
     sc = load_scenario(ROOT / "scenarios" / f"{name}.toml", SHORT)
-    return tuple(run_scenario(sc, seed=s, panel=False).summary for s in SEEDS)
+    # Side by side (sim.world.replicas): each equals its serial run (tests/test_replicas.py).
+    return tuple(r.summary for r in run_replications(sc, SEEDS, panel=False))
 
 
 def paired(name: str, key: str) -> tuple[float, float, float]:
