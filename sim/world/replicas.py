@@ -26,6 +26,11 @@ _ALL = slice(None)
 def split(model, rows: np.ndarray) -> list[tuple[int, np.ndarray]]:
     """``(r, positions)`` for every replication: where in ``rows`` (global numbers) the rows
     of replication ``r`` are, in their order.  Every replication is listed, empty ones too."""
+    return _split(model, rows)[0]
+
+
+def _split(model, rows) -> tuple[list[tuple[int, np.ndarray]], np.ndarray]:
+    """:func:`split`, and every replication's positions one after another (one array)."""
     cache = model.split_cache  # index arrays are split many times a week (active reps...)
     hit = cache.get(id(rows))
     if hit is not None and hit[0] is rows:
@@ -36,7 +41,7 @@ def split(model, rows: np.ndarray) -> list[tuple[int, np.ndarray]]:
     n = np.bincount(rep, minlength=R)
     hi = np.cumsum(n)
     lo = hi - n
-    out = [(r, order[lo[r]:hi[r]]) for r in range(R)]
+    out = [(r, order[lo[r]:hi[r]]) for r in range(R)], order
     if isinstance(rows, np.ndarray):
         cache[id(rows)] = (rows, out)  # (holding ``rows``: its id is not reused meanwhile)
     return out
@@ -70,12 +75,11 @@ def draw(model, name: str, rows, fn: Callable, size: int | None = None) -> np.nd
     if model.R == 1:
         n = len(rows) if size is None else size
         return fn(model.rstreams[0][name], _ALL, n)
-    out, gens = None, generators(model, name)
-    for r, pos in split(model, rows):
-        v = np.asarray(fn(gens[r], pos, pos.size))
-        if out is None:
-            out = np.empty(v.shape[:-1] + (len(rows),), dtype=v.dtype)
-        out[..., pos] = v
+    gens = generators(model, name)
+    parts, order = _split(model, rows)
+    values = [fn(gens[r], pos, pos.size) for r, pos in parts]
+    out = np.empty_like(values[0], shape=np.shape(values[0])[:-1] + (len(rows),))
+    out[..., order] = np.concatenate(values, axis=-1)  # one scatter for all replications
     return out
 
 
