@@ -59,6 +59,10 @@ def _sweep_args(p: argparse.ArgumentParser) -> None:
                    help="replications of a design point stepped side by side in one model, "
                         "each identical to its own run (default: by size, 10 at 80 reps, 1 "
                         "from 800 reps)")
+    p.add_argument("--compiled", choices=("auto", "on", "off"),
+                   help="numba kernels: on large arrays only (auto, the default), at every "
+                        "size (on: faster, ~100 MB more per worker), or never (off); results "
+                        "are identical either way")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.add_argument("--force", action="store_true",
                    help="write into a directory that holds a different experiment")

@@ -13,6 +13,7 @@ import sys
 from urllib.parse import urlparse
 
 from sim.common.errors import UserError
+from sim.world import kernels
 
 SCHEDULER_CONNECT_S = 3.0      # a scheduler that does not answer in this time is unreachable
 RUN_TIMEOUT_FLOOR_S = 300.0    # the default per-run timeout never goes below this
@@ -83,6 +84,18 @@ def batch_size(value: int | None, cells: list[dict]) -> int:
     if value < 1 or value > BATCH_LIMIT:
         raise UserError(f"--batch {value}: expected a whole number from 1 to {BATCH_LIMIT}")
     return int(value)
+
+
+def execution(args, exp, cells: list[dict]) -> tuple[int, str]:
+    """(batch, compiled) for a sweep of ``exp``: ``--batch`` or the default by size, and
+    ``--compiled``, else the experiment's ``compiled``.  Asking for the kernels where numba is
+    missing says so once, and the numpy path runs (with the same results)."""
+    batch = batch_size(getattr(args, "batch", None), cells)
+    compiled = getattr(args, "compiled", None) or exp.compiled
+    if compiled == "on" and not kernels.AVAILABLE and not getattr(args, "quiet", False):
+        print('salesim: note: compiled = "on" but numba is not installed; running the numpy '
+              "path (same results; pip install 'salesim[fast]' for the kernels)", file=sys.stderr)
+    return batch, compiled
 
 
 def default_timeout(cells: list[dict]) -> float:

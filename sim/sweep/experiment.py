@@ -26,6 +26,7 @@ from sim.sweep.overlays import (bad, check_path, known_paths, load_scenario_dict
                                 parse_policies, parse_seasons, set_dotted)
 from sim.sweep.uncertainties import (POINT_COLUMN, UncertaintySpec, check_apart, cross,
                                      parse_uncertainties)
+from sim.world.kernels import MODES as KERNEL_MODES
 from sim.world.params import RunParams
 from sim.sweep.design import METHODS, SampleSpec, expand_points, is_power_of_two
 from sim.common.errors import ConfigError
@@ -40,7 +41,7 @@ MAX_WEEKS = int(RunParams.__dataclass_fields__["weeks"].metadata["hi"])
 TABLES = ("experiment", "set", "policies", "factors", "report",  # report: sim/report/params.py
           "uncertainties")
 SETTINGS = ("name", "description", "base", "seed", "replications", "weeks", "reference",
-            "kpis", "max_runs", "seasons", *ADAPTIVE_SETTINGS)
+            "kpis", "max_runs", "seasons", "compiled", *ADAPTIVE_SETTINGS)
 SAMPLE_KEYS = ("method", "n", "ranges", "seed")
 DESIGN_COLUMNS = ("run_id", "point_id", "factor_point", "replication", "seed", "season", "policy")
 
@@ -66,6 +67,9 @@ class Experiment:
     sample: SampleSpec | None
     uncertainties: UncertaintySpec | None = None  # sim.sweep.uncertainties
     adaptive: AdaptiveSpec | None = None  # replications = "auto" (sim.sweep.adaptive)
+    # How runs execute (sim.world.kernels.MODES; --compiled wins).  It changes no result, so
+    # it is not in the experiment hash.
+    compiled: str = "auto"
 
     def src(self, where: str = "") -> str:
         return f"{self.path}{f' [{where}]' if where else ''}"
@@ -93,6 +97,14 @@ class Design:
 def whole(path: Path, key: str, value: Any, lo: int, hi: int) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
         raise bad(path, key, value, f"expected a whole number from {lo} to {hi:,}")
+    return value
+
+
+def kernel_mode(path: Path, value: Any) -> str:
+    """``experiment.compiled``: "auto" (compiled kernels on large arrays only), "on", "off"."""
+    if value not in KERNEL_MODES:
+        raise bad(path, "experiment.compiled", value, "expected one of: " + ", ".join(
+            f'"{m}"' for m in KERNEL_MODES))
     return value
 
 
@@ -230,7 +242,7 @@ def load_experiment(path: str | Path, replications: int | None = None) -> Experi
         base=base, sets=sets, seasons=parse_seasons(path, meta.get("seasons"), base),
         policies=policies, levels=parse_levels(path, factors),
         sample=parse_sample(path, factors.get("sample"), seed),
-        uncertainties=uncertainties, adaptive=adaptive)
+        uncertainties=uncertainties, adaptive=adaptive, compiled=kernel_mode(path, meta.get("compiled", "auto")))
     check_layers(exp)
     return exp
 

@@ -37,7 +37,7 @@ import sim.sweep.experiment as ex
 from sim.common.atomic import write_bytes_atomic
 from sim.common.errors import ConfigError, UserError
 from sim.sweep.grouping import burn_in_bundles, replica_batches, twin_groups
-from sim.sweep.checks import batch_size, check_workers, run_timeout
+from sim.sweep.checks import batch_size, check_workers, execution, run_timeout
 from sim.sweep.executors import make_executor
 from sim.sweep.tidy import write_tidy
 from sim.sweep.packing import run_packed, runs_in
@@ -83,7 +83,7 @@ def fail_ids() -> set[int]:
 
 
 def make_tasks(exp: ex.Experiment, design: ex.Design, groups: dict[int, list[int]],
-               timeout: float | None = None, batch: int = 1):
+               timeout: float | None = None, batch: int = 1, compiled: str = "auto"):
     """One task per group of twin runs, built lazily (the executor pulls them as it goes);
     runs of the real model that can share a burn-in go together as one bundle task, and
     the other replications of one design point as batches of up to ``batch`` runs stepped
@@ -97,7 +97,8 @@ def make_tasks(exp: ex.Experiment, design: ex.Design, groups: dict[int, list[int
         cell = design.cells[int(row["point_id"])]
         return {"run_id": int(run_id), "seed": int(row["seed"]), "weeks": cell["run"]["weeks"],
                 "scenario": cell, "kpis": exp.kpis, "run_function": function,
-                "fail": bool(failing.intersection(groups[run_id])), "timeout": timeout}
+                "fail": bool(failing.intersection(groups[run_id])), "timeout": timeout,
+                "compiled": compiled}
 
     shared = function is None and os.environ.get("SALESIM_SHARED_BURN_IN", "1") != "0"
     bundles = burn_in_bundles(design, groups) if shared else [[r] for r in groups]
@@ -368,9 +369,9 @@ def execute(args, out: Path, exp: ex.Experiment, design: ex.Design, manifest: di
             progress.session["executor"] = executor.describe()
             progress.save("running")
             t0 = time.monotonic()  # once the workers are up: the rate counts runs only
-            batch = batch_size(getattr(args, "batch", None), design.cells)
-            progress.session["batch"] = batch
-            tasks = make_tasks(exp, design, groups, timeout, batch)
+            batch, compiled = execution(args, exp, design.cells)
+            progress.session["batch"], progress.session["compiled"] = batch, compiled
+            tasks = make_tasks(exp, design, groups, timeout, batch, compiled)
             # Workers pack each task's results into one block (sim.sweep.packing): cheap to
             # send, unpacked here into the same dicts the part writer always took.
             packed = functools.partial(run_packed, execute_run)

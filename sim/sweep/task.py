@@ -30,6 +30,8 @@ from typing import Any, Callable
 
 import numpy as np
 
+from sim.world import kernels
+
 DEFAULT_RUN_FUNCTION = "sim.scenario.runner:run_scenario"
 WEEKLY_KEEP = ("week", "revenue", "headcount", "overload_share", "leverage_events",
                # the money ledger of the report (sim/report/money.py), week by week
@@ -156,9 +158,14 @@ def ok(task: dict, result) -> dict:
 
 
 def execute_run(task: dict) -> dict:
-    """Run one task (or bundle) and return its result dict; errors become a failed result."""
-    if "bundle" in task:
-        return execute_bundle(task)
+    """Run one task (or bundle) and return its result dict; errors become a failed result.
+    The task's ``compiled`` (sim.world.kernels.MODES) picks the path for its duration."""
+    first = task["bundle"][0] if "bundle" in task else task
+    with kernels.mode(first.get("compiled", "auto")):
+        return execute_bundle(task) if "bundle" in task else _execute(task)
+
+
+def _execute(task: dict) -> dict:
     try:
         if task.get("fail"):
             raise RuntimeError(INJECTED)

@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import importlib.util
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import numpy as np
 
@@ -36,6 +38,29 @@ def use(flag: bool, min_size: int | None = None) -> bool:
     if min_size is not None:
         MIN_SIZE = int(min_size)
     return old
+
+
+#: How a run chooses its path: "auto" by size (MIN_SIZE), "on" compiled at every size (numpy
+#: where numba is missing), "off" numpy everywhere.  Results are the same bit for bit.
+MODES = ("auto", "on", "off")
+
+
+@contextmanager
+def mode(name: str = "auto") -> Iterator[None]:
+    """Run the body with the path ``name`` (one of MODES), then put the old setting back.
+    ``"auto"`` leaves the setting alone (the environment's, by default)."""
+    if name not in MODES:
+        raise ValueError(f"kernel mode {name!r}: expected one of {', '.join(MODES)}")
+    if name == "auto":
+        yield
+        return
+    global ENABLED, MIN_SIZE
+    old = ENABLED, MIN_SIZE
+    use(name == "on", min_size=0 if name == "on" else None)
+    try:
+        yield
+    finally:
+        ENABLED, MIN_SIZE = old  # exactly as it was
 
 
 def on(size: int, replications: int = 1) -> bool:

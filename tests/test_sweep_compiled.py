@@ -1,0 +1,110 @@
+"""Whether a sweep's runs take the compiled kernels is a setting of the experiment file
+(``compiled``) or of the command line (``--compiled``): it changes speed and memory, never a
+row."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from sim.common.errors import ConfigError
+from sim.sweep import experiment as ex
+from sim.sweep.checks import execution
+from sim.sweep.task import execute_run
+from sim.world import kernels
+
+from sweep_helpers import assert_same_results, sweep, write_experiment
+
+
+def sessions(out):
+    return json.loads((out / "manifest.json").read_text(encoding="utf-8"))["sessions"]
+
+
+def test_compiled_from_the_file_leaves_every_row_unchanged(tmp_path):
+    plain = write_experiment(tmp_path, name="plain", reps=3)
+    fast = write_experiment(tmp_path, name="fast", reps=3)
+    fast.write_text(fast.read_text(encoding="utf-8").replace(
+        "[experiment]\n", '[experiment]\ncompiled = "on"\n'), encoding="utf-8")
+    state = (kernels.ENABLED, kernels.MIN_SIZE)
+    assert sweep(plain, "--out", tmp_path / "a", "--workers", "1", "--batch", "1",
+                 "--compiled", "off") == 0
+    assert sweep(fast, "--out", tmp_path / "b", "--workers", "1", "--batch", "3") == 0
+    assert_same_results(tmp_path / "a", tmp_path / "b")
+    assert (sessions(tmp_path / "a")[-1]["batch"], sessions(tmp_path / "a")[-1]["compiled"]) \
+        == (1, "off")
+    assert (sessions(tmp_path / "b")[-1]["batch"], sessions(tmp_path / "b")[-1]["compiled"]) \
+        == (3, "on")
+    assert (kernels.ENABLED, kernels.MIN_SIZE) == state  # put back after every task
+
+
+def test_the_command_line_wins_over_the_file(tmp_path):
+    path = write_experiment(tmp_path, reps=2, extra="")
+    path.write_text(path.read_text(encoding="utf-8").replace(
+        "[experiment]\n", '[experiment]\ncompiled = "on"\n'), encoding="utf-8")
+    exp = ex.load_experiment(path)
+    cells = ex.expand(exp).cells
+
+    class Args:
+        batch, compiled, quiet = None, None, True
+    assert execution(Args, exp, cells) == (20, "on")  # 16 reps: the default batch by size
+    Args.batch, Args.compiled = 1, "off"
+    assert execution(Args, exp, cells) == (1, "off")
+
+
+def test_missing_numba_is_said_once_and_the_numpy_path_runs(tmp_path, monkeypatch, capsys):
+    exp = ex.load_experiment(write_experiment(tmp_path))
+    monkeypatch.setattr(kernels, "AVAILABLE", False)
+
+    class Args:
+        batch, compiled, quiet = None, "on", False
+    assert execution(Args, exp, ex.expand(exp).cells)[1] == "on"
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "numba is not installed" in err[0]
+    with kernels.mode("on"):
+        assert not kernels.ENABLED  # use() cannot switch on what is not there
+
+
+@pytest.mark.parametrize("line, key, value", [
+    ('compiled = "fast"', "experiment.compiled", "'fast'"),
+    ("compiled = true", "experiment.compiled", "true"),
+    ('compiled = ["on"]', "experiment.compiled", "['on']"),
+])
+def test_bad_execution_settings_name_file_key_and_value(tmp_path, line, key, value):
+    path = write_experiment(tmp_path)
+    path.write_text(path.read_text(encoding="utf-8").replace(
+        "[experiment]\n", f"[experiment]\n{line}\n"), encoding="utf-8")
+    with pytest.raises(ConfigError) as err:
+        ex.load_experiment(path)
+    message = str(err.value)
+    assert str(path) in message and key in message and value in message
+    assert "expected" in message and "\n" not in message
+
+
+def test_bad_setting_exits_2_and_writes_nothing(tmp_path, capsys):
+    path = write_experiment(tmp_path)
+    path.write_text(path.read_text(encoding="utf-8").replace(
+        "[experiment]\n", '[experiment]\ncompiled = "yes"\n'), encoding="utf-8")
+    out = tmp_path / "out"
+    assert sweep(path, "--out", out) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "experiment.compiled" in err[0] and '"auto"' in err[0]
+    assert not out.exists()
+
+
+def test_a_task_runs_its_own_path_and_puts_the_setting_back(monkeypatch):
+    seen = []
+
+    def fake(task):
+        seen.append((kernels.ENABLED, kernels.MIN_SIZE))
+        raise RuntimeError("stop")
+    monkeypatch.setattr("sim.sweep.task.run_model", fake)
+    state = (kernels.ENABLED, kernels.MIN_SIZE)
+    for mode in ("on", "off", "auto"):
+        result = execute_run({"run_id": 0, "seed": 1, "weeks": 1, "scenario": {},
+                              "compiled": mode})
+        assert result["status"] == "failed" and result["error"].endswith("stop")
+        assert (kernels.ENABLED, kernels.MIN_SIZE) == state
+    assert seen[0] == (kernels.AVAILABLE, 0)
+    assert seen[1][0] is False
+    assert seen[2] == state
