@@ -67,7 +67,7 @@ def check_scheduler(address: str) -> None:
 
 BATCH_MAX = 20            # replications stepped side by side in one model, at most
 # ... and rep rows in one stacked model: 80 reps give 10, 800 or more give 1.  Memory sets
-# it: each replication keeps its own pre-drawn pipeline tables (2 MB) and logs, about 4.5 MB
+# it: each replication keeps its own pre-drawn normals (0.5 MB), tables and logs, about 2.5 MB
 # at 80 reps, and the gain per run flattens beyond 10-20 (benchmarks/PROFILE.md).
 BATCH_REP_BUDGET = 800
 BATCH_LIMIT = 1000        # the largest --batch accepted

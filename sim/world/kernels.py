@@ -195,17 +195,16 @@ def draw(table, offset, keys):
 
 
 @_jit
-def settle_deals(progress, hold, p_win, size, uid, pull, k, owner, conv, discount, table,
-                 offset, repl, week, work_weeks, pull_win_loss, lose_rate, pull_discount,
-                 elasticity, n_accounts, counts, disc_opp, stay):
+def settle_deals(progress, hold, p_win, size, u, pull, k, owner, conv, discount, repl, week,
+                 work_weeks, pull_win_loss, lose_rate, pull_discount, elasticity, n_accounts,
+                 counts, disc_opp, stay):
     """sim.world.pipeline.Pipeline.week from the timing choice on: which deals are ready,
     won, lost or lapsed; revenue per account; what each deal gave away in discounts (summed
     by the caller, as numpy sums); which deals stay open.  Deal ``j`` belongs to replication
-    ``repl[j]`` (all 0 for one model: sim.world.replicas) and reads its uniform in that row of
-    ``table``, at that replication's ``offset``, with its own (local) ``uid``; ``counts[r]``
-    gets won, lost, pulled of replication ``r``.  Every deal is settled on its own."""
+    ``repl[j]`` (all 0 for one model: sim.world.replicas) and has drawn the uniform ``u[j]``
+    (sim.world.pipeline.DrawTable); ``counts[r]`` gets won, lost, pulled of replication
+    ``r``.  Every deal is settled on its own."""
     n = progress.size
-    size_t = table.shape[1]
     revenue = np.zeros(n_accounts)
     for j in range(n):
         r = repl[j]
@@ -216,9 +215,8 @@ def settle_deals(progress, hold, p_win, size, uid, pull, k, owner, conv, discoun
             counts[r, 2] += 1
         else:
             p = p_win[j]
-        u = table[r, wrap(offset[r], uid[j], size_t)]
-        won = ready and (u < p)
-        lapsed = (not ready) and (u > 1 - lose_rate)
+        won = ready and (u[j] < p)
+        lapsed = (not ready) and (u[j] > 1 - lose_rate)
         price = 1 - pull_discount if pl else 1.0
         o = owner[j]
         full = size[j] * conv[o] * (1.0 if won else 0.0)

@@ -26,6 +26,8 @@ deal number (``uid``, counted per replication).  A deal's replication is ``accou
 
 from __future__ import annotations
 
+import copy
+
 import numpy as np
 
 from sim.world import kernels
@@ -68,14 +70,15 @@ class Opportunities(Table):
 class DrawTable:
     """Uniforms and standard normals drawn once, read at a fresh random offset each week.
 
-    With ``R > 1`` replications ``u`` and ``z`` are ``(R, size)``, row ``r`` drawn from
-    replication r's stream ``name`` as the serial table, and ``offset`` is one per
-    replication; reads then take each key's replication ``repl``."""
+    With ``R > 1`` replications ``z`` is ``(R, size)``, row ``r`` drawn from replication r's
+    stream ``name`` as the serial table, and ``offset`` is one per replication; reads then
+    take each key's replication ``repl``.  The uniforms are not kept at ``R > 1``
+    (:class:`UniformWindows`): a read makes the part of each row it needs again."""
 
     def __init__(self, model, name: str, size: int, normals: bool = True):
         """``normals=False``: a table of uniforms only.  Its normals are still drawn, so the
         stream goes on where it always did, but not kept (memory)."""
-        self.name = name
+        self.name, self.size = name, size
         if model.R == 1:
             rng = model.rstreams[0][name]
             self.u = rng.random(size)
@@ -83,18 +86,16 @@ class DrawTable:
             self.z = z if normals else None
             self.offset = 0
             return
-        self.u = np.empty((model.R, size))
+        self.windows = UniformWindows([s[name] for s in model.rstreams], size)
         self.z = np.empty((model.R, size)) if normals else None
         for r, streams in enumerate(model.rstreams):
-            rng = streams[name]  # u then z from one stream, as the serial table
-            self.u[r] = rng.random(size)
-            z = rng.standard_normal(size)
+            z = streams[name].standard_normal(size)  # after the uniforms, as the serial table
             if normals:
                 self.z[r] = z
         self.offset = np.zeros(model.R, dtype=np.int64)
 
     def new_week(self, model) -> None:
-        size = self.u.shape[-1]
+        size = self.size
         if model.R == 1:
             self.offset = int(model.rstreams[0][self.name].integers(0, size))
             return
@@ -103,7 +104,7 @@ class DrawTable:
 
     def uniform(self, keys: np.ndarray, repl: np.ndarray | None = None) -> np.ndarray:
         if repl is not None:  # R > 1: each key in its replication's table
-            return self.u[repl, (self.offset[repl] + keys) % self.u.shape[1]]
+            return self.windows.read(self.offset, keys, repl)
         if kernels.on(keys.size):
             return kernels.draw(self.u, self.offset, keys)
         return self.u[(self.offset + keys) % self.u.size]
@@ -114,6 +115,52 @@ class DrawTable:
         if kernels.on(keys.size):
             return kernels.draw(self.z, self.offset, keys)
         return self.z[(self.offset + keys) % self.z.size]
+
+
+class UniformWindows:
+    """The uniform rows of a DrawTable of ``R`` replications, made again where they are read.
+
+    numpy's ``Generator.random`` turns one 64-bit output of the bit generator into one
+    double, so entry ``i`` of the table is the double drawn after ``advance(i)`` from the
+    stream's state where the table began.  A read needs, per replication, the entries from
+    ``offset + min(keys)`` to ``offset + max(keys)`` (wrapping at the table's end): a few
+    thousand, against the 65,536 a row holds (0.5 MB a replication).  The values are the
+    table's, bit for bit (``tests/test_pipeline_tables.py``)."""
+
+    def __init__(self, streams: list, size: int):
+        self.size = size
+        self.start = [g.bit_generator.state for g in streams]  # where each table begins
+        for g in streams:
+            g.bit_generator.advance(size)  # the stream goes on after the table, as serially
+        # (a copy of each stream's bit generator, moved to a table entry before each read)
+        self.gen = [np.random.Generator(copy.deepcopy(g.bit_generator)) for g in streams]
+
+    def _row(self, r: int, first: int, width: int) -> np.ndarray:
+        """Entries ``first, first + 1, ...`` (``width`` of them, wrapping) of row ``r``."""
+        g = self.gen[r]
+        g.bit_generator.state = self.start[r]
+        g.bit_generator.advance(first)
+        head = min(width, self.size - first)
+        out = g.random(head)
+        if head < width:  # wrapped past the end: go on from the table's start
+            g.bit_generator.state = self.start[r]
+            out = np.concatenate((out, g.random(width - head)))
+        return out
+
+    def read(self, offset: np.ndarray, keys: np.ndarray, repl: np.ndarray) -> np.ndarray:
+        """The entry ``(offset[r] + key) % size`` of row ``r = repl`` for every key."""
+        R, size = offset.size, self.size
+        lo = np.full(R, np.iinfo(np.int64).max)
+        hi = np.full(R, -1)
+        np.minimum.at(lo, repl, keys)
+        np.maximum.at(hi, repl, keys)
+        width = np.minimum(np.maximum(hi - lo + 1, 0), size)
+        base = np.cumsum(width) - width  # where each replication's window starts in ``flat``
+        flat = np.empty(int(width.sum()))
+        for r in np.flatnonzero(width):
+            w = int(width[r])
+            flat[base[r]:base[r] + w] = self._row(r, int((offset[r] + lo[r]) % size), w)
+        return flat[base[repl] + (keys - lo[repl]) % size]
 
 
 def _per_repl(repl: np.ndarray, R: int) -> tuple[np.ndarray, np.ndarray]:
@@ -197,17 +244,15 @@ class Pipeline:
 
     def _settle_compiled(self, model, idx, k, owner, conv, discount, pull, repl=None):
         """:meth:`_settle` as one compiled pass (sim.world.kernels.settle_deals)."""
-        pp, o, n, t = model.sc.pipeline, self.opp, self.opp.n, self.outcome
+        pp, o, n = model.sc.pipeline, self.opp, self.opp.n
         disc_opp = np.empty(n)
         stay = np.empty(n, dtype=bool)
         R = model.R
-        table, offset = (t.u, t.offset) if repl is not None else (t.u[None, :],
-                                                                   np.array([t.offset]))
+        u = self.outcome.uniform(o.uid[:n], repl)
         counts = np.zeros((R, 3), dtype=np.int64)
         revenue = kernels.settle_deals(
-            o.progress[:n], o.hold[:n], o.p_win[:n], o.size[:n], o.uid[:n], pull, k, owner,
-            conv, discount, table, offset, np.zeros(n, dtype=np.int64) if repl is None
-            else repl, model.week, pp.work_weeks, pp.pull_win_loss, pp.lose_rate,
+            o.progress[:n], o.hold[:n], o.p_win[:n], o.size[:n], u, pull, k, owner,
+            conv, discount, np.zeros(n, dtype=np.int64) if repl is None else repl, model.week, pp.work_weeks, pp.pull_win_loss, pp.lose_rate,
             pp.pull_discount, model.sc.tactics.urgency_elasticity, idx.size, counts,
             disc_opp, stay)
         if repl is not None:
