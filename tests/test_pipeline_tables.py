@@ -1,29 +1,38 @@
-"""The pipeline's pre-drawn uniforms, made again window by window at R > 1, are the table's
-values bit for bit, and the streams go on after them exactly as after a drawn table."""
+"""The pipeline's pre-drawn uniforms and normals, made again window by window at R > 1, are the
+tables' values bit for bit, and the streams go on after them exactly as after drawn tables."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from sim.world.pipeline import UniformWindows
+from sim.world.pipeline import MARK_EVERY, Windows
 
-SIZE = 4096
+SIZE = 4 * MARK_EVERY + 100  # (a last, short stretch of normals)
 
 
 def streams(R: int, seed: int = 11) -> list[np.random.Generator]:
     return [np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(R)]
 
 
-def full_tables(R: int, seed: int = 11) -> np.ndarray:
-    return np.stack([g.random(SIZE) for g in streams(R, seed)])
+def full_tables(R: int, seed: int = 11) -> tuple[np.ndarray, np.ndarray]:
+    """Uniforms, then normals, from each stream: as the serial DrawTable draws them."""
+    gens = streams(R, seed)
+    u = np.stack([g.random(SIZE) for g in gens])
+    return u, np.stack([g.standard_normal(SIZE) for g in gens])
 
 
+def both_windows(R: int) -> tuple[Windows, Windows]:
+    gens = streams(R)
+    return Windows(gens, SIZE), Windows(gens, SIZE, normals=True)
+
+
+@pytest.mark.parametrize("kind", [0, 1])
 @pytest.mark.parametrize("spread", [1, 300, SIZE - 1, SIZE, 3 * SIZE + 17])
-def test_windows_read_what_the_table_holds(spread):
+def test_windows_read_what_the_table_holds(spread, kind):
     R = 4
-    table = full_tables(R)
-    windows = UniformWindows(streams(R), SIZE)
+    table = full_tables(R)[kind]
+    windows = both_windows(R)[kind]
     rng = np.random.default_rng(spread)
     for _ in range(20):
         offset = rng.integers(0, SIZE, R)  # windows that wrap past the end too
@@ -37,18 +46,20 @@ def test_windows_read_what_the_table_holds(spread):
 
 
 def test_a_read_of_nothing_is_empty():
-    windows = UniformWindows(streams(3), SIZE)
+    windows = both_windows(3)[1]
     out = windows.read(np.zeros(3, dtype=np.int64), np.zeros(0, dtype=np.int64),
                        np.zeros(0, dtype=np.int64))
     assert out.shape == (0,)
 
 
-def test_the_streams_go_on_as_after_the_drawn_table():
+def test_the_streams_go_on_as_after_the_drawn_tables():
     drawn = streams(3)
     for g in drawn:
         g.random(SIZE)
+        g.standard_normal(SIZE)
     skipped = streams(3)
-    UniformWindows(skipped, SIZE)
+    Windows(skipped, SIZE)
+    Windows(skipped, SIZE, normals=True)
     for a, b in zip(drawn, skipped):
         assert np.array_equal(a.standard_normal(50), b.standard_normal(50))
         assert np.array_equal(a.integers(0, SIZE, 50), b.integers(0, SIZE, 50))
@@ -56,10 +67,12 @@ def test_the_streams_go_on_as_after_the_drawn_table():
 
 def test_reads_leave_the_streams_alone():
     live = streams(2)
-    windows = UniformWindows(live, SIZE)
-    windows.read(np.array([5, 9]), np.arange(100), np.arange(100) % 2)
+    u, z = Windows(live, SIZE), Windows(live, SIZE, normals=True)
+    for windows in (u, z):
+        windows.read(np.array([5, 9]), np.arange(100), np.arange(100) % 2)
     after = streams(2)
     for g in after:
         g.random(SIZE)
+        g.standard_normal(SIZE)
     for a, b in zip(live, after):
         assert np.array_equal(a.random(20), b.random(20))

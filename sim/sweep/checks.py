@@ -66,10 +66,11 @@ def check_scheduler(address: str) -> None:
 
 
 BATCH_MAX = 20            # replications stepped side by side in one model, at most
-# ... and rep rows in one stacked model: 80 reps give 10, 800 or more give 1.  Memory sets
-# it: each replication keeps its own pre-drawn normals (0.5 MB), tables and logs, about 2.5 MB
-# at 80 reps, and the gain per run flattens beyond 10-20 (benchmarks/PROFILE.md).
-BATCH_REP_BUDGET = 800
+# ... and rep rows in one stacked model: 80 reps give 20, 1,600 or more give 1.  Memory sets
+# it: each replication keeps its own tables and logs (its pre-drawn random tables are made
+# again where read: sim.world.pipeline.Windows), about 2 MB at 80 reps, and the gain per run
+# flattens beyond 20 (benchmarks/PROFILE.md).
+BATCH_REP_BUDGET = 1600
 BATCH_LIMIT = 1000        # the largest --batch accepted
 
 

@@ -70,10 +70,10 @@ class Opportunities(Table):
 class DrawTable:
     """Uniforms and standard normals drawn once, read at a fresh random offset each week.
 
-    With ``R > 1`` replications ``z`` is ``(R, size)``, row ``r`` drawn from replication r's
-    stream ``name`` as the serial table, and ``offset`` is one per replication; reads then
-    take each key's replication ``repl``.  The uniforms are not kept at ``R > 1``
-    (:class:`UniformWindows`): a read makes the part of each row it needs again."""
+    With ``R > 1`` replications every replication has its own table, drawn from its own
+    stream ``name`` as the serial table, and its own ``offset``; reads take each key's
+    replication ``repl``.  Those tables are not kept (:class:`Windows`): a read makes the
+    part of each replication's table it needs again."""
 
     def __init__(self, model, name: str, size: int, normals: bool = True):
         """``normals=False``: a table of uniforms only.  Its normals are still drawn, so the
@@ -86,12 +86,12 @@ class DrawTable:
             self.z = z if normals else None
             self.offset = 0
             return
-        self.windows = UniformWindows([s[name] for s in model.rstreams], size)
-        self.z = np.empty((model.R, size)) if normals else None
-        for r, streams in enumerate(model.rstreams):
-            z = streams[name].standard_normal(size)  # after the uniforms, as the serial table
-            if normals:
-                self.z[r] = z
+        streams = [s[name] for s in model.rstreams]
+        self.u = Windows(streams, size)
+        self.z = Windows(streams, size, normals=True) if normals else None
+        if not normals:
+            for g in streams:
+                g.standard_normal(size)  # the stream goes on after the normals, as serially
         self.offset = np.zeros(model.R, dtype=np.int64)
 
     def new_week(self, model) -> None:
@@ -104,47 +104,71 @@ class DrawTable:
 
     def uniform(self, keys: np.ndarray, repl: np.ndarray | None = None) -> np.ndarray:
         if repl is not None:  # R > 1: each key in its replication's table
-            return self.windows.read(self.offset, keys, repl)
+            return self.u.read(self.offset, keys, repl)
         if kernels.on(keys.size):
             return kernels.draw(self.u, self.offset, keys)
         return self.u[(self.offset + keys) % self.u.size]
 
     def normal(self, keys: np.ndarray, repl: np.ndarray | None = None) -> np.ndarray:
         if repl is not None:
-            return self.z[repl, (self.offset[repl] + keys) % self.z.shape[1]]
+            return self.z.read(self.offset, keys, repl)
         if kernels.on(keys.size):
             return kernels.draw(self.z, self.offset, keys)
         return self.z[(self.offset + keys) % self.z.size]
 
 
-class UniformWindows:
-    """The uniform rows of a DrawTable of ``R`` replications, made again where they are read.
+MARK_EVERY = 1024  # normals between the saved states of a table of normals (Windows)
 
-    numpy's ``Generator.random`` turns one 64-bit output of the bit generator into one
-    double, so entry ``i`` of the table is the double drawn after ``advance(i)`` from the
-    stream's state where the table began.  A read needs, per replication, the entries from
-    ``offset + min(keys)`` to ``offset + max(keys)`` (wrapping at the table's end): a few
-    thousand, against the 65,536 a row holds (0.5 MB a replication).  The values are the
-    table's, bit for bit (``tests/test_pipeline_tables.py``)."""
 
-    def __init__(self, streams: list, size: int):
-        self.size = size
-        self.start = [g.bit_generator.state for g in streams]  # where each table begins
-        for g in streams:
-            g.bit_generator.advance(size)  # the stream goes on after the table, as serially
-        # (a copy of each stream's bit generator, moved to a table entry before each read)
+class Windows:
+    """The tables of one kind (uniforms or normals) of a DrawTable of ``R`` replications,
+    made again where they are read instead of kept (0.5 MB a replication each).
+
+    Entry ``i`` of a replication's table is what its stream draws after the first ``i``.
+    numpy's ``Generator.random`` turns one 64-bit output into one double, so a uniform
+    entry is drawn after ``advance(i)`` from the state where the table began.  A normal
+    takes a varying number of outputs, so the state before every MARK_EVERY-th normal is
+    saved, and an entry is drawn on from the mark before it.  A read needs, per replication,
+    the entries from ``offset + min(keys)`` to ``offset + max(keys)`` (wrapping at the
+    table's end): a few thousand of the 65,536.  The values are the table's, bit for bit
+    (``tests/test_pipeline_tables.py``).  Drawing the table moves each stream on exactly as
+    drawing it for keeps would."""
+
+    def __init__(self, streams: list, size: int, normals: bool = False):
+        self.size, self.normals = size, normals
+        if normals:
+            self.marks = []
+            for g in streams:
+                marks = []
+                for lo in range(0, size, MARK_EVERY):
+                    marks.append(g.bit_generator.state)
+                    g.standard_normal(min(MARK_EVERY, size - lo))  # (the same draws in parts)
+                self.marks.append(marks)
+        else:
+            self.marks = [[g.bit_generator.state] for g in streams]
+            for g in streams:
+                g.bit_generator.advance(size)
+        # (a copy of each stream's bit generator, moved to a mark before each read)
         self.gen = [np.random.Generator(copy.deepcopy(g.bit_generator)) for g in streams]
+
+    def _entries(self, r: int, first: int, count: int) -> np.ndarray:
+        """Entries ``first`` to ``first + count - 1`` (no wrapping) of replication ``r``."""
+        bits = self.gen[r].bit_generator
+        if not self.normals:
+            bits.state = self.marks[r][0]
+            bits.advance(first)
+            return self.gen[r].random(count)
+        mark = first // MARK_EVERY
+        bits.state = self.marks[r][mark]
+        skip = first - mark * MARK_EVERY
+        return self.gen[r].standard_normal(skip + count)[skip:]
 
     def _row(self, r: int, first: int, width: int) -> np.ndarray:
         """Entries ``first, first + 1, ...`` (``width`` of them, wrapping) of row ``r``."""
-        g = self.gen[r]
-        g.bit_generator.state = self.start[r]
-        g.bit_generator.advance(first)
         head = min(width, self.size - first)
-        out = g.random(head)
+        out = self._entries(r, first, head)
         if head < width:  # wrapped past the end: go on from the table's start
-            g.bit_generator.state = self.start[r]
-            out = np.concatenate((out, g.random(width - head)))
+            out = np.concatenate((out, self._entries(r, 0, width - head)))
         return out
 
     def read(self, offset: np.ndarray, keys: np.ndarray, repl: np.ndarray) -> np.ndarray:
