@@ -35,6 +35,7 @@ IN_FLIGHT_PER_WORKER = 4
 PRELOAD = ("sim.sweep.task", "sim.sweep.packing", "sim.scenario.schema", "sim.scenario.runner",
            "sim.sweep.experiment")  # what tasks unpickle
 PARENT_POLL_S = 1.0
+WARM_UP_HOLD_S = 0.2  # seconds each warm-up task keeps its worker busy (PoolExecutor.warm_up)
 RESIZE_S = 5.0  # how often a Dask sweep re-reads the cluster's size
 MIN_IN_FLIGHT = 8  # Dask chunks in flight at least, however small the cluster looks
 CHUNK_TARGET_S = 0.5  # worker seconds a Dask chunk aims at: its fixed cost then stays small
@@ -163,6 +164,12 @@ def watch_parent(pid: int, created: float) -> None:
     threading.Thread(target=_exit_when_gone, args=(pid, created), daemon=True).start()
 
 
+def _hold(seconds: float) -> int:
+    """A warm-up task: keep this worker busy for ``seconds``; return its pid."""
+    time.sleep(seconds)
+    return os.getpid()
+
+
 class PoolExecutor(Executor):
     """A local pool of worker processes (``--workers N``)."""
 
@@ -175,9 +182,12 @@ class PoolExecutor(Executor):
 
     def warm_up(self) -> None:
         """Start the workers now (the pool would start them on the first tasks), so that the
-        forkserver's imports are not counted in the sweep's runs per second."""
+        forkserver's imports are not counted in the sweep's runs per second.  The pool starts
+        a new worker for a task only if none is idle, and the first submit waits for the
+        forkserver to boot, long enough for the first worker to finish a quick task: so each
+        warm-up task holds its worker for WARM_UP_HOLD_S, and every submit finds them busy."""
         try:
-            for fut in [self.pool.submit(os.getpid) for _ in range(self.workers)]:
+            for fut in [self.pool.submit(_hold, WARM_UP_HOLD_S) for _ in range(self.workers)]:
                 fut.result()
         except cf.process.BrokenProcessPool:  # runs will meet the fault and record it
             self.pool.shutdown(wait=False, cancel_futures=True)
