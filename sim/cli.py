@@ -57,8 +57,8 @@ def _sweep_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--replications", type=int, help="override the experiment's replications")
     p.add_argument("--batch", type=int, metavar="R",
                    help="replications of a design point stepped side by side in one model, "
-                        "each identical to its own run (default: by size, 20 at 80 reps, 1 "
-                        "from 1,600 reps)")
+                        "each identical to its own run (default: by size, 10 at 80 reps, 1 "
+                        "from 800 reps)")
     p.add_argument("--compiled", choices=("auto", "on", "off"),
                    help="numba kernels: on large arrays only (auto, the default), at every "
                         "size (on: faster, ~100 MB more per worker), or never (off); results "

@@ -66,11 +66,12 @@ def check_scheduler(address: str) -> None:
 
 
 BATCH_MAX = 20            # replications stepped side by side in one model, at most
-# ... and rep rows in one stacked model: 80 reps give 20, 1,600 or more give 1.  Memory sets
-# it: each replication keeps its own tables and logs (its pre-drawn random tables are made
-# again where read: sim.world.pipeline.Windows), about 2 MB at 80 reps, and the gain per run
-# flattens beyond 20 (benchmarks/PROFILE.md).
-BATCH_REP_BUDGET = 1600
+# ... and rep rows in one stacked model: 80 reps give 10, 800 or more give 1.  Memory sets
+# it: each replication adds about 2.4 MB at 80 reps (its tables, logs and a week's
+# temporaries; its pre-drawn random tables are made again where read, sim.world.pipeline).
+# --batch 20 runs a planner-size sweep ~30% faster for ~20 MB more, which would take the
+# sweep's peak too close to a tenth of mesa.batch_run's (benchmarks/PROFILE.md).
+BATCH_REP_BUDGET = 800
 BATCH_LIMIT = 1000        # the largest --batch accepted
 
 
