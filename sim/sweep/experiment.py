@@ -242,7 +242,8 @@ def load_experiment(path: str | Path, replications: int | None = None) -> Experi
         base=base, sets=sets, seasons=parse_seasons(path, meta.get("seasons"), base),
         policies=policies, levels=parse_levels(path, factors),
         sample=parse_sample(path, factors.get("sample"), seed),
-        uncertainties=uncertainties, adaptive=adaptive, compiled=kernel_mode(path, meta.get("compiled", "auto")))
+        uncertainties=uncertainties, adaptive=adaptive,
+        compiled=kernel_mode(path, meta.get("compiled", "auto")))
     check_layers(exp)
     return exp
 
