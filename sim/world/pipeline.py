@@ -276,9 +276,9 @@ class Pipeline:
         counts = np.zeros((R, 3), dtype=np.int64)
         revenue = kernels.settle_deals(
             o.progress[:n], o.hold[:n], o.p_win[:n], o.size[:n], u, pull, k, owner,
-            conv, discount, np.zeros(n, dtype=np.int64) if repl is None else repl, model.week, pp.work_weeks, pp.pull_win_loss, pp.lose_rate,
-            pp.pull_discount, model.sc.tactics.urgency_elasticity, idx.size, counts,
-            disc_opp, stay)
+            conv, discount, np.zeros(n, dtype=np.int64) if repl is None else repl,
+            model.week, pp.work_weeks, pp.pull_win_loss, pp.lose_rate, pp.pull_discount,
+            model.sc.tactics.urgency_elasticity, idx.size, counts, disc_opp, stay)
         if repl is not None:
             return revenue, total(model, disc_opp, o.account[:n]), tuple(counts.T.copy()), stay
         return revenue, float(disc_opp.sum()), tuple(int(x) for x in counts[0]), stay
