@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sim.world.pipeline import MARK_EVERY, Windows
+from sim.world.draw_tables import MARK_EVERY, Windows
 
 SIZE = 4 * MARK_EVERY + 100  # (a last, short stretch of normals)
 

@@ -279,7 +279,7 @@ def emit_signals(model, a: np.ndarray) -> None:
     p[_CONTACT] = beh.sign_contact_heard
     contact = r.s_competitor_contact[a]
     # The rows drawn one sign after another: (signs, k_r) per replication, placed by column.
-    seen = replicas.draw(model, "signals", a, lambda g, _, n: g.random((len(SIGNALS), n))) < p
+    seen = replicas.uniform(model, "signals", a, lead=len(SIGNALS)) < p
     seen[_CONTACT] &= contact
     r.signals[:, a] = seen
 

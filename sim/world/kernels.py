@@ -27,6 +27,8 @@ AVAILABLE = importlib.util.find_spec("numba") is not None
 ENABLED = AVAILABLE and os.environ.get("SALESIM_NUMBA", "1") != "0"
 MIN_SIZE = int(os.environ.get("SALESIM_NUMBA_MIN_SIZE", "5000"))  # rows (accounts, deals)
 _KERNELS: list[str] = []  # names of the kernel functions, in definition order
+_UNCACHED: set[str] = set()  # kernels that call a C function found at run time (not cached)
+_next_double = None  # PCG64's next_double (a ctypes function), found when the kernels compile
 _compiled = False
 
 
@@ -82,14 +84,24 @@ def _compile() -> None:
     global _compiled
     import numba
     g = globals()
+    # The C function numpy's ``Generator.random`` calls for every double of a PCG64 stream
+    # (one function for every PCG64 generator; its address changes between processes, so
+    # the kernels that call it compile in each process rather than load from the cache).
+    g["_next_double"] = np.random.PCG64(0).ctypes.next_double
     for name in _KERNELS:
-        g[name] = numba.njit(cache=True, nogil=True)(g[name])
+        g[name] = numba.njit(cache=name not in _UNCACHED, nogil=True)(g[name])
     _compiled = True
 
 
 def _jit(fn):
     _KERNELS.append(fn.__name__)
     return fn
+
+
+def _jit_streams(fn):
+    """A kernel that draws from numpy generators through their state addresses."""
+    _UNCACHED.add(fn.__name__)
+    return _jit(fn)
 
 
 @_jit
@@ -187,10 +199,22 @@ def wrap(offset, key, size):
 
 @_jit
 def draw(table, offset, keys):
-    """``table[(offset + keys) % table.size]`` (sim.world.pipeline.DrawTable)."""
+    """``table[(offset + keys) % table.size]`` (sim.world.draw_tables.DrawTable)."""
     out = np.empty(keys.size)
     for j in range(keys.size):
         out[j] = table[wrap(offset, keys[j], table.size)]
+    return out
+
+
+@_jit
+def draw_stacked(table, offset, keys, repl):
+    """``table[r, (offset[r] + keys) % size]`` with ``r = repl`` for each key (the stacked
+    tables of sim.world.pipeline.Stacked)."""
+    out = np.empty(keys.size)
+    size = table.shape[1]
+    for j in range(keys.size):
+        r = repl[j]
+        out[j] = table[r, wrap(offset[r], keys[j], size)]
     return out
 
 
@@ -202,7 +226,7 @@ def settle_deals(progress, hold, p_win, size, u, pull, k, owner, conv, discount,
     won, lost or lapsed; revenue per account; what each deal gave away in discounts (summed
     by the caller, as numpy sums); which deals stay open.  Deal ``j`` belongs to replication
     ``repl[j]`` (all 0 for one model: sim.world.replicas) and has drawn the uniform ``u[j]``
-    (sim.world.pipeline.DrawTable); ``counts[r]`` gets won, lost, pulled of replication
+    (sim.world.draw_tables.DrawTable); ``counts[r]`` gets won, lost, pulled of replication
     ``r``.  Every deal is settled on its own."""
     n = progress.size
     revenue = np.zeros(n_accounts)
@@ -331,3 +355,28 @@ def book_sales(idx, own, revenue, hours, sales_week, hours_week, rev_annual, rev
         revenue_total[i] += x
         per_rep[own[j]] += x
     return per_rep
+
+
+@_jit_streams
+def stream_uniforms(addrs, repl, out):
+    """What ``g.random((lead, k))`` gives each replication, for rows of replications
+    ``repl``: ``out`` (lead x rows) is filled row by row, each entry from the PCG64 state at
+    ``addrs[repl[i]]``, so each replication reads its draws in the order of its own block."""
+    lead, n = out.shape
+    for s in range(lead):
+        for i in range(n):
+            out[s, i] = _next_double(addrs[repl[i]])
+
+
+@_jit_streams
+def slot_uniforms(addrs, caps, slots, R, out):
+    """``Streams.by_slot`` for every replication at once: replication ``r`` draws a row of
+    ``caps[r]`` uniforms, and slot ``slots[i]`` (strided: local ``slot // R`` of replication
+    ``slot % R``) reads its own entry of its replication's row."""
+    rows = np.empty((R, caps.max()))
+    for r in range(R):
+        for j in range(caps[r]):
+            rows[r, j] = _next_double(addrs[r])
+    for i in range(slots.size):
+        s = slots[i]
+        out[i] = rows[s % R, s // R]

@@ -26,7 +26,7 @@ from sim.world.market import market_week
 from sim.world.pipeline import Pipeline
 from sim.world.seasons import WEEKS_PER_YEAR, build_calendar
 from sim.world.moves import OrgMoves
-from sim.world.replicas import draw, split
+from sim.world.replicas import split, uniform
 from sim.world.state import EventLog, StackedEventLog
 from sim.world.streams import Streams
 from sim.world.tactics import apply_to_effort, choose_tactics, found_out, resolve_false_urgency
@@ -272,8 +272,7 @@ class SalesModel(OrgBuilder, OrgMoves, mesa.Model):
         p = clamp(self.mgr_detect[r.team[a]]
                     * np.minimum(1.0, self.sc.managers.notice_base + face), 0, 1)
         emitted = r.signals[:, a]
-        seen = emitted & (draw(self, "detection", a, lambda g, sel, k: g.random((
-            emitted.shape[0], k))) < p)
+        seen = emitted & (uniform(self, "detection", a, lead=emitted.shape[0]) < p)
         if self.levers.feedback:
             talk = SIGNALS.index("comp_talk")
             seen[talk] |= emitted[talk]
@@ -328,5 +327,5 @@ class SalesModel(OrgBuilder, OrgMoves, mesa.Model):
         for name in ("rep_agent", "managers", "reps", "book", "events", "handovers",
                      "pipeline", "collector", "policies", "scheduled_policies", "snap",
                      "streams", "rstreams", "split_cache", "_stream_lists", "_unstacked",
-                     "_repl_lut", "_active", "_owned"):
+                     "_repl_lut", "_stream_addrs", "_active", "_owned"):
             self.__dict__.pop(name, None)

@@ -26,13 +26,12 @@ deal number (``uid``, counted per replication).  A deal's replication is ``accou
 
 from __future__ import annotations
 
-import copy
-
 import numpy as np
 
 from sim.world import kernels
 from sim.world.collect import DEALS_LOST, DEALS_PULLED, DEALS_PUSHED, DEALS_WON
 from sim.world.compensation import QUOTA_FLOOR, next_period, ratchet_cost
+from sim.world.draw_tables import DrawTable
 from sim.world.replicas import total
 from sim.world.state import Table
 
@@ -67,126 +66,6 @@ class Opportunities(Table):
         self.n = k
 
 
-class DrawTable:
-    """Uniforms and standard normals drawn once, read at a fresh random offset each week.
-
-    With ``R > 1`` replications every replication has its own table, drawn from its own
-    stream ``name`` as the serial table, and its own ``offset``; reads take each key's
-    replication ``repl``.  Those tables are not kept (:class:`Windows`): a read makes the
-    part of each replication's table it needs again."""
-
-    def __init__(self, model, name: str, size: int, normals: bool = True):
-        """``normals=False``: a table of uniforms only.  Its normals are still drawn, so the
-        stream goes on where it always did, but not kept (memory)."""
-        self.name, self.size = name, size
-        if model.R == 1:
-            rng = model.rstreams[0][name]
-            self.u = rng.random(size)
-            z = rng.standard_normal(size)
-            self.z = z if normals else None
-            self.offset = 0
-            return
-        streams = [s[name] for s in model.rstreams]
-        self.u = Windows(streams, size)
-        self.z = Windows(streams, size, normals=True) if normals else None
-        if not normals:
-            for g in streams:
-                g.standard_normal(size)  # the stream goes on after the normals, as serially
-        self.offset = np.zeros(model.R, dtype=np.int64)
-
-    def new_week(self, model) -> None:
-        size = self.size
-        if model.R == 1:
-            self.offset = int(model.rstreams[0][self.name].integers(0, size))
-            return
-        for r, streams in enumerate(model.rstreams):
-            self.offset[r] = streams[self.name].integers(0, size)
-
-    def uniform(self, keys: np.ndarray, repl: np.ndarray | None = None) -> np.ndarray:
-        if repl is not None:  # R > 1: each key in its replication's table
-            return self.u.read(self.offset, keys, repl)
-        if kernels.on(keys.size):
-            return kernels.draw(self.u, self.offset, keys)
-        return self.u[(self.offset + keys) % self.u.size]
-
-    def normal(self, keys: np.ndarray, repl: np.ndarray | None = None) -> np.ndarray:
-        if repl is not None:
-            return self.z.read(self.offset, keys, repl)
-        if kernels.on(keys.size):
-            return kernels.draw(self.z, self.offset, keys)
-        return self.z[(self.offset + keys) % self.z.size]
-
-
-MARK_EVERY = 1024  # normals between the saved states of a table of normals (Windows)
-
-
-class Windows:
-    """The tables of one kind (uniforms or normals) of a DrawTable of ``R`` replications,
-    made again where they are read instead of kept (0.5 MB a replication each).
-
-    Entry ``i`` of a replication's table is what its stream draws after the first ``i``.
-    numpy's ``Generator.random`` turns one 64-bit output into one double, so a uniform
-    entry is drawn after ``advance(i)`` from the state where the table began.  A normal
-    takes a varying number of outputs, so the state before every MARK_EVERY-th normal is
-    saved, and an entry is drawn on from the mark before it.  A read needs, per replication,
-    the entries from ``offset + min(keys)`` to ``offset + max(keys)`` (wrapping at the
-    table's end): a few thousand of the 65,536.  The values are the table's, bit for bit
-    (``tests/test_pipeline_tables.py``).  Drawing the table moves each stream on exactly as
-    drawing it for keeps would."""
-
-    def __init__(self, streams: list, size: int, normals: bool = False):
-        self.size, self.normals = size, normals
-        if normals:
-            self.marks = []
-            for g in streams:
-                marks = []
-                for lo in range(0, size, MARK_EVERY):
-                    marks.append(g.bit_generator.state)
-                    g.standard_normal(min(MARK_EVERY, size - lo))  # (the same draws in parts)
-                self.marks.append(marks)
-        else:
-            self.marks = [[g.bit_generator.state] for g in streams]
-            for g in streams:
-                g.bit_generator.advance(size)
-        # (a copy of each stream's bit generator, moved to a mark before each read)
-        self.gen = [np.random.Generator(copy.deepcopy(g.bit_generator)) for g in streams]
-
-    def _entries(self, r: int, first: int, count: int) -> np.ndarray:
-        """Entries ``first`` to ``first + count - 1`` (no wrapping) of replication ``r``."""
-        bits = self.gen[r].bit_generator
-        if not self.normals:
-            bits.state = self.marks[r][0]
-            bits.advance(first)
-            return self.gen[r].random(count)
-        mark = first // MARK_EVERY
-        bits.state = self.marks[r][mark]
-        skip = first - mark * MARK_EVERY
-        return self.gen[r].standard_normal(skip + count)[skip:]
-
-    def _row(self, r: int, first: int, width: int) -> np.ndarray:
-        """Entries ``first, first + 1, ...`` (``width`` of them, wrapping) of row ``r``."""
-        head = min(width, self.size - first)
-        out = self._entries(r, first, head)
-        if head < width:  # wrapped past the end: go on from the table's start
-            out = np.concatenate((out, self._entries(r, 0, width - head)))
-        return out
-
-    def read(self, offset: np.ndarray, keys: np.ndarray, repl: np.ndarray) -> np.ndarray:
-        """The entry ``(offset[r] + key) % size`` of row ``r = repl`` for every key."""
-        R, size = offset.size, self.size
-        lo = np.full(R, np.iinfo(np.int64).max)
-        hi = np.full(R, -1)
-        np.minimum.at(lo, repl, keys)
-        np.maximum.at(hi, repl, keys)
-        width = np.minimum(np.maximum(hi - lo + 1, 0), size)
-        base = np.cumsum(width) - width  # where each replication's window starts in ``flat``
-        flat = np.empty(int(width.sum()))
-        for r in np.flatnonzero(width):
-            w = int(width[r])
-            flat[base[r]:base[r] + w] = self._row(r, int((offset[r] + lo[r]) % size), w)
-        return flat[base[repl] + (keys - lo[repl]) % size]
-
-
 def _per_repl(repl: np.ndarray, R: int) -> tuple[np.ndarray, np.ndarray]:
     """Rank of each entry among the entries of its replication (in order), and the count of
     each replication."""
@@ -204,8 +83,9 @@ class Pipeline:
         self.opp = Opportunities(capacity * model.R)
         self.opp.R = model.R  # (the kernels' size threshold is per replication)
         size = max(TABLE_MIN, 8 * capacity)
-        self.demand = DrawTable(model, "opportunities", size)
-        self.outcome = DrawTable(model, "wins", size, normals=False)  # (uniforms only)
+        keep = model.R > 1 and kernels.on(capacity * model.R, model.R)
+        self.demand = DrawTable(model, "opportunities", size, keep=keep)
+        self.outcome = DrawTable(model, "wins", size, normals=False, keep=keep)  # (uniforms)
         self.next_uid = 0 if model.R == 1 else np.zeros(model.R, dtype=np.int64)
 
     def week(self, model, idx, own, service, conv, base, discount):

@@ -20,6 +20,8 @@ from collections.abc import Callable
 
 import numpy as np
 
+from sim.world import kernels
+
 _ALL = slice(None)
 
 
@@ -83,9 +85,43 @@ def draw(model, name: str, rows, fn: Callable, size: int | None = None) -> np.nd
     return out
 
 
-def uniform(model, name: str, rows) -> np.ndarray:
-    """One uniform on [0, 1) per row from stream ``name``."""
-    return draw(model, name, rows, lambda g, sel, k: g.random(k))
+def uniform(model, name: str, rows, lead: int | None = None) -> np.ndarray:
+    """One uniform on [0, 1) per row from stream ``name``; with ``lead``, a block of
+    ``lead`` rows of them (``g.random((lead, k))`` in each replication)."""
+    if model.R > 1 and kernels.on(len(rows), model.R):
+        addrs = _addresses(model, name)
+        if addrs is not None:  # one compiled pass for every replication
+            out = np.empty((1 if lead is None else lead, len(rows)))
+            kernels.stream_uniforms(addrs, replication_of(model, np.asarray(rows)), out)
+            return out[0] if lead is None else out
+    if lead is None:
+        return draw(model, name, rows, lambda g, sel, k: g.random(k))
+    return draw(model, name, rows, lambda g, sel, k: g.random((lead, k)))
+
+
+class _Addresses(dict):
+    """Stream name -> (generators, their state addresses).  A copy of the model (a fork of
+    its burn-in) or a pickle starts empty: addresses point into one model's generators."""
+
+    def __reduce__(self):  # (copy.deepcopy and pickle both build from this)
+        return _Addresses, ()
+
+
+def _addresses(model, name: str) -> np.ndarray | None:
+    """Where each replication's generator of stream ``name`` keeps its state (for the
+    compiled draws), or None unless every one is a PCG64 (whose draws the kernels make)."""
+    cache = model.__dict__.get("_stream_addrs")
+    if cache is None:
+        cache = model.__dict__["_stream_addrs"] = _Addresses()
+    gens = generators(model, name)
+    hit = cache.get(name)
+    if hit is not None and hit[0] is gens:
+        return hit[1]
+    bits = [g.bit_generator for g in gens]
+    addrs = (np.array([b.ctypes.state_address for b in bits], dtype=np.uint64)
+             if all(type(b) is np.random.PCG64 for b in bits) else None)
+    cache[name] = (gens, addrs)  # (holding ``gens``: the generators outlive the addresses)
+    return addrs
 
 
 def serial_capacity(initial: int, n: int) -> int:
@@ -103,6 +139,12 @@ def by_slot(model, name: str, slots: np.ndarray) -> np.ndarray:
         return model.rstreams[0].by_slot(name, slots, model.reps.capacity)
     R, c0 = model.R, model.rep_capacity0
     out = np.empty(len(slots))
+    if kernels.on(len(slots), R):
+        addrs = _addresses(model, name)
+        if addrs is not None:
+            caps = np.array([serial_capacity(c0, int(k)) for k in model.reps.made])
+            kernels.slot_uniforms(addrs, caps, np.asarray(slots, dtype=np.int64), R, out)
+            return out
     for r, pos in split(model, slots):
         cap = serial_capacity(c0, int(model.reps.made[r]))  # reps ever created in r
         out[pos] = model.rstreams[r].by_slot(name, slots[pos] // R, cap)

@@ -1,0 +1,97 @@
+"""The compiled draws of R replications side by side (sim.world.replicas with
+sim.world.kernels) give each replication exactly what its own numpy generator gives, and
+leave every generator where the numpy draws leave it."""
+
+from __future__ import annotations
+
+import copy
+
+import numpy as np
+import pytest
+
+from sim.scenario.schema import Scenario
+from sim.world import kernels, replicas
+from sim.world.draw_tables import Stacked, Windows
+from sim.world.model import SalesModel
+
+pytestmark = pytest.mark.skipif(not kernels.AVAILABLE, reason="numba is an optional extra")
+
+
+def _model(R: int = 4, reps: int = 12) -> SalesModel:
+    sc = Scenario()
+    sc.org.n_reps = reps
+    sc.run.burn_in_weeks = 0
+    with kernels.mode("off"):
+        return SalesModel(sc, rng=list(range(11, 11 + R)), weeks=4, panel=False)
+
+
+def _states(model, name: str) -> list:
+    return [g.bit_generator.state for g in replicas.generators(model, name)]
+
+
+def _draw_both(fn, model):
+    """``fn(model)`` on the compiled path and, on a copy, on the numpy path; both models'
+    generators are compared afterwards."""
+    twin = copy.deepcopy(model)
+    with kernels.mode("on"):
+        fast = fn(model)
+    with kernels.mode("off"):
+        slow = fn(twin)
+    return fast, slow, twin
+
+
+@pytest.mark.parametrize("lead", [None, 1, 6])
+def test_uniforms_equal_each_replications_generator(lead):
+    model = _model()
+    rows = np.array([0, 5, 6, 7, 9, 13, 14, 22, 23, 30, 31, 41])  # replications 0..3, uneven
+    for _ in range(3):  # the streams go on from where the last draw left them
+        fast, slow, twin = _draw_both(
+            lambda m: replicas.uniform(m, "tactics", rows, lead=lead), model)
+        assert fast.shape == slow.shape
+        assert np.array_equal(fast, slow)
+        assert _states(model, "tactics") == _states(twin, "tactics")
+
+
+def test_no_rows_draw_nothing():
+    model = _model()
+    before = _states(model, "tactics")
+    with kernels.mode("on"):
+        out = replicas.uniform(model, "tactics", np.zeros(0, dtype=np.int64), lead=3)
+    assert out.shape == (3, 0)
+    assert _states(model, "tactics") == before
+
+
+def test_slot_uniforms_equal_the_serial_rows():
+    model = _model()
+    a = model.active
+    fast, slow, twin = _draw_both(lambda m: replicas.by_slot(m, "offers", m.active), model)
+    assert fast.size == a.size and np.array_equal(fast, slow)
+    assert _states(model, "offers") == _states(twin, "offers")
+
+
+def test_a_copy_of_the_model_draws_from_its_own_generators():
+    """Addresses point into one model's generators: a fork must not advance its parent's."""
+    model = _model()
+    rows = model.active
+    with kernels.mode("on"):
+        replicas.uniform(model, "tactics", rows)  # the addresses are cached now
+        before = _states(model, "tactics")
+        twin = copy.deepcopy(model)
+        replicas.uniform(twin, "tactics", rows)
+    assert _states(model, "tactics") == before
+    assert _states(twin, "tactics") != before
+
+
+@pytest.mark.parametrize("normals", [False, True])
+def test_stacked_tables_read_what_the_windows_make(normals):
+    R, size = 3, 5000
+    gens = [np.random.default_rng(s) for s in range(R)]
+    kept = Stacked(np.stack([
+        (g.standard_normal(size) if normals else g.random(size)) for g in gens]))
+    again = Windows([np.random.default_rng(s) for s in range(R)], size, normals=normals)
+    rng = np.random.default_rng(0)
+    offset = rng.integers(0, size, R)
+    keys = rng.integers(0, 3 * size, 900)  # wider than the table: reads wrap
+    repl = rng.integers(0, R, keys.size)
+    with kernels.mode("on"):
+        assert np.array_equal(kept.read(offset, keys, repl), again.read(offset, keys, repl))
