@@ -79,7 +79,11 @@ def draw(model, name: str, rows, fn: Callable, size: int | None = None) -> np.nd
         return fn(model.rstreams[0][name], _ALL, n)
     gens = generators(model, name)
     parts, order = _split(model, rows)
-    values = [fn(gens[r], pos, pos.size) for r, pos in parts]
+    # A replication with no rows draws nothing (a size-0 draw leaves a stream where it is).
+    values = [fn(gens[r], pos, pos.size) for r, pos in parts if pos.size]
+    if not values:
+        r, pos = parts[0]
+        return fn(gens[r], pos, 0)  # (its shape and type, with no draws)
     out = np.empty_like(values[0], shape=np.shape(values[0])[:-1] + (len(rows),))
     out[..., order] = np.concatenate(values, axis=-1)  # one scatter for all replications
     return out

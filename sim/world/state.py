@@ -182,6 +182,6 @@ class StackedEventLog(EventLog):
     def log(self, week: int, kind: str, rep=-1, account=-1, value=np.nan) -> None:
         lo = self.n
         super().log(week, kind, rep, account, value)
-        if self.n > lo:
+        if self.n > lo:  # (a scalar or a 0-d result fills the slice by broadcasting)
             who = np.where(np.asarray(rep) >= 0, rep, account)
-            self.repl[lo:self.n] = np.broadcast_to(who, (self.n - lo,)) % self.R
+            self.repl[lo:self.n] = who % self.R
