@@ -169,13 +169,28 @@ class SobolProxy:
     full_runs: int
     full_design_s: float = 0.0   # expanding the full study's design (part of its sweep)
     full_analyze_s: float = 0.0  # its analysis, on a results table of the full size
+    inner_rate: float = float("nan")  # the proxy sweep's own runs/s (once its workers are up)
+
+    @property
+    def start_s(self) -> float:
+        """The proxy sweep's one-off start (interpreter, imports, workers, numba's compile):
+        its wall time less its runs at its own rate; 0 when the rate was not reported."""
+        if not self.inner_rate > 0:
+            return 0.0
+        return max(self.sweep_s - self.proxy_runs / self.inner_rate, 0.0)
 
     @property
     def full_s(self) -> float:
-        """Runs at the proxy's rate, plus the full design's expansion and analysis (as
-        measured; the proxy's own analysis stands in when those were not measured)."""
+        """One start, the full study's runs at the proxy's own rate, the full design's
+        expansion and its analysis (as measured; the proxy's own analysis stands in when
+        those were not measured).  Without the own rate: the proxy's wall time per run,
+        start included, times the full run count."""
         analysis = self.full_analyze_s or self.analyze_s
-        return self.full_runs * self.sweep_s / self.proxy_runs + self.full_design_s + analysis
+        if self.inner_rate > 0:
+            runs_s = self.start_s + self.full_runs / self.inner_rate
+        else:
+            runs_s = self.full_runs * self.sweep_s / self.proxy_runs
+        return runs_s + self.full_design_s + analysis
 
 
 #: What the study's file says to run after the sweep: the indices of both of its KPIs.
@@ -204,8 +219,8 @@ def measure_sobol(proxy_n: int) -> SobolProxy:
                                  *ANALYZE_ARGS])
     design_s, analyze_s = measure_full_analysis()
     return SobolProxy(proxy_n, proxy_n * (factors + 2) * reps, swept["wall_s"],
-                      analyzed["wall_s"],
-                      n * (factors + 2) * reps, design_s, analyze_s)
+                      analyzed["wall_s"], n * (factors + 2) * reps, design_s, analyze_s,
+                      inner_rate(swept.get("stderr", "")))
 
 
 def measure_full_analysis() -> tuple[float, float]:

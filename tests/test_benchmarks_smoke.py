@@ -124,6 +124,11 @@ def test_sobol_study_is_sized_as_its_comment_says_and_extrapolates_linearly():
                                full_runs=n * (factors + 2) * reps)
     assert proxy.full_runs == 71_680
     assert proxy.full_s == pytest.approx(71_680 * 0.5 + 3.0)
+    # With the sweep's own rate the one-off start is counted once, not once per proxy.
+    timed = studies.SobolProxy(proxy_n=2, proxy_runs=28, sweep_s=14.0, analyze_s=3.0,
+                               full_runs=71_680, inner_rate=2.8)
+    assert timed.start_s == pytest.approx(4.0)
+    assert timed.full_s == pytest.approx(4.0 + 71_680 / 2.8 + 3.0)
 
 
 def test_stored_reference_model_is_complete():
