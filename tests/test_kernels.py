@@ -145,3 +145,37 @@ def test_small_models_never_import_numba():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True, env={**__import__("os").environ, "SALESIM_NUMBA": "1"})
     assert out.stdout.strip() == "False"
+
+
+@pytest.mark.parametrize("R", [1, 3])
+def test_compiled_effort_steps_equal_numpy_for_any_marginal_pay(R, monkeypatch):
+    """Negative, zero, tiny, huge and NaN marginal pay (Newton steps, steps out of the
+    bracket, midpoints), each replication stopping at its own step."""
+    from sim.scenario.schema import Scenario
+    from sim.world import rep_kernels
+    from sim.world.behaviour import choose_effort
+    from sim.world.model import SalesModel
+    sc = Scenario()
+    sc.org.n_reps = 40
+    sc.run.burn_in_weeks = 0
+    with path(False):
+        model = SalesModel(sc, rng=list(range(3, 3 + R)) if R > 1 else 3, weeks=4, panel=False)
+        for _ in range(3):
+            model.step()
+    a = model.active
+    m = np.random.default_rng(R).lognormal(-3, 2, a.size)
+    m[::7], m[1::11], m[2::13], m[3::17] = -0.2, 0.0, 1e6, 1e-12
+    if R == 1:
+        m[5] = np.nan
+    with path(False):
+        slow = choose_effort(model, a, m)
+    with path(True):
+        kernels.on(0)  # compiled now: the kernel below is the compiled one
+    calls = []
+    kernel = rep_kernels.newton_effort
+    monkeypatch.setattr(rep_kernels, "newton_effort", lambda *args: calls.append(1) or
+                        kernel(*args))
+    with path(True):
+        fast = choose_effort(model, a, m)
+    assert calls == ([1] if rep_kernels.exp_agrees() else [])  # (numpy's own SIMD exp: off)
+    assert np.array_equal(fast, slow, equal_nan=True)

@@ -15,7 +15,7 @@ import numpy as np
 
 from sim.world.agents import INDICES, SIGNALS
 from sim.world.compensation import ratchet_applies, ratchet_cost
-from sim.world import kernels, replicas
+from sim.world import kernels, rep_kernels, replicas
 from sim.world.leverage import perceive_leverage
 from sim.world.arrays import clamp
 
@@ -222,6 +222,11 @@ def choose_effort(model, a: np.ndarray, m: np.ndarray) -> np.ndarray:
     x = np.where(gain * _curve(kappa)[0] + v - c > 0, hi, lo)  # f(1) > 0: full effort
     minus_kappa, gain_kappa = -kappa, gain * kappa
     R = model.R
+    if kernels.on(len(a), R) and rep_kernels.exp_agrees():  # the same steps, compiled
+        repl = a % R if R > 1 else np.zeros(len(a), dtype=np.int64)
+        rep_kernels.newton_effort(x, lo, hi, gain, v, c, minus_kappa, repl, R, EFFORT_TOL,
+                                  EFFORT_MAX_STEPS)
+        return _effort_floor(model, x, slump)
     if R > 1:  # each replication stops at its own step, as its serial run does (see below)
         repl, done, moved = a % R, np.zeros(R, dtype=bool), np.empty(R)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -251,9 +256,16 @@ def choose_effort(model, a: np.ndarray, m: np.ndarray) -> np.ndarray:
             done |= moved <= EFFORT_TOL
             if done.all():
                 break
-    stalled = slump == 2  # a capacity slump scales effort and its floor
+    return _effort_floor(model, x, slump)
+
+
+def _effort_floor(model, x: np.ndarray, slump: np.ndarray) -> np.ndarray:
+    """The solved effort ``x`` limited to [least effort, 1]; a capacity slump scales both
+    the effort and its floor."""
+    rp = model.sc.reps
+    stalled = slump == 2
     if stalled.any():
-        capacity = np.where(stalled, beh.slump_capacity, 1.0)
+        capacity = np.where(stalled, model.sc.behaviour.slump_capacity, 1.0)
         return clamp(x * capacity, rp.min_effort * capacity, 1.0)
     return np.minimum(np.maximum(x, rp.min_effort), 1.0)
 

@@ -4,7 +4,9 @@ Each kernel fuses a run of numpy passes over the account arrays (gathers, arithm
 ``bincount``) into one loop.  It does the same floating-point operations, in the same order,
 as the numpy code beside its caller, so both paths give bit-identical results; transcendental
 functions (``exp``, ``log``, ``**``) stay in numpy outside the kernels, because numpy's SIMD
-versions may round differently from the C library on some CPUs.  ``tests/test_kernels.py``
+versions may round differently from the C library on some CPUs (the one kernel that needs
+``exp`` inside, sim.world.rep_kernels, runs only where the two agree).  Kernels of other
+modules (sim.world.rep_kernels, sim.world.stream_kernels) register here too.  ``tests/test_kernels.py``
 runs every shipped scenario both ways and compares every table.
 
 numba is an optional extra (``pip install salesim[fast]``).  It is imported, and the kernels
@@ -26,9 +28,8 @@ import numpy as np
 AVAILABLE = importlib.util.find_spec("numba") is not None
 ENABLED = AVAILABLE and os.environ.get("SALESIM_NUMBA", "1") != "0"
 MIN_SIZE = int(os.environ.get("SALESIM_NUMBA_MIN_SIZE", "5000"))  # rows (accounts, deals)
-_KERNELS: list[str] = []  # names of the kernel functions, in definition order
+_KERNELS: list[tuple[dict, str]] = []  # (module globals, name) of each kernel, in order
 _UNCACHED: set[str] = set()  # kernels that call a C function found at run time (not cached)
-_next_double = None  # PCG64's next_double (a ctypes function), found when the kernels compile
 _compiled = False
 
 
@@ -80,26 +81,33 @@ def on(size: int, replications: int = 1) -> bool:
 def _compile() -> None:
     """Import numba and replace every kernel by its compiled version (each compiles on its
     first call, or loads from numba's on-disk cache).  Kernels that call kernels find the
-    compiled ones, since the module globals are replaced before any of them compiles."""
+    compiled ones, since the module globals are replaced before any of them compiles.
+    Kernels of modules imported later (sim.world.stream_kernels) compile as they register."""
     global _compiled
-    import numba
-    g = globals()
-    # The C function numpy's ``Generator.random`` calls for every double of a PCG64 stream
-    # (one function for every PCG64 generator; its address changes between processes, so
-    # the kernels that call it compile in each process rather than load from the cache).
-    g["_next_double"] = np.random.PCG64(0).ctypes.next_double
-    for name in _KERNELS:
-        g[name] = numba.njit(cache=name not in _UNCACHED, nogil=True)(g[name])
     _compiled = True
+    for g, name in _KERNELS:
+        _compile_one(g, name)
+
+
+def _compile_one(g: dict, name: str) -> None:
+    import numba
+    binder = g.get("bind_c_functions")
+    if binder is not None:
+        binder()  # the module's C functions, as globals, before its kernels compile
+    g[name] = numba.njit(cache=name not in _UNCACHED, nogil=True)(g[name])
 
 
 def _jit(fn):
-    _KERNELS.append(fn.__name__)
+    _KERNELS.append((fn.__globals__, fn.__name__))
+    if _compiled:
+        _compile_one(fn.__globals__, fn.__name__)
+        return fn.__globals__[fn.__name__]
     return fn
 
 
-def _jit_streams(fn):
-    """A kernel that draws from numpy generators through their state addresses."""
+def _jit_c(fn):
+    """A kernel that calls a C function its module binds at run time (``bind_c_functions``):
+    the function's address changes between processes, so it compiles in each process."""
     _UNCACHED.add(fn.__name__)
     return _jit(fn)
 
@@ -356,27 +364,3 @@ def book_sales(idx, own, revenue, hours, sales_week, hours_week, rev_annual, rev
         per_rep[own[j]] += x
     return per_rep
 
-
-@_jit_streams
-def stream_uniforms(addrs, repl, out):
-    """What ``g.random((lead, k))`` gives each replication, for rows of replications
-    ``repl``: ``out`` (lead x rows) is filled row by row, each entry from the PCG64 state at
-    ``addrs[repl[i]]``, so each replication reads its draws in the order of its own block."""
-    lead, n = out.shape
-    for s in range(lead):
-        for i in range(n):
-            out[s, i] = _next_double(addrs[repl[i]])
-
-
-@_jit_streams
-def slot_uniforms(addrs, caps, slots, R, out):
-    """``Streams.by_slot`` for every replication at once: replication ``r`` draws a row of
-    ``caps[r]`` uniforms, and slot ``slots[i]`` (strided: local ``slot // R`` of replication
-    ``slot % R``) reads its own entry of its replication's row."""
-    rows = np.empty((R, caps.max()))
-    for r in range(R):
-        for j in range(caps[r]):
-            rows[r, j] = _next_double(addrs[r])
-    for i in range(slots.size):
-        s = slots[i]
-        out[i] = rows[s % R, s // R]

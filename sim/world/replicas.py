@@ -20,7 +20,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from sim.world import kernels
+from sim.world import kernels, stream_kernels
 
 _ALL = slice(None)
 
@@ -96,7 +96,7 @@ def uniform(model, name: str, rows, lead: int | None = None) -> np.ndarray:
         addrs = _addresses(model, name)
         if addrs is not None:  # one compiled pass for every replication
             out = np.empty((1 if lead is None else lead, len(rows)))
-            kernels.stream_uniforms(addrs, replication_of(model, np.asarray(rows)), out)
+            stream_kernels.stream_uniforms(addrs, replication_of(model, np.asarray(rows)), out)
             return out[0] if lead is None else out
     if lead is None:
         return draw(model, name, rows, lambda g, sel, k: g.random(k))
@@ -147,7 +147,7 @@ def by_slot(model, name: str, slots: np.ndarray) -> np.ndarray:
         addrs = _addresses(model, name)
         if addrs is not None:
             caps = np.array([serial_capacity(c0, int(k)) for k in model.reps.made])
-            kernels.slot_uniforms(addrs, caps, np.asarray(slots, dtype=np.int64), R, out)
+            stream_kernels.slot_uniforms(addrs, caps, np.asarray(slots, dtype=np.int64), R, out)
             return out
     for r, pos in split(model, slots):
         cap = serial_capacity(c0, int(model.reps.made[r]))  # reps ever created in r

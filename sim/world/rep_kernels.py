@@ -1,0 +1,81 @@
+"""Compiled per-rep decisions: the effort choice's Newton iterations in one pass.
+
+The effort rule calls ``exp`` at every step.  A kernel's ``exp`` is the C library's; numpy's
+is the C library's too unless numpy has its own SIMD version for the CPU (AVX-512), which
+may round differently.  So the kernel runs only where the two agree on a probe of values
+(:func:`exp_agrees`); elsewhere the numpy path runs, and both paths give the same values
+(tests/test_kernels.py compares them on every shipped scenario).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.world.kernels import _jit
+
+_agrees: bool | None = None
+
+
+@_jit
+def _exp_each(x):
+    out = np.empty(x.size)
+    for i in range(x.size):
+        out[i] = np.exp(x[i])
+    return out
+
+
+def exp_agrees() -> bool:
+    """Whether the kernels' ``exp`` equals numpy's, bit for bit, on a probe of 200,000
+    values over the range the effort rule uses (and beyond); worked out once a process."""
+    global _agrees
+    if _agrees is None:
+        rng = np.random.default_rng(20261204)
+        x = np.concatenate((rng.uniform(-60.0, 5.0, 100_000), rng.uniform(-1.0, 0.0, 100_000)))
+        _agrees = bool(np.array_equal(_exp_each(x).view(np.int64), np.exp(x).view(np.int64)))
+    return _agrees
+
+
+@_jit
+def newton_effort(x, lo, hi, gain, v, c, minus_kappa, repl, R, tol, max_steps):
+    """sim.world.behaviour.choose_effort's bracketed Newton steps from ``x`` (in place).
+
+    Each rep takes the Newton step on f(e) = gain exp(-k e) + v - c e unless it leaves the
+    bracket [lo, hi] (or the slope is not positive), then the midpoint.  Replication ``r``
+    (of rep ``i``: ``repl[i]``) stops after the first step in which none of its reps moved
+    by more than ``tol`` (a NaN move never stops it), as its serial run does."""
+    n = x.size
+    done = np.zeros(R, dtype=np.bool_)
+    moved = np.empty(R)
+    for _ in range(max_steps):
+        moved[:] = 0.0
+        for i in range(n):
+            xi = x[i]
+            ex = np.exp(minus_kappa * xi)
+            f = gain[i] * ex + v[i] - c[i] * xi
+            if f > 0:
+                lo[i] = xi
+            else:
+                hi[i] = xi
+            slope = (gain[i] * -minus_kappa) * ex + c[i]
+            step = False
+            nxt = 0.0
+            if slope > 0:
+                nxt = xi + f / slope
+                step = (nxt >= lo[i]) and (nxt <= hi[i])
+            if not step:
+                nxt = 0.5 * (lo[i] + hi[i])
+            r = repl[i]
+            d = abs(nxt - xi)
+            m = moved[r]
+            if m == m and (d != d or d > m):  # the largest move, NaN kept
+                moved[r] = d
+            if not done[r]:
+                x[i] = nxt
+        stop = True
+        for r in range(R):
+            if moved[r] <= tol:
+                done[r] = True
+            if not done[r]:
+                stop = False
+        if stop:
+            break
