@@ -95,3 +95,19 @@ def test_stacked_tables_read_what_the_windows_make(normals):
     repl = rng.integers(0, R, keys.size)
     with kernels.mode("on"):
         assert np.array_equal(kept.read(offset, keys, repl), again.read(offset, keys, repl))
+
+
+def test_sums_by_replication_round_as_numpy_adds():
+    from sim.world.sum_kernels import sums_by_replication
+    rng = np.random.default_rng(7)
+    lengths = [*range(0, 140), 255, 256, 257, 1000, 1023, 1025, 4097, 20_011]
+    with kernels.mode("on"):
+        kernels.on(0)
+        for R in (2, 5):
+            for n in lengths:
+                values = rng.lognormal(0, 4, n) * rng.choice([-1.0, 1.0], n)
+                values[rng.random(n) < 0.05] = -0.0
+                repl = rng.integers(0, R, n).astype(np.uint8)
+                got = sums_by_replication(values, repl, R)
+                want = [np.add.reduce(values[repl == r]) for r in range(R)]
+                assert np.array_equal(got.view(np.int64), np.array(want).view(np.int64)), n

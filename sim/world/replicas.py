@@ -20,7 +20,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from sim.world import kernels, stream_kernels
+from sim.world import kernels, stream_kernels, sum_kernels
 
 _ALL = slice(None)
 
@@ -160,6 +160,9 @@ def total(model, values: np.ndarray, rows):
     serial model does: a float at ``R = 1``, an array of ``R`` otherwise."""
     if model.R == 1:
         return np.add.reduce(values)
+    if values.dtype == np.float64 and kernels.on(len(values), model.R):
+        return sum_kernels.sums_by_replication(values, replication_of(model, np.asarray(rows)),
+                                               model.R)
     out = np.zeros(model.R)
     for r, pos in split(model, rows):
         out[r] = np.add.reduce(values[pos])
