@@ -52,6 +52,29 @@ def test_uniforms_equal_each_replications_generator(lead):
         assert _states(model, "tactics") == _states(twin, "tactics")
 
 
+@pytest.mark.parametrize("lead", [None, 4])
+def test_normals_equal_each_replications_generator(lead):
+    model = _model()
+    rows = np.array([1, 2, 4, 6, 7, 9, 12, 17, 18, 19, 26, 35])
+    for _ in range(3):
+        fast, slow, twin = _draw_both(
+            lambda m: replicas.normal(m, "tactics", rows, lead=lead), model)
+        assert fast.shape == slow.shape and np.array_equal(fast, slow)
+        assert _states(model, "tactics") == _states(twin, "tactics")
+
+
+def test_poisson_counts_equal_each_replications_generator():
+    model = _model()
+    rows = np.arange(0, 40, 3)
+    lam = np.random.default_rng(3).uniform(0, 40, rows.size)
+    lam[::4] = 0.0  # (no draw at a zero mean, in both)
+    for _ in range(3):
+        fast, slow, twin = _draw_both(lambda m: replicas.poisson(m, "arrivals", rows, lam),
+                                      model)
+        assert fast.dtype == slow.dtype and np.array_equal(fast, slow)
+        assert _states(model, "arrivals") == _states(twin, "arrivals")
+
+
 def test_no_rows_draw_nothing():
     model = _model()
     before = _states(model, "tactics")

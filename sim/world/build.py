@@ -15,7 +15,7 @@ from sim.world.agents import Manager
 from sim.world.arrays import clamp
 from sim.world.attrition import new_rep_agents
 from sim.world.compensation import start_period
-from sim.world.replicas import draw
+from sim.world.replicas import draw, normal
 
 
 class OrgBuilder:
@@ -60,13 +60,13 @@ class OrgBuilder:
         def per_rep(fn):  # draws of each replication for its own new reps, in their order
             return draw(self, stream, teams, lambda g, sel, n: fn(g, n))
         skill_med = self.levers.hire_skill if new_hires else 1.0
-        skill = skill_med * np.exp(rp.skill_sigma * per_rep(lambda g, n: g.standard_normal(n)))
+        skill = skill_med * np.exp(rp.skill_sigma * normal(self, stream, teams))
         tenure = (np.zeros(k, dtype=int) if new_hires
                   else per_rep(lambda g, n: g.integers(0, 312, n)))
         slots = self.reps.add_strided(
             teams % self.R, self.R, team=teams, active=True, hired=self.week - tenure,
             skill=skill,
-            ceiling=self._ceiling(skill, tenure, per_rep(lambda g, n: g.standard_normal(n))),
+            ceiling=self._ceiling(skill, tenure, normal(self, stream, teams)),
             motivation=per_rep(lambda g, n: g.beta(rp.motivation_a, rp.motivation_b, n)),
             self_interest=per_rep(lambda g, n: g.beta(rp.self_interest_a, rp.self_interest_b,
                                                       n)),
@@ -77,7 +77,7 @@ class OrgBuilder:
             effort=0.7, prev_effort=0.7, ramp=self._ramp(tenure),
             caught_belief=sc.tactics.detect_prior)
         sigma = sc.behaviour.monitor_sensitivity_sigma
-        z = draw(self, "sensitivity", slots, lambda g, sel, n: g.standard_normal(n))
+        z = normal(self, "sensitivity", slots)
         self.reps.mon_sens[slots] = np.exp(sigma * z - 0.5 * sigma ** 2)
         new_rep_agents(self, slots)
         if new_hires:

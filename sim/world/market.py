@@ -14,7 +14,7 @@ import numpy as np
 from sim.world import kernels
 from sim.world.accounts import churn, update_accounts
 from sim.world.collect import ACCOUNTS_CHURNED, ACCOUNTS_WON, DISCOUNTS, REVENUE
-from sim.world.replicas import count, draw, total
+from sim.world.replicas import count, poisson, total
 from sim.world.seasons import WEEKS_PER_YEAR
 from sim.world.tactics import greedy_hours, normal_hours, record_targets
 
@@ -94,7 +94,7 @@ def prospect(model, a: np.ndarray):
     else:
         # Each replication draws for its own active reps; one that wins nothing draws no
         # attributes (size-0 draws), as its serial run returns early.
-        k = draw(model, "arrivals", a, lambda g, sel, _: g.poisson(lam[sel]))
+        k = poisson(model, "arrivals", a, lam)
         won = np.bincount(a % model.R, weights=k, minlength=model.R).astype(np.int64)
         if not won.any():
             return won

@@ -92,28 +92,63 @@ def draw(model, name: str, rows, fn: Callable, size: int | None = None) -> np.nd
 def uniform(model, name: str, rows, lead: int | None = None) -> np.ndarray:
     """One uniform on [0, 1) per row from stream ``name``; with ``lead``, a block of
     ``lead`` rows of them (``g.random((lead, k))`` in each replication)."""
-    if model.R > 1 and kernels.on(len(rows), model.R):
-        addrs = _addresses(model, name)
-        if addrs is not None:  # one compiled pass for every replication
-            out = np.empty((1 if lead is None else lead, len(rows)))
-            stream_kernels.stream_uniforms(addrs, replication_of(model, np.asarray(rows)), out)
-            return out[0] if lead is None else out
+    fast = _compiled_draws(model, name, rows)
+    if fast is not None:  # one compiled pass for every replication
+        out = np.empty((1 if lead is None else lead, len(rows)))
+        stream_kernels.stream_uniforms(fast[0][0], fast[1], out)
+        return out[0] if lead is None else out
     if lead is None:
         return draw(model, name, rows, lambda g, sel, k: g.random(k))
     return draw(model, name, rows, lambda g, sel, k: g.random((lead, k)))
 
 
+def normal(model, name: str, rows, lead: int | None = None) -> np.ndarray:
+    """One standard normal per row from stream ``name`` (with ``lead``, a block of rows of
+    them: ``g.standard_normal((lead, k))`` in each replication)."""
+    fast = _compiled_draws(model, name, rows)
+    if fast is not None:
+        out = np.empty((1 if lead is None else lead, len(rows)))
+        stream_kernels.stream_normals(fast[0][1], fast[1], out)
+        return out[0] if lead is None else out
+    if lead is None:
+        return draw(model, name, rows, lambda g, sel, k: g.standard_normal(k))
+    return draw(model, name, rows, lambda g, sel, k: g.standard_normal((lead, k)))
+
+
+def poisson(model, name: str, rows, lam: np.ndarray) -> np.ndarray:
+    """One Poisson count per row from stream ``name``, at the row's mean ``lam``."""
+    fast = _compiled_draws(model, name, rows)
+    if fast is not None:
+        out = np.empty(len(rows), dtype=np.int64)
+        stream_kernels.stream_poisson(fast[0][1], fast[1],
+                                      np.asarray(lam, dtype=np.float64), out)
+        return out
+    return draw(model, name, rows, lambda g, sel, _: g.poisson(lam[sel]))
+
+
+def _compiled_draws(model, name: str, rows):
+    """(the generators' addresses, each row's replication) when the draws for ``rows`` run
+    compiled (R > 1, on the compiled path, PCG64 generators), else None."""
+    if model.R == 1 or not kernels.on(len(rows), model.R):
+        return None
+    addrs = _addresses(model, name)
+    if addrs is None:
+        return None
+    return addrs, replication_of(model, np.asarray(rows))
+
+
 class _Addresses(dict):
-    """Stream name -> (generators, their state addresses).  A copy of the model (a fork of
-    its burn-in) or a pickle starts empty: addresses point into one model's generators."""
+    """Stream name -> (generators, their addresses).  A copy of the model (a fork of its
+    burn-in) or a pickle starts empty: addresses point into one model's generators."""
 
     def __reduce__(self):  # (copy.deepcopy and pickle both build from this)
         return _Addresses, ()
 
 
 def _addresses(model, name: str) -> np.ndarray | None:
-    """Where each replication's generator of stream ``name`` keeps its state (for the
-    compiled draws), or None unless every one is a PCG64 (whose draws the kernels make)."""
+    """Where each replication's generator of stream ``name`` keeps its state (row 0, for
+    ``next_double``) and its bit generator (row 1, for numpy's distributions), for the
+    compiled draws; None unless every one is a PCG64 (whose draws the kernels make)."""
     cache = model.__dict__.get("_stream_addrs")
     if cache is None:
         cache = model.__dict__["_stream_addrs"] = _Addresses()
@@ -122,7 +157,8 @@ def _addresses(model, name: str) -> np.ndarray | None:
     if hit is not None and hit[0] is gens:
         return hit[1]
     bits = [g.bit_generator for g in gens]
-    addrs = (np.array([b.ctypes.state_address for b in bits], dtype=np.uint64)
+    addrs = (np.array([[b.ctypes.state_address for b in bits],
+                       [b.ctypes.bit_generator.value for b in bits]], dtype=np.uint64)
              if all(type(b) is np.random.PCG64 for b in bits) else None)
     cache[name] = (gens, addrs)  # (holding ``gens``: the generators outlive the addresses)
     return addrs
@@ -147,7 +183,7 @@ def by_slot(model, name: str, slots: np.ndarray) -> np.ndarray:
         addrs = _addresses(model, name)
         if addrs is not None:
             caps = np.array([serial_capacity(c0, int(k)) for k in model.reps.made])
-            stream_kernels.slot_uniforms(addrs, caps, np.asarray(slots, dtype=np.int64), R, out)
+            stream_kernels.slot_uniforms(addrs[0], caps, np.asarray(slots, dtype=np.int64), R, out)
             return out
     for r, pos in split(model, slots):
         cap = serial_capacity(c0, int(model.reps.made[r]))  # reps ever created in r

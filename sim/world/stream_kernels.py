@@ -3,24 +3,38 @@
 A kernel here calls the C function numpy's ``Generator.random`` calls for every double of a
 PCG64 stream (``next_double``), on each replication's generator state in turn, so one call
 makes what ``R`` calls of ``g.random`` would make, draw for draw, and leaves every
-generator where those calls would leave it (tests/test_stream_kernels.py).
+generator where those calls would leave it (tests/test_stream_kernels.py).  Normals and
+Poisson counts call numpy's own C functions for them (``random_standard_normal``,
+``random_poisson``), as ``standard_normal`` and ``poisson`` do for each value.
 """
 
 from __future__ import annotations
+
+import ctypes
 
 import numpy as np
 
 from sim.world.kernels import _jit_c
 
-_next_double = None  # PCG64's next_double, a ctypes function (bind_c_functions)
+# ctypes functions (bind_c_functions): PCG64's next_double, which takes a generator's state,
+# and numpy's normal and Poisson draws, which take its bit generator (``bitgen_t``).
+_next_double = _standard_normal = _poisson = None
 
 
 def bind_c_functions() -> None:
-    """Find ``next_double`` (one C function for every PCG64 generator; its address changes
-    between processes, so the kernels below compile in each process)."""
-    global _next_double
-    if _next_double is None:
-        _next_double = np.random.PCG64(0).ctypes.next_double
+    """Find the C functions (``next_double`` is one function for every PCG64 generator; the
+    distributions are exported by numpy's ``_generator`` module).  Their addresses change
+    between processes, so the kernels below compile in each process."""
+    global _next_double, _standard_normal, _poisson
+    if _next_double is not None:
+        return
+    _next_double = np.random.PCG64(0).ctypes.next_double
+    lib = ctypes.CDLL(np.random._generator.__file__)
+    _standard_normal = lib.random_standard_normal
+    _standard_normal.restype, _standard_normal.argtypes = ctypes.c_double, [ctypes.c_void_p]
+    _poisson = lib.random_poisson
+    _poisson.restype = ctypes.c_int64
+    _poisson.argtypes = [ctypes.c_void_p, ctypes.c_double]
 
 
 @_jit_c
@@ -46,3 +60,19 @@ def slot_uniforms(addrs, caps, slots, R, out):
     for i in range(slots.size):
         s = slots[i]
         out[i] = rows[s % R, s // R]
+
+
+@_jit_c
+def stream_normals(bitgens, repl, out):
+    """:func:`stream_uniforms` for ``g.standard_normal((lead, k))``."""
+    lead, n = out.shape
+    for s in range(lead):
+        for i in range(n):
+            out[s, i] = _standard_normal(bitgens[repl[i]])
+
+
+@_jit_c
+def stream_poisson(bitgens, repl, lam, out):
+    """``g.poisson(lam)`` for the rows of each replication, in their order."""
+    for i in range(lam.size):
+        out[i] = _poisson(bitgens[repl[i]], lam[i])

@@ -177,8 +177,7 @@ def choose_tactics(model, a: np.ndarray) -> None:
 
     # The rep misjudges each gain a little (one row of draws per tactic, in TACTICS order,
     # after the occasions: (tactics, k_r) per replication, placed by column); no gain, no tactic.
-    noise = replicas.draw(model, "tactics", a,
-                          lambda g, _, n: g.standard_normal((len(TACTICS), n)))
+    noise = replicas.normal(model, "tactics", a, lead=len(TACTICS))
     judged = np.maximum(1 + tp.decision_noise * noise, 0)
     new = np.zeros((len(TACTICS), k), dtype=bool)  # a tactic not enabled stays off
     for i, t in enumerate(TACTICS):
