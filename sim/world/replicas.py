@@ -92,27 +92,31 @@ def draw(model, name: str, rows, fn: Callable, size: int | None = None) -> np.nd
 def uniform(model, name: str, rows, lead: int | None = None) -> np.ndarray:
     """One uniform on [0, 1) per row from stream ``name``; with ``lead``, a block of
     ``lead`` rows of them (``g.random((lead, k))`` in each replication)."""
-    fast = _compiled_draws(model, name, rows)
-    if fast is not None:  # one compiled pass for every replication
-        out = np.empty((1 if lead is None else lead, len(rows)))
-        stream_kernels.stream_uniforms(fast[0][0], fast[1], out)
-        return out[0] if lead is None else out
-    if lead is None:
-        return draw(model, name, rows, lambda g, sel, k: g.random(k))
-    return draw(model, name, rows, lambda g, sel, k: g.random((lead, k)))
+    return _block(model, name, rows, lead, "random")
 
 
 def normal(model, name: str, rows, lead: int | None = None) -> np.ndarray:
     """One standard normal per row from stream ``name`` (with ``lead``, a block of rows of
     them: ``g.standard_normal((lead, k))`` in each replication)."""
+    return _block(model, name, rows, lead, "standard_normal")
+
+
+#: The compiled draws of a block, by generator method: (kernel name, row of the addresses).
+_BLOCK_KERNELS = {"random": ("stream_uniforms", 0), "standard_normal": ("stream_normals", 1)}
+
+
+def _block(model, name: str, rows, lead: int | None, method: str) -> np.ndarray:
+    """``g.<method>(k)`` (or ``((lead, k))``) for the rows of each replication: one compiled
+    pass for every replication where it runs, else one numpy call each."""
     fast = _compiled_draws(model, name, rows)
     if fast is not None:
+        kernel, which = _BLOCK_KERNELS[method]
         out = np.empty((1 if lead is None else lead, len(rows)))
-        stream_kernels.stream_normals(fast[0][1], fast[1], out)
+        getattr(stream_kernels, kernel)(fast[0][which], fast[1], out)
         return out[0] if lead is None else out
     if lead is None:
-        return draw(model, name, rows, lambda g, sel, k: g.standard_normal(k))
-    return draw(model, name, rows, lambda g, sel, k: g.standard_normal((lead, k)))
+        return draw(model, name, rows, lambda g, sel, k: getattr(g, method)(k))
+    return draw(model, name, rows, lambda g, sel, k: getattr(g, method)((lead, k)))
 
 
 def poisson(model, name: str, rows, lam: np.ndarray) -> np.ndarray:
