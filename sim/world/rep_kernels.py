@@ -14,6 +14,11 @@ import numpy as np
 from sim.world.kernels import _jit
 
 _agrees: bool | None = None
+#: The probe of exp_agrees: ranges of exp's argument, and how many values in each.  The effort
+#: rule's argument is -k x for curvature k > 0 and effort x in [0, 1]: the second range.
+EXP_PROBE_RANGES = ((-60.0, 5.0), (-1.0, 0.0))
+EXP_PROBE_EACH = 100_000
+EXP_PROBE_SEED = 20261204
 
 
 @_jit
@@ -29,8 +34,8 @@ def exp_agrees() -> bool:
     values over the range the effort rule uses (and beyond); worked out once a process."""
     global _agrees
     if _agrees is None:
-        rng = np.random.default_rng(20261204)
-        x = np.concatenate((rng.uniform(-60.0, 5.0, 100_000), rng.uniform(-1.0, 0.0, 100_000)))
+        rng = np.random.default_rng(EXP_PROBE_SEED)
+        x = np.concatenate([rng.uniform(lo, hi, EXP_PROBE_EACH) for lo, hi in EXP_PROBE_RANGES])
         _agrees = bool(np.array_equal(_exp_each(x).view(np.int64), np.exp(x).view(np.int64)))
     return _agrees
 
