@@ -179,3 +179,44 @@ def test_compiled_effort_steps_equal_numpy_for_any_marginal_pay(R, monkeypatch):
         fast = choose_effort(model, a, m)
     assert calls == ([1] if rep_kernels.exp_agrees() else [])  # (numpy's own SIMD exp: off)
     assert np.array_equal(fast, slow, equal_nan=True)
+
+
+@pytest.mark.parametrize("R", [1, 3])
+def test_deal_kernels_follow_advance_and_compact_as_numpy(R):
+    """sim.world.deal_kernels: the deals whose account left ``idx`` are dropped in order,
+    the rest read their account's position, owner, service and replication, and a mask
+    compacts every column; each against the numpy steps of sim.world.pipeline."""
+    from sim.world import deal_kernels as dk
+    from sim.world.pipeline import Opportunities
+    with path(True):
+        assert kernels.on(1)  # compiled (the module's kernels are now numba's)
+    rng = np.random.default_rng(17 + R)
+    n_book, n = 400, 900
+    idx = np.sort(rng.choice(n_book, 250, replace=False))
+    own = rng.integers(0, 60, idx.size).astype(np.int32)
+    service = rng.random(idx.size)
+    o = Opportunities(1024)
+    o.add(n, uid=np.arange(n), account=rng.integers(0, n_book, n), size=rng.random(n),
+          p_win=rng.random(n), progress=rng.random(n), speed=rng.random(n),
+          born=rng.integers(0, 50, n), hold=rng.integers(0, 50, n), pulled=rng.random(n) < .3)
+    ref = {name: col[:n].copy() for name, col in zip(Opportunities.COLUMNS, o.columns())}
+    pos = np.full(n_book, -1)
+    pos[idx] = np.arange(idx.size)
+    kept = pos[ref["account"]] >= 0
+    ref = {k: v[kept] for k, v in ref.items()}
+    k_ref = pos[ref["account"]]
+    ref["speed"] = service[k_ref]
+    ref["progress"] = ref["progress"] + ref["speed"]
+    assert hasattr(dk.advance_deals, "py_func")
+    w, k, owner, repl = dk.advance_deals(n, idx, n_book, own, service, R, *o.columns())
+    assert w == kept.sum() < n
+    np.testing.assert_array_equal(k, k_ref)
+    np.testing.assert_array_equal(owner, own[k_ref])
+    assert owner.dtype == own.dtype
+    np.testing.assert_array_equal(repl, ref["account"] % R)
+    for name, col in zip(Opportunities.COLUMNS, o.columns()):
+        assert col[:w].tobytes() == ref[name].tobytes(), name
+    stay = rng.random(w) < 0.6
+    assert dk.compact_deals(stay, *o.columns()) == stay.sum()
+    for name, col in zip(Opportunities.COLUMNS, o.columns()):
+        assert col[:stay.sum()].tobytes() == ref[name][stay].tobytes(), name

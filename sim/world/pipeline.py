@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.world import kernels
+from sim.world import deal_kernels, kernels
 from sim.world.collect import DEALS_LOST, DEALS_PULLED, DEALS_PUSHED, DEALS_WON
 from sim.world.compensation import QUOTA_FLOOR, next_period, ratchet_cost
 from sim.world.draw_tables import DrawTable
@@ -51,19 +51,25 @@ class Opportunities(Table):
         "pulled": (np.bool_, False),
     }
 
+    def columns(self) -> list[np.ndarray]:
+        """Every column, in the order of ``COLUMNS`` (the deal kernels' arguments)."""
+        return [self.__dict__[name] for name in self.COLUMNS]
+
     def keep(self, mask: np.ndarray) -> None:
         """Drop the rows where ``mask`` is False (order kept)."""
+        if kernels.on(mask.size, self.__dict__.get("R", 1)):
+            self.n = deal_kernels.compact_deals(mask, *self.columns())
+            return
         rows = mask.nonzero()[0]
         k = rows.size
-        compiled = kernels.on(mask.size, self.__dict__.get("R", 1))
         d = self.__dict__
         for name in self.COLUMNS:
-            col = d[name]
-            if compiled:
-                kernels.take_front(col, rows)
-            else:
-                col[:k] = col[rows]
+            d[name][:k] = d[name][rows]
         self.n = k
+
+
+if tuple(Opportunities.COLUMNS) != deal_kernels.DEAL_COLUMNS:  # the kernels' argument order
+    raise ImportError("sim.world.deal_kernels.DEAL_COLUMNS must list Opportunities.COLUMNS")
 
 
 def _per_repl(repl: np.ndarray, R: int) -> tuple[np.ndarray, np.ndarray]:
@@ -91,22 +97,14 @@ class Pipeline:
     def week(self, model, idx, own, service, conv, base, discount):
         """Run the pipeline's week; return revenue per account of ``idx`` and discounts (a
         float, or one per replication at ``R > 1``)."""
-        pp, o, b = model.sc.pipeline, self.opp, model.book
+        o = self.opp
         self.demand.new_week(model)
         self.outcome.new_week(model)
-        pos = np.empty(b.n, dtype=np.int64)
-        pos.fill(-1)
-        pos[idx] = np.arange(idx.size)
-        o.keep(pos[o.view("account")] >= 0)  # the account churned, left or lost its owner
+        k, owner, repl = self._advance(model, idx, own, service)
         n = o.n
-        k = pos[o.account[:n]]
-        owner = own[k]
-        o.speed[:n] = service[k]
-        o.progress[:n] += o.speed[:n]
         pull, push = timing_choice(model, self, owner, conv)
         o.pulled[:n] = pull
         o.hold[:n] = np.where(push, model.week + model.plan.weeks_left[model.woy], o.hold[:n])
-        repl = None if model.R == 1 else o.account[:n] % model.R  # each deal's replication
         settle = self._settle_compiled if kernels.on(n, model.R) else self._settle
         revenue, discounts, (won, lost, pulled), stay = settle(model, idx, k, owner, conv,
                                                                discount, pull, repl)
@@ -118,6 +116,25 @@ class Pipeline:
         o.keep(stay)
         self.arrive(model, idx, base)
         return revenue, discounts
+
+    def _advance(self, model, idx, own, service):
+        """Drop the deals whose account churned, left or lost its owner; the rest take this
+        week's service of their account as their speed and add it to their progress.  Return
+        each deal's position in ``idx``, its owner and its replication (None at R = 1)."""
+        o = self.opp
+        if kernels.on(o.n, model.R):
+            o.n, k, owner, repl = deal_kernels.advance_deals(
+                o.n, idx, model.book.n, own, service, model.R, *o.columns())
+            return k, owner, None if model.R == 1 else repl
+        pos = np.empty(model.book.n, dtype=np.int64)
+        pos.fill(-1)
+        pos[idx] = np.arange(idx.size)
+        o.keep(pos[o.view("account")] >= 0)  # the account churned, left or lost its owner
+        n = o.n
+        k = pos[o.account[:n]]
+        o.speed[:n] = service[k]
+        o.progress[:n] += o.speed[:n]
+        return k, own[k], None if model.R == 1 else o.account[:n] % model.R
 
     def _settle(self, model, idx, k, owner, conv, discount, pull, repl=None):
         """Which deals are ready, won, lost or lapsed; revenue per account of ``idx``;
