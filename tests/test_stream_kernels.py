@@ -134,3 +134,30 @@ def test_sums_by_replication_round_as_numpy_adds():
                 got = sums_by_replication(values, repl, R)
                 want = [np.add.reduce(values[repl == r]) for r in range(R)]
                 assert np.array_equal(got.view(np.int64), np.array(want).view(np.int64)), n
+
+
+@pytest.mark.parametrize("top", [0.0, 0.004, 0.3, 1.0, 1.7])
+def test_churn_thinning_equals_each_replications_numpy_thinning(top):
+    """sim.world.stream_kernels.thin_accounts: every replication draws its binomial count,
+    its candidate positions and their uniforms as sim.world.accounts._thin does on its own
+    generator, and ends with the generator where _thin leaves it."""
+    from sim.world import accounts
+    from sim.world.params import AccountParams
+    R = 5
+    m = _model(R)
+    p = AccountParams(churn_base=0.001, churn_neglect=0.2)
+    rng = np.random.default_rng(8)
+    m.book.health[: m.book.n] = rng.random(m.book.n)
+    idx = np.sort(rng.choice(m.book.n, m.book.n - 7, replace=False))
+    idx = idx[idx % R != 3]  # a replication with no accounts draws nothing
+    ref = copy.deepcopy(m)
+    want = np.sort(np.concatenate(
+        [pos[accounts._thin(ref.book, p, ref.rstreams[r]["churn"], idx[pos], top)]
+         for r, pos in replicas.split(ref, idx)]))
+    with kernels.mode("on"):
+        fast = replicas.compiled_draws(m, "churn", idx)
+        assert fast is not None
+        got = accounts._thin_replications(m, p, "churn", idx, top)
+    np.testing.assert_array_equal(got, want)
+    assert top == 0 or 0 < got.size < idx.size
+    assert _states(m, "churn") == _states(ref, "churn")

@@ -14,6 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from sim.world.params import AccountParams
+from sim.world import replicas, stream_kernels
 from sim.world.replicas import split
 from sim.world.state import Table
 from sim.world.arrays import clamp
@@ -163,6 +164,21 @@ def _thin(book: AccountBook, p: AccountParams, rng: np.random.Generator, idx: np
     return cand[rng.random(cand.size) * top < hazard]
 
 
+def _thin_replications(model, p: AccountParams, name: str, idx: np.ndarray,
+                       top: float) -> np.ndarray:
+    """:func:`_thin` of each replication's accounts of ``idx`` on its own stream ``name``;
+    the positions in ``idx`` (ascending).  One compiled pass where the draws run compiled
+    (sim.world.replicas), else one numpy thinning per replication."""
+    fast = replicas.compiled_draws(model, name, idx)
+    if fast is not None:
+        (addrs, bitgens), repl = fast
+        return stream_kernels.thin_accounts(addrs, bitgens, repl, model.R, idx, model.book.health,
+                                            float(top), p.churn_base, p.churn_neglect)
+    parts = [pos[_thin(model.book, p, model.rstreams[r][name], idx[pos], top)]
+             for r, pos in replicas.split(model, idx)]
+    return np.sort(np.concatenate(parts))
+
+
 def churn(model, p: AccountParams, name: str, idx: np.ndarray,
           week: int) -> tuple[np.ndarray, np.ndarray]:
     """Neglected (unhealthy) accounts of ``idx`` leave, drawn from stream ``name``; return
@@ -173,9 +189,7 @@ def churn(model, p: AccountParams, name: str, idx: np.ndarray,
     if model.R == 1:
         gone = idx[_thin(book, p, model.rstreams[0][name], idx, top)]
     else:
-        parts = [pos[_thin(book, p, model.rstreams[r][name], idx[pos], top)]
-                 for r, pos in split(model, idx)]
-        gone = idx[np.sort(np.concatenate(parts))]  # in idx order
+        gone = idx[_thin_replications(model, p, name, idx, top)]  # in idx order
     owners = book.owner[gone].copy()
     book.active[gone] = False
     book.owner[gone] = -1

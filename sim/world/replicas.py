@@ -108,7 +108,7 @@ _BLOCK_KERNELS = {"random": ("stream_uniforms", 0), "standard_normal": ("stream_
 def _block(model, name: str, rows, lead: int | None, method: str) -> np.ndarray:
     """``g.<method>(k)`` (or ``((lead, k))``) for the rows of each replication: one compiled
     pass for every replication where it runs, else one numpy call each."""
-    fast = _compiled_draws(model, name, rows)
+    fast = compiled_draws(model, name, rows)
     if fast is not None:
         kernel, which = _BLOCK_KERNELS[method]
         out = np.empty((1 if lead is None else lead, len(rows)))
@@ -121,7 +121,7 @@ def _block(model, name: str, rows, lead: int | None, method: str) -> np.ndarray:
 
 def poisson(model, name: str, rows, lam: np.ndarray) -> np.ndarray:
     """One Poisson count per row from stream ``name``, at the row's mean ``lam``."""
-    fast = _compiled_draws(model, name, rows)
+    fast = compiled_draws(model, name, rows)
     if fast is not None:
         out = np.empty(len(rows), dtype=np.int64)
         stream_kernels.stream_poisson(fast[0][1], fast[1],
@@ -130,7 +130,7 @@ def poisson(model, name: str, rows, lam: np.ndarray) -> np.ndarray:
     return draw(model, name, rows, lambda g, sel, _: g.poisson(lam[sel]))
 
 
-def _compiled_draws(model, name: str, rows):
+def compiled_draws(model, name: str, rows):
     """(the generators' addresses, each row's replication) when the draws for ``rows`` run
     compiled (R > 1, on the compiled path, PCG64 generators), else None."""
     if model.R == 1 or not kernels.on(len(rows), model.R):

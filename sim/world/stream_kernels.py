@@ -5,7 +5,9 @@ PCG64 stream (``next_double``), on each replication's generator state in turn, s
 makes what ``R`` calls of ``g.random`` would make, draw for draw, and leaves every
 generator where those calls would leave it (tests/test_stream_kernels.py).  Normals and
 Poisson counts call numpy's own C functions for them (``random_standard_normal``,
-``random_poisson``), as ``standard_normal`` and ``poisson`` do for each value.
+``random_poisson``), as ``standard_normal`` and ``poisson`` do for each value; the churn's
+thinning (:func:`thin_accounts`) calls the ones ``binomial`` and ``integers`` call
+(``random_binomial``, ``random_bounded_uint64_fill``).
 """
 
 from __future__ import annotations
@@ -18,14 +20,17 @@ from sim.world.kernels import _jit_c
 
 # ctypes functions (bind_c_functions): PCG64's next_double, which takes a generator's state,
 # and numpy's normal and Poisson draws, which take its bit generator (``bitgen_t``).
-_next_double = _standard_normal = _poisson = None
+_next_double = _standard_normal = _poisson = _binomial = _bounded_fill = None
+#: Bytes of the scratch numpy's binomial keeps its constants in (``binomial_t``, 128 bytes in
+#: numpy 2; more is harmless).  A zeroed one makes it work them out afresh: same values.
+BINOMIAL_SCRATCH = 512
 
 
 def bind_c_functions() -> None:
     """Find the C functions (``next_double`` is one function for every PCG64 generator; the
     distributions are exported by numpy's ``_generator`` module).  Their addresses change
     between processes, so the kernels below compile in each process."""
-    global _next_double, _standard_normal, _poisson
+    global _next_double, _standard_normal, _poisson, _binomial, _bounded_fill
     if _next_double is not None:
         return
     _next_double = np.random.PCG64(0).ctypes.next_double
@@ -35,6 +40,13 @@ def bind_c_functions() -> None:
     _poisson = lib.random_poisson
     _poisson.restype = ctypes.c_int64
     _poisson.argtypes = [ctypes.c_void_p, ctypes.c_double]
+    _binomial = lib.random_binomial  # (bitgen, p, n, scratch)
+    _binomial.restype = ctypes.c_int64
+    _binomial.argtypes = [ctypes.c_void_p, ctypes.c_double, ctypes.c_int64, ctypes.c_void_p]
+    _bounded_fill = lib.random_bounded_uint64_fill  # (bitgen, off, range, count, masked, out)
+    _bounded_fill.restype = None
+    _bounded_fill.argtypes = [ctypes.c_void_p, ctypes.c_uint64, ctypes.c_uint64,
+                              ctypes.c_ssize_t, ctypes.c_bool, ctypes.c_void_p]
 
 
 @_jit_c
@@ -76,3 +88,51 @@ def stream_poisson(bitgens, repl, lam, out):
     """``g.poisson(lam)`` for the rows of each replication, in their order."""
     for i in range(lam.size):
         out[i] = _poisson(bitgens[repl[i]], lam[i])
+
+
+@_jit_c
+def thin_accounts(addrs, bitgens, repl, R, idx, health, top, base, neglect):
+    """sim.world.accounts._thin for every replication at once: the rows of ``idx`` with
+    replication ``repl`` (in order) are replication r's accounts; it draws its number of
+    candidates (``g.binomial(n_r, min(top, 1))``), their positions (``g.integers(0, n_r,
+    k)``, which calls the bounded fill with Lemire's method), keeps the distinct ones in
+    order, and accepts each with a uniform against its hazard over ``top``.  Returns the
+    accepted positions in ``idx``, ascending."""
+    counts = np.zeros(R + 1, dtype=np.int64)
+    for i in range(repl.size):
+        counts[repl[i] + 1] += 1
+    for r in range(R):
+        counts[r + 1] += counts[r]
+    order = np.empty(repl.size, dtype=np.int64)  # positions of each replication, in order
+    fill = counts[:R].copy()
+    for i in range(repl.size):
+        r = repl[i]
+        order[fill[r]] = i
+        fill[r] += 1
+    scratch = np.zeros(BINOMIAL_SCRATCH, dtype=np.uint8)
+    out = np.empty(repl.size, dtype=np.int64)
+    m = 0
+    p = min(top, 1.0)
+    for r in range(R):
+        lo, n_r = counts[r], counts[r + 1] - counts[r]
+        if top <= 0:
+            continue
+        scratch[:] = 0
+        k = _binomial(bitgens[r], p, n_r, scratch.ctypes.data)
+        if k == 0:
+            continue
+        drawn = np.empty(k, dtype=np.uint64)
+        _bounded_fill(bitgens[r], 0, n_r - 1, k, False, drawn.ctypes.data)
+        drawn.sort()
+        for j in range(k):
+            if j > 0 and drawn[j] == drawn[j - 1]:
+                continue
+            at = order[lo + np.int64(drawn[j])]
+            d = 1 - health[idx[at]]
+            hazard = base + neglect * (d * d)
+            if _next_double(addrs[r]) * top < hazard:
+                out[m] = at
+                m += 1
+    kept = out[:m]
+    kept.sort()
+    return kept
