@@ -63,9 +63,7 @@ class CompPlan:
             if self.R == 1:
                 shape, sums = self._one_shape(self.sales_last_year)
             else:  # (R, 52) and (R, periods): each replication's own history
-                both = [self._one_shape(h) for h in self.sales_last_year]
-                shape = np.array([b[0] for b in both])
-                sums = np.array([b[1] for b in both])
+                shape, sums = self._stacked_shapes(self.sales_last_year)
             shape.flags.writeable = False  # shared by every caller until the next sale
             self._shape = (shape, sums)
         return self._shape
@@ -77,6 +75,21 @@ class CompPlan:
         else:
             shape = self.demand / add(self.demand)
         return shape, np.array([add(shape[lo:hi]) for lo, hi in self.period_bounds])
+
+    def _stacked_shapes(self, history: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`_one_shape` of every row of ``history`` (R, 52) at once.  A sum along the
+        last axis of a row-major array adds each row pairwise, as the 1-D sum of that row
+        does, so every value is the serial one (tests/test_compensation.py)."""
+        add = np.add.reduce
+        total = add(history, axis=1)
+        own = total > 0 if np.logical_and.reduce(self.sales_seen) else np.zeros(self.R, bool)
+        shape = np.empty_like(history)
+        shape[:] = self.demand / add(self.demand)
+        shape[own] = history[own] / total[own, None]
+        sums = np.empty((self.R, len(self.period_bounds)))
+        for k, (lo, hi) in enumerate(self.period_bounds):
+            sums[:, k] = add(shape[:, lo:hi], axis=1)
+        return shape, sums
 
     def quota_shape(self) -> np.ndarray:
         """Weekly shares of the year the firm splits quotas by: last year's sales by week once
@@ -99,7 +112,7 @@ class CompPlan:
         hi = self.period_bounds[k][1]
         if self.R == 1:
             return float(np.add.reduce(shape[woy: hi]) / sums[k])
-        left = np.array([float(np.add.reduce(s[woy: hi]) / t[k]) for s, t in zip(shape, sums)])
+        left = np.add.reduce(shape[:, woy: hi], axis=1) / sums[:, k]  # (each row pairwise)
         return left[a % self.R]
 
     def period_sums(self, a) -> np.ndarray:
@@ -282,10 +295,14 @@ def territory_quota(model, a: np.ndarray) -> np.ndarray:
         if ref <= 0:
             return np.full(len(a), c.quota_annual)
         return c.quota_annual * pot[a] / ref
-    # each replication's own median territory
+    # each replication's own median territory (of the replications of ``a``: a hire needs
+    # only its own)
     ref = np.zeros(model.R)
+    wanted = np.zeros(model.R, dtype=bool)
+    wanted[a % model.R] = True
     for r, pos in split(model, act):
-        ref[r] = _median(pot[act[pos]]) if pos.size else 0.0
+        if wanted[r] and pos.size:
+            ref[r] = _median(pot[act[pos]])
     mine = ref[a % model.R]
     return np.where(mine <= 0, c.quota_annual, c.quota_annual * pot[a] / np.where(
         mine <= 0, 1.0, mine))
