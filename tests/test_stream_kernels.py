@@ -161,3 +161,35 @@ def test_churn_thinning_equals_each_replications_numpy_thinning(top):
     np.testing.assert_array_equal(got, want)
     assert top == 0 or 0 < got.size < idx.size
     assert _states(m, "churn") == _states(ref, "churn")
+
+
+_ROWS = np.array([0, 1, 4, 5, 6, 9, 10, 13, 17, 18, 21, 22, 25, 29, 33, 34, 37])  # uneven
+
+
+@pytest.mark.parametrize("kind", ["beta", "geometric", "integers", "integers_per_row",
+                                  "integers_wide"])
+def test_other_distributions_equal_each_replications_generator(kind):
+    """Beta, geometric and bounded integers (scalar bounds: numpy's fill, which may use both
+    halves of an output; one bound per row: one draw each) as each replication's numpy
+    call makes them, generator states included."""
+    rng = np.random.default_rng(4)
+    bound = rng.integers(1, 9, _ROWS.size)
+    bound[3] = 1  # a range of one value draws nothing
+    fn = {"beta": lambda m: replicas.beta(m, "hiring", _ROWS, 2.5, 4.0),
+          "geometric": lambda m: replicas.geometric(m, "hiring", _ROWS, 0.15),
+          "integers": lambda m: replicas.integers(m, "hiring", _ROWS, 1, 5),
+          "integers_per_row": lambda m: replicas.integers(m, "hiring", _ROWS, 0, bound),
+          "integers_wide": lambda m: replicas.integers(m, "hiring", _ROWS, 3, 2**40)}[kind]
+    model = _model()
+    for _ in range(3):
+        fast, slow, twin = _draw_both(fn, model)
+        assert fast.dtype == slow.dtype and np.array_equal(fast, slow)
+        assert _states(model, "hiring") == _states(twin, "hiring")
+
+
+def test_empty_integer_ranges_raise_as_numpy():
+    model = _model()
+    with kernels.mode("on"), pytest.raises(ValueError):
+        replicas.integers(model, "hiring", _ROWS, 2, 2)
+    with kernels.mode("on"), pytest.raises(ValueError):
+        replicas.integers(model, "hiring", _ROWS, 0, np.zeros(_ROWS.size, dtype=np.int64))

@@ -7,7 +7,7 @@ import numpy as np
 from sim.policies.base import Policy
 from sim.world.accounts import learn_backups
 from sim.world.arrays import among, clamp
-from sim.world.replicas import draw, uniform
+from sim.world.replicas import integers, uniform
 
 
 def rank_within_owner(owner: np.ndarray, value: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -61,7 +61,7 @@ def random_teammate(model, owners: np.ndarray, stream: str) -> np.ndarray:
         # their serial (ascending) order, so its draws come in the serial order; one with no
         # picked team draws nothing, as the serial early return.
         t_team = teams[pick].repeat(cnt)
-        shift = draw(model, stream, t_team, lambda g, sel, k: g.integers(1, t_size[sel]))
+        shift = integers(model, stream, t_team, 1, t_size)
     # the owners of the picked teams, team by team: runs first .. first + count of ``order``
     csum = cnt.cumsum()
     run_start = (first[pick] - (csum - cnt)).repeat(cnt)

@@ -15,7 +15,6 @@ import numpy as np
 
 from sim.world.params import AccountParams
 from sim.world import replicas, stream_kernels
-from sim.world.replicas import split
 from sim.world.state import Table
 from sim.world.arrays import clamp
 
@@ -62,12 +61,9 @@ class AccountBook(Table):
             z = rng.standard_normal(k)
             diff = rng.beta(p.difficulty_a, p.difficulty_b, k)
         else:
-            owners = np.asarray(owners)
-            z, diff = np.empty(len(owners)), np.empty(len(owners))
-            for r, pos in split(model, owners):  # normals then betas, as the serial call
-                g = model.rstreams[r][rng]
-                z[pos] = g.standard_normal(pos.size)
-                diff[pos] = g.beta(p.difficulty_a, p.difficulty_b, pos.size)
+            owners = np.asarray(owners)  # each replication: normals, then betas (serial order)
+            z = replicas.normal(model, rng, owners)
+            diff = replicas.beta(model, rng, owners, p.difficulty_a, p.difficulty_b)
         pot = p.potential_median * np.exp(p.potential_sigma * z)
         # (clamp: the values of .clip, in fewer calls; the root is positive, so no -0.0)
         need = p.hours_needed * (0.5 + diff) * clamp(np.sqrt(pot / p.potential_median), 0.5, 3.0)

@@ -128,9 +128,9 @@ def perceive(model, a: np.ndarray) -> None:
     u = replicas.by_slot(model, "slumps", a)
     s = a[(slump == 0) & (u < beh.slump_rate)]
     if s.size:  # (draws of size 0 leave a stream where it is: a replication with none skips)
-        r.slump[s] = replicas.draw(model, "slumps", s, lambda g, _, k: g.integers(1, 5, k))
+        r.slump[s] = replicas.integers(model, "slumps", s, 1, 5)
         p = 1 / beh.slump_weeks  # cause first, then length, on each replication's stream
-        r.slump_left[s] = replicas.draw(model, "slumps", s, lambda g, _, k: g.geometric(p, k))
+        r.slump_left[s] = replicas.geometric(model, "slumps", s, p)
 
 
 def _revenue_rank(model, a: np.ndarray, rev: np.ndarray) -> np.ndarray:

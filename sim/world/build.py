@@ -15,7 +15,7 @@ from sim.world.agents import Manager
 from sim.world.arrays import clamp
 from sim.world.attrition import new_rep_agents
 from sim.world.compensation import start_period
-from sim.world.replicas import draw, normal
+from sim.world.replicas import beta, draw, integers, normal
 
 
 class OrgBuilder:
@@ -29,8 +29,7 @@ class OrgBuilder:
         self.n_teams = self.teams_per_repl * self.R
         mean = sc.org.detect_skill_mean
         R, all_teams = self.R, np.arange(self.n_teams)
-        detect = clamp(draw(self, "org", all_teams, lambda g, sel, k: g.beta(
-            1 + 8 * mean, 1 + 8 * (1 - mean), k)), 0, 1)
+        detect = clamp(beta(self, "org", all_teams, 1 + 8 * mean, 1 + 8 * (1 - mean)), 0, 1)
         self.managers = [Manager(self, t, float(detect[t])) for t in range(self.n_teams)]
         self.mgr_detect = detect
         self.budget = np.full(self.n_teams, sc.org.manager_hours)
@@ -56,20 +55,16 @@ class OrgBuilder:
         sc, k = self.sc, len(teams)
         stream = "hiring" if new_hires else "org"
         rp = sc.reps
-
-        def per_rep(fn):  # draws of each replication for its own new reps, in their order
-            return draw(self, stream, teams, lambda g, sel, n: fn(g, n))
         skill_med = self.levers.hire_skill if new_hires else 1.0
         skill = skill_med * np.exp(rp.skill_sigma * normal(self, stream, teams))
         tenure = (np.zeros(k, dtype=int) if new_hires
-                  else per_rep(lambda g, n: g.integers(0, 312, n)))
+                  else integers(self, stream, teams, 0, 312))
         slots = self.reps.add_strided(
             teams % self.R, self.R, team=teams, active=True, hired=self.week - tenure,
             skill=skill,
             ceiling=self._ceiling(skill, tenure, normal(self, stream, teams)),
-            motivation=per_rep(lambda g, n: g.beta(rp.motivation_a, rp.motivation_b, n)),
-            self_interest=per_rep(lambda g, n: g.beta(rp.self_interest_a, rp.self_interest_b,
-                                                      n)),
+            motivation=beta(self, stream, teams, rp.motivation_a, rp.motivation_b),
+            self_interest=beta(self, stream, teams, rp.self_interest_a, rp.self_interest_b),
             engagement=0.7, satisfaction=0.65, fairness=0.7, stress=sc.behaviour.base_stress,
             entitlement=0.05, dependency=np.where(tenure < 52, 0.4, 0.2), leverage=0.0,
             offers=0.0, brand=0.0, trust=0.8, autonomy=0.8, grant_belief=0.35,

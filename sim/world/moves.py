@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from sim.world.accounts import HandoverLog, handover_start
-from sim.world.replicas import draw, local, uniform
+from sim.world.replicas import integers, local, uniform
 
 
 class OrgMoves:
@@ -85,8 +85,7 @@ class OrgMoves:
             has = size > 0
             if has.any():
                 bound = size[has]
-                pick = draw(self, "handover", team_l[order][has],
-                            lambda g, sel, k: g.integers(0, bound[sel]))
+                pick = integers(self, "handover", team_l[order][has], 0, bound)
                 out[order[has]] = members[lo[has] + pick]
         bk = b.backup[accounts]
         ok = (bk >= 0) & r.active[np.maximum(bk, 0)]

@@ -130,6 +130,51 @@ def poisson(model, name: str, rows, lam: np.ndarray) -> np.ndarray:
     return draw(model, name, rows, lambda g, sel, _: g.poisson(lam[sel]))
 
 
+def beta(model, name: str, rows, a: float, b: float) -> np.ndarray:
+    """One Beta(a, b) draw per row from stream ``name`` (``g.beta(a, b, k)``)."""
+    fast = compiled_draws(model, name, rows)
+    if fast is not None:
+        out = np.empty(len(rows))
+        stream_kernels.stream_beta(fast[0][1], fast[1], float(a), float(b), out)
+        return out
+    return draw(model, name, rows, lambda g, sel, k: g.beta(a, b, k))
+
+
+def geometric(model, name: str, rows, p: float) -> np.ndarray:
+    """One geometric count (trials to the first success at ``p``) per row from stream
+    ``name`` (``g.geometric(p, k)``)."""
+    fast = compiled_draws(model, name, rows)
+    if fast is not None:
+        out = np.empty(len(rows), dtype=np.int64)
+        stream_kernels.stream_geometric(fast[0][1], fast[1], float(p), out)
+        return out
+    return draw(model, name, rows, lambda g, sel, k: g.geometric(p, k))
+
+
+def integers(model, name: str, rows, low: int, high) -> np.ndarray:
+    """One integer in [low, high) per row from stream ``name``: ``g.integers(low, high, k)``
+    for a scalar ``high``, ``g.integers(low, high[sel])`` for one bound per row (numpy draws
+    the two differently, and so does this)."""
+    fast = compiled_draws(model, name, rows)
+    per_row = np.ndim(high) > 0
+    if fast is None:
+        if per_row:
+            return draw(model, name, rows, lambda g, sel, k: g.integers(low, high[sel]))
+        return draw(model, name, rows, lambda g, sel, k: g.integers(low, high, k))
+    out = np.empty(len(rows), dtype=np.int64)
+    if not per_row:
+        if high <= low:
+            raise ValueError(f"integers: high ({high}) must exceed low ({low})")
+        stream_kernels.stream_bounded_fill(fast[0][1], fast[1], model.R, int(low), int(high),
+                                           out)
+        return out
+    high = np.asarray(high, dtype=np.int64)
+    if high.size and high.min() <= low:
+        raise ValueError(f"integers: every high must exceed low ({low})")
+    stream_kernels.stream_bounded(fast[0][1], fast[1], int(low), high, out)
+    return out
+
+
 def compiled_draws(model, name: str, rows):
     """(the generators' addresses, each row's replication) when the draws for ``rows`` run
     compiled (R > 1, on the compiled path, PCG64 generators), else None."""

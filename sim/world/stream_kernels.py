@@ -16,11 +16,12 @@ import ctypes
 
 import numpy as np
 
-from sim.world.kernels import _jit_c
+from sim.world.kernels import _jit, _jit_c
 
 # ctypes functions (bind_c_functions): PCG64's next_double, which takes a generator's state,
 # and numpy's normal and Poisson draws, which take its bit generator (``bitgen_t``).
 _next_double = _standard_normal = _poisson = _binomial = _bounded_fill = None
+_beta = _geometric = _bounded = None
 #: Bytes of the scratch numpy's binomial keeps its constants in (``binomial_t``, 128 bytes in
 #: numpy 2; more is harmless).  A zeroed one makes it work them out afresh: same values.
 BINOMIAL_SCRATCH = 512
@@ -31,6 +32,7 @@ def bind_c_functions() -> None:
     distributions are exported by numpy's ``_generator`` module).  Their addresses change
     between processes, so the kernels below compile in each process."""
     global _next_double, _standard_normal, _poisson, _binomial, _bounded_fill
+    global _beta, _geometric, _bounded
     if _next_double is not None:
         return
     _next_double = np.random.PCG64(0).ctypes.next_double
@@ -47,6 +49,14 @@ def bind_c_functions() -> None:
     _bounded_fill.restype = None
     _bounded_fill.argtypes = [ctypes.c_void_p, ctypes.c_uint64, ctypes.c_uint64,
                               ctypes.c_ssize_t, ctypes.c_bool, ctypes.c_void_p]
+    _beta = lib.random_beta  # (bitgen, a, b)
+    _beta.restype, _beta.argtypes = ctypes.c_double, [ctypes.c_void_p] + [ctypes.c_double] * 2
+    _geometric = lib.random_geometric  # (bitgen, p)
+    _geometric.restype, _geometric.argtypes = ctypes.c_int64, [ctypes.c_void_p, ctypes.c_double]
+    _bounded = lib.random_bounded_uint64  # (bitgen, off, range, mask, masked): one value
+    _bounded.restype = ctypes.c_uint64
+    _bounded.argtypes = [ctypes.c_void_p, ctypes.c_uint64, ctypes.c_uint64, ctypes.c_uint64,
+                         ctypes.c_bool]
 
 
 @_jit_c
@@ -91,6 +101,63 @@ def stream_poisson(bitgens, repl, lam, out):
 
 
 @_jit_c
+def stream_beta(bitgens, repl, a, b, out):
+    """``g.beta(a, b, k)`` for the rows of each replication, in their order."""
+    for i in range(out.size):
+        out[i] = _beta(bitgens[repl[i]], a, b)
+
+
+@_jit_c
+def stream_geometric(bitgens, repl, p, out):
+    """``g.geometric(p, k)`` for the rows of each replication, in their order."""
+    for i in range(out.size):
+        out[i] = _geometric(bitgens[repl[i]], p)
+
+
+@_jit_c
+def stream_bounded(bitgens, repl, low, high, out):
+    """``g.integers(low, high)`` with a bound ``high[i]`` per row (numpy's path for array
+    bounds: one bounded draw per value, Lemire's method, no mask), rows of each replication
+    in their order.  The caller has checked ``high > low``."""
+    for i in range(out.size):
+        out[i] = np.int64(_bounded(bitgens[repl[i]], low, high[i] - 1 - low, 0, False))
+
+
+@_jit
+def _grouped(repl, R):
+    """Offsets of each replication's run in ``order`` (R + 1) and ``order``: the positions
+    of each replication's rows, in their order."""
+    counts = np.zeros(R + 1, dtype=np.int64)
+    for i in range(repl.size):
+        counts[repl[i] + 1] += 1
+    for r in range(R):
+        counts[r + 1] += counts[r]
+    order = np.empty(repl.size, dtype=np.int64)
+    fill = counts[:R].copy()
+    for i in range(repl.size):
+        r = repl[i]
+        order[fill[r]] = i
+        fill[r] += 1
+    return counts, order
+
+
+@_jit_c
+def stream_bounded_fill(bitgens, repl, R, low, high, out):
+    """``g.integers(low, high, k)`` with scalar bounds for the ``k`` rows of each
+    replication: numpy fills all ``k`` in one call (which may use both halves of a 64-bit
+    output), so each replication's values are made together, then put in place."""
+    counts, order = _grouped(repl, R)
+    for r in range(R):
+        k = counts[r + 1] - counts[r]
+        if k == 0:
+            continue
+        made = np.empty(k, dtype=np.uint64)
+        _bounded_fill(bitgens[r], low, high - 1 - low, k, False, made.ctypes.data)
+        for j in range(k):
+            out[order[counts[r] + j]] = np.int64(made[j])
+
+
+@_jit_c
 def thin_accounts(addrs, bitgens, repl, R, idx, health, top, base, neglect):
     """sim.world.accounts._thin for every replication at once: the rows of ``idx`` with
     replication ``repl`` (in order) are replication r's accounts; it draws its number of
@@ -98,17 +165,7 @@ def thin_accounts(addrs, bitgens, repl, R, idx, health, top, base, neglect):
     k)``, which calls the bounded fill with Lemire's method), keeps the distinct ones in
     order, and accepts each with a uniform against its hazard over ``top``.  Returns the
     accepted positions in ``idx``, ascending."""
-    counts = np.zeros(R + 1, dtype=np.int64)
-    for i in range(repl.size):
-        counts[repl[i] + 1] += 1
-    for r in range(R):
-        counts[r + 1] += counts[r]
-    order = np.empty(repl.size, dtype=np.int64)  # positions of each replication, in order
-    fill = counts[:R].copy()
-    for i in range(repl.size):
-        r = repl[i]
-        order[fill[r]] = i
-        fill[r] += 1
+    counts, order = _grouped(repl, R)
     scratch = np.zeros(BINOMIAL_SCRATCH, dtype=np.uint8)
     out = np.empty(repl.size, dtype=np.int64)
     m = 0
