@@ -56,9 +56,9 @@ CONSTANTS: list[Const] = [
         ("self.week - r.last_sign[got] > 26", "a warning-sign episode restarts after 26 quiet "
          "weeks")),
     *_c("sim/world/build.py",
-        ("1 + 8 * mean, 1 + 8 * (1 - mean), k)", "spread of manager detection skill "
+        ("1 + 8 * mean, 1 + 8 * (1 - mean))", "spread of manager detection skill "
          "(Beta with mean detect_skill_mean, concentration 10)"),
-        ("g.integers(0, 312, n)", "initial reps' past tenure, uniform over 0-311 weeks"),
+        ("integers(self, stream, teams, 0, 312)", "initial reps' past tenure, uniform over 0-311 weeks"),
         ("engagement=0.7, satisfaction=0.65, fairness=0.7", "initial moods"),
         ("entitlement=0.05, dependency=np.where(tenure < 52, 0.4, 0.2)", "initial entitlement; "
          "dependency of first-year and older reps"),
@@ -87,7 +87,7 @@ CONSTANTS: list[Const] = [
         ("np.minimum(need, 52)", "survival of a deal is counted over at most a year")),
     *_c("sim/world/behaviour.py",
         ("FORECAST_NODES = 20", "equal-probability nodes of the period-end sales forecast"),
-        ("g.integers(1, 5, k)", "slump cause uniform over the four causes"),
+        ("integers(model, \"slumps\", s, 1, 5)", "slump cause uniform over the four causes"),
         ("EFFORT_TOL = 1e-12", "Newton's method for the effort choice stops when no "
          "effort moves more than this (share of a week)"),
         ("EFFORT_MAX_STEPS = 40", "most Newton steps of the effort choice (a step that "
