@@ -7,6 +7,8 @@ lapsed.  On the numpy path that is a position map, two gathers of it, a mask, it
 ``nonzero`` and one gather per column, each a pass over every deal.  These kernels do each
 end in one pass, with the same integer moves and the same one float addition per deal, so
 both paths give the same values bit for bit (tests/test_kernels.py, tests/test_replicas.py).
+New deals of R replications side by side are found in one pass over the kept tables too
+(:func:`arrivals_stacked`).
 
 Columns are passed in the order of ``Opportunities.COLUMNS`` (``DEAL_COLUMNS`` below; the
 pipeline checks the two agree when it is imported).
@@ -16,6 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from sim.world import kernels
 from sim.world.kernels import _jit
 
 DEAL_COLUMNS = ("uid", "account", "size", "p_win", "progress", "speed", "born", "hold",
@@ -76,3 +79,27 @@ def compact_deals(keep, uid, account, size, p_win, progress, speed, born, hold, 
                 _move(j, w, uid, account, size, p_win, progress, speed, born, hold, pulled)
             w += 1
     return w
+
+
+@_jit
+def arrivals_stacked(idx, R, p, u_rows, z_rows, offset, next_uid):
+    """sim.world.pipeline.Pipeline.arrive at R > 1 with the tables kept (draw_tables.Stacked):
+    account ``idx[j]`` (replication ``idx[j] % R``, local row ``idx[j] // R``) opens a deal
+    when its uniform is below ``p``; it takes the normal at the same place of its
+    replication's table, and the next running number of its replication (``next_uid`` is
+    moved on).  Returns the positions in ``idx`` of the new deals, their normals and uids."""
+    size = u_rows.shape[1]
+    new = np.empty(idx.size, dtype=np.int64)
+    z = np.empty(idx.size)
+    uid = np.empty(idx.size, dtype=np.int64)
+    m = 0
+    for j in range(idx.size):
+        r = idx[j] % R
+        at = kernels.wrap(offset[r], idx[j] // R, size)
+        if u_rows[r, at] < p:
+            new[m] = j
+            z[m] = z_rows[r, at]
+            uid[m] = next_uid[r]
+            next_uid[r] += 1
+            m += 1
+    return new[:m], z[:m], uid[:m]

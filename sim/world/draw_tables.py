@@ -62,6 +62,10 @@ class DrawTable:
         for r, streams in enumerate(model.rstreams):
             self.offset[r] = streams[self.name].integers(0, size)
 
+    def kept(self) -> bool:
+        """Whether the tables of R > 1 replications are kept (:class:`Stacked`)."""
+        return isinstance(self.u, Stacked)
+
     def uniform(self, keys: np.ndarray, repl: np.ndarray | None = None) -> np.ndarray:
         if repl is not None:  # R > 1: each key in its replication's table
             return self.u.read(self.offset, keys, repl)

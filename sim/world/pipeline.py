@@ -194,6 +194,12 @@ class Pipeline:
             z = self.demand.normal(idx[new])
             uid = np.arange(self.next_uid, self.next_uid + new.size)
             self.next_uid += new.size
+        elif self.demand.kept():  # the same, in one compiled pass over the kept tables
+            new, z, uid = deal_kernels.arrivals_stacked(
+                idx, model.R, p, self.demand.u.rows, self.demand.z.rows, self.demand.offset,
+                self.next_uid)
+            if new.size == 0:
+                return
         else:
             # Keyed by the local account row in its replication's table; a new deal's uid
             # is its replication's running number plus its rank among that replication's
