@@ -220,3 +220,38 @@ def test_deal_kernels_follow_advance_and_compact_as_numpy(R):
     assert dk.compact_deals(stay, *o.columns()) == stay.sum()
     for name, col in zip(Opportunities.COLUMNS, o.columns()):
         assert col[:stay.sum()].tobytes() == ref[name][stay].tobytes(), name
+
+
+@pytest.mark.parametrize("cap, ratchet", [(0.0, False), (1.5, False), (1.2, True)])
+def test_marginal_pay_kernel_equals_the_numpy_nodes(cap, ratchet):
+    """rep_kernels.marginal_nodes against marginal_pay's numpy rows (CompPlan.unit_value at
+    every forecast node, less the ratchet's cost above quota, weighted, added in node order),
+    bit for bit, with zero and negative forecasts, tiny quotas, and a cap."""
+    from sim.world import rep_kernels
+    from sim.world.behaviour import Z_NODES, Z_WEIGHTS, _W_COLUMN, _Z_COLUMN
+    from sim.world.compensation import STEP_SHARE, CompPlan
+    from sim.world.params import CompParams
+    with path(True):
+        assert kernels.on(1)
+    p = CompParams(cap=cap, threshold=0.4, below_threshold_factor=0.5, accelerator=1.8)
+    plan = CompPlan(p, np.ones(52), 0.0, np.zeros(52, dtype=bool))
+    rng = np.random.default_rng(int(cap * 10) + ratchet)
+    k = 500
+    q = rng.lognormal(11, 1, k)
+    q[:5] = [0.0, 1e-12, 1.0, 5e5, 2e5]
+    mu = q * rng.uniform(-0.5, 2.5, k)
+    mu[5:9] = [0.0, -0.0, q[5] * 0.4, q[6]]
+    sigma = q * rng.uniform(0, 0.6, k)
+    sigma[10:15] = 0.0
+    rate = rng.uniform(0.02, 0.15, k)
+    rc = rng.uniform(0, 0.05, k)
+    s = np.maximum(mu + sigma * _Z_COLUMN, 0)
+    per_node = plan.unit_value(s, q, rate)
+    if ratchet:
+        per_node -= rc * (s > q)
+    per_node *= _W_COLUMN
+    want = np.add.accumulate(per_node, axis=0)[-1] + 0.0
+    got = rep_kernels.marginal_nodes(mu, sigma, q, rate, Z_NODES, Z_WEIGHTS, p.threshold,
+                                     p.below_threshold_factor, p.accelerator, p.cap,
+                                     STEP_SHARE, ratchet, rc)
+    assert got.tobytes() == want.tobytes()

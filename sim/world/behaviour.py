@@ -14,7 +14,7 @@ from statistics import NormalDist
 import numpy as np
 
 from sim.world.agents import INDICES, SIGNALS
-from sim.world.compensation import ratchet_applies, ratchet_cost
+from sim.world.compensation import STEP_SHARE, ratchet_applies, ratchet_cost
 from sim.world import kernels, rep_kernels, replicas
 from sim.world.leverage import perceive_leverage
 from sim.world.arrays import clamp
@@ -175,15 +175,24 @@ def marginal_pay(model, a: np.ndarray) -> np.ndarray:
     r.projected[a] = mu
     sigma = np.sqrt(r.sales_var[a] * plan.weeks_left[woy])
     q, rate = r.quota[a], r.rate[a]
-    # All forecast nodes at once (rows), then summed node by node in a fixed order.
-    s = np.maximum(mu + sigma * _Z_COLUMN, 0)
-    per_node = plan.unit_value(s, q, rate)
-    if ratchet_applies(model):  # (without a known ratchet its cost is 0 and x - 0.0 is x)
-        per_node -= ratchet_cost(model, a) * (s > q)
-    # Weighted nodes, added in node order from zero: ``add.accumulate`` adds the rows in
-    # that order, and ``+ 0.0`` stands for the start from zero (it only turns -0.0 into 0.0).
-    per_node *= _W_COLUMN
-    m = np.add.accumulate(per_node, axis=0)[-1] + 0.0
+    ratchet = ratchet_applies(model)  # (without a known ratchet its cost is 0: x - 0.0 is x)
+    if kernels.on(len(a), model.R):  # the same nodes, rep by rep, in one compiled pass
+        p = plan.p
+        m = rep_kernels.marginal_nodes(
+            mu, sigma, q, rate, Z_NODES, Z_WEIGHTS, p.threshold, p.below_threshold_factor,
+            p.accelerator, p.cap, STEP_SHARE, ratchet,
+            ratchet_cost(model, a) if ratchet else mu)
+    else:
+        # All forecast nodes at once (rows), then summed node by node in a fixed order.
+        s = np.maximum(mu + sigma * _Z_COLUMN, 0)
+        per_node = plan.unit_value(s, q, rate)
+        if ratchet:
+            per_node -= ratchet_cost(model, a) * (s > q)
+        # Weighted nodes, added in node order from zero: ``add.accumulate`` adds the rows in
+        # that order, and ``+ 0.0`` stands for the start from zero (it only turns -0.0 into
+        # 0.0).
+        per_node *= _W_COLUMN
+        m = np.add.accumulate(per_node, axis=0)[-1] + 0.0
     m = m * plan.rate_boost[woy]
     own = plan.own_share_of(model, a)
     if own.__class__ is not float or own != 1.0:  # (times 1.0 would change no value)

@@ -1,4 +1,5 @@
-"""Compiled per-rep decisions: the effort choice's Newton iterations in one pass.
+"""Compiled per-rep decisions: the effort choice's Newton iterations and the marginal pay
+over the sales forecast, each in one pass.
 
 The effort rule calls ``exp`` at every step.  A kernel's ``exp`` is the C library's; numpy's
 is the C library's too unless numpy has its own SIMD version for the CPU (AVX-512), which
@@ -84,3 +85,53 @@ def newton_effort(x, lo, hi, gain, v, c, minus_kappa, repl, R, tol, max_steps):
                 stop = False
         if stop:
             break
+
+
+@_jit
+def _max(a, b):
+    """``np.maximum`` of two floats (the first if it is NaN or not below the second)."""
+    return a if (a >= b or a != a) else b
+
+
+@_jit
+def _min(a, b):
+    """``np.minimum`` of two floats (the first if it is NaN or not above the second)."""
+    return a if (a <= b or a != a) else b
+
+
+@_jit
+def _commission(sales, thr, band, below, rate, above, quota, top, capped):
+    """sim.world.compensation.CompPlan._commission of one sales figure."""
+    c = below * _min(sales, thr)
+    c += rate * _min(_max(sales - thr, 0.0), band)
+    c += above * _max(sales - quota, 0.0)
+    return _min(c, top) if capped else c
+
+
+@_jit
+def marginal_nodes(mu, sigma, quota, rate, z, w, threshold, below_factor, accelerator, cap,
+                   step_share, ratchet, rc):
+    """sim.world.behaviour.marginal_pay's forecast: for each rep, the plan's commission per
+    unit (CompPlan.unit_value) at each node ``max(mu + sigma z, 0)``, less the ratchet's
+    cost ``rc`` above quota (where ``ratchet``), times the node's weight, added in node order
+    and then to zero, as the numpy rows are."""
+    out = np.empty(mu.size)
+    for i in range(mu.size):
+        q, rt = quota[i], rate[i]
+        h = step_share * _max(q, 1e-9)
+        thr = threshold * q
+        band = _max(q - thr, 0.0)
+        below, above = rt * below_factor, rt * accelerator
+        capped = cap > 0
+        top = cap * (rt * q * (below_factor * threshold + (1 - threshold))) if capped else 0.0
+        acc = 0.0
+        for n in range(z.size):
+            s = _max(mu[i] + sigma[i] * z[n], 0.0)
+            u = (_commission(s + h, thr, band, below, rt, above, q, top, capped)
+                 - _commission(s, thr, band, below, rt, above, q, top, capped)) / h
+            if ratchet:
+                u -= rc[i] * (1.0 if s > q else 0.0)
+            u *= w[n]
+            acc = u if n == 0 else acc + u
+        out[i] = acc + 0.0
+    return out
