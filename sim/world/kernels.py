@@ -29,7 +29,6 @@ AVAILABLE = importlib.util.find_spec("numba") is not None
 ENABLED = AVAILABLE and os.environ.get("SALESIM_NUMBA", "1") != "0"
 MIN_SIZE = int(os.environ.get("SALESIM_NUMBA_MIN_SIZE", "5000"))  # rows (accounts, deals)
 _KERNELS: list[tuple[dict, str]] = []  # (module globals, name) of each kernel, in order
-_UNCACHED: set[str] = set()  # kernels that call a C function found at run time (not cached)
 _compiled = False
 
 
@@ -91,10 +90,7 @@ def _compile() -> None:
 
 def _compile_one(g: dict, name: str) -> None:
     import numba
-    binder = g.get("bind_c_functions")
-    if binder is not None:
-        binder()  # the module's C functions, as globals, before its kernels compile
-    g[name] = numba.njit(cache=name not in _UNCACHED, nogil=True)(g[name])
+    g[name] = numba.njit(cache=True, nogil=True)(g[name])
 
 
 def _jit(fn):
@@ -103,13 +99,6 @@ def _jit(fn):
         _compile_one(fn.__globals__, fn.__name__)
         return fn.__globals__[fn.__name__]
     return fn
-
-
-def _jit_c(fn):
-    """A kernel that calls a C function its module binds at run time (``bind_c_functions``):
-    the function's address changes between processes, so it compiles in each process."""
-    _UNCACHED.add(fn.__name__)
-    return _jit(fn)
 
 
 @_jit

@@ -3,124 +3,172 @@
 A kernel here calls the C function numpy's ``Generator.random`` calls for every double of a
 PCG64 stream (``next_double``), on each replication's generator state in turn, so one call
 makes what ``R`` calls of ``g.random`` would make, draw for draw, and leaves every
-generator where those calls would leave it (tests/test_stream_kernels.py).  Normals and
-Poisson counts call numpy's own C functions for them (``random_standard_normal``,
-``random_poisson``), as ``standard_normal`` and ``poisson`` do for each value; the churn's
-thinning (:func:`thin_accounts`) calls the ones ``binomial`` and ``integers`` call
-(``random_binomial``, ``random_bounded_uint64_fill``).
+generator where those calls would leave it (tests/test_stream_kernels.py).  Normals,
+Poisson counts, betas, geometric counts and bounded integers call numpy's own C functions
+for them (``random_standard_normal``, ``random_poisson``, ``random_beta``,
+``random_geometric``, ``random_bounded_uint64`` and its ``_fill``), as the generator's
+methods do for each value; the churn's thinning (:func:`thin_accounts`) calls the ones
+``binomial``, ``integers`` and ``random`` call.
+
+The C functions' addresses change from process to process, so each kernel takes the
+functions it calls as arguments (numba passes a ctypes function's address at run time):
+the compiled kernels then load from numba's cache like the others.  The public functions
+below pass them in (:func:`c_functions`).
 """
 
 from __future__ import annotations
 
 import ctypes
+from types import SimpleNamespace
 
 import numpy as np
 
-from sim.world.kernels import _jit, _jit_c
+from sim.world.kernels import _jit
 
-# ctypes functions (bind_c_functions): PCG64's next_double, which takes a generator's state,
-# and numpy's normal and Poisson draws, which take its bit generator (``bitgen_t``).
-_next_double = _standard_normal = _poisson = _binomial = _bounded_fill = None
-_beta = _geometric = _bounded = None
 #: Bytes of the scratch numpy's binomial keeps its constants in (``binomial_t``, 128 bytes in
 #: numpy 2; more is harmless).  A zeroed one makes it work them out afresh: same values.
 BINOMIAL_SCRATCH = 512
+_C: SimpleNamespace | None = None
 
 
-def bind_c_functions() -> None:
-    """Find the C functions (``next_double`` is one function for every PCG64 generator; the
-    distributions are exported by numpy's ``_generator`` module).  Their addresses change
-    between processes, so the kernels below compile in each process."""
-    global _next_double, _standard_normal, _poisson, _binomial, _bounded_fill
-    global _beta, _geometric, _bounded
-    if _next_double is not None:
-        return
-    _next_double = np.random.PCG64(0).ctypes.next_double
-    lib = ctypes.CDLL(np.random._generator.__file__)
-    _standard_normal = lib.random_standard_normal
-    _standard_normal.restype, _standard_normal.argtypes = ctypes.c_double, [ctypes.c_void_p]
-    _poisson = lib.random_poisson
-    _poisson.restype = ctypes.c_int64
-    _poisson.argtypes = [ctypes.c_void_p, ctypes.c_double]
-    _binomial = lib.random_binomial  # (bitgen, p, n, scratch)
-    _binomial.restype = ctypes.c_int64
-    _binomial.argtypes = [ctypes.c_void_p, ctypes.c_double, ctypes.c_int64, ctypes.c_void_p]
-    _bounded_fill = lib.random_bounded_uint64_fill  # (bitgen, off, range, count, masked, out)
-    _bounded_fill.restype = None
-    _bounded_fill.argtypes = [ctypes.c_void_p, ctypes.c_uint64, ctypes.c_uint64,
-                              ctypes.c_ssize_t, ctypes.c_bool, ctypes.c_void_p]
-    _beta = lib.random_beta  # (bitgen, a, b)
-    _beta.restype, _beta.argtypes = ctypes.c_double, [ctypes.c_void_p] + [ctypes.c_double] * 2
-    _geometric = lib.random_geometric  # (bitgen, p)
-    _geometric.restype, _geometric.argtypes = ctypes.c_int64, [ctypes.c_void_p, ctypes.c_double]
-    _bounded = lib.random_bounded_uint64  # (bitgen, off, range, mask, masked): one value
-    _bounded.restype = ctypes.c_uint64
-    _bounded.argtypes = [ctypes.c_void_p, ctypes.c_uint64, ctypes.c_uint64, ctypes.c_uint64,
-                         ctypes.c_bool]
+def _bind(lib, name: str, restype, *argtypes):
+    fn = getattr(lib, name)
+    fn.restype, fn.argtypes = restype, list(argtypes)
+    return fn
 
 
-@_jit_c
+def c_functions() -> SimpleNamespace:
+    """numpy's C functions, found once a process: PCG64's ``next_double`` (which takes a
+    generator's state) and the distributions exported by numpy's ``_generator`` module
+    (which take its bit generator, ``bitgen_t``)."""
+    global _C
+    if _C is None:
+        lib = ctypes.CDLL(np.random._generator.__file__)
+        vp, d, i64, u64 = ctypes.c_void_p, ctypes.c_double, ctypes.c_int64, ctypes.c_uint64
+        _C = SimpleNamespace(
+            next_double=np.random.PCG64(0).ctypes.next_double,
+            normal=_bind(lib, "random_standard_normal", d, vp),
+            poisson=_bind(lib, "random_poisson", i64, vp, d),
+            binomial=_bind(lib, "random_binomial", i64, vp, d, i64, vp),  # (.., p, n, scratch)
+            beta=_bind(lib, "random_beta", d, vp, d, d),
+            geometric=_bind(lib, "random_geometric", i64, vp, d),
+            # (bitgen, off, range, mask, masked): one value; the fill: (.., count, masked, out)
+            bounded=_bind(lib, "random_bounded_uint64", u64, vp, u64, u64, u64, ctypes.c_bool),
+            bounded_fill=_bind(lib, "random_bounded_uint64_fill", None, vp, u64, u64,
+                               ctypes.c_ssize_t, ctypes.c_bool, vp))
+    return _C
+
+
 def stream_uniforms(addrs, repl, out):
     """What ``g.random((lead, k))`` gives each replication, for rows of replications
     ``repl``: ``out`` (lead x rows) is filled row by row, each entry from the PCG64 state at
     ``addrs[repl[i]]``, so each replication reads its draws in the order of its own block."""
-    lead, n = out.shape
-    for s in range(lead):
-        for i in range(n):
-            out[s, i] = _next_double(addrs[repl[i]])
+    _k_uniforms(c_functions().next_double, addrs, repl, out)
 
 
-@_jit_c
 def slot_uniforms(addrs, caps, slots, R, out):
     """``Streams.by_slot`` for every replication at once: replication ``r`` draws a row of
     ``caps[r]`` uniforms, and slot ``slots[i]`` (strided: local ``slot // R`` of replication
     ``slot % R``) reads its own entry of its replication's row."""
+    _k_slot_uniforms(c_functions().next_double, addrs, caps, slots, R, out)
+
+
+def stream_normals(bitgens, repl, out):
+    """:func:`stream_uniforms` for ``g.standard_normal((lead, k))``."""
+    _k_block(c_functions().normal, bitgens, repl, out)
+
+
+def stream_poisson(bitgens, repl, lam, out):
+    """``g.poisson(lam)`` for the rows of each replication, in their order."""
+    _k_per_row(c_functions().poisson, bitgens, repl, lam, out)
+
+
+def stream_beta(bitgens, repl, a, b, out):
+    """``g.beta(a, b, k)`` for the rows of each replication, in their order."""
+    _k_two(c_functions().beta, bitgens, repl, a, b, out)
+
+
+def stream_geometric(bitgens, repl, p, out):
+    """``g.geometric(p, k)`` for the rows of each replication, in their order."""
+    _k_one(c_functions().geometric, bitgens, repl, p, out)
+
+
+def stream_bounded(bitgens, repl, low, high, out):
+    """``g.integers(low, high)`` with a bound ``high[i]`` per row (numpy's path for array
+    bounds: one bounded draw per value, Lemire's method, no mask), rows of each replication
+    in their order.  The caller has checked ``high > low``."""
+    _k_bounded(c_functions().bounded, bitgens, repl, low, high, out)
+
+
+def stream_bounded_fill(bitgens, repl, R, low, high, out):
+    """``g.integers(low, high, k)`` with scalar bounds for the ``k`` rows of each
+    replication: numpy fills all ``k`` in one call (which may use both halves of a 64-bit
+    output), so each replication's values are made together, then put in place."""
+    _k_bounded_fill(c_functions().bounded_fill, bitgens, repl, R, low, high, out)
+
+
+def thin_accounts(addrs, bitgens, repl, R, idx, health, top, base, neglect):
+    """sim.world.accounts._thin for every replication at once: the rows of ``idx`` with
+    replication ``repl`` (in order) are replication r's accounts; it draws its number of
+    candidates (``g.binomial(n_r, min(top, 1))``), their positions (``g.integers(0, n_r,
+    k)``, which calls the bounded fill with Lemire's method), keeps the distinct ones in
+    order, and accepts each with a uniform against its hazard over ``top``.  Returns the
+    accepted positions in ``idx``, ascending."""
+    c = c_functions()
+    return _k_thin(c.binomial, c.bounded_fill, c.next_double, addrs, bitgens, repl, R, idx,
+                   health, top, base, neglect)
+
+
+# ---- the kernels (each C function they call comes in as an argument) -------------------
+@_jit
+def _k_uniforms(next_double, addrs, repl, out):
+    lead, n = out.shape
+    for s in range(lead):
+        for i in range(n):
+            out[s, i] = next_double(addrs[repl[i]])
+
+
+@_jit
+def _k_slot_uniforms(next_double, addrs, caps, slots, R, out):
     rows = np.empty((R, caps.max()))
     for r in range(R):
         for j in range(caps[r]):
-            rows[r, j] = _next_double(addrs[r])
+            rows[r, j] = next_double(addrs[r])
     for i in range(slots.size):
         s = slots[i]
         out[i] = rows[s % R, s // R]
 
 
-@_jit_c
-def stream_normals(bitgens, repl, out):
-    """:func:`stream_uniforms` for ``g.standard_normal((lead, k))``."""
+@_jit
+def _k_block(fn, bitgens, repl, out):
     lead, n = out.shape
     for s in range(lead):
         for i in range(n):
-            out[s, i] = _standard_normal(bitgens[repl[i]])
+            out[s, i] = fn(bitgens[repl[i]])
 
 
-@_jit_c
-def stream_poisson(bitgens, repl, lam, out):
-    """``g.poisson(lam)`` for the rows of each replication, in their order."""
-    for i in range(lam.size):
-        out[i] = _poisson(bitgens[repl[i]], lam[i])
-
-
-@_jit_c
-def stream_beta(bitgens, repl, a, b, out):
-    """``g.beta(a, b, k)`` for the rows of each replication, in their order."""
+@_jit
+def _k_per_row(fn, bitgens, repl, x, out):
     for i in range(out.size):
-        out[i] = _beta(bitgens[repl[i]], a, b)
+        out[i] = fn(bitgens[repl[i]], x[i])
 
 
-@_jit_c
-def stream_geometric(bitgens, repl, p, out):
-    """``g.geometric(p, k)`` for the rows of each replication, in their order."""
+@_jit
+def _k_one(fn, bitgens, repl, a, out):
     for i in range(out.size):
-        out[i] = _geometric(bitgens[repl[i]], p)
+        out[i] = fn(bitgens[repl[i]], a)
 
 
-@_jit_c
-def stream_bounded(bitgens, repl, low, high, out):
-    """``g.integers(low, high)`` with a bound ``high[i]`` per row (numpy's path for array
-    bounds: one bounded draw per value, Lemire's method, no mask), rows of each replication
-    in their order.  The caller has checked ``high > low``."""
+@_jit
+def _k_two(fn, bitgens, repl, a, b, out):
     for i in range(out.size):
-        out[i] = np.int64(_bounded(bitgens[repl[i]], low, high[i] - 1 - low, 0, False))
+        out[i] = fn(bitgens[repl[i]], a, b)
+
+
+@_jit
+def _k_bounded(bounded, bitgens, repl, low, high, out):
+    for i in range(out.size):
+        out[i] = np.int64(bounded(bitgens[repl[i]], low, high[i] - 1 - low, 0, False))
 
 
 @_jit
@@ -141,30 +189,22 @@ def _grouped(repl, R):
     return counts, order
 
 
-@_jit_c
-def stream_bounded_fill(bitgens, repl, R, low, high, out):
-    """``g.integers(low, high, k)`` with scalar bounds for the ``k`` rows of each
-    replication: numpy fills all ``k`` in one call (which may use both halves of a 64-bit
-    output), so each replication's values are made together, then put in place."""
+@_jit
+def _k_bounded_fill(bounded_fill, bitgens, repl, R, low, high, out):
     counts, order = _grouped(repl, R)
     for r in range(R):
         k = counts[r + 1] - counts[r]
         if k == 0:
             continue
         made = np.empty(k, dtype=np.uint64)
-        _bounded_fill(bitgens[r], low, high - 1 - low, k, False, made.ctypes.data)
+        bounded_fill(bitgens[r], low, high - 1 - low, k, False, made.ctypes.data)
         for j in range(k):
             out[order[counts[r] + j]] = np.int64(made[j])
 
 
-@_jit_c
-def thin_accounts(addrs, bitgens, repl, R, idx, health, top, base, neglect):
-    """sim.world.accounts._thin for every replication at once: the rows of ``idx`` with
-    replication ``repl`` (in order) are replication r's accounts; it draws its number of
-    candidates (``g.binomial(n_r, min(top, 1))``), their positions (``g.integers(0, n_r,
-    k)``, which calls the bounded fill with Lemire's method), keeps the distinct ones in
-    order, and accepts each with a uniform against its hazard over ``top``.  Returns the
-    accepted positions in ``idx``, ascending."""
+@_jit
+def _k_thin(binomial, bounded_fill, next_double, addrs, bitgens, repl, R, idx, health, top,
+            base, neglect):
     counts, order = _grouped(repl, R)
     scratch = np.zeros(BINOMIAL_SCRATCH, dtype=np.uint8)
     out = np.empty(repl.size, dtype=np.int64)
@@ -175,11 +215,11 @@ def thin_accounts(addrs, bitgens, repl, R, idx, health, top, base, neglect):
         if top <= 0:
             continue
         scratch[:] = 0
-        k = _binomial(bitgens[r], p, n_r, scratch.ctypes.data)
+        k = binomial(bitgens[r], p, n_r, scratch.ctypes.data)
         if k == 0:
             continue
         drawn = np.empty(k, dtype=np.uint64)
-        _bounded_fill(bitgens[r], 0, n_r - 1, k, False, drawn.ctypes.data)
+        bounded_fill(bitgens[r], 0, n_r - 1, k, False, drawn.ctypes.data)
         drawn.sort()
         for j in range(k):
             if j > 0 and drawn[j] == drawn[j - 1]:
@@ -187,7 +227,7 @@ def thin_accounts(addrs, bitgens, repl, R, idx, health, top, base, neglect):
             at = order[lo + np.int64(drawn[j])]
             d = 1 - health[idx[at]]
             hazard = base + neglect * (d * d)
-            if _next_double(addrs[r]) * top < hazard:
+            if next_double(addrs[r]) * top < hazard:
                 out[m] = at
                 m += 1
     kept = out[:m]
