@@ -63,7 +63,7 @@ def stream_uniforms(addrs, repl, out):
     """What ``g.random((lead, k))`` gives each replication, for rows of replications
     ``repl``: ``out`` (lead x rows) is filled row by row, each entry from the PCG64 state at
     ``addrs[repl[i]]``, so each replication reads its draws in the order of its own block."""
-    _k_uniforms(c_functions().next_double, addrs, repl, out)
+    _k_block(c_functions().next_double, addrs, repl, out)
 
 
 def slot_uniforms(addrs, caps, slots, R, out):
@@ -121,14 +121,6 @@ def thin_accounts(addrs, bitgens, repl, R, idx, health, top, base, neglect):
 
 # ---- the kernels (each C function they call comes in as an argument) -------------------
 @_jit
-def _k_uniforms(next_double, addrs, repl, out):
-    lead, n = out.shape
-    for s in range(lead):
-        for i in range(n):
-            out[s, i] = next_double(addrs[repl[i]])
-
-
-@_jit
 def _k_slot_uniforms(next_double, addrs, caps, slots, R, out):
     rows = np.empty((R, caps.max()))
     for r in range(R):
@@ -140,11 +132,13 @@ def _k_slot_uniforms(next_double, addrs, caps, slots, R, out):
 
 
 @_jit
-def _k_block(fn, bitgens, repl, out):
+def _k_block(fn, ptrs, repl, out):
+    """``out[s, i] = fn(ptrs[repl[i]])`` row by row (``fn``: a generator's draw of one
+    double, on its state or its bit generator)."""
     lead, n = out.shape
     for s in range(lead):
         for i in range(n):
-            out[s, i] = fn(bitgens[repl[i]])
+            out[s, i] = fn(ptrs[repl[i]])
 
 
 @_jit
