@@ -90,6 +90,9 @@ def _compile() -> None:
 
 def _compile_one(g: dict, name: str) -> None:
     import numba
+    binder = g.get("bind_c_functions")
+    if binder is not None:
+        binder()  # what the module's kernels call, bound before they compile
     g[name] = numba.njit(cache=True, nogil=True)(g[name])
 
 

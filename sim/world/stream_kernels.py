@@ -11,9 +11,10 @@ methods do for each value; the churn's thinning (:func:`thin_accounts`) calls th
 ``binomial``, ``integers`` and ``random`` call.
 
 The C functions' addresses change from process to process, so each kernel takes the
-functions it calls as arguments (numba passes a ctypes function's address at run time):
-the compiled kernels then load from numba's cache like the others.  The public functions
-below pass them in (:func:`c_functions`).
+addresses of the functions it calls as integer arguments and calls them through
+sim.world.c_calls (numba intrinsics, bound when the kernels compile): the compiled kernels
+then load from numba's cache like the others.  The public functions below pass the
+addresses in (:func:`c_functions`).
 """
 
 from __future__ import annotations
@@ -29,33 +30,32 @@ from sim.world.kernels import _jit
 #: numpy 2; more is harmless).  A zeroed one makes it work them out afresh: same values.
 BINOMIAL_SCRATCH = 512
 _C: SimpleNamespace | None = None
+c_calls = None  # sim.world.c_calls, bound when the kernels compile (it needs numba)
 
 
-def _bind(lib, name: str, restype, *argtypes):
-    fn = getattr(lib, name)
-    fn.restype, fn.argtypes = restype, list(argtypes)
-    return fn
+def bind_c_functions() -> None:
+    """Called by sim.world.kernels before this module's kernels compile."""
+    global c_calls
+    from sim.world import c_calls as module
+    c_calls = module
 
 
 def c_functions() -> SimpleNamespace:
-    """numpy's C functions, found once a process: PCG64's ``next_double`` (which takes a
-    generator's state) and the distributions exported by numpy's ``_generator`` module
-    (which take its bit generator, ``bitgen_t``)."""
+    """The addresses (unsigned integers) of numpy's C functions, found once a process:
+    PCG64's ``next_double``, which takes a generator's state, and the distributions numpy's
+    ``_generator`` module exports, which take its bit generator (``bitgen_t``)."""
     global _C
     if _C is None:
         lib = ctypes.CDLL(np.random._generator.__file__)
-        vp, d, i64, u64 = ctypes.c_void_p, ctypes.c_double, ctypes.c_int64, ctypes.c_uint64
+
+        def at(fn) -> np.uint64:
+            return np.uint64(ctypes.cast(fn, ctypes.c_void_p).value)
         _C = SimpleNamespace(
-            next_double=np.random.PCG64(0).ctypes.next_double,
-            normal=_bind(lib, "random_standard_normal", d, vp),
-            poisson=_bind(lib, "random_poisson", i64, vp, d),
-            binomial=_bind(lib, "random_binomial", i64, vp, d, i64, vp),  # (.., p, n, scratch)
-            beta=_bind(lib, "random_beta", d, vp, d, d),
-            geometric=_bind(lib, "random_geometric", i64, vp, d),
-            # (bitgen, off, range, mask, masked): one value; the fill: (.., count, masked, out)
-            bounded=_bind(lib, "random_bounded_uint64", u64, vp, u64, u64, u64, ctypes.c_bool),
-            bounded_fill=_bind(lib, "random_bounded_uint64_fill", None, vp, u64, u64,
-                               ctypes.c_ssize_t, ctypes.c_bool, vp))
+            next_double=at(np.random.PCG64(0).ctypes.next_double),
+            normal=at(lib.random_standard_normal), poisson=at(lib.random_poisson),
+            binomial=at(lib.random_binomial), beta=at(lib.random_beta),
+            geometric=at(lib.random_geometric), bounded=at(lib.random_bounded_uint64),
+            bounded_fill=at(lib.random_bounded_uint64_fill))
     return _C
 
 
@@ -119,13 +119,13 @@ def thin_accounts(addrs, bitgens, repl, R, idx, health, top, base, neglect):
                    health, top, base, neglect)
 
 
-# ---- the kernels (each C function they call comes in as an argument) -------------------
+# ---- the kernels (each C function they call comes in as an address) --------------------
 @_jit
 def _k_slot_uniforms(next_double, addrs, caps, slots, R, out):
     rows = np.empty((R, caps.max()))
     for r in range(R):
         for j in range(caps[r]):
-            rows[r, j] = next_double(addrs[r])
+            rows[r, j] = c_calls.call_d_p(next_double, (addrs[r],))
     for i in range(slots.size):
         s = slots[i]
         out[i] = rows[s % R, s // R]
@@ -133,36 +133,37 @@ def _k_slot_uniforms(next_double, addrs, caps, slots, R, out):
 
 @_jit
 def _k_block(fn, ptrs, repl, out):
-    """``out[s, i] = fn(ptrs[repl[i]])`` row by row (``fn``: a generator's draw of one
-    double, on its state or its bit generator)."""
+    """``out[s, i] = fn(ptrs[repl[i]])`` row by row (``fn``: the address of a generator's
+    draw of one double, on its state or its bit generator)."""
     lead, n = out.shape
     for s in range(lead):
         for i in range(n):
-            out[s, i] = fn(ptrs[repl[i]])
+            out[s, i] = c_calls.call_d_p(fn, (ptrs[repl[i]],))
 
 
 @_jit
 def _k_per_row(fn, bitgens, repl, x, out):
     for i in range(out.size):
-        out[i] = fn(bitgens[repl[i]], x[i])
+        out[i] = c_calls.call_i_pd(fn, (bitgens[repl[i]], x[i]))
 
 
 @_jit
 def _k_one(fn, bitgens, repl, a, out):
     for i in range(out.size):
-        out[i] = fn(bitgens[repl[i]], a)
+        out[i] = c_calls.call_i_pd(fn, (bitgens[repl[i]], a))
 
 
 @_jit
 def _k_two(fn, bitgens, repl, a, b, out):
     for i in range(out.size):
-        out[i] = fn(bitgens[repl[i]], a, b)
+        out[i] = c_calls.call_d_pdd(fn, (bitgens[repl[i]], a, b))
 
 
 @_jit
 def _k_bounded(bounded, bitgens, repl, low, high, out):
     for i in range(out.size):
-        out[i] = np.int64(bounded(bitgens[repl[i]], low, high[i] - 1 - low, 0, False))
+        out[i] = np.int64(c_calls.call_u_puuub(
+            bounded, (bitgens[repl[i]], low, high[i] - 1 - low, 0, 0)))
 
 
 @_jit
@@ -191,7 +192,8 @@ def _k_bounded_fill(bounded_fill, bitgens, repl, R, low, high, out):
         if k == 0:
             continue
         made = np.empty(k, dtype=np.uint64)
-        bounded_fill(bitgens[r], low, high - 1 - low, k, False, made.ctypes.data)
+        c_calls.call_v_puuibp(bounded_fill,
+                               (bitgens[r], low, high - 1 - low, k, 0, made.ctypes.data))
         for j in range(k):
             out[order[counts[r] + j]] = np.int64(made[j])
 
@@ -209,11 +211,11 @@ def _k_thin(binomial, bounded_fill, next_double, addrs, bitgens, repl, R, idx, h
         if top <= 0:
             continue
         scratch[:] = 0
-        k = binomial(bitgens[r], p, n_r, scratch.ctypes.data)
+        k = c_calls.call_i_pdip(binomial, (bitgens[r], p, n_r, scratch.ctypes.data))
         if k == 0:
             continue
         drawn = np.empty(k, dtype=np.uint64)
-        bounded_fill(bitgens[r], 0, n_r - 1, k, False, drawn.ctypes.data)
+        c_calls.call_v_puuibp(bounded_fill, (bitgens[r], 0, n_r - 1, k, 0, drawn.ctypes.data))
         drawn.sort()
         for j in range(k):
             if j > 0 and drawn[j] == drawn[j - 1]:
@@ -221,7 +223,7 @@ def _k_thin(binomial, bounded_fill, next_double, addrs, bitgens, repl, R, idx, h
             at = order[lo + np.int64(drawn[j])]
             d = 1 - health[idx[at]]
             hazard = base + neglect * (d * d)
-            if next_double(addrs[r]) * top < hazard:
+            if c_calls.call_d_p(next_double, (addrs[r],)) * top < hazard:
                 out[m] = at
                 m += 1
     kept = out[:m]
