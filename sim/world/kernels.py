@@ -6,8 +6,9 @@ as the numpy code beside its caller, so both paths give bit-identical results; t
 functions (``exp``, ``log``, ``**``) stay in numpy outside the kernels, because numpy's SIMD
 versions may round differently from the C library on some CPUs (the one kernel that needs
 ``exp`` inside, sim.world.rep_kernels, runs only where the two agree).  Kernels of other
-modules (sim.world.rep_kernels, sim.world.stream_kernels) register here too.  ``tests/test_kernels.py``
-runs every shipped scenario both ways and compares every table.
+modules (sim.world.rep_kernels, deal_kernels, stream_kernels, sum_kernels) register here
+too; a module's ``bind_c_functions``, if it has one, runs before its kernels compile.
+``tests/test_kernels.py`` runs every shipped scenario both ways and compares every table.
 
 numba is an optional extra (``pip install salesim[fast]``).  It is imported, and the kernels
 compiled (or loaded from numba's cache), only when a model first has arrays of at least
