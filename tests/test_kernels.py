@@ -229,7 +229,7 @@ def test_marginal_pay_kernel_equals_the_numpy_nodes(cap, ratchet):
     bit for bit, with zero and negative forecasts, tiny quotas, and a cap."""
     from sim.world import rep_kernels
     from sim.world.behaviour import Z_NODES, Z_WEIGHTS, _W_COLUMN, _Z_COLUMN
-    from sim.world.compensation import STEP_SHARE, CompPlan
+    from sim.world.compensation import STEP_FLOOR, STEP_SHARE, CompPlan
     from sim.world.params import CompParams
     with path(True):
         assert kernels.on(1)
@@ -253,5 +253,5 @@ def test_marginal_pay_kernel_equals_the_numpy_nodes(cap, ratchet):
     want = np.add.accumulate(per_node, axis=0)[-1] + 0.0
     got = rep_kernels.marginal_nodes(mu, sigma, q, rate, Z_NODES, Z_WEIGHTS, p.threshold,
                                      p.below_threshold_factor, p.accelerator, p.cap,
-                                     STEP_SHARE, ratchet, rc)
+                                     STEP_SHARE, STEP_FLOOR, ratchet, rc)
     assert got.tobytes() == want.tobytes()

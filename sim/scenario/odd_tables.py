@@ -78,6 +78,8 @@ CONSTANTS: list[Const] = [
         ('PERIOD_WEEKS = {"month": (4, 4, 5) * 4', "month periods follow a 4-4-5 week pattern"),
         ("STEP_SHARE = 0.01", "step (1% of quota) of the forward differences that value a "
          "unit of sales or of quota under the plan"),
+        ("STEP_FLOOR = 1e-9", "smallest quota a forward difference steps from (keeps the "
+         "step positive)"),
         ("QUOTA_FLOOR = 1e-6", "smallest quota and ramp-up divisor (keeps ratios finite)"),
         ("r.pay_ewma[a] += 0.1 * (pay - r.pay_ewma[a])", "pay memory (about 10 weeks)"),
         ("release = pool * np.minimum(1.0, sales / np.maximum(quota, 1e-9))", "pool released "

@@ -14,7 +14,7 @@ from statistics import NormalDist
 import numpy as np
 
 from sim.world.agents import INDICES, SIGNALS
-from sim.world.compensation import STEP_SHARE, ratchet_applies, ratchet_cost
+from sim.world.compensation import STEP_FLOOR, STEP_SHARE, ratchet_applies, ratchet_cost
 from sim.world import kernels, rep_kernels, replicas
 from sim.world.leverage import perceive_leverage
 from sim.world.arrays import clamp
@@ -180,7 +180,7 @@ def marginal_pay(model, a: np.ndarray) -> np.ndarray:
         p = plan.p
         m = rep_kernels.marginal_nodes(
             mu, sigma, q, rate, Z_NODES, Z_WEIGHTS, p.threshold, p.below_threshold_factor,
-            p.accelerator, p.cap, STEP_SHARE, ratchet,
+            p.accelerator, p.cap, STEP_SHARE, STEP_FLOOR, ratchet,
             ratchet_cost(model, a) if ratchet else mu)
     else:
         # All forecast nodes at once (rows), then summed node by node in a fixed order.

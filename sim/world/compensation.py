@@ -18,6 +18,7 @@ from sim.world.replicas import split, total
 PERIOD_WEEKS = {"month": (4, 4, 5) * 4, "quarter": (13,) * 4, "year": (52,)}
 QUOTA_FLOOR = 1e-6  # smallest quota / ramp-up divisor (keeps ratios finite)
 STEP_SHARE = 0.01  # step (share of quota) of the forward differences that value a unit of sales
+STEP_FLOOR = 1e-9  # smallest quota a forward difference steps from (keeps the step positive)
 
 
 class CompPlan:
@@ -161,13 +162,13 @@ class CompPlan:
     def unit_value(self, sales: np.ndarray, quota: np.ndarray, rate: np.ndarray) -> np.ndarray:
         """Commission on one more currency unit of sales at period total ``sales``: a forward
         difference over a step of STEP_SHARE of quota, so tiers and the cap count as written."""
-        h = STEP_SHARE * np.maximum(quota, 1e-9)
+        h = STEP_SHARE * np.maximum(quota, STEP_FLOOR)
         tiers = self._tiers(quota, rate)
         return (self._commission(sales + h, tiers) - self._commission(sales, tiers)) / h
 
     def quota_value(self, sales: np.ndarray, quota: np.ndarray, rate: np.ndarray) -> np.ndarray:
         """Commission lost per currency unit of extra quota at period total ``sales``."""
-        h = STEP_SHARE * np.maximum(quota, 1e-9)
+        h = STEP_SHARE * np.maximum(quota, STEP_FLOOR)
         return (self.commission(sales, quota, rate) - self.commission(sales, quota + h, rate)) / h
 
     def own_share_of(self, model, a: np.ndarray):

@@ -110,7 +110,7 @@ def _commission(sales, thr, band, below, rate, above, quota, top, capped):
 
 @_jit
 def marginal_nodes(mu, sigma, quota, rate, z, w, threshold, below_factor, accelerator, cap,
-                   step_share, ratchet, rc):
+                   step_share, step_floor, ratchet, rc):
     """sim.world.behaviour.marginal_pay's forecast: for each rep, the plan's commission per
     unit (CompPlan.unit_value) at each node ``max(mu + sigma z, 0)``, less the ratchet's
     cost ``rc`` above quota (where ``ratchet``), times the node's weight, added in node order
@@ -118,7 +118,7 @@ def marginal_nodes(mu, sigma, quota, rate, z, w, threshold, below_factor, accele
     out = np.empty(mu.size)
     for i in range(mu.size):
         q, rt = quota[i], rate[i]
-        h = step_share * _max(q, 1e-9)
+        h = step_share * _max(q, step_floor)
         thr = threshold * q
         band = _max(q - thr, 0.0)
         below, above = rt * below_factor, rt * accelerator
