@@ -181,14 +181,6 @@ def update_accounts(idx, owner, service, target, rel, h, relationship, firm, rec
 
 
 @_jit
-def take_front(col, rows):
-    """``col[:rows.size] = col[rows]`` in place, for ascending ``rows`` (each row moves to a
-    place at or before its own, so no row is overwritten before it is read)."""
-    for j in range(rows.size):
-        col[j] = col[rows[j]]
-
-
-@_jit
 def wrap(offset, key, size):
     """``(offset + key) % size`` for non-negative ``offset`` and ``key``, without a
     division when ``key`` is below ``size`` (the usual case)."""
