@@ -181,7 +181,7 @@ def marginal_pay(model, a: np.ndarray) -> np.ndarray:
         m = rep_kernels.marginal_nodes(
             mu, sigma, q, rate, Z_NODES, Z_WEIGHTS, p.threshold, p.below_threshold_factor,
             p.accelerator, p.cap, STEP_SHARE, STEP_FLOOR, ratchet,
-            ratchet_cost(model, a) if ratchet else mu)
+            ratchet_cost(model, a) if ratchet else mu)  # (mu: a stand-in, unread)
     else:
         # All forecast nodes at once (rows), then summed node by node in a fixed order.
         s = np.maximum(mu + sigma * _Z_COLUMN, 0)

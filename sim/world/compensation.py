@@ -80,7 +80,7 @@ class CompPlan:
     def _stacked_shapes(self, history: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """:meth:`_one_shape` of every row of ``history`` (R, 52) at once.  A sum along the
         last axis of a row-major array adds each row pairwise, as the 1-D sum of that row
-        does, so every value is the serial one (tests/test_compensation.py)."""
+        does, so every value is the serial one (tests/test_quota_shapes.py)."""
         add = np.add.reduce
         total = add(history, axis=1)
         own = total > 0 if np.logical_and.reduce(self.sales_seen) else np.zeros(self.R, bool)
