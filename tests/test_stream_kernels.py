@@ -193,3 +193,26 @@ def test_empty_integer_ranges_raise_as_numpy():
         replicas.integers(model, "hiring", _ROWS, 2, 2)
     with kernels.mode("on"), pytest.raises(ValueError):
         replicas.integers(model, "hiring", _ROWS, 0, np.zeros(_ROWS.size, dtype=np.int64))
+
+
+@pytest.mark.parametrize("high", [1, 7, 65536, 2**40])
+def test_one_integer_of_each_replication_equals_its_generator(high):
+    # numpy draws a single integer (no size) as a bounded fill of one; so does the kernel
+    model = _model()
+    for _ in range(3):
+        twin = copy.deepcopy(model)
+        with kernels.mode("on"):
+            fast = replicas.integer_each(model, "opportunities", high, compiled=True)
+        slow = replicas.integer_each(twin, "opportunities", high, compiled=False)
+        assert fast.dtype == slow.dtype == np.int64
+        assert np.array_equal(fast, slow)
+        assert _states(model, "opportunities") == _states(twin, "opportunities")
+
+
+def test_warming_reads_every_cache_line_of_each_window_once():
+    rows = np.arange(40.0).reshape(2, 20)
+    offset = np.array([3, 17])  # the second window wraps past the end of its row
+    with kernels.mode("on"):
+        got = kernels.warm_windows(rows, offset, 9, 4)
+    expected = sum(rows[0, [3, 7, 11]]) + sum(rows[1, [17, 1, 5]])
+    assert got == expected

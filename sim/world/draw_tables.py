@@ -13,7 +13,7 @@ import copy
 
 import numpy as np
 
-from sim.world import kernels
+from sim.world import kernels, replicas
 
 
 class DrawTable:
@@ -59,12 +59,18 @@ class DrawTable:
         if model.R == 1:
             self.offset = int(model.rstreams[0][self.name].integers(0, size))
             return
-        for r, streams in enumerate(model.rstreams):
-            self.offset[r] = streams[self.name].integers(0, size)
+        self.offset = replicas.integer_each(model, self.name, size, compiled=self.kept())
 
     def kept(self) -> bool:
         """Whether the tables of R > 1 replications are kept (:class:`Stacked`)."""
         return isinstance(self.u, Stacked)
+
+    def warm(self, width: int) -> None:
+        """Bring the kept tables' windows of ``width`` keys from this week's offsets into
+        the cache before a kernel reads them at random (sim.world.kernels.warm_windows)."""
+        for t in (self.u, self.z):
+            if t is not None:
+                kernels.warm_windows(t.rows, self.offset, width, kernels.CACHE_LINE)
 
     def uniform(self, keys: np.ndarray, repl: np.ndarray | None = None) -> np.ndarray:
         if repl is not None:  # R > 1: each key in its replication's table

@@ -199,6 +199,30 @@ def draw(table, offset, keys):
     return out
 
 
+#: Float64 entries in a 64-byte cache line: the stride of :func:`warm_windows`.
+CACHE_LINE = 8
+
+
+@_jit
+def warm_windows(rows, offset, width, line):
+    """Read one entry per ``line`` entries of each row's window ``offset[r] ..
+    offset[r] + width`` (wrapping), row after row, and return their sum (so the reads are
+    kept).  It changes nothing; it brings the windows a kernel is about to read at random
+    into the cache in sequential order, which the processor fetches ahead, where the
+    kernel's interleaved reads (one replication after another) each wait for memory.
+    ``line``: entries per cache line (8 doubles of 64 bytes)."""
+    s = 0.0
+    size = rows.shape[1]
+    for r in range(offset.size):
+        x = offset[r]
+        for _ in range(0, width, line):
+            s += rows[r, x]
+            x += line
+            if x >= size:
+                x -= size
+    return s
+
+
 @_jit
 def draw_stacked(table, offset, keys, repl):
     """``table[r, (offset[r] + keys) % size]`` with ``r = repl`` for each key (the stacked

@@ -195,6 +195,7 @@ class Pipeline:
             uid = np.arange(self.next_uid, self.next_uid + new.size)
             self.next_uid += new.size
         elif self.demand.kept():  # the same, in one compiled pass over the kept tables
+            self.demand.warm(idx[-1] // model.R + 1 if idx.size else 0)
             new, z, uid = deal_kernels.arrivals_stacked(
                 idx, model.R, p, self.demand.u.rows, self.demand.z.rows, self.demand.offset,
                 self.next_uid)

@@ -175,6 +175,19 @@ def integers(model, name: str, rows, low: int, high) -> np.ndarray:
     return out
 
 
+def integer_each(model, name: str, high: int, compiled: bool) -> np.ndarray:
+    """``g.integers(0, high)`` from each replication's stream ``name``, in replication order.
+    ``compiled``: in one compiled pass where the generators allow (numpy draws a single
+    integer as a fill of one, which the pass calls), else one numpy call each."""
+    addrs = _addresses(model, name) if compiled else None
+    if addrs is None:
+        return np.array([s[name].integers(0, high) for s in model.rstreams], dtype=np.int64)
+    out = np.empty(model.R, dtype=np.int64)
+    repl = np.arange(model.R, dtype=np.int64)
+    stream_kernels.stream_bounded_fill(addrs[1], repl, model.R, 0, int(high), out)
+    return out
+
+
 def compiled_draws(model, name: str, rows):
     """(the generators' addresses, each row's replication) when the draws for ``rows`` run
     compiled (R > 1, on the compiled path, PCG64 generators), else None."""
