@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.world.behaviour import update_moods
+from sim.world.moods import update_moods
 from sim.world.compensation import _pay_pool
 
 from model_helpers import tiny_model

@@ -1,4 +1,4 @@
-"""What reps perceive and how they choose effort; how their moods move.
+"""What reps perceive and how they choose effort (their moods move in sim.world.moods).
 
 All rules are written for one rep and evaluated for every active rep at once.  The effort
 rule is documented in docs/ODD.md ("Effort decision"): a rep picks the effort that maximises
@@ -13,7 +13,7 @@ from statistics import NormalDist
 
 import numpy as np
 
-from sim.world.agents import INDICES, SIGNALS
+from sim.world.agents import SIGNALS
 from sim.world.compensation import STEP_FLOOR, STEP_SHARE, ratchet_applies, ratchet_cost
 from sim.world import kernels, rep_kernels, replicas
 from sim.world.leverage import perceive_leverage
@@ -27,11 +27,6 @@ Z_NODES = np.array([NormalDist().inv_cdf((k + 0.5) / FORECAST_NODES)
 Z_WEIGHTS = np.full(FORECAST_NODES, 1.0 / FORECAST_NODES)
 _Z_COLUMN, _W_COLUMN = Z_NODES[:, None], Z_WEIGHTS[:, None]  # one row per node
 _CONTACT = SIGNALS.index("competitor_contact")  # drawn in perceive(); some are heard about
-# Rows of the mood indices in the ``reps.indices`` block (update_moods reads and writes it).
-(_ENGAGEMENT, _SATISFACTION, _FAIRNESS, _STRESS, _ENTITLEMENT, _LEVERAGE, _TRUST,
- _AUTONOMY) = (INDICES.index(k) for k in ("engagement", "satisfaction", "fairness", "stress",
-                                          "entitlement", "leverage", "trust", "autonomy"))
-
 
 def effort_curve(model) -> tuple[float, float]:
     """Curvature k of the reps' model of sales against effort (``reps.effort_curvature``) and
@@ -45,13 +40,6 @@ def _curve(kappa: float) -> tuple[float, float]:
     """exp(-k) and the normaliser 1 - exp(-k), worked out once per curvature."""
     e = np.exp(-kappa)
     return e, 1 - e
-
-
-def team_sums(model, values: np.ndarray, slots: np.ndarray) -> np.ndarray:
-    """Sum ``values`` (one per slot in ``slots``) within each team, returned per slot."""
-    team = model.reps.team[slots]
-    tot = np.bincount(team, weights=values, minlength=model.n_teams)
-    return tot[team]
 
 
 def perceive(model, a: np.ndarray) -> None:
@@ -106,7 +94,7 @@ def perceive(model, a: np.ndarray) -> None:
     # Leverage: the revenue the firm would lose if the rep left now (sim.world.leverage).
     leverage = perceive_leverage(model, a, own)
     # Outside offers: competitors court visible top performers and reps building a brand;
-    # a rep who searches (teammates leaving, sim.world.behaviour.update_moods) finds more.
+    # a rep who searches (teammates leaving, sim.world.moods.update_moods) finds more.
     pct = _revenue_rank(model, a, r.rev_annual[a])
     brand = r.brand[a]
     p_offer = (beh.offer_rate + beh.offer_visibility * np.maximum(pct ** beh.visibility_power,
@@ -303,149 +291,3 @@ def emit_signals(model, a: np.ndarray) -> None:
     seen = replicas.uniform(model, "signals", a, lead=len(SIGNALS)) < p
     seen[_CONTACT] &= contact
     r.signals[:, a] = seen
-
-
-def _unit(x: np.ndarray) -> np.ndarray:
-    """``clamp(x, 0, 1)`` of a fresh float array, in place (the same values, fewer calls)."""
-    return np.minimum(np.maximum(x, 0, out=x), 1, out=x)
-
-
-def _team_counts(model, team: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Per rep of teams ``team``: the active reps of its team (itself included), whether it
-    has a teammate, and the number of teammates (at least 1, a divisor)."""
-    n = np.bincount(team, minlength=model.n_teams)[team]
-    return n, n > 1, np.maximum(n - 1, 1)
-
-
-def _mean_of_others(model, values: np.ndarray, team: np.ndarray, counts: tuple) -> np.ndarray:
-    """:func:`team_mean_of_others` given the reps' teams and their :func:`_team_counts`."""
-    _, has_mates, mates = counts
-    tot = np.bincount(team, weights=values, minlength=model.n_teams)[team]
-    others = (tot - values) / mates
-    return others if has_mates.all() else np.where(has_mates, others, values)
-
-
-def team_mean_of_others(model, values: np.ndarray, slots: np.ndarray) -> np.ndarray:
-    """Mean of ``values`` over each rep's active teammates (itself excluded; its own value when
-    it has none)."""
-    team = model.reps.team[slots]
-    return _mean_of_others(model, values, team, _team_counts(model, team))
-
-
-def peer_observations(model, a: np.ndarray) -> None:
-    """What a rep sees of its teammates this week: who left last week or does the visible
-    minimum (quiet quitting), as a share of the team, kept in a fading memory."""
-    team = model.reps.team[a]
-    model.reps.peer_loss[a], model.reps.seen_steered[a] = _peer_memory(
-        model, a, team, _team_counts(model, team))
-
-
-def _peer_memory(model, a, team, counts) -> tuple[np.ndarray, np.ndarray]:
-    """:func:`peer_observations`' new peer loss and memory of steered accounts (not stored)."""
-    r, m = model.reps, model.sc.behaviour.peer_memory
-    size, _, mates = counts
-    quiet = r.t_quiet_quitting[a]
-    if quiet.any():
-        others = (np.bincount(team, weights=quiet.astype(float), minlength=model.n_teams)[team]
-                  - quiet)
-    else:
-        others = np.zeros(team.size)
-    left = (r.view("left") == model.week - 1).nonzero()[0]
-    if left.size:
-        exits = np.bincount(r.team[left], minlength=model.n_teams)[team]
-        share = (exits + others) / np.maximum(size + exits - 1, 1)
-    else:  # nobody left last week: the quiet teammates alone
-        share = others / mates
-    loss = r.peer_loss[a]
-    loss += m * (_unit(share) - loss)
-    steered = r.seen_steered[a]
-    steered *= 1 - m
-    return loss, steered
-
-
-def update_moods(model, a: np.ndarray) -> None:
-    """Satisfaction, fairness, stress, engagement, entitlement, search move toward targets.
-
-    The mood indices are read as one block (``reps.indices``, a row per index), moved in
-    place and written back once; each mood is limited to [0, 1] at the end, so the targets
-    below see the moved, not yet limited, values."""
-    r, beh, lv = model.reps, model.sc.behaviour, model.levers
-    k = beh.adapt
-    woy = model.woy
-    team = r.team[a]
-    counts = _team_counts(model, team)
-    loss, steered = _peer_memory(model, a, team, counts)
-    ind = r.indices.take(a, axis=1)  # C-ordered: each row a contiguous copy
-    stress, fairness = ind[_STRESS], ind[_FAIRNESS]
-    satisfaction, engagement = ind[_SATISFACTION], ind[_ENGAGEMENT]
-    pay = r.pay_ewma[a] / beh.pay_reference
-    pay_ratio = np.minimum(np.maximum(pay, 0, out=pay), beh.pay_cap) / beh.pay_cap
-    # Stress: quota pressure late in a period, monitoring (felt with the rep's own
-    # sensitivity), overwork; support takes some away.
-    plan = model.plan
-    left = plan.remaining[woy] / max(plan.period_demand[plan.period_of_week[woy]], 1e-9)
-    behind = _unit(1 - r.projected[a] / np.maximum(r.quota[a], 1e-9)) * (1 - left)
-    monitoring = r.monitoring[a]
-    stress_t = (beh.base_stress + beh.quota_pressure * behind
-                + beh.monitoring_stress * r.mon_sens[a] * monitoring
-                + beh.stress_overwork * _unit(r.effort[a] - beh.overwork_effort)
-                + beh.stress_unanswered * r.unanswered[a] - beh.stress_support * r.supported[a])
-    stress += k * (_unit(stress_t) - stress)
-    ind[_AUTONOMY] = _unit(1 - monitoring)  # monitoring already includes oversight
-    # Fairness from what the rep sees (equity comparison with teammates, Card et al. 2012):
-    # its rate against theirs, its book against theirs when it sells more, accounts steered
-    # to a favourite, concessions granted to others, a pool payout below what its own sales
-    # put in (Adams 1965); a heard grievance (voice) helps.
-    rate = r.rate[a]
-    mates_rate = _mean_of_others(model, rate, team, counts)
-    # nobody paid anything (commission 0 is valid) is no gap: ratio 1 where teammates earn 0
-    pay_gap = _unit(1 - _ratio(rate, mates_rate))
-    idx, own = model.snap[0], model.snap[1]
-    book = np.bincount(own, weights=model.book.potential[idx], minlength=r.n)[a]
-    rev = r.rev_annual[a]
-    sells_more = rev > _mean_of_others(model, rev, team, counts)
-    book_gap = _unit(1 - _ratio(book, _mean_of_others(model, book, team, counts))) * sells_more
-    resent, precedent = r.resent[a], r.precedent_seen[a]
-    fair_t = (beh.fairness_base - beh.equity_pay * pay_gap - beh.equity_book * book_gap
-              - beh.equity_pool * r.pool_gap[a] - resent
-              - precedent - beh.steer_fairness * steered
-              + beh.voice_fairness * r.heard[a])
-    fairness += k * (_unit(fair_t) - fairness)
-    coached = _unit(r.coached[a])
-    sat_t = (beh.sat_pay * pay_ratio + beh.sat_fairness * fairness
-             + beh.sat_autonomy * ind[_AUTONOMY] + beh.sat_calm * (1 - stress)
-             + beh.sat_coaching * coached)
-    satisfaction += k * (_unit(sat_t) - satisfaction)
-    # Engagement; teammates' exits and disengagement pull it down (Felps et al. 2009).
-    eng_t = (beh.eng_satisfaction * satisfaction + beh.eng_motivation * r.motivation[a]
-             + beh.culture_engagement * lv.culture + beh.development_engagement * lv.development
-             + beh.eng_coaching * coached
-             - beh.burnout_engagement * _unit(stress - beh.burnout_stress)
-             - beh.contagion_engagement * loss)
-    engagement += k * (_unit(eng_t) - engagement)
-    # Job search follows what the rep saw of its teammates leaving (Felps et al. 2009).
-    search = r.search[a]
-    search += k * (_unit(beh.contagion_search * loss) - search)
-    # Entitlement grows with sustained leverage.
-    grow = beh.entitlement_growth * ind[_LEVERAGE]
-    ind[_ENTITLEMENT] = _unit(ind[_ENTITLEMENT] * (1 - beh.entitlement_decay) + grow)
-    trust = ind[_TRUST]
-    ind[_TRUST] = _unit(trust + beh.trust_recovery * (beh.trust_norm - trust))
-    for v in (stress, fairness, satisfaction, engagement, search):
-        _unit(v)
-    r.indices[:, a] = ind
-    r.search[a] = search
-    r.peer_loss[a], r.seen_steered[a] = loss, steered
-    precedent *= beh.precedent_memory
-    r.precedent_seen[a] = precedent
-    resent *= beh.resent_memory
-    r.resent[a] = resent
-    r.heard[a] = False
-
-
-def _ratio(x: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """x / y, and 1 where y is not positive."""
-    pos = y > 0
-    if pos.all():
-        return x / y
-    return np.divide(x, y, out=np.ones(len(x)), where=pos)

@@ -261,7 +261,7 @@ def _pay_pool(model, a: np.ndarray) -> np.ndarray:
     else:
         paid = release[g] * r.period_sales[a] / np.maximum(sales[g], 1e-9)
     # What each rep sees on its statement: the share of its own contribution the payout did
-    # not give back (the equity comparison of behaviour.update_moods).
+    # not give back (the equity comparison of moods.update_moods).
     c = r.pool_contrib[a]
     r.pool_gap[a] = np.where(c > 0, clamp((c - paid) / np.maximum(c, 1e-9), 0, 1), 0.0)
     for pol in model.policies:

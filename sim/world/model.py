@@ -15,7 +15,8 @@ from sim.world.build import OrgBuilder
 from sim.world.agents import RepTable
 from sim.world.attrition import BAND_EDGES, depart, hire, quit_decisions
 from sim.world.beliefs import one_on_one_disclosure, update_beliefs
-from sim.world.behaviour import choose_effort, emit_signals, marginal_pay, perceive, update_moods
+from sim.world.behaviour import choose_effort, emit_signals, marginal_pay, perceive
+from sim.world.moods import update_moods
 from sim.world.collect import HIRES, REVENUE, Collector
 from sim.world.hooks import Levers, PolicyHooks, default_policies
 from sim.world.compensation import CompPlan, pool_groups, run_payroll, start_period

@@ -158,7 +158,7 @@ class BehaviourParams:
                                   "a competitor contact.", S000, lo=0, hi=1)
     sign_false_alarm: float = P(0.003, "probability/week", "Weekly chance of every other sign "
                                 "showing with nothing behind it.", lo=0, hi=1)
-    # Mood targets (behaviour.update_moods).
+    # Mood targets (moods.update_moods).
     pay_cap: float = P(1.5, "x pay_reference", "Pay ratio beyond which more pay adds nothing "
                        "to satisfaction or to the value of staying.", lo=0.1, hi=10)
     stress_overwork: float = P(0.15, "index per share", "Stress target added per share of a "

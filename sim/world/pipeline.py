@@ -30,7 +30,7 @@ import numpy as np
 
 from sim.world import deal_kernels, kernels
 from sim.world.collect import DEALS_LOST, DEALS_PULLED, DEALS_PUSHED, DEALS_WON
-from sim.world.compensation import QUOTA_FLOOR, next_period, ratchet_cost
+from sim.world.compensation import next_period, ratchet_cost
 from sim.world.draw_tables import DrawTable
 from sim.world.replicas import total
 from sim.world.state import Table
