@@ -73,6 +73,21 @@ def test_the_switch_and_the_size_threshold():
         assert kernels.on(100) and not kernels.on(99)
 
 
+def test_a_kernel_defined_after_the_first_compile_compiles_at_once(tmp_path):
+    # (a module imported once the kernels are compiled registers its kernels compiled)
+    import importlib.util
+    src = tmp_path / "late_kernels.py"
+    src.write_text("from sim.world.kernels import _jit\n\n\n@_jit\ndef twice(x):\n"
+                   "    return 2 * x\n")
+    with path(True):
+        kernels.on(0)  # compiles every kernel registered so far
+        spec = importlib.util.spec_from_file_location("late_kernels", src)
+        late = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(late)
+        assert hasattr(late.twice, "py_func")  # a numba dispatcher, not the Python function
+        assert late.twice(21) == 42
+
+
 def _greedy_inputs(seed: int, m: int = 400, n: int = 30):
     rng = np.random.default_rng(seed)
     value = rng.lognormal(0, 1.5, m)

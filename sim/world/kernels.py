@@ -99,7 +99,8 @@ def _compile_one(g: dict, name: str) -> None:
 
 def _jit(fn):
     _KERNELS.append((fn.__globals__, fn.__name__))
-    if _compiled:
+    if _compiled:  # (a module imported after the first compile: its name is not bound yet)
+        fn.__globals__[fn.__name__] = fn
         _compile_one(fn.__globals__, fn.__name__)
         return fn.__globals__[fn.__name__]
     return fn
