@@ -88,6 +88,24 @@ def test_a_kernel_defined_after_the_first_compile_compiles_at_once(tmp_path):
         assert late.twice(21) == 42
 
 
+def test_the_kernels_exp_is_numpys_where_it_runs():
+    # numpy's own SIMD exp where numpy runs it (called by address), else the C library's:
+    # the effort kernel runs where that equals numpy's exp, special values included
+    from numpy._core import _multiarray_umath as umath
+    from sim.world import rep_kernels
+    with path(True):
+        kernels.on(0)
+        simd = umath.__cpu_features__.get(rep_kernels.SIMD_FEATURE, False)
+        assert (rep_kernels.exp_address() != 0) == simd
+        x = np.concatenate([[np.nan, np.inf, -np.inf, 0.0, -0.0, 709.78, 709.79, -745.2, -746.0,
+                             1e-320, -1e-320], np.random.default_rng(3).uniform(-750, 710, 9999)])
+        got = rep_kernels._exp_each(rep_kernels.exp_address(), x)
+        with np.errstate(over="ignore"):
+            want = np.exp(x)
+        if simd or rep_kernels.exp_agrees():
+            assert np.array_equal(got.view(np.int64), want.view(np.int64))
+
+
 def _greedy_inputs(seed: int, m: int = 400, n: int = 30):
     rng = np.random.default_rng(seed)
     value = rng.lognormal(0, 1.5, m)

@@ -222,7 +222,7 @@ def choose_effort(model, a: np.ndarray, m: np.ndarray) -> np.ndarray:
     if kernels.on(len(a), R) and rep_kernels.exp_agrees():  # the same steps, compiled
         repl = a % R if R > 1 else np.zeros(len(a), dtype=np.int64)
         rep_kernels.newton_effort(x, lo, hi, gain, v, c, minus_kappa, repl, R, EFFORT_TOL,
-                                  EFFORT_MAX_STEPS)
+                                  EFFORT_MAX_STEPS, rep_kernels.exp_address())
         return _effort_floor(model, x, slump)
     if R > 1:  # each replication stops at its own step, as its serial run does (see below)
         repl, done, moved = a % R, np.zeros(R, dtype=bool), np.empty(R)
