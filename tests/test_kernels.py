@@ -88,21 +88,27 @@ def test_a_kernel_defined_after_the_first_compile_compiles_at_once(tmp_path):
         assert late.twice(21) == 42
 
 
-def test_the_kernels_exp_is_numpys_where_it_runs():
-    # numpy's own SIMD exp where numpy runs it (called by address), else the C library's:
-    # the effort kernel runs where that equals numpy's exp, special values included
+@pytest.mark.parametrize("name", ["exp", "log"])
+def test_the_kernels_exp_and_log_are_numpys_where_they_run(name):
+    # numpy's own SIMD routine where numpy runs it (called by address), else the C library's:
+    # kernels with exp or log run where that equals numpy's, special values included
     from numpy._core import _multiarray_umath as umath
-    from sim.world import rep_kernels
+    from sim.world import simd_math
     with path(True):
         kernels.on(0)
-        simd = umath.__cpu_features__.get(rep_kernels.SIMD_FEATURE, False)
-        assert (rep_kernels.exp_address() != 0) == simd
-        x = np.concatenate([[np.nan, np.inf, -np.inf, 0.0, -0.0, 709.78, 709.79, -745.2, -746.0,
-                             1e-320, -1e-320], np.random.default_rng(3).uniform(-750, 710, 9999)])
-        got = rep_kernels._exp_each(rep_kernels.exp_address(), x)
-        with np.errstate(over="ignore"):
-            want = np.exp(x)
-        if simd or rep_kernels.exp_agrees():
+        simd = umath.__cpu_features__.get(simd_math.SIMD_FEATURE, False)
+        assert (simd_math.address(name) != 0) == simd
+        rng = np.random.default_rng(3)
+        if name == "exp":
+            x = np.concatenate([[np.nan, np.inf, -np.inf, 0.0, -0.0, 709.78, 709.79, -745.2,
+                                 -746.0, 1e-320, -1e-320], rng.uniform(-750, 710, 9999)])
+        else:
+            x = np.concatenate([[np.nan, np.inf, 0.0, -0.0, -1.0, 1e-320, 1.0, 2.0**1023],
+                                10.0 ** rng.uniform(-300, 300, 9999)])
+        got = simd_math._each(simd_math.address(name), x, name == "log")
+        with np.errstate(all="ignore"):
+            want = np.log(x) if name == "log" else np.exp(x)
+        if simd or simd_math.agrees():
             assert np.array_equal(got.view(np.int64), want.view(np.int64))
 
 
@@ -185,7 +191,7 @@ def test_compiled_effort_steps_equal_numpy_for_any_marginal_pay(R, monkeypatch):
     """Negative, zero, tiny, huge and NaN marginal pay (Newton steps, steps out of the
     bracket, midpoints), each replication stopping at its own step."""
     from sim.scenario.schema import Scenario
-    from sim.world import rep_kernels
+    from sim.world import rep_kernels, simd_math
     from sim.world.behaviour import choose_effort
     from sim.world.model import SalesModel
     sc = Scenario()
@@ -210,7 +216,7 @@ def test_compiled_effort_steps_equal_numpy_for_any_marginal_pay(R, monkeypatch):
                         kernel(*args))
     with path(True):
         fast = choose_effort(model, a, m)
-    assert calls == ([1] if rep_kernels.exp_agrees() else [])  # (numpy's own SIMD exp: off)
+    assert calls == ([1] if simd_math.agrees() else [])  # (numpy's exp unavailable: off)
     assert np.array_equal(fast, slow, equal_nan=True)
 
 

@@ -15,7 +15,7 @@ import numpy as np
 
 from sim.world.agents import SIGNALS
 from sim.world.compensation import STEP_FLOOR, STEP_SHARE, ratchet_applies, ratchet_cost
-from sim.world import kernels, rep_kernels, replicas
+from sim.world import kernels, rep_kernels, replicas, simd_math
 from sim.world.leverage import perceive_leverage
 from sim.world.arrays import clamp
 
@@ -219,10 +219,10 @@ def choose_effort(model, a: np.ndarray, m: np.ndarray) -> np.ndarray:
     x = np.where(gain * _curve(kappa)[0] + v - c > 0, hi, lo)  # f(1) > 0: full effort
     minus_kappa, gain_kappa = -kappa, gain * kappa
     R = model.R
-    if kernels.on(len(a), R) and rep_kernels.exp_agrees():  # the same steps, compiled
+    if kernels.on(len(a), R) and simd_math.agrees():  # the same steps, compiled
         repl = a % R if R > 1 else np.zeros(len(a), dtype=np.int64)
         rep_kernels.newton_effort(x, lo, hi, gain, v, c, minus_kappa, repl, R, EFFORT_TOL,
-                                  EFFORT_MAX_STEPS, rep_kernels.exp_address())
+                                  EFFORT_MAX_STEPS, simd_math.address("exp"))
         return _effort_floor(model, x, slump)
     if R > 1:  # each replication stops at its own step, as its serial run does (see below)
         repl, done, moved = a % R, np.zeros(R, dtype=bool), np.empty(R)

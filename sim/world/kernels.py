@@ -2,12 +2,12 @@
 
 Each kernel fuses a run of numpy passes over the account arrays (gathers, arithmetic, a
 ``bincount``) into one loop.  It does the same floating-point operations, in the same order,
-as the numpy code beside its caller, so both paths give bit-identical results; ``log`` and
-``**`` stay in numpy outside the kernels, because numpy's SIMD versions may round differently
-from the C library on some CPUs.  A kernel that needs ``exp`` calls numpy's own
-(sim.world.rep_kernels.exp_address: its SIMD routine by address where numpy uses one) and runs
-only where that equals numpy's on a probe.  Kernels of other modules
-(sim.world.rep_kernels, mood_kernels, deal_kernels, stream_kernels, sum_kernels) register here
+as the numpy code beside its caller, so both paths give bit-identical results; ``**`` stays
+in numpy outside the kernels, because numpy's SIMD versions may round differently
+from the C library on some CPUs.  A kernel that needs ``exp`` or ``log`` calls numpy's own
+(sim.world.simd_math: its SIMD routines by address where numpy uses them) and runs only where
+they equal numpy's on a probe.  Kernels of other modules (sim.world.rep_kernels,
+mood_kernels, simd_math, deal_kernels, stream_kernels, sum_kernels) register here
 too; a module's ``bind_c_functions``, if it has one, runs before its kernels compile.
 ``tests/test_kernels.py`` runs every shipped scenario both ways and compares every table.
 

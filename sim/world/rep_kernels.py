@@ -1,87 +1,18 @@
 """Compiled per-rep decisions: the effort choice's Newton iterations and the marginal pay
 over the sales forecast, each in one pass.
 
-The effort rule calls ``exp`` at every step, and a kernel must get numpy's ``exp`` to give
-numpy's values.  On a CPU with AVX-512 (SKX) numpy's float64 ``exp`` is its own SIMD routine
-(``__svml_exp8_ha``, exported by numpy's ``_multiarray_umath``), which rounds differently
-from the C library's; elsewhere it is the C library's.  So the kernels call that routine by
-its address where numpy uses it (:func:`exp_address`; sim.world.c_calls.call_d8_lane0), and
-the C library's ``exp`` where not; they run only where the result equals numpy's on a probe
-of values (:func:`exp_agrees`), and elsewhere the numpy path runs.  Both paths give the same
-values (tests/test_kernels.py compares them on every shipped scenario).
+The effort rule calls ``exp`` at every step: the kernel calls numpy's own
+(sim.world.simd_math) and runs only where that equals numpy's (``simd_math.agrees``);
+elsewhere the numpy path runs.  Both paths give the same values (tests/test_kernels.py
+compares them on every shipped scenario).
 """
 
 from __future__ import annotations
 
-import ctypes
-
 import numpy as np
 
+from sim.world import simd_math
 from sim.world.kernels import _jit
-
-c_calls = None  # sim.world.c_calls, bound when the kernels compile (it needs numba)
-_agrees: bool | None = None
-_address: np.uint64 | None = None
-#: The probe of exp_agrees: ranges of exp's argument, and how many values in each.  The effort
-#: rule's argument is -k x for curvature k > 0 and effort x in [0, 1]: the second range.
-EXP_PROBE_RANGES = ((-60.0, 5.0), (-1.0, 0.0))
-EXP_PROBE_EACH = 100_000
-EXP_PROBE_SEED = 20261204
-#: numpy's SIMD exp of 8 doubles, and the CPU feature numpy calls it with.
-SIMD_EXP, SIMD_FEATURE = "__svml_exp8_ha", "AVX512_SKX"
-
-
-def bind_c_functions() -> None:
-    """Called by sim.world.kernels before this module's kernels compile."""
-    global c_calls
-    from sim.world import c_calls as module
-    c_calls = module
-
-
-def exp_address() -> np.uint64:
-    """The address of numpy's SIMD ``exp`` where this numpy runs it (the CPU has the
-    feature and numpy exports the routine), else 0 (the kernels then call the C library's);
-    found once a process."""
-    global _address
-    if _address is None:
-        from numpy._core import _multiarray_umath as umath
-        found = 0
-        if umath.__cpu_features__.get(SIMD_FEATURE, False):
-            try:
-                found = ctypes.cast(getattr(ctypes.CDLL(umath.__file__), SIMD_EXP),
-                                    ctypes.c_void_p).value or 0
-            except (OSError, AttributeError):  # a numpy built without it
-                found = 0
-        _address = np.uint64(found)
-    return _address
-
-
-@_jit
-def _exp(address, x):
-    """numpy's ``exp`` of one float: its SIMD routine at ``address``, or the C library's."""
-    if address != 0:
-        return c_calls.call_d8_lane0(address, x)
-    return np.exp(x)
-
-
-@_jit
-def _exp_each(address, x):
-    out = np.empty(x.size)
-    for i in range(x.size):
-        out[i] = _exp(address, x[i])
-    return out
-
-
-def exp_agrees() -> bool:
-    """Whether the kernels' ``exp`` equals numpy's, bit for bit, on a probe of 200,000
-    values over the range the effort rule uses (and beyond); worked out once a process."""
-    global _agrees
-    if _agrees is None:
-        rng = np.random.default_rng(EXP_PROBE_SEED)
-        x = np.concatenate([rng.uniform(lo, hi, EXP_PROBE_EACH) for lo, hi in EXP_PROBE_RANGES])
-        got = _exp_each(exp_address(), x)
-        _agrees = bool(np.array_equal(got.view(np.int64), np.exp(x).view(np.int64)))
-    return _agrees
 
 
 @_jit
@@ -92,7 +23,7 @@ def newton_effort(x, lo, hi, gain, v, c, minus_kappa, repl, R, tol, max_steps, e
     bracket [lo, hi] (or the slope is not positive), then the midpoint.  Replication ``r``
     (of rep ``i``: ``repl[i]``) stops after the first step in which none of its reps moved
     by more than ``tol`` (a NaN move never stops it), as its serial run does.  ``exp_at``:
-    :func:`exp_address`."""
+    ``simd_math.address("exp")``."""
     n = x.size
     done = np.zeros(R, dtype=np.bool_)
     moved = np.empty(R)
@@ -100,7 +31,7 @@ def newton_effort(x, lo, hi, gain, v, c, minus_kappa, repl, R, tol, max_steps, e
         moved[:] = 0.0
         for i in range(n):
             xi = x[i]
-            ex = _exp(exp_at, minus_kappa * xi)
+            ex = simd_math.exp_at(exp_at, minus_kappa * xi)
             f = gain[i] * ex + v[i] - c[i] * xi
             if f > 0:
                 lo[i] = xi
