@@ -32,6 +32,15 @@ ENABLED = AVAILABLE and os.environ.get("SALESIM_NUMBA", "1") != "0"
 MIN_SIZE = int(os.environ.get("SALESIM_NUMBA_MIN_SIZE", "5000"))  # rows (accounts, deals)
 _KERNELS: list[tuple[dict, str]] = []  # (module globals, name) of each kernel, in order
 _compiled = False
+simd_math = None  # sim.world.simd_math (numpy's exp and log), bound when the kernels compile
+
+
+def bind_c_functions() -> None:
+    """What this module's kernels call (sim.world.simd_math, which imports this module),
+    bound before they compile."""
+    global simd_math
+    from sim.world import simd_math as module
+    simd_math = module
 
 
 def use(flag: bool, min_size: int | None = None) -> bool:
@@ -126,6 +135,31 @@ def revenue_at_risk(idx, owner, ties, backup, active, backup_know, firm, rev_ann
         relearn = min(max(relearn, 0.0), 1.0)
         out[o] += v * (follow * lost + (1 - follow) * ((1 - cover[o]) * gap + relearn * learn))
     return out
+
+
+@_jit
+def log_ratios(value, need, floor, log_where):
+    """``np.log(np.maximum(value / need, floor))`` in one pass (numpy's log:
+    simd_math.log_at)."""
+    out = np.empty(value.size)
+    for j in range(value.size):
+        x = value[j] / need[j]
+        out[j] = simd_math.log_at(log_where, x if (x >= floor or x != x) else floor)
+    return out
+
+
+@_jit
+def service_of(hours, need, cap, exp_where):
+    """sim.world.market.market_week's service ``1 - exp(-load)`` and capped load
+    ``min(load, cap)`` of each account, ``load = hours / need``, in one pass (numpy's exp:
+    simd_math.exp_at; numpy's minimum)."""
+    service = np.empty(hours.size)
+    capped = np.empty(hours.size)
+    for j in range(hours.size):
+        load = hours[j] / need[j]
+        service[j] = 1 - simd_math.exp_at(exp_where, -load)
+        capped[j] = load if (load <= cap or load != load) else cap
+    return service, capped
 
 
 @_jit
@@ -301,15 +335,17 @@ def attention_weights(idx, health, potential, difficulty, root, floor_h, floor_d
 
 
 @_jit
-def cherry_sums(base, need, h0, h1, e0, e1, own, n):
+def cherry_sums(base, need, h0, h1, own, n, exp_where):
     """sim.world.tactics._cherry_gain's two sums per rep: sales gained now (before
     conversion) and work-weeks of service withheld, from the usual hours ``h0`` and the
-    greedy hours ``h1`` with ``e = exp(-h / need)``."""
+    greedy hours ``h1`` with ``e = exp(-h / need)`` (numpy's exp: simd_math.exp_at)."""
     gain = np.zeros(n)
     lost = np.zeros(n)
     for j in range(base.size):
         o = own[j]
-        gain[o] += base[j] * ((1 - e1[j]) - (1 - e0[j]))
+        e0 = simd_math.exp_at(exp_where, -h0[j] / need[j])
+        e1 = simd_math.exp_at(exp_where, -h1[j] / need[j])
+        gain[o] += base[j] * ((1 - e1) - (1 - e0))
         nd = need[j]
         x = min(h0[j], nd) - min(h1[j], nd)
         lost[o] += base[j] * max(x, 0.0) / nd

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.world import kernels
+from sim.world import kernels, simd_math
 from sim.world.accounts import churn, update_accounts
 from sim.world.collect import ACCOUNTS_CHURNED, ACCOUNTS_WON, DISCOUNTS, REVENUE
 from sim.world.replicas import count, poisson, total
@@ -38,8 +38,12 @@ def market_week(model, a: np.ndarray, discount: np.ndarray) -> None:
         sel = cherry[own].nonzero()[0]
         hours[sel] = greedy_hours(base[sel], need[sel], own[sel], own_hours, n,
                                   replications=model.R)
-    load = hours / need  # hours given over hours needed
-    service = 1 - np.exp(-load)
+    if kernels.on(idx.size, model.R) and simd_math.agrees():  # (numpy's exp, in one pass)
+        service, load_capped = kernels.service_of(hours, need, 1.0, simd_math.address("exp"))
+    else:
+        load = hours / need  # hours given over hours needed
+        service = 1 - np.exp(-load)
+        load_capped = np.minimum(load, 1.0)
     conv = np.zeros(n)
     slump_conv = np.where((r.slump[a] == 1) | (r.slump[a] == 3), sc.behaviour.slump_conversion,
                           1.0)
@@ -64,12 +68,12 @@ def market_week(model, a: np.ndarray, discount: np.ndarray) -> None:
     tie_loss = sc.behaviour.pressure_tie_loss
     if kernels.on(idx.size, model.R):
         kernels.update_accounts(
-            idx, own, np.minimum(load, 1.0), record_targets(model, own), rel, health,
+            idx, own, load_capped, record_targets(model, own), rel, health,
             b.relationship, b.firm, b.recorded, b.familiar, b.health, r.stress, ap.rel_build,
             ap.rel_decay, ap.firm_build, ap.firm_decay, ap.familiar_rate, ap.health_build,
             ap.health_decay, ap.record_rate, tie_loss)
     else:
-        update_accounts(b, ap, idx, np.minimum(load, 1.0), record_targets(model, own),
+        update_accounts(b, ap, idx, load_capped, record_targets(model, own),
                         rel, health)
         b.relationship[idx] *= 1 - tie_loss * r.stress[own]
     gone, gone_owner = churn(model, ap, "churn", idx, model.week)

@@ -26,13 +26,15 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.world import kernels, replicas
+from sim.world import kernels, replicas, simd_math
 from sim.world.accounts import ATTENTION_FLOORS, attention_weights
 from sim.world.agents import TACTICS
 from sim.world.behaviour import effort_curve
 from sim.world.arrays import clamp
 
 _URGENCY = TACTICS.index("false_urgency")
+#: Smallest value per hour the water-filling takes the log of (an account worth nothing).
+VALUE_FLOOR = 1e-300
 
 
 def greedy_hours(value: np.ndarray, need: np.ndarray, owner: np.ndarray,
@@ -43,9 +45,11 @@ def greedy_hours(value: np.ndarray, need: np.ndarray, owner: np.ndarray,
     that the hours add up (water-filling).  Start with every account in; the level of that set
     is too low, so drop the accounts below it and repeat: the set only shrinks and the level
     only rises, so this ends at the exact split (in a handful of passes in practice)."""
-    lr = np.log(np.maximum(value / need, 1e-300))
-    if kernels.on(lr.size, replications):
+    if kernels.on(value.size, replications):
+        lr = (kernels.log_ratios(value, need, VALUE_FLOOR, simd_math.address("log"))
+              if simd_math.agrees() else np.log(np.maximum(value / need, VALUE_FLOOR)))
         return kernels.water_fill(lr, need, owner, hours, n, iters)
+    lr = np.log(np.maximum(value / need, VALUE_FLOOR))
     nl = need * lr
     on = None  # every account in (the first pass needs no mask)
     mu = np.empty(n)
@@ -90,12 +94,12 @@ def _cherry_gain(model, a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     need = b.need[idx]
     h0 = normal_hours(model, idx, own, b.health[idx], usual)
     h1 = greedy_hours(base, need, own, np.maximum(full, 0), n, replications=model.R)
-    e0, e1 = np.exp(-h0 / need), np.exp(-h1 / need)
     conv = r.skill[:n] * model.demand_now
-    if kernels.on(base.size, model.R):
-        gain, lost = kernels.cherry_sums(base, need, h0, h1, e0, e1, own, n)
+    if kernels.on(base.size, model.R) and simd_math.agrees():
+        gain, lost = kernels.cherry_sums(base, need, h0, h1, own, n, simd_math.address("exp"))
         gain = gain * conv
     else:
+        e0, e1 = np.exp(-h0 / need), np.exp(-h1 / need)
         s0, s1 = 1 - e0, 1 - e1
         gain = np.bincount(own, weights=base * (s1 - s0), minlength=n) * conv
         lost = np.bincount(own, weights=base * clamp(np.minimum(h0, need)
