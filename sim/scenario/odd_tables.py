@@ -100,6 +100,8 @@ CONSTANTS: list[Const] = [
     *_c("sim/world/tactics.py",
         ("VALUE_FLOOR = 1e-300", "smallest value per hour the cherry-picker's water-filling "
          "takes the log of (an account worth nothing)"),
+        ("DIVISOR_FLOOR = 1e-9", "smallest pay and share of sales the tactics' weighing "
+         "divides by (keeps the ratios finite)"),
         ("iters: int = 60", "most passes of the cherry-picker's water-filling (it ends "
          "when the set of served accounts stops changing)"),
         ("r.caught_belief[claim[caught]] = 1.0", "a claim seen through: the rep expects to be "

@@ -88,6 +88,11 @@ def on(size: int, replications: int = 1) -> bool:
     return True
 
 
+def compiled() -> bool:
+    """Whether the kernels are compiled (in this process, since the first :func:`on`)."""
+    return _compiled
+
+
 def _compile() -> None:
     """Import numba and replace every kernel by its compiled version (each compiles on its
     first call, or loads from numba's on-disk cache).  Kernels that call kernels find the

@@ -17,6 +17,7 @@ import ctypes
 
 import numpy as np
 
+from sim.world import kernels
 from sim.world.kernels import _jit
 
 c_calls = None  # sim.world.c_calls, bound when the kernels compile (it needs numba)
@@ -84,8 +85,11 @@ def _each(where, x, is_log):
 
 def agrees() -> bool:
     """Whether the kernels' ``exp`` and ``log`` equal numpy's, bit for bit, on the probe
-    (:data:`PROBE_RANGES`); worked out once a process."""
+    (:data:`PROBE_RANGES`); worked out once a process, once the kernels are compiled
+    (before that, False: no kernel runs)."""
     global _agrees
+    if not kernels.compiled():
+        return False
     if _agrees is None:
         rng = np.random.default_rng(PROBE_SEED)
         ok = True

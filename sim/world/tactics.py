@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.world import kernels, replicas, simd_math
+from sim.world import kernels, replicas, simd_math, tactic_kernels
 from sim.world.accounts import ATTENTION_FLOORS, attention_weights
 from sim.world.agents import TACTICS
 from sim.world.behaviour import effort_curve
@@ -35,6 +35,8 @@ from sim.world.arrays import clamp
 _URGENCY = TACTICS.index("false_urgency")
 #: Smallest value per hour the water-filling takes the log of (an account worth nothing).
 VALUE_FLOOR = 1e-300
+#: Smallest pay and share of sales the tactics divide by (keeps the ratios finite).
+DIVISOR_FLOOR = 1e-9
 
 
 def greedy_hours(value: np.ndarray, need: np.ndarray, owner: np.ndarray,
@@ -110,15 +112,81 @@ def _cherry_gain(model, a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def choose_tactics(model, a: np.ndarray) -> None:
-    r, tp, cal, rp = model.reps, model.sc.tactics, model.cal, model.sc.reps
-    k = len(a)
-    on = set(tp.enabled)
-    woy = model.woy
+    """Each rep's tactics this week: each enabled tactic is used when its judged gain beats
+    the expected sanction plus the firm's harm the rep cares about (module docstring).  The
+    weighing runs as numpy rows or, on the compiled path, in one pass per rep (:func:`weigh`,
+    sim.world.tactic_kernels), with the same operations in the same order."""
+    r, tp = model.reps, model.sc.tactics
     prev = r.tactics[:, a]  # a copy (a gather)
-    rate = np.maximum(r.marginal[a], 0.0)
-    margin = max(1 - model.sc.accounts.cogs_share, 0.0)
-    pay = np.maximum(r.pay_ewma[a], 1e-9)
+    g, h = _cherry_gain(model, a)
+    occasion = replicas.uniform(model, "tactics", a) < tp.urgency_rate  # a deal to claim about
+    # The rep misjudges each gain a little (one row of draws per tactic, in TACTICS order,
+    # after the occasions: (tactics, k_r) per replication, placed by column); no gain, no tactic.
+    noise = replicas.normal(model, "tactics", a, lead=len(TACTICS))
+    enabled = np.array([t in tp.enabled for t in TACTICS])
+    new, _ = weigh(model, a, g, h, noise, occasion, enabled)
+    r.tactics[:, a] = new
+    tactic, who = np.nonzero(new & ~prev)  # tactic by tactic, reps in slot order
+    model.events.log(model.week, "tactic_start", a[who], value=tactic)
+    r.urgency_claim[a] = r.t_false_urgency[a]
+
+
+def _scalars(model) -> dict:
+    """The week's scalars of the weighing, each worked out as the numpy rows work it out."""
+    tp, cal, rp, lv = model.sc.tactics, model.cal, model.sc.reps, model.levers
     kappa, norm = effort_curve(model)
+    e0 = rp.min_effort
+    recording = clamp(model.sc.accounts.crm_discipline, 0, 1)
+    peak = bool(cal.peak[model.woy])
+    d, elasticity = tp.urgency_discount, tp.urgency_elasticity
+    return dict(
+        margin=max(1 - model.sc.accounts.cogs_share, 0.0), kappa=kappa, norm=norm, e0=e0,
+        keep_top=1 - np.exp(-kappa * e0), e0_sq=e0 * e0, peak=peak,
+        spell=min(model.peak_weeks_left[model.woy], tp.holdback_weeks) if peak else 1.0,
+        recording=recording, pushed_recording=np.maximum(recording, lv.push_target),
+        urgency_extra=elasticity * d * (1 - d) - d, urgency_harm=1 + elasticity * d)
+
+
+def tactic_parameters(model) -> np.ndarray:
+    """The scalars of the compiled weighing, in the order of tactic_kernels.PARAMETERS."""
+    tp, rp, s = model.sc.tactics, model.sc.reps, _scalars(model)
+    return np.array([
+        s["margin"], s["kappa"], s["norm"], tp.sanction_weeks, s["e0"], rp.effort_cost,
+        rp.stress_cost, s["keep_top"], s["e0_sq"], rp.intrinsic_value, rp.value_motivation,
+        rp.value_engagement, float(s["peak"]), s["spell"], tp.peak_holdback,
+        model.sc.leverage.raise_step, tp.peak_leverage, s["recording"],
+        s["pushed_recording"], tp.withhold_target, tp.book_risk, tp.book_weeks,
+        tp.harm_weeks, tp.urgency_discount, s["urgency_extra"], s["urgency_harm"],
+        tp.decision_noise, DIVISOR_FLOOR], dtype=np.float64)
+
+
+def weigh(model, a, g, h, noise, occasion, enabled) -> tuple[np.ndarray, np.ndarray]:
+    """The tactics each rep of ``a`` uses and their judged net gains (one row per tactic,
+    TACTICS order; -inf for a tactic not enabled), given the cherry-picking gain ``g`` and
+    harm ``h``, the judgement ``noise`` and the urgency ``occasion`` drawn by
+    :func:`choose_tactics`: in one compiled pass where it runs, else as numpy rows."""
+    shape = (len(TACTICS), len(a))
+    new, net = np.zeros(shape, dtype=bool), np.full(shape, -np.inf)
+    if kernels.on(len(a), model.R) and simd_math.agrees():
+        r = model.reps
+        tactic_kernels.weigh_tactics(
+            a, r.marginal, r.pay_ewma, r.ymax, r.effort, r.self_interest, r.engagement,
+            r.fairness, r.caught_belief, r.stress, r.motivation, r.grant_belief, r.rev_annual,
+            r.leverage, r.record_push, r.cover, r.trust, g, h, noise, occasion, enabled,
+            tactic_parameters(model), simd_math.address("exp"), new, net)
+    else:
+        _weigh(model, a, g, h, noise, occasion, enabled, new, net)
+    return new, net
+
+
+def _weigh(model, a, g, h, noise, occasion, enabled, new, net) -> None:
+    """:func:`weigh` as numpy rows, into ``new`` and ``net``."""
+    r, tp, rp, s = model.reps, model.sc.tactics, model.sc.reps, _scalars(model)
+    k = len(a)
+    rate = np.maximum(r.marginal[a], 0.0)
+    margin = s["margin"]
+    pay = np.maximum(r.pay_ewma[a], DIVISOR_FLOOR)
+    kappa, norm = s["kappa"], s["norm"]
     # A week's sales at the current effort, from the rep's own picture of its book.
     weekly = r.ymax[a] * (1 - np.exp(-kappa * r.effort[a])) / norm
     # Weight on the firm's interest: full for a rep with no self-interest; for a
@@ -129,11 +197,11 @@ def choose_tactics(model, a: np.ndarray) -> None:
     gains, harms = {}, {}
 
     # 1. Quiet quitting: effort cost saved minus pay lost, at the contractual minimum.
-    e, e0 = np.maximum(r.effort[a], rp.min_effort), rp.min_effort
+    e, e0 = np.maximum(r.effort[a], rp.min_effort), s["e0"]
     c = rp.effort_cost * (1 + rp.stress_cost * r.stress[a])
-    keep = (1 - np.exp(-kappa * e0)) / np.maximum(1 - np.exp(-kappa * e), 1e-9)
+    keep = s["keep_top"] / np.maximum(1 - np.exp(-kappa * e), DIVISOR_FLOOR)
     lost_sales = weekly * (1 - keep)
-    gains["quiet_quitting"] = 0.5 * c * (e * e - e0 * e0) - rate * lost_sales
+    gains["quiet_quitting"] = 0.5 * c * (e * e - s["e0_sq"]) - rate * lost_sales
     v = rp.intrinsic_value * (rp.value_motivation * r.motivation[a]
                               + rp.value_engagement * r.engagement[a])
     harms["quiet_quitting"] = margin * lost_sales + v * (e - e0)
@@ -141,8 +209,8 @@ def choose_tactics(model, a: np.ndarray) -> None:
     # 2. Peak underperformance: in the peak only, holding back for a short spell makes the
     #    rep's importance felt; the expected raise (a year of it) against the spell's pay.
     gain = np.full(k, -np.inf)
-    if cal.peak[woy]:
-        spell = min(model.peak_weeks_left[woy], tp.holdback_weeks)
+    if s["peak"]:
+        spell = s["spell"]
         held = tp.peak_holdback * weekly * spell
         raise_value = r.grant_belief[a] * model.sc.leverage.raise_step * r.rev_annual[a]
         gain = np.where(r.leverage[a] > tp.peak_leverage,
@@ -157,9 +225,7 @@ def choose_tactics(model, a: np.ndarray) -> None:
     #    The rep compares the records it would leave if it kept recording with those it
     #    leaves by withholding.
     # What the rep would record if it did not withhold (a manager's push to record included).
-    lv = model.levers
-    recording = clamp(model.sc.accounts.crm_discipline, 0, 1)
-    recording = np.where(r.record_push[a] > 0, np.maximum(recording, lv.push_target), recording)
+    recording = np.where(r.record_push[a] > 0, s["pushed_recording"], s["recording"])
     drop = clamp(recording - tp.withhold_target, 0, None) * np.ones(k)
     gains["withholding"] = (tp.book_risk * (1 - r.cover[a]) * drop * pay * tp.book_weeks)
     # What the firm stands to lose over the same risk: the margin on the book it could not
@@ -167,32 +233,22 @@ def choose_tactics(model, a: np.ndarray) -> None:
     harms["withholding"] = tp.book_risk * (1 - r.cover[a]) * drop * margin * weekly * tp.harm_weeks
 
     # 4. Cherry-picking: this week's extra commission against the neglected accounts.
-    g, h = _cherry_gain(model, a)
     gains["cherry_picking"] = rate * g
     harms["cherry_picking"] = margin * h
 
     # 5. False urgency: a discount closes more volume this week, if the manager believes it.
-    d, elasticity = tp.urgency_discount, tp.urgency_elasticity
+    d = tp.urgency_discount
     believed = clamp(r.trust[a], 0, 1)
-    extra = weekly * (elasticity * d * (1 - d) - d)
+    extra = weekly * s["urgency_extra"]
     gains["false_urgency"] = believed * rate * np.maximum(extra, 0.0)
-    harms["false_urgency"] = weekly * (1 + elasticity * d) * d
-    occasion = replicas.uniform(model, "tactics", a) < tp.urgency_rate  # a deal to claim about
+    harms["false_urgency"] = weekly * s["urgency_harm"] * d
 
-    # The rep misjudges each gain a little (one row of draws per tactic, in TACTICS order,
-    # after the occasions: (tactics, k_r) per replication, placed by column); no gain, no tactic.
-    noise = replicas.normal(model, "tactics", a, lead=len(TACTICS))
     judged = np.maximum(1 + tp.decision_noise * noise, 0)
-    new = np.zeros((len(TACTICS), k), dtype=bool)  # a tactic not enabled stays off
-    for i, t in enumerate(TACTICS):
-        if t in on:
-            net = gains[t] * judged[i] - expected_sanction - w_firm * harms[t]
-            new[i] = (gains[t] > 0) & (net > 0)
+    for i, t in enumerate(TACTICS):  # a tactic not enabled stays off
+        if enabled[i]:
+            net[i] = gains[t] * judged[i] - expected_sanction - w_firm * harms[t]
+            new[i] = (gains[t] > 0) & (net[i] > 0)
     new[_URGENCY] &= occasion  # false urgency needs a deal to claim about
-    r.tactics[:, a] = new
-    tactic, who = np.nonzero(new & ~prev)  # tactic by tactic, reps in slot order
-    model.events.log(model.week, "tactic_start", a[who], value=tactic)
-    r.urgency_claim[a] = r.t_false_urgency[a]
 
 
 def found_out(model, a: np.ndarray) -> None:
