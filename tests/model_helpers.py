@@ -61,6 +61,17 @@ def tiny_model(seed: int = 0, n_reps: int = 16, weeks: int = 30,
                       panel=panel)
 
 
+def stepped_numpy_model(seed: int, n_reps: int, steps: int) -> SalesModel:
+    """A default-scenario model (20 weeks, no burn-in) built and stepped ``steps`` weeks on
+    the numpy path: a state to run one rule from on both paths."""
+    from sim.world import kernels
+    with kernels.mode("off"):
+        m = SalesModel(tiny_scenario(n_reps, 20), rng=seed, weeks=20, panel=False)
+        for _ in range(steps):
+            m.step()
+    return m
+
+
 def policy(model: SalesModel, name: str):
     """The active policy object called ``name`` (AssertionError if it is not active)."""
     found = [p for p in model.policies if p.name == name]

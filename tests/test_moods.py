@@ -8,23 +8,16 @@ import copy
 import numpy as np
 import pytest
 
-from sim.scenario.schema import Scenario
 from sim.world import kernels, mood_kernels
 from sim.world.model import SalesModel
+from model_helpers import stepped_numpy_model
 from sim.world.moods import mood_parameters, update_moods
 
 pytestmark = pytest.mark.skipif(not kernels.AVAILABLE, reason="numba is an optional extra")
 
 
 def _model(seed: int) -> SalesModel:
-    sc = Scenario()
-    sc.org.n_reps = 30
-    sc.run.burn_in_weeks = 0
-    with kernels.mode("off"):
-        m = SalesModel(sc, rng=seed, weeks=20, panel=False)
-        for _ in range(8):
-            m.step()
-    return m
+    return stepped_numpy_model(seed, n_reps=30, steps=8)
 
 
 def _stir(m: SalesModel, seed: int) -> None:

@@ -9,9 +9,9 @@ import copy
 import numpy as np
 import pytest
 
-from sim.scenario.schema import Scenario
 from sim.world import kernels, simd_math, tactic_kernels
 from sim.world.model import SalesModel
+from model_helpers import stepped_numpy_model
 from sim.world.agents import TACTICS
 from sim.world.tactics import _cherry_gain, choose_tactics, tactic_parameters, weigh
 
@@ -19,14 +19,7 @@ pytestmark = pytest.mark.skipif(not kernels.AVAILABLE, reason="numba is an optio
 
 
 def _model(seed: int) -> SalesModel:
-    sc = Scenario()
-    sc.org.n_reps = 40
-    sc.run.burn_in_weeks = 0
-    with kernels.mode("off"):
-        m = SalesModel(sc, rng=seed, weeks=20, panel=False)
-        for _ in range(6):
-            m.step()
-    return m
+    return stepped_numpy_model(seed, n_reps=40, steps=6)
 
 
 def _stir(m: SalesModel, seed: int) -> None:
