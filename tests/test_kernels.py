@@ -186,6 +186,22 @@ def test_small_models_never_import_numba():
     assert out.stdout.strip() == "False"
 
 
+def test_compiling_before_the_model_is_imported():
+    """The kernels compiled first, then the model's modules imported (their kernels compile
+    as they register, sim.world.simd_math while the first compile runs): a run works."""
+    import subprocess
+    import sys
+    code = "\n".join([
+        "from sim.world import kernels", "kernels.use(True, min_size=0)", "kernels.on(0)",
+        "from sim.scenario.runner import run_scenario",
+        "from sim.scenario.schema import Scenario", "sc = Scenario()", "sc.org.n_reps = 30",
+        "sc.run.burn_in_weeks = 0",
+        "run_scenario(sc, 1, 4)", "print('ran')"])
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True)
+    assert out.stdout.strip() == "ran"
+
+
 @pytest.mark.parametrize("R", [1, 3])
 def test_compiled_effort_steps_equal_numpy_for_any_marginal_pay(R, monkeypatch):
     """Negative, zero, tiny, huge and NaN marginal pay (Newton steps, steps out of the

@@ -9,8 +9,8 @@ arguments costs (a ctypes function passed instead is typed again at every call).
 ``call_<r>_<params>(address, (arg, ...))`` calls a function returning ``r`` with parameters
 ``params``, one letter each: ``p`` a pointer (given as an integer), ``d`` a double, ``i`` a
 64-bit signed and ``u`` an unsigned integer, ``b`` a C bool; ``r`` is one of ``d``, ``i``,
-``u`` or ``v`` (void).  :func:`call_d8_lane0` calls a function of one 8-double vector (numpy's
-own SIMD ``exp``) on one value.
+``u`` or ``v`` (void).  :func:`call_d8_block` calls a function of one 8-double vector (numpy's
+own SIMD ``exp`` and ``log``) on 8 values in memory.
 """
 
 from __future__ import annotations
@@ -59,21 +59,20 @@ call_v_puuibp = _caller("v", "puuibp")  # ..._fill (bitgen, off, rng, count, mas
 
 
 _V8 = ir.VectorType(ir.DoubleType(), 8)
-_LANE0 = ir.Constant(ir.IntType(32), 0)
 
 
 @intrinsic
-def call_d8_lane0(typingctx, address, x):
-    """``f(v)[0]`` for the C function ``f`` at ``address`` of one vector of 8 doubles (the
-    x86-64 vector ABI: in and out in one AVX-512 register), with ``v = (x, 1, ..., 1)``: one
-    value through a function that works lane by lane (numpy's SVML ``exp``)."""
-    if x != types.float64:
-        return None
-    sig = types.float64(address, x)
+def call_d8_block(typingctx, address, src, dst):
+    """``dst[0:8] = f(src[0:8])`` for the C function ``f`` at ``address`` of one vector of 8
+    doubles, with ``src`` and ``dst`` the addresses (integers) of 8 doubles each."""
+    sig = types.void(address, src, dst)
 
     def codegen(context, builder, signature, llargs):
-        where = context.cast(builder, llargs[0], signature.args[0], types.uint64)
-        fn = builder.inttoptr(where, ir.FunctionType(_V8, [_V8]).as_pointer())
-        v = builder.insert_element(ir.Constant(_V8, [1.0] * 8), llargs[1], _LANE0)
-        return builder.extract_element(builder.call(fn, [v]), _LANE0)
+        ptrs = [builder.inttoptr(context.cast(builder, v, t, types.uint64), ptr_type)
+                for v, t, ptr_type in zip(llargs, signature.args,
+                                          (ir.FunctionType(_V8, [_V8]).as_pointer(),
+                                           _V8.as_pointer(), _V8.as_pointer()))]
+        fn, s, d = ptrs
+        builder.store(builder.call(fn, [builder.load(s, align=8)]), d, align=8)
+        return context.get_dummy_value()
     return sig, codegen

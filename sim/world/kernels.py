@@ -106,6 +106,8 @@ def _compile() -> None:
 
 def _compile_one(g: dict, name: str) -> None:
     import numba
+    if isinstance(g[name], numba.core.dispatcher.Dispatcher):
+        return  # compiled as it registered (its module was imported during the compile)
     binder = g.get("bind_c_functions")
     if binder is not None:
         binder()  # what the module's kernels call, bound before they compile
@@ -144,26 +146,34 @@ def revenue_at_risk(idx, owner, ties, backup, active, backup_know, firm, rev_ann
 
 @_jit
 def log_ratios(value, need, floor, log_where):
-    """``np.log(np.maximum(value / need, floor))`` in one pass (numpy's log:
-    simd_math.log_at)."""
-    out = np.empty(value.size)
-    for j in range(value.size):
-        x = value[j] / need[j]
-        out[j] = simd_math.log_at(log_where, x if (x >= floor or x != x) else floor)
+    """``np.log(np.maximum(value / need, floor))``: the ratios, then numpy's log of them
+    (simd_math.log_into)."""
+    m = value.size
+    x = np.empty(m)
+    for j in range(m):
+        r = value[j] / need[j]
+        x[j] = r if (r >= floor or r != r) else floor
+    out = np.empty(m)
+    simd_math.log_into(log_where, x, out)
     return out
 
 
 @_jit
 def service_of(hours, need, cap, exp_where):
     """sim.world.market.market_week's service ``1 - exp(-load)`` and capped load
-    ``min(load, cap)`` of each account, ``load = hours / need``, in one pass (numpy's exp:
-    simd_math.exp_at; numpy's minimum)."""
-    service = np.empty(hours.size)
-    capped = np.empty(hours.size)
-    for j in range(hours.size):
+    ``min(load, cap)`` of each account, ``load = hours / need`` (numpy's exp:
+    simd_math.exp_into; numpy's minimum)."""
+    m = hours.size
+    arg = np.empty(m)
+    capped = np.empty(m)
+    for j in range(m):
         load = hours[j] / need[j]
-        service[j] = 1 - simd_math.exp_at(exp_where, -load)
+        arg[j] = -load
         capped[j] = load if (load <= cap or load != load) else cap
+    service = np.empty(m)
+    simd_math.exp_into(exp_where, arg, service)
+    for j in range(m):
+        service[j] = 1 - service[j]
     return service, capped
 
 
@@ -343,14 +353,21 @@ def attention_weights(idx, health, potential, difficulty, root, floor_h, floor_d
 def cherry_sums(base, need, h0, h1, own, n, exp_where):
     """sim.world.tactics._cherry_gain's two sums per rep: sales gained now (before
     conversion) and work-weeks of service withheld, from the usual hours ``h0`` and the
-    greedy hours ``h1`` with ``e = exp(-h / need)`` (numpy's exp: simd_math.exp_at)."""
+    greedy hours ``h1`` with ``e = exp(-h / need)`` (numpy's exp: simd_math.exp_into); the
+    sums add account by account in order, as ``bincount``."""
+    m = base.size
+    e0 = np.empty(m)
+    e1 = np.empty(m)
+    for j in range(m):
+        e0[j] = -h0[j] / need[j]
+        e1[j] = -h1[j] / need[j]
+    simd_math.exp_into(exp_where, e0, e0)
+    simd_math.exp_into(exp_where, e1, e1)
     gain = np.zeros(n)
     lost = np.zeros(n)
-    for j in range(base.size):
+    for j in range(m):
         o = own[j]
-        e0 = simd_math.exp_at(exp_where, -h0[j] / need[j])
-        e1 = simd_math.exp_at(exp_where, -h1[j] / need[j])
-        gain[o] += base[j] * ((1 - e1) - (1 - e0))
+        gain[o] += base[j] * ((1 - e1[j]) - (1 - e0[j]))
         nd = need[j]
         x = min(h0[j], nd) - min(h1[j], nd)
         lost[o] += base[j] * max(x, 0.0) / nd

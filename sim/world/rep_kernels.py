@@ -16,22 +16,27 @@ from sim.world.kernels import _jit
 
 
 @_jit
-def newton_effort(x, lo, hi, gain, v, c, minus_kappa, repl, R, tol, max_steps, exp_at):
+def newton_effort(x, lo, hi, gain, v, c, minus_kappa, repl, R, tol, max_steps, exp_where):
     """sim.world.behaviour.choose_effort's bracketed Newton steps from ``x`` (in place).
 
     Each rep takes the Newton step on f(e) = gain exp(-k e) + v - c e unless it leaves the
     bracket [lo, hi] (or the slope is not positive), then the midpoint.  Replication ``r``
     (of rep ``i``: ``repl[i]``) stops after the first step in which none of its reps moved
-    by more than ``tol`` (a NaN move never stops it), as its serial run does.  ``exp_at``:
+    by more than ``tol`` (a NaN move never stops it), as its serial run does.  ``exp_where``:
     ``simd_math.address("exp")``."""
     n = x.size
     done = np.zeros(R, dtype=np.bool_)
     moved = np.empty(R)
+    arg = np.empty(n)
+    exps = np.empty(n)
     for _ in range(max_steps):
         moved[:] = 0.0
         for i in range(n):
+            arg[i] = minus_kappa * x[i]
+        simd_math.exp_into(exp_where, arg, exps)  # every rep's exp(-k x) of this step at once
+        for i in range(n):
             xi = x[i]
-            ex = simd_math.exp_at(exp_at, minus_kappa * xi)
+            ex = exps[i]
             f = gain[i] * ex + v[i] - c[i] * xi
             if f > 0:
                 lo[i] = xi

@@ -5,8 +5,8 @@ AVX-512 (SKX) numpy's float64 ``exp`` and ``log`` are its own SIMD routines (Int
 ``__svml_exp8_ha`` and ``__svml_log8_ha``, exported by numpy's ``_multiarray_umath``), which
 round differently from the C library's in a few ulps; elsewhere they are the C library's.
 The kernels call those routines by address where numpy uses them (:func:`address`, through
-``sim.world.c_calls.call_d8_lane0``) and the C library's where not (:func:`exp_at`,
-:func:`log_at`).  A kernel with ``exp`` or ``log`` runs only where both equal numpy's on a
+``sim.world.c_calls.call_d8_block``, 8 values a call) and the C library's where not
+(:func:`exp_into`, :func:`log_into`).  A kernel with ``exp`` or ``log`` runs only where both equal numpy's on a
 probe of values (:func:`agrees`); elsewhere its numpy path runs.  Finding the addresses
 needs only ctypes; calling them needs numba.
 """
@@ -58,28 +58,51 @@ def address(name: str) -> np.uint64:
     return _addresses[name]
 
 
-@_jit
-def exp_at(where, x):
-    """numpy's ``exp`` of one float: its SIMD routine at ``where`` (:func:`address`), or
-    the C library's where that is 0."""
-    if where != 0:
-        return c_calls.call_d8_lane0(where, x)
-    return np.exp(x)
+#: Values one call of numpy's SIMD routines takes (their vector width).
+BLOCK = 8
 
 
 @_jit
-def log_at(where, x):
-    """numpy's ``log`` of one float, as :func:`exp_at`."""
-    if where != 0:
-        return c_calls.call_d8_lane0(where, x)
-    return np.log(x)
+def _apply(where, x, out, is_log):
+    """``out[:n] = f(x[:n])`` (``n = x.size``) with numpy's ``exp`` or ``log``: its SIMD
+    routine at ``where`` on 8 values a call, straight from ``x``'s memory (lanes are
+    independent; the last, partial block goes through a buffer filled with ones), else the C
+    library's value by value.  ``x`` is written in full before the calls: a vector read of
+    values just written one by one would wait for them (store forwarding)."""
+    n = x.size
+    if where == 0:
+        for i in range(n):
+            out[i] = np.log(x[i]) if is_log else np.exp(x[i])
+        return
+    full = n - n % BLOCK
+    for start in range(0, full, BLOCK):
+        c_calls.call_d8_block(where, x.ctypes.data + 8 * start, out.ctypes.data + 8 * start)
+    if full < n:
+        buf = np.ones(BLOCK)
+        res = np.empty(BLOCK)
+        for q in range(n - full):
+            buf[q] = x[full + q]
+        c_calls.call_d8_block(where, buf.ctypes.data, res.ctypes.data)
+        for q in range(n - full):
+            out[full + q] = res[q]
+
+
+@_jit
+def exp_into(where, x, out):
+    """``out[:x.size] = exp(x)`` with numpy's ``exp`` (:func:`_apply`)."""
+    _apply(where, x, out, False)
+
+
+@_jit
+def log_into(where, x, out):
+    """``out[:x.size] = log(x)`` with numpy's ``log`` (:func:`_apply`)."""
+    _apply(where, x, out, True)
 
 
 @_jit
 def _each(where, x, is_log):
     out = np.empty(x.size)
-    for i in range(x.size):
-        out[i] = log_at(where, x[i]) if is_log else exp_at(where, x[i])
+    _apply(where, x, out, is_log)
     return out
 
 

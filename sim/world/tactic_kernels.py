@@ -47,18 +47,26 @@ def weigh_tactics(a, marginal, pay_ewma, ymax, effort, self_interest, engagement
     margin, kappa, norm, floor = p[0], p[1], p[2], p[27]
     gains = np.empty(5)
     harms = np.empty(5)
-    for j in range(a.size):
+    k = a.size
+    now = np.empty(k)  # exp(-kappa effort), and at the effort quiet quitting compares with
+    held_back = np.empty(k)
+    for j in range(k):
+        now[j] = -kappa * effort[a[j]]
+        held_back[j] = -kappa * rep_kernels._max(effort[a[j]], p[4])
+    simd_math.exp_into(exp_where, now, now)
+    simd_math.exp_into(exp_where, held_back, held_back)
+    for j in range(k):
         s = a[j]
         rate = rep_kernels._max(marginal[s], 0.0)
         pay = rep_kernels._max(pay_ewma[s], floor)
-        weekly = ymax[s] * (1 - simd_math.exp_at(exp_where, -kappa * effort[s])) / norm
+        weekly = ymax[s] * (1 - now[j]) / norm
         si = self_interest[s]
         w_firm = _unit((1 - si) + si * engagement[s] * fairness[s])
         sanction = _unit(caught_belief[s]) * p[3] * pay
         # quiet quitting
         e = rep_kernels._max(effort[s], p[4])
         c = p[5] * (1 + p[6] * stress[s])
-        keep = p[7] / rep_kernels._max(1 - simd_math.exp_at(exp_where, -kappa * e), floor)
+        keep = p[7] / rep_kernels._max(1 - held_back[j], floor)
         lost_sales = weekly * (1 - keep)
         gains[QUIET] = 0.5 * c * (e * e - p[8]) - rate * lost_sales
         v = p[9] * (p[10] * motivation[s] + p[11] * engagement[s])
