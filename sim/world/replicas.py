@@ -50,9 +50,12 @@ def _split(model, rows) -> tuple[list[tuple[int, np.ndarray]], np.ndarray]:
 
 
 def replication_of(model, rows: np.ndarray) -> np.ndarray:
-    """``rows % R`` as small integers, read from a table (faster than integer division)."""
+    """``rows % R`` as small integers, read from a table (faster than integer division).
+    Rows are rep slots or account rows, so the table covers both tables' capacities (no
+    scan of ``rows`` for its largest; a row beyond them would raise IndexError)."""
     lut = model.__dict__.get("_repl_lut")
-    top = int(rows.max()) + 1 if rows.size else 0
+    book = model.__dict__.get("book")  # (not built yet while the first reps are drawn)
+    top = max(model.reps.capacity, 0 if book is None else book.capacity)
     if lut is None or lut.size < top:
         size = max(top, 1024, 0 if lut is None else 2 * lut.size)
         dtype = np.uint8 if model.R < 256 else np.int64
