@@ -94,6 +94,9 @@ CONSTANTS: list[Const] = [
          "effort moves more than this (share of a week)"),
         ("EFFORT_MAX_STEPS = 40", "most Newton steps of the effort choice (a step that "
          "leaves the bracket halves it instead; 40 halvings reach 1e-12)")),
+    *_c("sim/world/beliefs.py",
+        ("PROB_FLOOR = 1e-9", "probabilities are kept this far from 0 and 1 before their "
+         "log-odds are taken")),
     *_c("sim/world/moods.py",
         ("RATIO_FLOOR = 1e-9", "smallest divisor of the mood rules' ratios (quota, a "
          "period's demand): keeps them finite")),

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from sim.world import belief_kernels, kernels, simd_math
 from sim.world.agents import SIGNALS
 from sim.world.leverage import leverage_index, manager_risk_estimate
 from sim.world.arrays import clamp
@@ -35,8 +36,12 @@ from sim.world.replicas import uniform
 SIG = {s: i for i, s in enumerate(SIGNALS)}
 
 
+#: Probabilities are kept this far from 0 and 1 before their log-odds are taken.
+PROB_FLOOR = 1e-9
+
+
 def logit(p: np.ndarray | float) -> np.ndarray:
-    p = clamp(p, 1e-9, 1 - 1e-9)
+    p = clamp(p, PROB_FLOOR, 1 - PROB_FLOOR)
     return np.log(p / (1 - p))
 
 
@@ -60,12 +65,50 @@ def update_beliefs(model, a: np.ndarray, seen: np.ndarray, asks: np.ndarray) -> 
     """Move each manager's beliefs about reps ``a`` by this week's observations.
 
     ``seen`` is the (signal x rep) matrix of signs noticed this week; ``asks`` is 2 for a
-    threat, 1 for a demand, 0 otherwise (made at last week's leverage plays).
+    threat, 1 for a demand, 0 otherwise (made at last week's leverage plays).  The rules run
+    as numpy rows (:func:`_move_beliefs`) or, on the compiled path, in one pass per rep
+    (sim.world.belief_kernels) with the same operations in the same order.
     """
+    r = model.reps
+    expected = manager_expected_sales(model, a)
+    r.mgr_rar[a] = manager_risk_estimate(model, a)
+    if kernels.on(len(a), model.R) and simd_math.agrees():
+        belief_kernels.move_beliefs(
+            a, seen, asks, expected, r.sales_week, r.recorded_book, r.disclosed_offer,
+            r.disclosed_disengaged, r.caught, r.me_flight, r.me_shirk, r.me_lever, r.mgr_rar,
+            r.mb_flight, r.mb_shirk, r.mb_lever, belief_parameters(model), SIGNAL_ROWS,
+            simd_math.address("exp"), simd_math.address("log"))
+    else:
+        _move_beliefs(model, a, seen, asks, expected)
+    r.disclosed_offer[a] = False
+    r.disclosed_disengaged[a] = False
+    r.caught[a] = False
+
+
+#: Rows of ``seen`` the beliefs read, in the order belief_kernels takes them.
+SIGNAL_ROWS = np.array([SIG[k] for k in ("crm_drop", "comp_talk", "competitor_contact",
+                                          "brand_activity", "abrupt_change", "peak_focus")],
+                       dtype=np.int64)
+
+
+def belief_parameters(model) -> np.ndarray:
+    """The scalars of the beliefs' rules, in the order of belief_kernels.PARAMETERS."""
+    mp, lp = model.sc.managers, model.sc.leverage
+    return np.array([
+        1 - mp.belief_leak, mp.sales_drop, float(model.levers.crm_visible),
+        model.sc.accounts.crm_discipline - mp.crm_tolerance, mp.w_comp_talk, mp.w_competitor,
+        mp.w_brand, mp.w_threat, mp.w_disclosed, mp.w_crm_drop, mp.w_abrupt,
+        mp.w_sales_drop, mp.w_caught, mp.w_peak_focus, mp.w_demand,
+        logit(mp.flight_prior), logit(mp.shirk_prior),
+        lp.risk_scale * model.sc.comp.quota_annual, PROB_FLOOR, 1 - PROB_FLOOR],
+        dtype=np.float64)
+
+
+def _move_beliefs(model, a, seen, asks, expected) -> None:
+    """The evidence and beliefs of :func:`update_beliefs` as numpy rows."""
     r, mp = model.reps, model.sc.managers
     keep = 1 - mp.belief_leak
     # Sales: a week far below expectation is evidence of shirking (or a slump).
-    expected = manager_expected_sales(model, a)
     drop = (expected > 0) & (r.sales_week[a] < mp.sales_drop * expected)
     # CRM: with a defined process, a book recorded below the standard shows.
     crm = seen[SIG["crm_drop"]].astype(float)
@@ -83,13 +126,9 @@ def update_beliefs(model, a: np.ndarray, seen: np.ndarray, asks: np.ndarray) -> 
     r.me_flight[a] = keep * r.me_flight[a] + flight_ev
     r.me_shirk[a] = keep * r.me_shirk[a] + shirk_ev
     r.me_lever[a] = keep * r.me_lever[a] + lever_ev
-    r.mgr_rar[a] = manager_risk_estimate(model, a)
     r.mb_flight[a] = logistic(logit(mp.flight_prior) + r.me_flight[a])
     r.mb_shirk[a] = logistic(logit(mp.shirk_prior) + r.me_shirk[a])
     r.mb_lever[a] = logistic(logit(leverage_index(model, r.mgr_rar[a])) + r.me_lever[a])
-    r.disclosed_offer[a] = False
-    r.disclosed_disengaged[a] = False
-    r.caught[a] = False
 
 
 def one_on_one_disclosure(model, reps: np.ndarray, held: np.ndarray) -> None:

@@ -7,7 +7,8 @@ in numpy outside the kernels, because numpy's SIMD versions may round differentl
 from the C library on some CPUs.  A kernel that needs ``exp`` or ``log`` calls numpy's own
 (sim.world.simd_math: its SIMD routines by address where numpy uses them) and runs only where
 they equal numpy's on a probe.  Kernels of other modules (sim.world.rep_kernels,
-mood_kernels, simd_math, deal_kernels, stream_kernels, sum_kernels) register here
+mood_kernels, tactic_kernels, belief_kernels, simd_math, deal_kernels, stream_kernels,
+sum_kernels) register here
 too; a module's ``bind_c_functions``, if it has one, runs before its kernels compile.
 ``tests/test_kernels.py`` runs every shipped scenario both ways and compares every table.
 
