@@ -217,10 +217,10 @@ def _addresses(model, name: str) -> np.ndarray | None:
     cache = model.__dict__.get("_stream_addrs")
     if cache is None:
         cache = model.__dict__["_stream_addrs"] = _Addresses()
-    gens = generators(model, name)
     hit = cache.get(name)
-    if hit is not None and hit[0] is gens:
+    if hit is not None:  # (a model's generators are made once; a copy starts without these)
         return hit[1]
+    gens = generators(model, name)
     bits = [g.bit_generator for g in gens]
     addrs = (np.array([[b.ctypes.state_address for b in bits],
                        [b.ctypes.bit_generator.value for b in bits]], dtype=np.uint64)
