@@ -216,3 +216,26 @@ def test_warming_reads_every_cache_line_of_each_window_once():
         got = kernels.warm_windows(rows, offset, 9, 4)
     expected = sum(rows[0, [3, 7, 11]]) + sum(rows[1, [17, 1, 5]])
     assert got == expected
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_medians_by_replication_equal_each_replications_median(seed):
+    from sim.world import sum_kernels
+    from sim.world.compensation import _median
+    rng = np.random.default_rng(seed)
+    R = 6
+    repl = rng.integers(0, R - 1, 200)  # the last replication has no values
+    values = rng.choice([0.0, -0.0, 1.5, 2.0], 200) if seed == 0 else rng.lognormal(0, 1, 200)
+    if seed == 2:
+        values[np.flatnonzero(repl == 1)[0]] = np.nan
+    wanted = np.array([True, True, True, False, True, True])
+    with kernels.mode("on"):
+        kernels.on(0)  # compiled now
+        assert hasattr(sum_kernels.medians_by_replication, "py_func")
+        got = sum_kernels.medians_by_replication(values, repl, R, wanted)
+    for r in range(R):
+        mine = values[repl == r]
+        want = _median(mine) if wanted[r] and mine.size else 0.0
+        assert np.array_equal(got[r], want, equal_nan=True), r
+        if mine.size and wanted[r] and not np.isnan(want):
+            assert got[r] == np.median(mine)

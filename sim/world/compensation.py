@@ -13,7 +13,8 @@ from sim.world.collect import COMP_COST, CONCESSION_COST
 from sim.world.params import CompParams
 from sim.world.seasons import WEEKS_PER_YEAR
 from sim.world.arrays import clamp
-from sim.world.replicas import split, total
+from sim.world import kernels, sum_kernels
+from sim.world.replicas import replication_of, split, total
 
 PERIOD_WEEKS = {"month": (4, 4, 5) * 4, "quarter": (13,) * 4, "year": (52,)}
 QUOTA_FLOOR = 1e-6  # smallest quota / ramp-up divisor (keeps ratios finite)
@@ -298,12 +299,16 @@ def territory_quota(model, a: np.ndarray) -> np.ndarray:
         return c.quota_annual * pot[a] / ref
     # each replication's own median territory (of the replications of ``a``: a hire needs
     # only its own)
-    ref = np.zeros(model.R)
     wanted = np.zeros(model.R, dtype=bool)
     wanted[a % model.R] = True
-    for r, pos in split(model, act):
-        if wanted[r] and pos.size:
-            ref[r] = _median(pot[act[pos]])
+    if kernels.on(act.size, model.R):
+        ref = sum_kernels.medians_by_replication(pot[act], replication_of(model, act),
+                                                 model.R, wanted)
+    else:
+        ref = np.zeros(model.R)
+        for r, pos in split(model, act):
+            if wanted[r] and pos.size:
+                ref[r] = _median(pot[act[pos]])
     mine = ref[a % model.R]
     return np.where(mine <= 0, c.quota_annual, c.quota_annual * pot[a] / np.where(
         mine <= 0, 1.0, mine))
