@@ -16,9 +16,11 @@ import pytest
 
 from sim.policies.registry import build_policies
 from sim.scenario.loading import load_scenario
-from sim.scenario.runner import run_policies, run_scenario, same_world
+from sim.scenario.runner import (run_policies, run_policies_replicated, run_scenario,
+                                 same_world)
 from sim.sweep import experiment as ex
-from sim.sweep.grouping import burn_in_bundles, twin_groups
+from sim.sweep.grouping import bundle_batches, burn_in_bundles, twin_groups
+from sim.sweep.runner import make_tasks
 from sim.world import fork as forking
 from sim.world.model import SalesModel
 from sweep_helpers import assert_same_results, results, sweep
@@ -45,6 +47,21 @@ def test_every_shipped_scenario_forked_equals_its_own_run():
     # most scenarios only switch policies on, so the test does exercise the shared burn-in
     base = scs[[sc.name for sc in scs].index("baseline")]
     assert sum(same_world(base, sc) for sc in scs) >= 20
+
+
+def test_seeds_side_by_side_forked_equal_their_own_runs():
+    """The burn-ins of several seeds stepped as one model, forked per policy: each result
+    equals the run alone; a world that differs falls back to one seed at a time."""
+    names = ["baseline", "rotation", "team_bonus", "favouritism"]
+    scs = [load_scenario(SCENARIOS / f"{n}.toml", sets=SMALL) for n in names]
+    seeds = [4, 5, 6]
+    got = run_policies_replicated(scs, seeds, weeks=24)
+    assert [[digest(r) for r in row] for row in got] == [
+        [digest(run_scenario(sc, s, 24)) for s in seeds] for sc in scs]
+    other = [scs[0], load_scenario(SCENARIOS / "season_flat.toml", sets=SMALL)]
+    mixed = run_policies_replicated(other, seeds[:2], weeks=24)
+    assert [[digest(r) for r in row] for row in mixed] == [
+        [digest(run_scenario(sc, s, 24)) for s in seeds[:2]] for sc in other]
 
 
 def test_worlds_that_differ_are_not_shared():
@@ -118,6 +135,27 @@ def test_sweep_bundles_the_policies_of_a_point_and_seed(tmp_path):
         rows = table.loc[bundle]
         assert rows["seed"].nunique() == 1 and rows["season"].nunique() == 1
         assert sorted(rows["policy"]) == ["baseline", "coaching", "rotation"]
+
+
+def test_sweep_stacks_the_bundles_of_a_point_across_seeds(tmp_path):
+    exp = ex.load_experiment(_experiment(tmp_path))
+    design = ex.expand(exp)
+    groups = twin_groups(design, list(design.table["run_id"]))
+    bundles = burn_in_bundles(design, groups)
+    batched, firsts = bundle_batches(design, bundles, 2)
+    assert sorted(len(b) for b in batched) == [6, 6]  # a season's 3 policies x 2 seeds
+    assert firsts == {b[0] for b in batched}
+    assert bundle_batches(design, bundles, 1) == (bundles, set())
+    # two workers and one season: its two seeds split so that each worker has a task
+    one_season = [b for b in bundles if b[0] in batched[0]]
+    assert sorted(len(b) for b in bundle_batches(design, one_season, 2, workers=2)[0]) == [3, 3]
+    assert len(bundle_batches(design, bundles, 2, workers=2)[0]) == 2
+    tasks = list(make_tasks(exp, design, groups, batch=2))
+    assert [t.get("replicas") for t in tasks] == ["policies", "policies"]
+    table = design.table.set_index("run_id")
+    for t in tasks:
+        rows = table.loc[[m["run_id"] for m in t["bundle"]]]
+        assert rows["season"].nunique() == 1 and rows["seed"].nunique() == 2
 
 
 def test_sweep_results_do_not_depend_on_the_shared_burn_in(tmp_path, monkeypatch):

@@ -97,6 +97,33 @@ def run_policies(scenarios: Sequence[Scenario], seed: int = 0, weeks: int | None
     return out
 
 
+def run_policies_replicated(scenarios: Sequence[Scenario], seeds: Sequence[int],
+                            weeks: int | None = None, panel: bool = True,
+                            account_panel: bool = False) -> list[list[RunResult]]:
+    """:func:`run_policies` for several seeds at once: the burn-in of every seed is stepped
+    side by side once (sim.world.replicas), then a copy of that stacked model measures each
+    scenario (sim.world.fork).  ``out[i][r]`` equals ``run_scenario(scenarios[i], seeds[r])``.
+    Scenarios of different worlds, or runs without a burn-in, fall back to one seed at a
+    time."""
+    seeds = [int(s) for s in seeds]
+    lead = scenarios[0]
+    if (len(seeds) == 1 or lead.run.burn_in_weeks == 0
+            or not all(same_world(lead, sc) for sc in scenarios)):
+        per_seed = [run_policies(scenarios, s, weeks, panel, account_panel) for s in seeds]
+        return [[per_seed[r][i] for r in range(len(seeds))] for i in range(len(scenarios))]
+    base = SalesModel(lead, rng=seeds, weeks=weeks, panel=panel, policies=[],
+                      account_panel=account_panel)
+    forking.burn_in(base)
+    out = []
+    for sc in scenarios:
+        model = forking.fork(base, sc, build_policies(sc))
+        forking.finish(model)
+        out.append([collect_result(replica(model, r), panel) for r in range(model.R)])
+        model.release()
+    base.release()
+    return out
+
+
 def collect_result(model: SalesModel, panel: bool = True) -> RunResult:
     weekly = model.collector.weekly
     reps = rep_table(model)

@@ -9,6 +9,9 @@ seed: their burn-ins are the same model, so the worker simulates it once
 A *batch* is a set of twin groups with the same effective scenario and different seeds (the
 replications of one design point): the worker steps them side by side as one model
 (``sim.scenario.runner.run_replications``), each identical to its serial run.
+A *batch of bundles* is a set of bundles of the same scenarios under different seeds: the
+worker steps their burn-ins side by side once and forks that model per scenario
+(``sim.scenario.runner.run_policies_replicated``).
 """
 
 from __future__ import annotations
@@ -82,3 +85,50 @@ def replica_batches(design: ex.Design, bundles: list[list[int]], size: int) -> l
         else:
             out[at].append(bundle[0])
     return out
+
+
+def bundle_batches(design: ex.Design, bundles: list[list[int]], size: int,
+                   workers: int = 1) -> tuple[list[list[int]], set[int]]:
+    """``bundles`` with the bundles of the same scenarios (their runs' effective scenarios,
+    in order) under different seeds gathered into batches of at most ``size`` bundles, each
+    batch one list of its runs (bundle after bundle); lone runs stay as they are.  Also
+    returns the first run id of every batch of two bundles or more.  Batches are smaller,
+    and even, where there would otherwise be fewer of them than ``workers`` (a comparison
+    of a few policies over a few seeds would otherwise be one task for one worker)."""
+    if size <= 1:
+        return bundles, set()
+    keys = [effective_key(cell) for cell in design.cells]
+    points = dict(zip(design.table["run_id"], design.table["point_id"]))
+    per_key: dict = {}
+    for bundle in bundles:
+        if len(bundle) > 1:
+            key = tuple(keys[points[r]] for r in bundle)
+            per_key[key] = per_key.get(key, 0) + 1
+    # Each key's batches, as even as its bundles allow; more of them where the workers would
+    # otherwise outnumber the tasks (a key's share of the workers, by its bundles).
+    few = sum(-(-n // size) for n in per_key.values()) < workers
+    total = sum(per_key.values())
+    limit = {}
+    for key, n in per_key.items():
+        parts = -(-n // size)
+        if few:
+            parts = max(parts, min(n, -(-workers * n // total)))
+        limit[key] = -(-n // parts)
+    out: list[list[int]] = []
+    count: list[int] = []  # bundles in each entry of ``out``
+    open_: dict = {}  # the bundle's scenarios -> index in ``out`` of its batch being filled
+    for bundle in bundles:
+        if len(bundle) == 1:
+            out.append(bundle)
+            count.append(1)
+            continue
+        key = tuple(keys[points[r]] for r in bundle)
+        at = open_.get(key)
+        if at is None or count[at] >= limit[key]:
+            open_[key] = len(out)
+            out.append(list(bundle))
+            count.append(1)
+        else:
+            out[at].extend(bundle)
+            count[at] += 1
+    return out, {b[0] for b, n in zip(out, count) if n > 1}

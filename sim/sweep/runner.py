@@ -36,7 +36,7 @@ import pandas as pd
 import sim.sweep.experiment as ex
 from sim.common.atomic import write_bytes_atomic
 from sim.common.errors import ConfigError, UserError
-from sim.sweep.grouping import burn_in_bundles, replica_batches, twin_groups
+from sim.sweep.grouping import bundle_batches, burn_in_bundles, replica_batches, twin_groups
 from sim.sweep.checks import batch_size, check_workers, execution, run_timeout
 from sim.sweep.executors import make_executor
 from sim.sweep.tidy import write_tidy
@@ -83,11 +83,14 @@ def fail_ids() -> set[int]:
 
 
 def make_tasks(exp: ex.Experiment, design: ex.Design, groups: dict[int, list[int]],
-               timeout: float | None = None, batch: int = 1, compiled: str = "auto"):
-    """One task per group of twin runs, built lazily (the executor pulls them as it goes);
-    runs of the real model that can share a burn-in go together as one bundle task, and
-    the other replications of one design point as batches of up to ``batch`` runs stepped
-    side by side (a bundle task with ``replicas``)."""
+               timeout: float | None = None, batch: int = 1, compiled: str = "auto",
+               workers: int = 1):
+    """One task per group of twin runs, built lazily (the executor pulls them as it goes).
+    Runs of the real model that can share a burn-in go together as one bundle task; such
+    bundles under up to ``batch`` seeds go as one task whose burn-ins are stepped side by
+    side (``replicas`` = "policies"; fewer seeds a task if ``workers`` would otherwise
+    lack one), and the other replications of one design point as batches of up to
+    ``batch`` runs stepped side by side (``replicas`` = True)."""
     table = design.table.set_index("run_id")
     function = os.environ.get("SALESIM_RUN_FUNCTION") or RUN_FUNCTION
     failing = fail_ids()
@@ -102,8 +105,10 @@ def make_tasks(exp: ex.Experiment, design: ex.Design, groups: dict[int, list[int
 
     shared = function is None and os.environ.get("SALESIM_SHARED_BURN_IN", "1") != "0"
     bundles = burn_in_bundles(design, groups) if shared else [[r] for r in groups]
-    stacked = set()
+    stacked, stacked_bundles = set(), set()
     if function is None and batch > 1:
+        # Bundles of several seeds share one stacked burn-in; lone runs of one point stack.
+        bundles, stacked_bundles = bundle_batches(design, bundles, batch, workers)
         alone = {b[0] for b in bundles if len(b) == 1}
         bundles = replica_batches(design, bundles, batch)
         stacked = {b[0] for b in bundles if len(b) > 1 and b[0] in alone}
@@ -114,6 +119,8 @@ def make_tasks(exp: ex.Experiment, design: ex.Design, groups: dict[int, list[int
             out = {"run_id": int(bundle[0]), "bundle": [task(r) for r in bundle]}
             if bundle[0] in stacked:
                 out["replicas"] = True
+            elif bundle[0] in stacked_bundles:
+                out["replicas"] = "policies"
             yield out
 
 
@@ -371,7 +378,7 @@ def execute(args, out: Path, exp: ex.Experiment, design: ex.Design, manifest: di
             t0 = time.monotonic()  # once the workers are up: the rate counts runs only
             batch, compiled = execution(args, exp, design.cells)
             progress.session["batch"], progress.session["compiled"] = batch, compiled
-            tasks = make_tasks(exp, design, groups, timeout, batch, compiled)
+            tasks = make_tasks(exp, design, groups, timeout, batch, compiled, workers or 1)
             # Workers pack each task's results into one block (sim.sweep.packing): cheap to
             # send, unpacked here into the same dicts the part writer always took.
             packed = functools.partial(run_packed, execute_run)

@@ -15,6 +15,8 @@ A *bundle* task, ``{"run_id": ..., "bundle": [task, ...]}``, holds runs whose sc
 only in their policies and share a seed: they share one burn-in
 (``sim.scenario.runner.run_policies``), and the result is ``{"run_id": ..., "bundle":
 [result, ...]}``, one result per member, each identical to what the member alone returns.
+With ``"replicas": "policies"`` the members are bundles of the same scenarios under different
+seeds: their burn-ins are stepped side by side once and forked per scenario.
 With ``"replicas": True`` the members are one scenario under different seeds, stepped side by
 side as one model (``sim.scenario.runner.run_replications``); the result has the same form.
 """
@@ -113,6 +115,21 @@ def run_replicas(tasks: list[dict]) -> list:
                             [t["seed"] for t in tasks], weeks=tasks[0]["weeks"], panel=False)
 
 
+def run_bundles_replicated(tasks: list[dict]) -> list:
+    """Runs of a few scenarios (sharing a world) under a few seeds: the seeds' burn-ins side
+    by side once, forked per scenario (sim.scenario.runner.run_policies_replicated); the
+    results in the order of ``tasks``."""
+    import json
+    from sim.scenario.runner import run_policies_replicated
+    from sim.scenario.schema import scenario_from_dict
+    keys = [json.dumps(t["scenario"], sort_keys=True, default=str) for t in tasks]
+    cells = list(dict.fromkeys(keys))
+    seeds = list(dict.fromkeys(t["seed"] for t in tasks))
+    scenarios = [scenario_from_dict(tasks[keys.index(k)]["scenario"]) for k in cells]
+    out = run_policies_replicated(scenarios, seeds, weeks=tasks[0]["weeks"], panel=False)
+    return [out[cells.index(k)][seeds.index(t["seed"])] for k, t in zip(keys, tasks)]
+
+
 def failed(task: dict, error: str) -> dict:
     if "bundle" in task:
         return {"run_id": task["run_id"], "bundle": [failed(t, error) for t in task["bundle"]]}
@@ -191,7 +208,9 @@ def execute_bundle(task: dict) -> dict:
         timeout = runs[0].get("timeout")
         try:
             with deadline(timeout * len(runs) if timeout else None):
-                if task.get("replicas"):  # one design point, several seeds, side by side
+                if task.get("replicas") == "policies":  # bundles of several seeds
+                    results = run_bundles_replicated(runs)
+                elif task.get("replicas"):  # one design point, several seeds, side by side
                     results = run_replicas(runs)
                 else:
                     results = run_policies([scenario_from_dict(t["scenario"]) for t in runs],
