@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.world import rep_kernels, simd_math
+from sim.world import rep_kernels as rk, simd_math
 from sim.world.kernels import _jit
 
 #: The scalars of :func:`move_beliefs`, in order (``keep`` is 1 - belief_leak;
@@ -23,11 +23,6 @@ PARAMETERS = (
     "w_brand", "w_threat", "w_disclosed", "w_crm_drop", "w_abrupt", "w_sales_drop",
     "w_caught", "w_peak_focus", "w_demand", "logit_flight", "logit_shirk", "risk_scale",
     "prob_floor", "prob_ceiling")
-
-
-@_jit
-def _flag(x):
-    return 1.0 if x else 0.0
 
 
 @_jit
@@ -49,25 +44,25 @@ def move_beliefs(a, seen, asks, expected, sales_week, recorded_book, disclosed_o
         s = a[j]
         e = expected[j]
         drop = (e > 0) and (sales_week[s] < p[1] * e)
-        crm = _flag(seen[cd, j])
+        crm = rk.flag(seen[cd, j])
         if p[2] > 0:
-            crm = rep_kernels._max(crm, _flag(recorded_book[s] < p[3]))
-        flight_ev = (p[4] * _flag(seen[ct, j]) + p[5] * _flag(seen[cc, j])
-                     + p[6] * _flag(seen[ba, j]) + p[7] * _flag(asks[j] == 2)
-                     + p[8] * _flag(disclosed_offer[s]))
-        shirk_ev = (p[9] * crm + p[10] * _flag(seen[ab, j]) + p[11] * _flag(drop)
-                    + p[8] * _flag(disclosed_disengaged[s]) + p[12] * _flag(caught[s]))
-        lever_ev = (p[13] * _flag(seen[pf, j]) + p[14] * _flag(asks[j] > 0)
-                    + p[4] * _flag(seen[ct, j]) + p[9] * crm)
+            crm = rk._max(crm, rk.flag(recorded_book[s] < p[3]))
+        flight_ev = (p[4] * rk.flag(seen[ct, j]) + p[5] * rk.flag(seen[cc, j])
+                     + p[6] * rk.flag(seen[ba, j]) + p[7] * rk.flag(asks[j] == 2)
+                     + p[8] * rk.flag(disclosed_offer[s]))
+        shirk_ev = (p[9] * crm + p[10] * rk.flag(seen[ab, j]) + p[11] * rk.flag(drop)
+                    + p[8] * rk.flag(disclosed_disengaged[s]) + p[12] * rk.flag(caught[s]))
+        lever_ev = (p[13] * rk.flag(seen[pf, j]) + p[14] * rk.flag(asks[j] > 0)
+                    + p[4] * rk.flag(seen[ct, j]) + p[9] * crm)
         me_flight[s] = keep * me_flight[s] + flight_ev
         me_shirk[s] = keep * me_shirk[s] + shirk_ev
         me_lever[s] = keep * me_lever[s] + lever_ev
         fl[j] = -(p[15] + me_flight[s])
         sh[j] = -(p[16] + me_shirk[s])
-        lv[j] = -rep_kernels._max(mgr_rar[s], 0.0) / p[17]
+        lv[j] = -rk._max(mgr_rar[s], 0.0) / p[17]
     simd_math.exp_into(exp_where, lv, lv)
     for j in range(k):  # the leverage index, kept off 0 and 1, as odds
-        q = rep_kernels._min(rep_kernels._max(1 - lv[j], p[18]), p[19])
+        q = rk._min(rk._max(1 - lv[j], p[18]), p[19])
         lv[j] = q / (1 - q)
     simd_math.log_into(log_where, lv, lv)
     for j in range(k):

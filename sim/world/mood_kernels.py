@@ -11,7 +11,7 @@ order of ``PARAMETERS`` (sim.world.moods.mood_parameters builds it).
 from __future__ import annotations
 
 
-from sim.world import rep_kernels
+from sim.world import rep_kernels as rk
 from sim.world.kernels import _jit
 
 #: The order of the scalars of :func:`move_moods` (``culture`` and ``development`` are the
@@ -26,12 +26,6 @@ PARAMETERS = (
     "culture", "development", "eng_coaching", "burnout_engagement", "burnout_stress",
     "contagion_engagement", "contagion_search", "entitlement_growth", "entitlement_keep",
     "trust_recovery", "trust_norm", "precedent_memory", "resent_memory")
-
-
-@_jit
-def _unit(x):
-    """``np.minimum(np.maximum(x, 0), 1)`` of one float."""
-    return rep_kernels._min(rep_kernels._max(x, 0.0), 1.0)
 
 
 @_jit
@@ -55,44 +49,44 @@ def move_moods(a, indices, search, peer_loss, seen_steered, precedent_seen, rese
                                                       rows[4], rows[5], rows[6], rows[7])
     for j in range(a.size):
         s = a[j]
-        pay = rep_kernels._max(pay_ewma[s] / p[1], 0.0)
-        pay_ratio = rep_kernels._min(pay, p[2]) / p[2]
-        behind = _unit(1 - projected[s] / rep_kernels._max(quota[s], p[4])) * p[3]
+        pay = rk._max(pay_ewma[s] / p[1], 0.0)
+        pay_ratio = rk._min(pay, p[2]) / p[2]
+        behind = rk.unit(1 - projected[s] / rk._max(quota[s], p[4])) * p[3]
         mon = monitoring[s]
         stress_t = (p[5] + p[6] * behind + p[7] * mon_sens[s] * mon
-                    + p[8] * _unit(effort[s] - p[9]) + p[10] * unanswered[s]
+                    + p[8] * rk.unit(effort[s] - p[9]) + p[10] * unanswered[s]
                     - p[11] * supported[s])
         stress = indices[i_st, s]
-        stress += k * (_unit(stress_t) - stress)
-        autonomy = _unit(1 - mon)
-        pay_gap = _unit(1 - _ratio(rate[s], mates_rate[j]))
-        book_gap = _unit(1 - _ratio(book[j], book_mates[j])) * (1.0 if sells_more[j] else 0.0)
+        stress += k * (rk.unit(stress_t) - stress)
+        autonomy = rk.unit(1 - mon)
+        pay_gap = rk.unit(1 - _ratio(rate[s], mates_rate[j]))
+        book_gap = rk.unit(1 - _ratio(book[j], book_mates[j])) * rk.flag(sells_more[j])
         res, prec = resent[s], precedent_seen[s]
         fair_t = (p[12] - p[13] * pay_gap - p[14] * book_gap - p[15] * pool_gap[s] - res
-                  - prec - p[16] * steered[j] + p[17] * (1.0 if heard[s] else 0.0))
+                  - prec - p[16] * steered[j] + p[17] * rk.flag(heard[s]))
         fairness = indices[i_fa, s]
-        fairness += k * (_unit(fair_t) - fairness)
-        coached = _unit(coached_raw[s])
+        fairness += k * (rk.unit(fair_t) - fairness)
+        coached = rk.unit(coached_raw[s])
         sat_t = (p[18] * pay_ratio + p[19] * fairness + p[20] * autonomy
                  + p[21] * (1 - stress) + p[22] * coached)
         satisfaction = indices[i_sa, s]
-        satisfaction += k * (_unit(sat_t) - satisfaction)
+        satisfaction += k * (rk.unit(sat_t) - satisfaction)
         eng_t = (p[23] * satisfaction + p[24] * motivation[s] + p[25] + p[26]
-                 + p[27] * coached - p[28] * _unit(stress - p[29]) - p[30] * loss[j])
+                 + p[27] * coached - p[28] * rk.unit(stress - p[29]) - p[30] * loss[j])
         engagement = indices[i_en, s]
-        engagement += k * (_unit(eng_t) - engagement)
+        engagement += k * (rk.unit(eng_t) - engagement)
         sr = search[s]
-        sr += k * (_unit(p[31] * loss[j]) - sr)
+        sr += k * (rk.unit(p[31] * loss[j]) - sr)
         grow = p[32] * indices[i_lv, s]
-        indices[i_et, s] = _unit(indices[i_et, s] * p[33] + grow)
+        indices[i_et, s] = rk.unit(indices[i_et, s] * p[33] + grow)
         trust = indices[i_tr, s]
-        indices[i_tr, s] = _unit(trust + p[34] * (p[35] - trust))
-        indices[i_st, s] = _unit(stress)
-        indices[i_fa, s] = _unit(fairness)
-        indices[i_sa, s] = _unit(satisfaction)
-        indices[i_en, s] = _unit(engagement)
+        indices[i_tr, s] = rk.unit(trust + p[34] * (p[35] - trust))
+        indices[i_st, s] = rk.unit(stress)
+        indices[i_fa, s] = rk.unit(fairness)
+        indices[i_sa, s] = rk.unit(satisfaction)
+        indices[i_en, s] = rk.unit(engagement)
         indices[i_au, s] = autonomy
-        search[s] = _unit(sr)
+        search[s] = rk.unit(sr)
         peer_loss[s] = loss[j]
         seen_steered[s] = steered[j]
         precedent_seen[s] = prec * p[36]

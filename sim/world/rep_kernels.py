@@ -80,6 +80,18 @@ def _min(a, b):
 
 
 @_jit
+def unit(x):
+    """``np.minimum(np.maximum(x, 0), 1)`` of one float (the rules' limit to [0, 1])."""
+    return _min(_max(x, 0.0), 1.0)
+
+
+@_jit
+def flag(x):
+    """A bool as numpy's float times bool takes it: 1.0 or 0.0."""
+    return 1.0 if x else 0.0
+
+
+@_jit
 def _commission(sales, thr, band, below, rate, above, quota, top, capped):
     """sim.world.compensation.CompPlan._commission of one sales figure."""
     c = below * _min(sales, thr)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.world import rep_kernels, simd_math
+from sim.world import rep_kernels as rk, simd_math
 from sim.world.kernels import _jit
 
 #: The scalars of :func:`weigh_tactics`, in order.  ``keep_top`` is 1 - exp(-kappa e0);
@@ -27,11 +27,6 @@ PARAMETERS = (
     "urgency_extra", "urgency_harm", "decision_noise", "divisor_floor")
 #: Where each tactic's row is (sim.world.agents.TACTICS order).
 QUIET, PEAK, WITHHOLD, CHERRY, URGENCY = 0, 1, 2, 3, 4
-
-
-@_jit
-def _unit(x):
-    return rep_kernels._min(rep_kernels._max(x, 0.0), 1.0)
 
 
 @_jit
@@ -52,21 +47,21 @@ def weigh_tactics(a, marginal, pay_ewma, ymax, effort, self_interest, engagement
     held_back = np.empty(k)
     for j in range(k):
         now[j] = -kappa * effort[a[j]]
-        held_back[j] = -kappa * rep_kernels._max(effort[a[j]], p[4])
+        held_back[j] = -kappa * rk._max(effort[a[j]], p[4])
     simd_math.exp_into(exp_where, now, now)
     simd_math.exp_into(exp_where, held_back, held_back)
     for j in range(k):
         s = a[j]
-        rate = rep_kernels._max(marginal[s], 0.0)
-        pay = rep_kernels._max(pay_ewma[s], floor)
+        rate = rk._max(marginal[s], 0.0)
+        pay = rk._max(pay_ewma[s], floor)
         weekly = ymax[s] * (1 - now[j]) / norm
         si = self_interest[s]
-        w_firm = _unit((1 - si) + si * engagement[s] * fairness[s])
-        sanction = _unit(caught_belief[s]) * p[3] * pay
+        w_firm = rk.unit((1 - si) + si * engagement[s] * fairness[s])
+        sanction = rk.unit(caught_belief[s]) * p[3] * pay
         # quiet quitting
-        e = rep_kernels._max(effort[s], p[4])
+        e = rk._max(effort[s], p[4])
         c = p[5] * (1 + p[6] * stress[s])
-        keep = p[7] / rep_kernels._max(1 - held_back[j], floor)
+        keep = p[7] / rk._max(1 - held_back[j], floor)
         lost_sales = weekly * (1 - keep)
         gains[QUIET] = 0.5 * c * (e * e - p[8]) - rate * lost_sales
         v = p[9] * (p[10] * motivation[s] + p[11] * engagement[s])
@@ -83,19 +78,19 @@ def weigh_tactics(a, marginal, pay_ewma, ymax, effort, self_interest, engagement
             harms[PEAK] = margin * held / spell
         # withholding
         recording = p[18] if record_push[s] > 0 else p[17]
-        drop = rep_kernels._max(recording - p[19], 0.0)
+        drop = rk._max(recording - p[19], 0.0)
         gains[WITHHOLD] = p[20] * (1 - cover[s]) * drop * pay * p[21]
         harms[WITHHOLD] = p[20] * (1 - cover[s]) * drop * margin * weekly * p[22]
         # cherry-picking
         gains[CHERRY] = rate * g[j]
         harms[CHERRY] = margin * h[j]
         # false urgency
-        believed = _unit(trust[s])
-        gains[URGENCY] = believed * rate * rep_kernels._max(weekly * p[24], 0.0)
+        believed = rk.unit(trust[s])
+        gains[URGENCY] = believed * rate * rk._max(weekly * p[24], 0.0)
         harms[URGENCY] = weekly * p[25] * p[23]
         for t in range(5):
             if enabled[t]:
-                judged = rep_kernels._max(1 + p[26] * noise[t, j], 0.0)
+                judged = rk._max(1 + p[26] * noise[t, j], 0.0)
                 worth = gains[t] * judged - sanction - w_firm * harms[t]
                 net[t, j] = worth
                 new[t, j] = (gains[t] > 0) and (worth > 0)
