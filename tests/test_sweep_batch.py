@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from sim.sweep import experiment as ex
 from sim.sweep.checks import BATCH_MAX, batch_size
-from sim.sweep.grouping import burn_in_bundles, replica_batches, twin_groups
+from sim.sweep.grouping import batch_sizes, burn_in_bundles, replica_batches, twin_groups
 from sim.sweep.runner import make_tasks
 
-from sweep_helpers import assert_same_results, sweep, write_experiment
+from sweep_helpers import TINY, assert_same_results, sweep, write_experiment
 
 
 def test_batched_sweep_writes_what_single_runs_write(tmp_path):
@@ -39,6 +39,38 @@ def test_batches_hold_one_point_under_different_seeds(tmp_path):
     assert sorted(len(t.get("bundle", [t])) for t in tasks)[:2] == [2, 2]
     assert replica_batches(design, burn_in_bundles(design, groups), 1) == \
         burn_in_bundles(design, groups)
+
+
+def _one_point(tmp_path, reps):
+    """A design of one point (one season, one policy, one factor level) x ``reps`` seeds."""
+    text = TINY.format(name="one", seed=7, reps=reps).replace(
+        'seasons = ["holiday_peak", "flat"]', 'seasons = ["flat"]').replace(
+        'rotation = {{ "policies.rotation.enabled" = true }}\n'.replace("{{", "{").replace("}}", "}"),
+        "").replace("[0.06, 0.1]", "[0.06]")
+    design = ex.expand(ex.load_experiment(write_experiment(tmp_path, text=text), None))
+    groups = twin_groups(design, [int(r) for r in design.table["run_id"]])
+    return design, burn_in_bundles(design, groups)
+
+
+def test_batches_are_even_and_give_every_worker_a_task(tmp_path):
+    design, bundles = _one_point(tmp_path, 10)
+    assert len(bundles) == 10
+    sizes = lambda size, workers: sorted(len(b) for b in replica_batches(design, bundles, size,
+                                                                         workers))
+    assert sizes(8, 1) == [5, 5]        # not 8 and 2
+    assert sizes(10, 1) == [10]         # one worker: one batch
+    assert sizes(10, 2) == [5, 5]       # two workers: one batch each
+    assert sizes(10, 3) == [3, 3, 4]
+    assert sizes(4, 2) == [3, 3, 4]     # enough tasks already: only evened
+    assert sizes(10, 20) == [1] * 10    # never fewer than one run a task
+    # the runs are all there, in run order within each batch
+    batches = replica_batches(design, bundles, 10, 3)
+    assert sorted(r for b in batches for r in b) == sorted(b[0] for b in bundles)
+    assert all(b == sorted(b) for b in batches)
+    # tasks that are not batched count towards the workers' share
+    assert batch_sizes({"a": 10}, 10, 2, others=1) == {"a": [10]}
+    assert batch_sizes({"a": 10}, 10, 3, others=1) == {"a": [5, 5]}
+    assert batch_sizes({"a": 10, "b": 30}, 10, 8) == {"a": [5, 5], "b": [5, 5, 5, 5, 5, 5]}
 
 
 def test_default_batch_follows_the_size_of_the_org():

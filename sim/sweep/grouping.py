@@ -63,23 +63,49 @@ def burn_in_bundles(design: ex.Design, groups: dict[int, list[int]]) -> list[lis
     return list(_group(groups, lambda r: (keys[points[r]] or f"alone {r}", seeds[r])).values())
 
 
-def replica_batches(design: ex.Design, bundles: list[list[int]], size: int) -> list[list[int]]:
-    """``bundles`` with the lone runs of one effective scenario gathered into batches of at
-    most ``size`` (different seeds, run order kept within a batch); bundles that share a
-    burn-in stay as they are."""
+def batch_sizes(per_key: dict, size: int, workers: int, others: int = 0) -> dict:
+    """The sizes, in order, of each key's batches, given each key's count of members: as
+    even as the count allows under ``size``, and more batches where the workers would
+    otherwise outnumber the tasks (``others`` more tasks go unbatched, a worker each; a
+    key's share of the other workers follows its count).  Ten members under a size of 8
+    make batches of 5 and 5, not 8 and 2; ten under a size of 10 make 5 and 5 for two
+    workers, and 4, 3 and 3 for three."""
+    few = others + sum(-(-n // size) for n in per_key.values()) < workers
+    total = sum(per_key.values())
+    out = {}
+    for key, n in per_key.items():
+        parts = -(-n // size)
+        if few:
+            parts = max(parts, min(n, -(-(workers - others) * n // total)))
+        out[key] = [n // parts + (j < n % parts) for j in range(parts)]
+    return out
+
+
+def replica_batches(design: ex.Design, bundles: list[list[int]], size: int,
+                    workers: int = 1) -> list[list[int]]:
+    """``bundles`` with the lone runs of one effective scenario gathered into batches
+    (different seeds, run order kept within a batch), as even as :func:`batch_sizes` makes
+    them; bundles that share a burn-in stay as they are."""
     if size <= 1:
         return bundles
     keys = [effective_key(cell) for cell in design.cells]
     points = dict(zip(design.table["run_id"], design.table["point_id"]))
+    lone = [keys[points[b[0]]] if len(b) == 1 else None for b in bundles]
+    per_key: dict = {}
+    for key in lone:
+        if key is not None:
+            per_key[key] = per_key.get(key, 0) + 1
+    sizes = batch_sizes(per_key, size, workers, others=lone.count(None))
     out: list[list[int]] = []
     open_: dict = {}  # effective scenario -> index in ``out`` of its batch being filled
-    for bundle in bundles:
-        if len(bundle) > 1:
+    for bundle, key in zip(bundles, lone):
+        if key is None:
             out.append(bundle)
             continue
-        key = keys[points[bundle[0]]]
         at = open_.get(key)
-        if at is None or len(out[at]) >= size:
+        if at is None or len(out[at]) >= sizes[key][0]:
+            if at is not None:
+                sizes[key].pop(0)
             open_[key] = len(out)
             out.append(list(bundle))
         else:
@@ -104,16 +130,7 @@ def bundle_batches(design: ex.Design, bundles: list[list[int]], size: int,
         if len(bundle) > 1:
             key = tuple(keys[points[r]] for r in bundle)
             per_key[key] = per_key.get(key, 0) + 1
-    # Each key's batches, as even as its bundles allow; more of them where the workers would
-    # otherwise outnumber the tasks (a key's share of the workers, by its bundles).
-    few = sum(-(-n // size) for n in per_key.values()) < workers
-    total = sum(per_key.values())
-    limit = {}
-    for key, n in per_key.items():
-        parts = -(-n // size)
-        if few:
-            parts = max(parts, min(n, -(-workers * n // total)))
-        limit[key] = -(-n // parts)
+    sizes = batch_sizes(per_key, size, workers)
     out: list[list[int]] = []
     count: list[int] = []  # bundles in each entry of ``out``
     open_: dict = {}  # the bundle's scenarios -> index in ``out`` of its batch being filled
@@ -124,7 +141,9 @@ def bundle_batches(design: ex.Design, bundles: list[list[int]], size: int,
             continue
         key = tuple(keys[points[r]] for r in bundle)
         at = open_.get(key)
-        if at is None or count[at] >= limit[key]:
+        if at is None or count[at] >= sizes[key][0]:
+            if at is not None:
+                sizes[key].pop(0)
             open_[key] = len(out)
             out.append(list(bundle))
             count.append(1)

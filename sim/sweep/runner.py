@@ -110,7 +110,7 @@ def make_tasks(exp: ex.Experiment, design: ex.Design, groups: dict[int, list[int
         # Bundles of several seeds share one stacked burn-in; lone runs of one point stack.
         bundles, stacked_bundles = bundle_batches(design, bundles, batch, workers)
         alone = {b[0] for b in bundles if len(b) == 1}
-        bundles = replica_batches(design, bundles, batch)
+        bundles = replica_batches(design, bundles, batch, workers)
         stacked = {b[0] for b in bundles if len(b) > 1 and b[0] in alone}
     for bundle in bundles:
         if len(bundle) == 1:
