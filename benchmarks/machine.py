@@ -59,4 +59,5 @@ def compiled_path() -> str:
     from sim.world import kernels
     if not kernels.ENABLED:
         return "numpy (numba missing or SALESIM_NUMBA=0)"
-    return f"numba kernels on passes of at least {kernels.MIN_SIZE:,} rows, numpy below"
+    return (f"numba kernels on passes of at least {kernels.MIN_SIZE:,} rows, and on every pass "
+            f"of a batch whose stacked book has that many accounts; numpy below")

@@ -73,6 +73,34 @@ def test_the_switch_and_the_size_threshold():
         assert kernels.on(100) and not kernels.on(99)
 
 
+def test_a_batch_decides_on_its_stacked_book():
+    with path(True):
+        kernels.use(True, min_size=5000)
+        with kernels.stacked(4999):
+            assert not kernels.on(1000, 2)       # each pass by itself, as set
+        with kernels.stacked(5000):
+            assert kernels.on(80, 10)            # the whole batch compiled, rep passes too
+        assert kernels.MIN_SIZE == 5000          # put back
+        kernels.use(False)
+        with kernels.stacked(10**9):
+            assert not kernels.on(10**9)         # off stays off
+
+
+def test_a_large_enough_batch_loads_numba_and_a_small_one_does_not():
+    import subprocess
+    import sys
+    code = ("import sys\nfrom sim.scenario.runner import run_replications\n"
+            "from sim.scenario.schema import Scenario\nsc = Scenario()\nsc.org.n_reps = 30\n"
+            "sc.run.burn_in_weeks = 0\nrun_replications(sc, [1, 2], 4, panel=False)\n"
+            "print('numba' in sys.modules)")
+    for min_size, loaded in (("1201", "False"), ("1200", "True")):  # 2 x 30 reps x 20 accounts
+        env = {**__import__("os").environ, "SALESIM_NUMBA": "1",
+               "SALESIM_NUMBA_MIN_SIZE": min_size}
+        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                             check=True, env=env)
+        assert out.stdout.strip() == loaded, min_size
+
+
 def test_a_kernel_defined_after_the_first_compile_compiles_at_once(tmp_path):
     # (a module imported once the kernels are compiled registers its kernels compiled)
     import importlib.util

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from sim.scenario.schema import Scenario
-from sim.world import kernels, replicas
+from sim.world import kernels, replicas, table_kernels
 from sim.world.draw_tables import Stacked, Windows
 from sim.world.model import SalesModel
 
@@ -213,7 +213,7 @@ def test_warming_reads_every_cache_line_of_each_window_once():
     rows = np.arange(40.0).reshape(2, 20)
     offset = np.array([3, 17])  # the second window wraps past the end of its row
     with kernels.mode("on"):
-        got = kernels.warm_windows(rows, offset, 9, 4)
+        got = table_kernels.warm_windows(rows, offset, 9, 4)
     expected = sum(rows[0, [3, 7, 11]]) + sum(rows[1, [17, 1, 5]])
     assert got == expected
 

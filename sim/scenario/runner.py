@@ -16,6 +16,7 @@ from sim.policies.registry import build_policies
 from sim.policies.params import Policies
 from sim.scenario.schema import Scenario
 from sim.world import fork as forking
+from sim.world import kernels
 from sim.world.accounts import HandoverLog
 from sim.world.state import EventLog
 from sim.world.unstack import replica
@@ -54,12 +55,18 @@ def run_replications(scenario: Scenario, seeds: Sequence[int], weeks: int | None
     seeds = [int(s) for s in seeds]
     if len(seeds) == 1:
         return [run_scenario(scenario, seeds[0], weeks, panel, account_panel)]
-    model = SalesModel(scenario, rng=seeds, weeks=weeks, panel=panel,
-                       policies=build_policies(scenario), account_panel=account_panel)
-    model.run()
-    out = [collect_result(replica(model, r), panel) for r in range(model.R)]
+    with kernels.stacked(stacked_rows(scenario, len(seeds))):
+        model = SalesModel(scenario, rng=seeds, weeks=weeks, panel=panel,
+                           policies=build_policies(scenario), account_panel=account_panel)
+        model.run()
+        out = [collect_result(replica(model, r), panel) for r in range(model.R)]
     model.release()
     return out
+
+
+def stacked_rows(scenario: Scenario, replications: int) -> int:
+    """Accounts of a batch of ``replications`` of ``scenario`` at the start (all of them)."""
+    return int(scenario.org.n_reps * scenario.accounts.per_rep) * replications
 
 
 def same_world(a: Scenario, b: Scenario) -> bool:
@@ -111,15 +118,16 @@ def run_policies_replicated(scenarios: Sequence[Scenario], seeds: Sequence[int],
             or not all(same_world(lead, sc) for sc in scenarios)):
         per_seed = [run_policies(scenarios, s, weeks, panel, account_panel) for s in seeds]
         return [[per_seed[r][i] for r in range(len(seeds))] for i in range(len(scenarios))]
-    base = SalesModel(lead, rng=seeds, weeks=weeks, panel=panel, policies=[],
-                      account_panel=account_panel)
-    forking.burn_in(base)
-    out = []
-    for sc in scenarios:
-        model = forking.fork(base, sc, build_policies(sc))
-        forking.finish(model)
-        out.append([collect_result(replica(model, r), panel) for r in range(model.R)])
-        model.release()
+    with kernels.stacked(stacked_rows(lead, len(seeds))):
+        base = SalesModel(lead, rng=seeds, weeks=weeks, panel=panel, policies=[],
+                          account_panel=account_panel)
+        forking.burn_in(base)
+        out = []
+        for sc in scenarios:
+            model = forking.fork(base, sc, build_policies(sc))
+            forking.finish(model)
+            out.append([collect_result(replica(model, r), panel) for r in range(model.R)])
+            model.release()
     base.release()
     return out
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.world import kernels
+from sim.world import table_kernels
 from sim.world.kernels import _jit
 
 DEAL_COLUMNS = ("uid", "account", "size", "p_win", "progress", "speed", "born", "hold",
@@ -95,7 +95,7 @@ def arrivals_stacked(idx, R, p, u_rows, z_rows, offset, next_uid):
     m = 0
     for j in range(idx.size):
         r = idx[j] % R
-        at = kernels.wrap(offset[r], idx[j] // R, size)
+        at = table_kernels.wrap(offset[r], idx[j] // R, size)
         if u_rows[r, at] < p:
             new[m] = j
             z[m] = z_rows[r, at]

@@ -13,7 +13,7 @@ import copy
 
 import numpy as np
 
-from sim.world import kernels, replicas
+from sim.world import kernels, replicas, table_kernels
 
 
 class DrawTable:
@@ -67,23 +67,24 @@ class DrawTable:
 
     def warm(self, width: int) -> None:
         """Bring the kept tables' windows of ``width`` keys from this week's offsets into
-        the cache before a kernel reads them at random (sim.world.kernels.warm_windows)."""
+        the cache before a kernel reads them at random (sim.world.table_kernels.warm_windows)."""
         for t in (self.u, self.z):
             if t is not None:
-                kernels.warm_windows(t.rows, self.offset, width, kernels.CACHE_LINE)
+                table_kernels.warm_windows(t.rows, self.offset, width,
+                                          table_kernels.CACHE_LINE)
 
     def uniform(self, keys: np.ndarray, repl: np.ndarray | None = None) -> np.ndarray:
         if repl is not None:  # R > 1: each key in its replication's table
             return self.u.read(self.offset, keys, repl)
         if kernels.on(keys.size):
-            return kernels.draw(self.u, self.offset, keys)
+            return table_kernels.draw(self.u, self.offset, keys)
         return self.u[(self.offset + keys) % self.u.size]
 
     def normal(self, keys: np.ndarray, repl: np.ndarray | None = None) -> np.ndarray:
         if repl is not None:
             return self.z.read(self.offset, keys, repl)
         if kernels.on(keys.size):
-            return kernels.draw(self.z, self.offset, keys)
+            return table_kernels.draw(self.z, self.offset, keys)
         return self.z[(self.offset + keys) % self.z.size]
 
 
@@ -167,4 +168,4 @@ class Stacked:
 
     def read(self, offset: np.ndarray, keys: np.ndarray, repl: np.ndarray) -> np.ndarray:
         """The entry ``(offset[r] + key) % size`` of row ``r = repl`` for every key."""
-        return kernels.draw_stacked(self.rows, offset, keys, repl)
+        return table_kernels.draw_stacked(self.rows, offset, keys, repl)

@@ -7,15 +7,17 @@ in numpy outside the kernels, because numpy's SIMD versions may round differentl
 from the C library on some CPUs.  A kernel that needs ``exp`` or ``log`` calls numpy's own
 (sim.world.simd_math: its SIMD routines by address where numpy uses them) and runs only where
 they equal numpy's on a probe.  Kernels of other modules (sim.world.rep_kernels,
-mood_kernels, tactic_kernels, belief_kernels, simd_math, deal_kernels, stream_kernels,
+mood_kernels, tactic_kernels, belief_kernels, simd_math, deal_kernels, table_kernels, stream_kernels,
 sum_kernels) register here
 too; a module's ``bind_c_functions``, if it has one, runs before its kernels compile.
 ``tests/test_kernels.py`` runs every shipped scenario both ways and compares every table.
 
 numba is an optional extra (``pip install salesim[fast]``).  It is imported, and the kernels
 compiled (or loaded from numba's cache), only when a model first has arrays of at least
-``MIN_SIZE`` rows: below that the kernels save about a tenth of a run, and numba's ~130 MB per
-process costs a sweep's workers more than that is worth.  Without numba, with the environment
+``MIN_SIZE`` rows, or a batch of replications side by side has a stacked book of that many
+accounts (:func:`stacked`).  A run alone below that (at the planner's size) gains about a
+fifth of its time and would pay numba's ~130 MB and its loading for it; a batch gains a third
+to a half.  Without numba, with the environment
 variable ``SALESIM_NUMBA=0``, or after ``use(False)``, the numpy path runs everywhere.
 """
 
@@ -77,11 +79,29 @@ def mode(name: str = "auto") -> Iterator[None]:
         ENABLED, MIN_SIZE = old  # exactly as it was
 
 
+@contextmanager
+def stacked(rows: int) -> Iterator[None]:
+    """Run the body (a batch of replications side by side) with every pass compiled if the
+    batch's stacked book has ``rows`` accounts or more, counting all its replications, under
+    the "auto" setting (``MIN_SIZE`` above 0); otherwise as set.  A batch pays numba's
+    memory (about 130 MB a process) for a third to a half of its time: at the planner's size
+    (80 reps) in batches of 10, 0.53-0.57 s a run on the numpy path against 0.31 compiled
+    (benchmarks/PROFILE.md)."""
+    global MIN_SIZE
+    old = MIN_SIZE
+    if ENABLED and 0 < MIN_SIZE <= rows:
+        MIN_SIZE = 0
+    try:
+        yield
+    finally:
+        MIN_SIZE = old
+
+
 def on(size: int, replications: int = 1) -> bool:
     """Whether a pass over ``size`` rows runs compiled (compiling the kernels the first time).
-    With replications side by side the threshold is on one replication's rows: the kernels
-    give the same values either way, and a model that would not import numba alone (its
-    memory) does not import it for being stacked."""
+    With replications side by side the threshold is on one replication's rows (a batch of
+    them decides as a whole: :func:`stacked`); the kernels give the same values either
+    way."""
     if not ENABLED or size < MIN_SIZE * replications:
         return False
     if not _compiled:
@@ -230,61 +250,6 @@ def update_accounts(idx, owner, service, target, rel, h, relationship, firm, rec
         rc = rc + record_rate * (target[j] - rc)
         recorded[i] = min(max(rc, 0.0), 1.0)
         relationship[i] = new_rel * (1 - tie_loss * stress[owner[j]])
-
-
-@_jit
-def wrap(offset, key, size):
-    """``(offset + key) % size`` for non-negative ``offset`` and ``key``, without a
-    division when ``key`` is below ``size`` (the usual case)."""
-    x = offset + key
-    while x >= size:
-        x -= size
-    return x
-
-
-@_jit
-def draw(table, offset, keys):
-    """``table[(offset + keys) % table.size]`` (sim.world.draw_tables.DrawTable)."""
-    out = np.empty(keys.size)
-    for j in range(keys.size):
-        out[j] = table[wrap(offset, keys[j], table.size)]
-    return out
-
-
-#: Float64 entries in a 64-byte cache line: the stride of :func:`warm_windows`.
-CACHE_LINE = 8
-
-
-@_jit
-def warm_windows(rows, offset, width, line):
-    """Read one entry per ``line`` entries of each row's window ``offset[r] ..
-    offset[r] + width`` (wrapping), row after row, and return their sum (so the reads are
-    kept).  It changes nothing; it brings the windows a kernel is about to read at random
-    into the cache in sequential order, which the processor fetches ahead, where the
-    kernel's interleaved reads (one replication after another) each wait for memory.
-    ``line``: entries per cache line (8 doubles of 64 bytes)."""
-    s = 0.0
-    size = rows.shape[1]
-    for r in range(offset.size):
-        x = offset[r]
-        for _ in range(0, width, line):
-            s += rows[r, x]
-            x += line
-            if x >= size:
-                x -= size
-    return s
-
-
-@_jit
-def draw_stacked(table, offset, keys, repl):
-    """``table[r, (offset[r] + keys) % size]`` with ``r = repl`` for each key (the stacked
-    tables of sim.world.pipeline.Stacked)."""
-    out = np.empty(keys.size)
-    size = table.shape[1]
-    for j in range(keys.size):
-        r = repl[j]
-        out[j] = table[r, wrap(offset[r], keys[j], size)]
-    return out
 
 
 @_jit
