@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from scipy.stats import qmc
 
 METHODS = ("lhs", "sobol")
 
@@ -41,6 +40,7 @@ def unit_sample(method: str, n: int, dims: int, seed: int) -> np.ndarray:
     Sobol points are scrambled and drawn as the first ``n`` of the sequence; ``n`` must be a
     power of two so that the set keeps its balance properties (checked by the caller).
     """
+    from scipy.stats import qmc  # (scipy.stats is ~30 MB: imported when a design needs it)
     rng = np.random.default_rng(np.random.SeedSequence(seed))
     if method == "lhs":
         return qmc.LatinHypercube(d=dims, rng=rng).random(n)

@@ -15,7 +15,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from sim.common.atomic import write_text_atomic
 from sim.common.errors import UserError
@@ -30,6 +29,7 @@ LEVEL = 0.95
 
 def t_interval(mean: pd.Series, sd: pd.Series, n: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     """Two-sided 95% Student-t interval of a mean; NaN where n < 2."""
+    from scipy import stats  # (~30 MB: imported when a summary is written)
     n_arr = n.to_numpy(dtype=float)
     df = np.where(n_arr >= 2, n_arr - 1, np.nan)
     half = stats.t.ppf(0.5 + LEVEL / 2, df) * sd.to_numpy(dtype=float) / np.sqrt(n_arr)

@@ -29,7 +29,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from scipy import stats
 
 from sim.common.errors import ConfigError
 from sim.scenario.validate import lookup_field, show
@@ -58,6 +57,7 @@ class Uncertainty:
 
     def from_unit(self, u: np.ndarray) -> np.ndarray:
         """Map unit-cube values to this parameter's scale (inverse distribution function)."""
+        from scipy import stats  # (~30 MB: imported when a design samples)
         u = np.clip(np.asarray(u, dtype=float), 0.0, 1.0)
         named = dict(zip(DISTS[self.dist], self.args))
         lo, hi = named["lo"], named["hi"]
