@@ -75,10 +75,11 @@ def test_batches_are_even_and_give_every_worker_a_task(tmp_path):
 
 def test_default_batch_follows_the_size_of_the_org():
     cells = [{"org": {"n_reps": 80}}]
-    assert batch_size(None, cells) == 10
+    assert batch_size(None, cells) == 20
     assert batch_size(None, [{"org": {"n_reps": 20}}]) == BATCH_MAX
     assert batch_size(None, [{"org": {"n_reps": 2000}}]) == 1
-    assert batch_size(None, [{"org": {"n_reps": 200}}]) == 4
+    assert batch_size(None, [{"org": {"n_reps": 200}}]) == 8
+    assert batch_size(None, [{"org": {"n_reps": 801}}]) == 1
     assert batch_size(7, cells) == 7
 
 

@@ -66,12 +66,13 @@ def check_scheduler(address: str) -> None:
 
 
 BATCH_MAX = 20            # replications stepped side by side in one model, at most
-# ... and rep rows in one stacked model: 80 reps give 10, 800 or more give 1.  Memory sets
-# it: each replication adds about 2.4 MB at 80 reps (its tables, logs and a week's
-# temporaries; its pre-drawn random tables are made again where read, sim.world.pipeline).
-# --batch 20 runs a planner-size sweep ~30% faster for ~20 MB more, which would take the
-# sweep's peak too close to a tenth of mesa.batch_run's (benchmarks/PROFILE.md).
-BATCH_REP_BUDGET = 800
+# ... and rep rows in one stacked model: 80 reps give 20, 200 give 8, 1,600 or more give 1.
+# Each replication adds about 3.5 MB at 80 reps (its tables, logs, a week's temporaries and
+# on the compiled path its kept random tables).  Measured on a 1-worker sweep (156 weeks):
+# at 80 reps, batches of 20 run 19% faster than of 10 for 35 MB more (6.8-6.9 against
+# 5.7-5.8 runs/s); at 200 reps, of 8 16% faster than of 4 for 22 MB more.  Beyond about
+# 33,000 stacked accounts the cache works against a larger batch (benchmarks/PROFILE.md).
+BATCH_REP_BUDGET = 1600
 BATCH_LIMIT = 1000        # the largest --batch accepted
 
 
