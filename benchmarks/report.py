@@ -216,6 +216,9 @@ def figure_rows(res: Results) -> list[tuple[str, str]]:
     rows.append((f"planner size, {p.planner_batch_runs} runs, mesa.batch_run + DataCollector, "
                  "1 process: wall / peak memory", f"{pb.wall_s:.1f} s / {pb.peak_tree_mb:.0f} MB"))
     rows.append(("import floor (python + sim, mesa, pandas, pyarrow)", f"{res.floor_mb:.0f} MB"))
+    rows.append(("numba kernels compiled into the cache before any measurement (a fresh "
+                 "checkout's one-off cost; later processes load them), wall",
+                 f"{res.kernels_warm_s:.1f} s"))
     if res.robustness is not None:
         rb = res.robustness
         rows.append((f"experiments/robustness.toml, {rb.runs} runs ({rb.design}), 2 workers: "

@@ -19,6 +19,13 @@ from .stats import Stat, Timing
 from .sweep import SWEEP_REPS, SWEEP_WEEKS, SweepRun, Throughput, measure_sweep, measure_throughput
 
 IMPORT_FLOOR = "import sim.sweep.runner, sim.scenario.runner, mesa, pandas, pyarrow"
+# Every kernel called once, alone and in a batch (the two call each with its own types).
+WARM_KERNELS = "\n".join([
+    "from sim.world import kernels", "from sim.scenario.schema import Scenario",
+    "from sim.scenario.runner import run_replications, run_scenario",
+    "sc = Scenario()", "sc.org.n_reps = 20", "sc.run.burn_in_weeks = 0",
+    "with kernels.mode('on'):", "    run_scenario(sc, 1, 60)",
+    "    run_replications(sc, [1, 2], 60, panel=False)"])
 
 
 @dataclass(frozen=True)
@@ -101,6 +108,7 @@ class Results:
     sobol: st.SobolProxy | None = None        # experiments/sobol_study.toml, from a proxy
     dask: st.DaskCost | None = None           # Dask's cost per task over the local pool
     phases: list[PhaseProfile] = field(default_factory=list)  # a week's time, phase by phase
+    kernels_warm_s: float = float("nan")      # the kernels compiled (or loaded), once, first
 
     @property
     def compare(self) -> sz.SizeResult:
@@ -160,6 +168,16 @@ class Results:
         return self.batch_figures()[1] / self.ours_1_worker()[1]
 
 
+def warm_kernels() -> float:
+    """Wall seconds of a process that compiles every numba kernel into numba's cache (or
+    loads them from it), run before any measurement: in a fresh checkout the first process
+    on the compiled path compiles them, once, and a sweep measured then would carry that
+    one-off cost in its time and memory."""
+    t = time.perf_counter()
+    run_measured([sys.executable, "-c", WARM_KERNELS])
+    return time.perf_counter() - t
+
+
 def import_floor_mb() -> float:
     """Peak memory of a Python process that only imports what a sweep imports."""
     return run_measured([sys.executable, "-c", IMPORT_FLOOR])["peak_tree_mb"]
@@ -168,6 +186,8 @@ def import_floor_mb() -> float:
 def run_suite(plan: Plan, say: Callable[[str], None] = print) -> Results:
     """Measure everything in ``plan``; ``say`` gets one progress line per stage."""
     start, load0 = time.perf_counter(), os.getloadavg()[0]
+    say("numba kernels: compiled into the cache (or loaded) before any measurement ...")
+    warm_s = warm_kernels()
     say(f"model sizes {plan.sizes} x {plan.weeks} weeks ...")
     sizes = sz.measure_sizes(plan.size_repeats, plan.weeks, plan.sizes)
     say(f"wealth model, {plan.wealth_agents} agents x {plan.wealth_steps} steps ...")
@@ -204,7 +224,7 @@ def run_suite(plan: Plan, say: Callable[[str], None] = print) -> Results:
     extra = measure_studies(plan, say)
     return Results(plan, sizes, ref, thr, big, batch, floor, planner, p_ours, p_batch,
                    time.perf_counter() - start, (load0, os.getloadavg()[0]), robust,
-                   p_size, p_wealth, **extra)
+                   p_size, p_wealth, kernels_warm_s=warm_s, **extra)
 
 
 def measure_studies(plan: Plan, say: Callable[[str], None]) -> dict:

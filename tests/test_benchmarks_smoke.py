@@ -43,6 +43,8 @@ def test_results_file_has_every_section_and_target(written):
         assert f"| {fact} |" in written
     assert written.count("| met |") + written.count("| MISSED |") == 11
     assert "python -m benchmarks" in written and "tiny plan" in written
+    warm = [line for line in written.splitlines() if "numba kernels compiled into" in line]
+    assert len(warm) == 1 and float(warm[0].rsplit("|", 2)[1].split()[0]) > 0
 
 
 def test_figures_are_finite_and_positive(written):
