@@ -108,3 +108,18 @@ def test_a_task_runs_its_own_path_and_puts_the_setting_back(monkeypatch):
     assert seen[0] == (kernels.AVAILABLE, 0)
     assert seen[1][0] is False
     assert seen[2] == state
+
+
+def test_workers_load_the_kernels_as_they_start_when_the_sweep_needs_them(monkeypatch):
+    from sim.sweep.checks import compiles
+    from sim.sweep.executors import PoolExecutor
+    monkeypatch.delenv("SALESIM_RUN_FUNCTION", raising=False)
+    monkeypatch.setattr(kernels, "MIN_SIZE", 5000)
+    planner = [{"org": {"n_reps": 80}, "accounts": {"per_rep": 20.0}}]
+    assert compiles("auto", 20, planner)          # a batch of 20 x 1,600 accounts
+    assert not compiles("auto", 1, planner)       # runs alone: numpy, numba never loaded
+    assert compiles("on", 1, planner) and not compiles("off", 20, planner)
+    for wanted in (True, False):
+        with PoolExecutor(2, kernels=wanted) as pool:
+            loaded = {pool.pool.submit(kernels.compiled).result() for _ in range(4)}
+        assert loaded == {wanted}

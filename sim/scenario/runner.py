@@ -64,6 +64,19 @@ def run_replications(scenario: Scenario, seeds: Sequence[int], weeks: int | None
     return out
 
 
+def warm_kernels() -> None:
+    """Compile every numba kernel into numba's cache, or load it from there: a small model
+    run alone and two side by side (the two call the kernels with different types).  A
+    worker that will run the compiled path does this before its first task."""
+    if not kernels.AVAILABLE:
+        return
+    sc = Scenario()
+    sc.org.n_reps, sc.run.burn_in_weeks = 20, 0
+    with kernels.mode("on"):
+        run_scenario(sc, 1, 60, panel=False)
+        run_replications(sc, [1, 2], 60, panel=False)
+
+
 def stacked_rows(scenario: Scenario, replications: int) -> int:
     """Accounts of a batch of ``replications`` of ``scenario`` at the start (all of them)."""
     return int(scenario.org.n_reps * scenario.accounts.per_rep) * replications

@@ -115,3 +115,17 @@ def run_timeout(value: float | None, cells: list[dict]) -> float:
         raise UserError(f"--run-timeout {value}: expected seconds above 0 and at most "
                         f"{MAX_RUN_TIMEOUT_S:.0f}")
     return float(value)
+
+
+def compiles(compiled: str, batch: int, cells: list[dict]) -> bool:
+    """Whether a sweep's tasks will run the compiled kernels, so that its workers load them
+    as they start: "on", or "auto" where a cell's batch (``batch``: replications a batch
+    holds, 1 for runs alone) reaches
+    ``kernels.MIN_SIZE`` accounts (sim.world.kernels.stacked).  Not for a stand-in model
+    (``SALESIM_RUN_FUNCTION``)."""
+    if not kernels.ENABLED or compiled == "off" or os.environ.get("SALESIM_RUN_FUNCTION"):
+        return False
+    if compiled == "on":
+        return True
+    return any(c["org"]["n_reps"] * c["accounts"]["per_rep"] * batch >= kernels.MIN_SIZE
+               for c in cells)

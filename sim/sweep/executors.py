@@ -81,6 +81,10 @@ class SerialExecutor(Executor):
 
     kind = "local"
 
+    def __init__(self, kernels: bool = False):
+        if kernels:  # loaded before the first run, as the pools' workers load them
+            warm_kernels()
+
     def results(self, fn, tasks, heartbeat=1.0):
         for task in tasks:
             yield fn(task)
@@ -164,10 +168,18 @@ def watch_parent(pid: int, created: float) -> None:
     threading.Thread(target=_exit_when_gone, args=(pid, created), daemon=True).start()
 
 
-def _hold(seconds: float) -> int:
-    """A warm-up task: keep this worker busy for ``seconds``; return its pid."""
+def _hold(seconds: float, kernels: bool = False) -> int:
+    """A warm-up task: load the compiled kernels if asked (sim.scenario.runner.warm_kernels),
+    then keep this worker busy for ``seconds``; return its pid."""
+    if kernels:
+        warm_kernels()
     time.sleep(seconds)
     return os.getpid()
+
+
+def warm_kernels() -> None:
+    from sim.scenario.runner import warm_kernels as warm
+    warm()
 
 
 class PoolExecutor(Executor):
@@ -175,8 +187,9 @@ class PoolExecutor(Executor):
 
     kind = "local"
 
-    def __init__(self, workers: int):
+    def __init__(self, workers: int, kernels: bool = False):
         self.workers = workers
+        self.kernels = kernels
         self.pool = self._new_pool()
         self.warm_up()
 
@@ -185,9 +198,12 @@ class PoolExecutor(Executor):
         forkserver's imports are not counted in the sweep's runs per second.  The pool starts
         a new worker for a task only if none is idle, and the first submit waits for the
         forkserver to boot, long enough for the first worker to finish a quick task: so each
-        warm-up task holds its worker for WARM_UP_HOLD_S, and every submit finds them busy."""
+        warm-up task holds its worker for WARM_UP_HOLD_S, and every submit finds them busy.
+        A sweep on the compiled path also loads the kernels in each worker here (about a
+        second a worker: numba and ~50 kernels from its cache)."""
         try:
-            for fut in [self.pool.submit(_hold, WARM_UP_HOLD_S) for _ in range(self.workers)]:
+            for fut in [self.pool.submit(_hold, WARM_UP_HOLD_S, self.kernels)
+                        for _ in range(self.workers)]:
                 fut.result()
         except cf.process.BrokenProcessPool:  # runs will meet the fault and record it
             self.pool.shutdown(wait=False, cancel_futures=True)
@@ -229,10 +245,13 @@ class PoolExecutor(Executor):
         self.pool.shutdown(wait=True, cancel_futures=True)
 
 
-def preload(names: list[str]) -> None:
-    """Import the modules ``names`` (run on each Dask worker before the sweep starts)."""
+def preload(names: list[str], kernels: bool = False) -> None:
+    """Import the modules ``names``, and load the compiled kernels if asked (run on each
+    Dask worker before the sweep starts)."""
     for name in names:
         importlib.import_module(name)
+    if kernels:
+        warm_kernels()
 
 
 def ship(fn: Callable, chunk: list) -> bytes:
@@ -281,7 +300,9 @@ def chunked(tasks: Iterable[dict], size: Callable[[], int]) -> Iterator[list[dic
 class DaskExecutor(Executor):
     """Runs on Dask: a LocalCluster started here, or an existing scheduler's cluster."""
 
-    def __init__(self, workers: int | None = None, scheduler: str | None = None):
+    def __init__(self, workers: int | None = None, scheduler: str | None = None,
+                 kernels: bool = False):
+        self.kernels = kernels
         import dask
         from distributed import Client, LocalCluster
         logging.getLogger("distributed").setLevel(logging.ERROR)
@@ -309,7 +330,8 @@ class DaskExecutor(Executor):
         of imports per worker are not counted in the sweep's runs per second.  A worker that
         cannot import it is left for the runs to find (they come back failed)."""
         try:
-            self.client.run(preload, [m for m in PRELOAD if importlib.util.find_spec(m)])
+            self.client.run(preload, [m for m in PRELOAD if importlib.util.find_spec(m)],
+                            self.kernels)
         except Exception:  # noqa: BLE001 - e.g. a worker without salesim; see above
             pass
 
@@ -378,11 +400,12 @@ class DaskExecutor(Executor):
 
 
 def make_executor(kind: str = "local", workers: int | None = None,
-                  scheduler: str | None = None) -> Executor:
-    """The executor the command line asks for."""
+                  scheduler: str | None = None, kernels: bool = False) -> Executor:
+    """The executor the command line asks for; ``kernels``: its workers load the compiled
+    kernels while they start (the sweep will run the compiled path)."""
     if workers is not None and workers < 1:
         raise UserError(f"--workers {workers}: expected a whole number of at least 1")
     if scheduler or kind == "dask":
-        return DaskExecutor(workers, scheduler)
+        return DaskExecutor(workers, scheduler, kernels)
     n = workers or (os.process_cpu_count() or 1)
-    return SerialExecutor() if n == 1 else PoolExecutor(n)
+    return SerialExecutor(kernels) if n == 1 else PoolExecutor(n, kernels)

@@ -37,7 +37,7 @@ import sim.sweep.experiment as ex
 from sim.common.atomic import write_bytes_atomic
 from sim.common.errors import ConfigError, UserError
 from sim.sweep.grouping import bundle_batches, burn_in_bundles, replica_batches, twin_groups
-from sim.sweep.checks import batch_size, check_workers, execution, run_timeout
+from sim.sweep.checks import batch_size, check_workers, compiles, execution, run_timeout
 from sim.sweep.executors import make_executor
 from sim.sweep.tidy import write_tidy
 from sim.sweep.packing import run_packed, runs_in
@@ -372,11 +372,13 @@ def execute(args, out: Path, exp: ex.Experiment, design: ex.Design, manifest: di
     progress = Progress(out, manifest, design.n_runs, len(found.ok), writer, bar, len(kept))
     status = "interrupted"
     try:
-        with make_executor(args.executor, workers, args.scheduler) as executor:
+        batch, compiled = execution(args, exp, design.cells)
+        with make_executor(args.executor, workers, args.scheduler,
+                           compiles(compiled, min(batch, exp.replications),
+                                    design.cells)) as executor:
             progress.session["executor"] = executor.describe()
             progress.save("running")
             t0 = time.monotonic()  # once the workers are up: the rate counts runs only
-            batch, compiled = execution(args, exp, design.cells)
             progress.session["batch"], progress.session["compiled"] = batch, compiled
             tasks = make_tasks(exp, design, groups, timeout, batch, compiled, workers or 1)
             # Workers pack each task's results into one block (sim.sweep.packing): cheap to
