@@ -19,13 +19,7 @@ from .stats import Stat, Timing
 from .sweep import SWEEP_REPS, SWEEP_WEEKS, SweepRun, Throughput, measure_sweep, measure_throughput
 
 IMPORT_FLOOR = "import sim.sweep.runner, sim.scenario.runner, mesa, pandas, pyarrow"
-# Every kernel called once, alone and in a batch (the two call each with its own types).
-WARM_KERNELS = "\n".join([
-    "from sim.world import kernels", "from sim.scenario.schema import Scenario",
-    "from sim.scenario.runner import run_replications, run_scenario",
-    "sc = Scenario()", "sc.org.n_reps = 20", "sc.run.burn_in_weeks = 0",
-    "with kernels.mode('on'):", "    run_scenario(sc, 1, 60)",
-    "    run_replications(sc, [1, 2], 60, panel=False)"])
+WARM_KERNELS = "from sim.scenario.runner import warm_kernels; warm_kernels()"
 
 
 @dataclass(frozen=True)
