@@ -66,7 +66,7 @@ def check_scheduler(address: str) -> None:
 
 
 BATCH_MAX = 20            # replications stepped side by side in one model, at most
-# ... and rep rows in one stacked model: 80 reps give 20, 200 give 8, 1,600 or more give 1.
+# ... and rep rows in one stacked model: 80 reps give 20, 200 give 8, 801 or more give 1.
 # Each replication adds about 3.5 MB at 80 reps (its tables, logs, a week's temporaries and
 # on the compiled path its kept random tables).  Measured on a 1-worker sweep (156 weeks):
 # at 80 reps, batches of 20 run 19% faster than of 10 for 35 MB more (6.8-6.9 against
