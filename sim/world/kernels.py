@@ -7,9 +7,9 @@ in numpy outside the kernels, because numpy's SIMD versions may round differentl
 from the C library on some CPUs.  A kernel that needs ``exp`` or ``log`` calls numpy's own
 (sim.world.simd_math: its SIMD routines by address where numpy uses them) and runs only where
 they equal numpy's on a probe.  Kernels of other modules (sim.world.rep_kernels,
-mood_kernels, tactic_kernels, belief_kernels, simd_math, deal_kernels, table_kernels, stream_kernels,
-sum_kernels) register here
-too; a module's ``bind_c_functions``, if it has one, runs before its kernels compile.
+mood_kernels, tactic_kernels, belief_kernels, simd_math, deal_kernels, table_kernels,
+stream_kernels, sum_kernels) register here too; a module's ``bind_c_functions``, if it has
+one, runs before its kernels compile.
 ``tests/test_kernels.py`` runs every shipped scenario both ways and compares every table.
 
 numba is an optional extra (``pip install salesim[fast]``).  It is imported, and the kernels
