@@ -113,6 +113,30 @@ def test_dask_lost_chunk_fails_only_the_task_that_killed_its_worker():
     assert all([mate] in chunks for mate in first)  # each sent again alone
 
 
+def test_dask_runs_a_lost_chunk_of_one_again_before_failing_it():
+    """A chunk of one task lost with its worker may only have been queued beside the chunk
+    whose task killed it: it runs again alone, as every task of a larger lost chunk does, and
+    is recorded as failed only if it loses its worker again.  (Without a cluster: the
+    executor's chunk runner is replaced by one whose first pass loses chunk [0].)"""
+    executor = object.__new__(DaskExecutor)  # no cluster: _chunks is stood in for below
+    passes = []
+
+    def chunks(fn, source, heartbeat, on_lost, sizer, alone=False):
+        source = list(source)
+        passes.append(([[t["run_id"] for t in c] for c in source], alone))
+        for chunk in source:
+            if not alone and chunk[0]["run_id"] == 0:
+                yield from on_lost(chunk, RuntimeError("worker gone")) or [None]
+            else:
+                yield from (fn(t) for t in chunk)
+
+    executor._chunks = chunks
+    got = [r for r in executor.results(echo, [{"run_id": i} for i in range(3)]) if r]
+    assert sorted(r["run_id"] for r in got) == [0, 1, 2]
+    assert all(r.get("status") != "failed" for r in got)
+    assert passes[1] == ([[0]], True)  # run 0 sent again, alone
+
+
 # The tests below share one cluster (started by the first, closed after the last).
 @pytest.fixture(scope="module")
 def dask_pair():

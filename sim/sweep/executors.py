@@ -343,16 +343,16 @@ class DaskExecutor(Executor):
         return {"kind": self.kind, "workers": self.threads(), "scheduler": self.scheduler}
 
     def results(self, fn, tasks, heartbeat=1.0):
-        """Yield results, sending tasks in chunks sized by :class:`ChunkSizer`.  The tasks of a
-        lost chunk of several are sent again at the end, one at a time (as the pool does), so
-        that only a task that loses its worker by itself is recorded as failed."""
+        """Yield results, sending tasks in chunks sized by :class:`ChunkSizer`.  The tasks of
+        every lost chunk are sent again at the end, one at a time (as the pool does), so that
+        only a task that loses its worker by itself is recorded as failed.  A chunk of one
+        task is no exception: it may have been queued on the worker that another chunk's task
+        killed (a sweep's first chunks hold one task each)."""
         sizer, suspects = ChunkSizer(), []
 
         def regroup(chunk, err):
-            if len(chunk) > 1:
-                suspects.extend(chunk)
-                return None
-            return [lost(chunk[0], err)]
+            suspects.extend(chunk)
+            return None
 
         yield from self._chunks(fn, chunked(tasks, sizer.size), heartbeat, regroup, sizer)
         if suspects:
