@@ -59,5 +59,6 @@ def compiled_path() -> str:
     from sim.world import kernels
     if not kernels.ENABLED:
         return "numpy (numba missing or SALESIM_NUMBA=0)"
-    return (f"numba kernels on passes of at least {kernels.MIN_SIZE:,} rows, and on every pass "
-            f"of a batch whose stacked book has that many accounts; numpy below")
+    return (f"numba kernels on every pass of a run (alone, or a batch of replications) that "
+            f"starts with {kernels.MIN_SIZE:,} accounts or more, and of every run in a process "
+            f"that has loaded them (a sweep's worker); numpy below")

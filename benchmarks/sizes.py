@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from sim.scenario.runner import run_scenario
 from sim.scenario.schema import Scenario
+from sim.world import kernels
 
 from .stats import Stat, Timing, time_repeats
 
@@ -22,6 +23,7 @@ class SizeResult:
     accounts: int
     weeks: int
     timing: Timing
+    compiled: bool = False  # the kernels' path (from MIN_SIZE accounts) or numpy
 
     @property
     def seconds(self) -> Stat:
@@ -52,12 +54,19 @@ def initial_accounts(n_reps: int, seed: int = 0) -> int:
 
 
 def measure_size(name: str, n_reps: int, repeats: int, weeks: int = WEEKS) -> SizeResult:
-    """Time whole runs (build, 156 weeks, full collection into a RunResult)."""
+    """Time whole runs (build, 156 weeks, full collection into a RunResult), each on the path
+    a run alone in a fresh process takes (sim.world.kernels.stacked: compiled from
+    ``MIN_SIZE`` accounts, numpy below), whatever this process has loaded before."""
     sc = scenario(n_reps)
+    accounts = initial_accounts(n_reps)
+    path = "on" if kernels.ENABLED and accounts >= kernels.MIN_SIZE else "off"
     seeds = iter(range(repeats))
-    timing = time_repeats(
-        lambda: (lambda s=next(seeds): run_scenario(sc, s, weeks, panel=True)), repeats)
-    return SizeResult(name, n_reps, initial_accounts(n_reps), weeks, timing)
+
+    def one(seed):
+        with kernels.mode(path):
+            run_scenario(sc, seed, weeks, panel=True)
+    timing = time_repeats(lambda: (lambda s=next(seeds): one(s)), repeats)
+    return SizeResult(name, n_reps, accounts, weeks, timing, path == "on")
 
 
 def measure_sizes(repeats: dict[str, int], weeks: int = WEEKS,

@@ -32,7 +32,9 @@ POLICIES = ("baseline = {{}}", 'rotation = "{s}/rotation.toml"', 'team_bonus = "
             'coaching = "{s}/coaching.toml"', 'playbook = "{s}/playbook.toml"')
 
 # One baseline run as a planner makes it (80 reps, 156 weeks after the 156-week burn-in),
-# timed inside the process after a warm-up run, for the model found first on sys.path.
+# timed inside the process after a warm-up run, for the model found first on sys.path.  With
+# a third argument (today's model only) the process loads the kernels first, as a sweep's
+# worker does, so the run takes the compiled path (sim.world.kernels.stacked).
 ONE_RUN = """
 import json, sys, time
 sys.path.insert(0, sys.argv[1])
@@ -40,6 +42,9 @@ import sim
 assert sim.__file__.startswith(sys.argv[1]), sim.__file__
 from sim.scenario.loading import load_scenario
 from sim.scenario.runner import run_scenario
+if len(sys.argv) > 3:
+    from sim.scenario.runner import warm_kernels
+    warm_kernels()
 sc = load_scenario(sys.argv[1] + "/scenarios/baseline.toml")
 run_scenario(sc, 99, weeks=4, panel=False)
 times = []
@@ -77,20 +82,27 @@ def time_batched_runs(root: Path, repeats: int, batch: int = BATCH) -> Stat:
     return Stat.of(json.loads(done.stdout.strip().splitlines()[-1]))
 
 
-def time_baseline_runs(root: Path, repeats: int) -> Stat:
-    done = subprocess.run([sys.executable, "-c", ONE_RUN, str(root), str(repeats)],
+def time_baseline_runs(root: Path, repeats: int, warm: bool = False) -> Stat:
+    done = subprocess.run([sys.executable, "-c", ONE_RUN, str(root), str(repeats)]
+                          + (["warm"] if warm else []),
                           stdout=subprocess.PIPE, text=True, check=True, cwd=root)
     return Stat.of(json.loads(done.stdout.strip().splitlines()[-1]))
 
 
 @dataclass(frozen=True)
 class Versus:
-    """Seconds per baseline run: the stored model and today's, interleaved; and today's per
-    run when ``BATCH`` replications are stepped side by side (as a sweep does)."""
+    """Seconds per baseline run: the stored model and today's, interleaved; today's alone in
+    a process that has loaded the kernels (a sweep's worker); and today's per run when
+    ``BATCH`` replications are stepped side by side (as a sweep does)."""
 
     stored: Stat
     today: Stat
     batched: Stat | None = None
+    warm: Stat | None = None
+
+    @property
+    def warm_ratio(self) -> float:
+        return self.warm.median / self.stored.median if self.warm else float("nan")
 
     @property
     def ratio(self) -> float:
@@ -106,12 +118,13 @@ def measure_reference(repeats: int) -> Versus:
     with tempfile.TemporaryDirectory(prefix="salesim-ref-") as tmp:
         with tarfile.open(REFERENCE) as tar:
             tar.extractall(tmp, filter="data")
-        old, new, batched = [], [], []
+        old, new, batched, warm = [], [], [], []
         for _ in range(2):
             old.append(time_baseline_runs(Path(tmp), repeats))
             new.append(time_baseline_runs(ROOT, repeats))
+            warm.append(time_baseline_runs(ROOT, repeats, warm=True))
             batched.append(time_batched_runs(ROOT, max(1, repeats // 2)))
-    return Versus(_pooled(old), _pooled(new), _pooled(batched))
+    return Versus(_pooled(old), _pooled(new), _pooled(batched), _pooled(warm))
 
 
 def _pooled(stats: list[Stat]) -> Stat:

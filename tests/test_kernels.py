@@ -73,11 +73,16 @@ def test_the_switch_and_the_size_threshold():
         assert kernels.on(100) and not kernels.on(99)
 
 
-def test_a_batch_decides_on_its_stacked_book():
+def test_a_batch_decides_on_its_stacked_book(monkeypatch):
     with path(True):
         kernels.use(True, min_size=5000)
+        monkeypatch.setattr(kernels, "_compiled", False)  # (as in a fresh process)
         with kernels.stacked(4999):
             assert not kernels.on(1000, 2)       # each pass by itself, as set
+        monkeypatch.undo()  # loaded in this process (the test compiles them if not)
+        kernels.on(10**9)
+        with kernels.stacked(4999):
+            assert kernels.on(80, 10)            # loaded already: every pass compiled
         with kernels.stacked(5000):
             assert kernels.on(80, 10)            # the whole batch compiled, rep passes too
         assert kernels.MIN_SIZE == 5000          # put back

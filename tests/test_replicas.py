@@ -38,11 +38,14 @@ def small(path: Path, reps: int = 24, burn_in: int = 0):
     return sc
 
 
-def check(sc, weeks: int, seeds=SEEDS, account_panel: bool = False) -> None:
-    batched = run_replications(sc, seeds, weeks, account_panel=account_panel)
+def check(sc, weeks: int, seeds=SEEDS, account_panel: bool = False, path: str = "off") -> None:
+    """Batched against serial on one path: numpy (``"off"``, the default, whatever this
+    process has loaded), or the kernels at every size (``"on"``)."""
+    with kernels.mode(path):
+        batched = run_replications(sc, seeds, weeks, account_panel=account_panel)
+        serial = [run_scenario(sc, seed, weeks, account_panel=account_panel) for seed in seeds]
     assert len(batched) == len(seeds)
-    for seed, res in zip(seeds, batched):
-        serial = run_scenario(sc, seed, weeks, account_panel=account_panel)
+    for seed, res, serial in zip(seeds, batched, serial):
         same = json.dumps(res.summary, sort_keys=True, default=str)  # (NaN == NaN here)
         assert same == json.dumps(serial.summary, sort_keys=True, default=str), (sc.name, seed)
         assert digest(res) == digest(serial), (sc.name, seed)
@@ -67,9 +70,4 @@ def test_one_team_per_replication(name):
 def test_with_the_compiled_kernels_on(name):
     # The stacked model reaches the kernels' size threshold at 1/R of the serial size, so
     # both must agree at any size (numba is an optional extra: without it both are numpy).
-    size = kernels.MIN_SIZE
-    old = kernels.use(True, min_size=0)
-    try:
-        check(small(Path(SCENARIOS[0].parent / f"{name}.toml")), weeks=40)
-    finally:
-        kernels.use(old, min_size=size)
+    check(small(Path(SCENARIOS[0].parent / f"{name}.toml")), weeks=40, path="on")

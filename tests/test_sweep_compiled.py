@@ -111,7 +111,7 @@ def test_a_task_runs_its_own_path_and_puts_the_setting_back(monkeypatch):
 
 
 def test_workers_load_the_kernels_as_they_start_when_the_sweep_needs_them(monkeypatch):
-    from sim.sweep.checks import compiles
+    from sim.sweep.checks import KERNEL_LOAD_REP_WEEKS, compiles, rep_weeks
     from sim.sweep.executors import PoolExecutor
     monkeypatch.delenv("SALESIM_RUN_FUNCTION", raising=False)
     monkeypatch.setattr(kernels, "MIN_SIZE", 5000)
@@ -119,6 +119,14 @@ def test_workers_load_the_kernels_as_they_start_when_the_sweep_needs_them(monkey
     assert compiles("auto", 20, planner)          # a batch of 20 x 1,600 accounts
     assert not compiles("auto", 1, planner)       # runs alone: numpy, numba never loaded
     assert compiles("on", 1, planner) and not compiles("off", 20, planner)
+    # runs alone, but enough of them per worker to pay for loading the kernels
+    load = KERNEL_LOAD_REP_WEEKS
+    assert compiles("auto", 1, planner, rep_weeks=2 * load, workers=2)
+    assert not compiles("auto", 1, planner, rep_weeks=2 * load - 1, workers=2)
+    assert not compiles("off", 1, planner, rep_weeks=10 * load)
+    cells = [{"org": {"n_reps": 80}, "run": {"weeks": 156, "burn_in_weeks": 156}},
+             {"org": {"n_reps": 20}, "run": {"weeks": 52}}]
+    assert rep_weeks(cells, [0, 1, 1]) == 80 * 312 + 2 * 20 * 52
     for wanted in (True, False):
         with PoolExecutor(2, kernels=wanted) as pool:
             loaded = {pool.pool.submit(kernels.compiled).result() for _ in range(4)}

@@ -39,10 +39,11 @@ def run_scenario(scenario: Scenario | None = None, seed: int = 0, weeks: int | N
     """Simulate ``scenario`` with ``seed`` and return everything collected; with
     ``account_panel`` also the account-week panel (large: accounts x weeks rows)."""
     scenario = scenario or Scenario()
-    model = SalesModel(scenario, rng=int(seed), weeks=weeks, panel=panel,
-                       policies=build_policies(scenario), account_panel=account_panel)
-    model.run()
-    result = collect_result(model, panel)
+    with kernels.stacked(stacked_rows(scenario, 1)):  # the run picks its path as a whole
+        model = SalesModel(scenario, rng=int(seed), weeks=weeks, panel=panel,
+                           policies=build_policies(scenario), account_panel=account_panel)
+        model.run()
+        result = collect_result(model, panel)
     model.release()  # (a model is freed at once, not at the next full garbage collection)
     return result
 
@@ -95,6 +96,11 @@ def run_policies(scenarios: Sequence[Scenario], seed: int = 0, weeks: int | None
     """Each scenario with ``seed``, as :func:`run_scenario` would return it, sharing one
     burn-in among scenarios that differ only in their policies (sim.world.fork).  Scenarios
     of another world, and runs without a burn-in, run on their own."""
+    with kernels.stacked(max((stacked_rows(sc, 1) for sc in scenarios), default=0)):
+        return _run_policies(scenarios, seed, weeks, panel, account_panel)
+
+
+def _run_policies(scenarios, seed, weeks, panel, account_panel) -> list[RunResult]:
     out: list[RunResult | None] = [None] * len(scenarios)
     pending = list(range(len(scenarios)))
     while pending:

@@ -74,6 +74,13 @@ BATCH_MAX = 20            # replications stepped side by side in one model, at m
 # 33,000 stacked accounts the cache works against a larger batch (benchmarks/PROFILE.md).
 BATCH_REP_BUDGET = 1600
 BATCH_LIMIT = 1000        # the largest --batch accepted
+#: Rep-weeks per worker from which a sweep of runs too small to load the kernels by size
+#: loads them anyway (``"auto"``): loading numba and ~50 kernels from its cache costs a
+#: worker about 1.4 s of CPU and ~110 MB, and a run on them takes 0.73-0.87 of its numpy
+#: time at 20-2,000 reps, 16-50 us less a rep-week (benchmarks/PROFILE.md, ninth pass), so
+#: it pays back from about 30,000-90,000 rep-weeks.  About four baseline runs (80 reps x
+#: 312 weeks) or a hundred of 20 reps x 52 weeks.
+KERNEL_LOAD_REP_WEEKS = 100_000
 
 
 def batch_size(value: int | None, cells: list[dict]) -> int:
@@ -117,15 +124,25 @@ def run_timeout(value: float | None, cells: list[dict]) -> float:
     return float(value)
 
 
-def compiles(compiled: str, batch: int, cells: list[dict]) -> bool:
+def compiles(compiled: str, batch: int, cells: list[dict], rep_weeks: float = 0,
+             workers: int = 1) -> bool:
     """Whether a sweep's tasks will run the compiled kernels, so that its workers load them
     as they start: "on", or "auto" where a cell's batch (``batch``: replications a batch
-    holds, 1 for runs alone) reaches
-    ``kernels.MIN_SIZE`` accounts (sim.world.kernels.stacked).  Not for a stand-in model
+    holds, 1 for runs alone) reaches ``kernels.MIN_SIZE`` accounts
+    (sim.world.kernels.stacked), or where the sweep's ``rep_weeks`` (over all its runs,
+    burn-ins included) give each of its ``workers`` at least KERNEL_LOAD_REP_WEEKS: a worker
+    that has loaded the kernels runs every run on them.  Not for a stand-in model
     (``SALESIM_RUN_FUNCTION``)."""
     if not kernels.ENABLED or compiled == "off" or os.environ.get("SALESIM_RUN_FUNCTION"):
         return False
-    if compiled == "on":
+    if compiled == "on" or rep_weeks >= KERNEL_LOAD_REP_WEEKS * max(workers, 1):
         return True
     return any(c["org"]["n_reps"] * c["accounts"]["per_rep"] * batch >= kernels.MIN_SIZE
                for c in cells)
+
+
+def rep_weeks(cells: list[dict], point_ids) -> float:
+    """Rep-weeks a design simulates: each run's reps times its weeks, burn-in included."""
+    per_cell = [c["org"]["n_reps"] * (c["run"]["weeks"] + c["run"].get("burn_in_weeks", 0))
+                for c in cells]
+    return float(sum(per_cell[int(p)] for p in point_ids))

@@ -14,11 +14,15 @@ one, runs before its kernels compile.
 
 numba is an optional extra (``pip install salesim[fast]``).  It is imported, and the kernels
 compiled (or loaded from numba's cache), only when a model first has arrays of at least
-``MIN_SIZE`` rows, or a batch of replications side by side has a stacked book of that many
-accounts (:func:`stacked`).  A run alone below that (at the planner's size) gains about a
-fifth of its time and would pay numba's ~130 MB and its loading for it; a batch gains a third
-to a half.  Without numba, with the environment
-variable ``SALESIM_NUMBA=0``, or after ``use(False)``, the numpy path runs everywhere.
+``MIN_SIZE`` rows, or a run (alone, or a batch of replications side by side) starts with a
+book of that many accounts (:func:`stacked`).  A run decides as a whole: then every pass
+runs compiled, and so does every run of a process that has loaded the kernels already (a
+sweep's worker).  Loaded, the kernels are faster at every size: a run alone takes 0.73-0.87
+of its numpy time from 20 to 2,000 reps.  A run alone below ``MIN_SIZE`` (at the planner's
+size) in a fresh process keeps the numpy path: the quarter of a second it would gain is less
+than numba's loading (about 1.4 s of CPU) and its ~110 MB.  Without numba, with the
+environment variable ``SALESIM_NUMBA=0``, or after ``use(False)``, the numpy path runs
+everywhere.
 """
 
 from __future__ import annotations
@@ -81,15 +85,16 @@ def mode(name: str = "auto") -> Iterator[None]:
 
 @contextmanager
 def stacked(rows: int) -> Iterator[None]:
-    """Run the body (a batch of replications side by side) with every pass compiled if the
-    batch's stacked book has ``rows`` accounts or more, counting all its replications, under
-    the "auto" setting (``MIN_SIZE`` above 0); otherwise as set.  A batch pays numba's
-    memory (about 130 MB a process) for a third to a half of its time: at the planner's size
-    (80 reps) in batches of 10, 0.53-0.57 s a run on the numpy path against 0.31 compiled
-    (benchmarks/PROFILE.md)."""
+    """Run the body (a run alone, or a batch of replications side by side) with every pass
+    compiled, under the "auto" setting (``MIN_SIZE`` above 0), if the run's book starts with
+    ``rows`` accounts or more, counting all its replications, or if this process has loaded
+    the kernels already (their cost is paid); otherwise as set.  A batch pays numba's memory
+    (about 110 MB a process) for a third to a half of its time: at the planner's size (80
+    reps) in batches of 10, 0.53-0.57 s a run on the numpy path against 0.31 compiled; a run
+    alone for 13-27% of its time (benchmarks/PROFILE.md)."""
     global MIN_SIZE
     old = MIN_SIZE
-    if ENABLED and 0 < MIN_SIZE <= rows:
+    if ENABLED and 0 < MIN_SIZE and (MIN_SIZE <= rows or _compiled):
         MIN_SIZE = 0
     try:
         yield
