@@ -91,6 +91,42 @@ def test_a_batch_decides_on_its_stacked_book(monkeypatch):
             assert not kernels.on(10**9)         # off stays off
 
 
+def test_each_thread_keeps_its_own_path():
+    """Tasks side by side in one process (a Dask worker's threads) set their paths without
+    touching each other's, and leave the process's setting as it was in any order of exit:
+    thread A enters "on", B enters "off", A leaves, then B (with one process-wide setting, B
+    would put A's "on" back for good)."""
+    import threading
+    start = kernels.setting()
+    steps = {k: threading.Event() for k in ("a_in", "b_in", "a_out")}
+    seen: dict = {}
+
+    def a():
+        with kernels.mode("on"):
+            steps["a_in"].set()
+            steps["b_in"].wait(5)
+            seen["a"] = kernels.setting()
+        seen["a_after"] = kernels.setting()
+        steps["a_out"].set()
+
+    def b():
+        steps["a_in"].wait(5)
+        with kernels.mode("off"):
+            steps["b_in"].set()
+            steps["a_out"].wait(5)
+            seen["b"] = kernels.setting()
+        seen["b_after"] = kernels.setting()
+
+    threads = [threading.Thread(target=f) for f in (a, b)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(10)
+    assert seen["a"] == (kernels.AVAILABLE, 0) and seen["b"][0] is False
+    assert seen["a_after"] == seen["b_after"] == start == kernels.setting()
+    assert (kernels.ENABLED, kernels.MIN_SIZE) == start
+
+
 def test_a_large_enough_batch_loads_numba_and_a_small_one_does_not():
     import subprocess
     import sys

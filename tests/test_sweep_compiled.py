@@ -62,7 +62,7 @@ def test_missing_numba_is_said_once_and_the_numpy_path_runs(tmp_path, monkeypatc
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "numba is not installed" in err[0]
     with kernels.mode("on"):
-        assert not kernels.ENABLED  # use() cannot switch on what is not there
+        assert not kernels.setting()[0] and not kernels.on(10**9)  # nothing to switch on
 
 
 @pytest.mark.parametrize("line, key, value", [
@@ -96,15 +96,15 @@ def test_a_task_runs_its_own_path_and_puts_the_setting_back(monkeypatch):
     seen = []
 
     def fake(task):
-        seen.append((kernels.ENABLED, kernels.MIN_SIZE))
+        seen.append(kernels.setting())
         raise RuntimeError("stop")
     monkeypatch.setattr("sim.sweep.task.run_model", fake)
-    state = (kernels.ENABLED, kernels.MIN_SIZE)
+    state = kernels.setting()
     for mode in ("on", "off", "auto"):
         result = execute_run({"run_id": 0, "seed": 1, "weeks": 1, "scenario": {},
                               "compiled": mode})
         assert result["status"] == "failed" and result["error"].endswith("stop")
-        assert (kernels.ENABLED, kernels.MIN_SIZE) == state
+        assert kernels.setting() == state == (kernels.ENABLED, kernels.MIN_SIZE)
     assert seen[0] == (kernels.AVAILABLE, 0)
     assert seen[1][0] is False
     assert seen[2] == state

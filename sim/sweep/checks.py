@@ -133,11 +133,12 @@ def compiles(compiled: str, batch: int, cells: list[dict], rep_weeks: float = 0,
     burn-ins included) give each of its ``workers`` at least KERNEL_LOAD_REP_WEEKS: a worker
     that has loaded the kernels runs every run on them.  Not for a stand-in model
     (``SALESIM_RUN_FUNCTION``)."""
-    if not kernels.ENABLED or compiled == "off" or os.environ.get("SALESIM_RUN_FUNCTION"):
+    enabled, min_size = kernels.setting()
+    if not enabled or compiled == "off" or os.environ.get("SALESIM_RUN_FUNCTION"):
         return False
     if compiled == "on" or rep_weeks >= KERNEL_LOAD_REP_WEEKS * max(workers, 1):
         return True
-    return any(c["org"]["n_reps"] * c["accounts"]["per_rep"] * batch >= kernels.MIN_SIZE
+    return any(c["org"]["n_reps"] * c["accounts"]["per_rep"] * batch >= min_size
                for c in cells)
 
 

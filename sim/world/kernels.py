@@ -7,8 +7,8 @@ in numpy outside the kernels, because numpy's SIMD versions may round differentl
 from the C library on some CPUs.  A kernel that needs ``exp`` or ``log`` calls numpy's own
 (sim.world.simd_math: its SIMD routines by address where numpy uses them) and runs only where
 they equal numpy's on a probe.  Kernels of other modules (sim.world.rep_kernels,
-mood_kernels, tactic_kernels, belief_kernels, simd_math, deal_kernels, table_kernels,
-stream_kernels, sum_kernels) register here too; a module's ``bind_c_functions``, if it has
+mood_kernels, tactic_kernels, belief_kernels, simd_math, deal_kernels, hours_kernels,
+table_kernels, stream_kernels, sum_kernels) register here too; a module's ``bind_c_functions``, if it has
 one, runs before its kernels compile.
 ``tests/test_kernels.py`` runs every shipped scenario both ways and compares every table.
 
@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -39,6 +40,10 @@ ENABLED = AVAILABLE and os.environ.get("SALESIM_NUMBA", "1") != "0"
 MIN_SIZE = int(os.environ.get("SALESIM_NUMBA_MIN_SIZE", "5000"))  # rows (accounts, deals)
 _KERNELS: list[tuple[dict, str]] = []  # (module globals, name) of each kernel, in order
 _compiled = False
+#: A thread's own (enabled, min_size) while it runs a :func:`mode` or :func:`stacked` body, so
+#: that tasks run side by side in one process (a Dask worker's threads) each keep their own
+#: path; ``use`` and the two globals above are the process-wide setting.
+_local = threading.local()
 simd_math = None  # sim.world.simd_math (numpy's exp and log), bound when the kernels compile
 
 
@@ -60,6 +65,12 @@ def use(flag: bool, min_size: int | None = None) -> bool:
     return old
 
 
+def setting() -> tuple[bool, int]:
+    """(enabled, min_size) in force in this thread: its :func:`mode` or :func:`stacked`
+    body's, else the process-wide ``ENABLED`` and ``MIN_SIZE``."""
+    return getattr(_local, "state", None) or (ENABLED, MIN_SIZE)
+
+
 #: How a run chooses its path: "auto" by size (MIN_SIZE), "on" compiled at every size (numpy
 #: where numba is missing), "off" numpy everywhere.  Results are the same bit for bit.
 MODES = ("auto", "on", "off")
@@ -67,20 +78,20 @@ MODES = ("auto", "on", "off")
 
 @contextmanager
 def mode(name: str = "auto") -> Iterator[None]:
-    """Run the body with the path ``name`` (one of MODES), then put the old setting back.
-    ``"auto"`` leaves the setting alone (the environment's, by default)."""
+    """Run the body with the path ``name`` (one of MODES), then put the old setting back;
+    in this thread only (:func:`setting`).  ``"auto"`` leaves the setting alone (the
+    environment's, by default)."""
     if name not in MODES:
         raise ValueError(f"kernel mode {name!r}: expected one of {', '.join(MODES)}")
     if name == "auto":
         yield
         return
-    global ENABLED, MIN_SIZE
-    old = ENABLED, MIN_SIZE
-    use(name == "on", min_size=0 if name == "on" else None)
+    old = getattr(_local, "state", None)
+    _local.state = (AVAILABLE, 0) if name == "on" else (False, setting()[1])
     try:
         yield
     finally:
-        ENABLED, MIN_SIZE = old  # exactly as it was
+        _local.state = old  # exactly as it was, in this thread only
 
 
 @contextmanager
@@ -92,14 +103,14 @@ def stacked(rows: int) -> Iterator[None]:
     (about 110 MB a process) for a third to a half of its time: at the planner's size (80
     reps) in batches of 10, 0.53-0.57 s a run on the numpy path against 0.31 compiled; a run
     alone for 13-27% of its time (benchmarks/PROFILE.md)."""
-    global MIN_SIZE
-    old = MIN_SIZE
-    if ENABLED and 0 < MIN_SIZE and (MIN_SIZE <= rows or _compiled):
-        MIN_SIZE = 0
+    old = getattr(_local, "state", None)
+    enabled, min_size = setting()
+    if enabled and 0 < min_size and (min_size <= rows or _compiled):
+        _local.state = (enabled, 0)
     try:
         yield
     finally:
-        MIN_SIZE = old
+        _local.state = old
 
 
 def on(size: int, replications: int = 1) -> bool:
@@ -107,7 +118,8 @@ def on(size: int, replications: int = 1) -> bool:
     With replications side by side the threshold is on one replication's rows (a batch of
     them decides as a whole: :func:`stacked`); the kernels give the same values either
     way."""
-    if not ENABLED or size < MIN_SIZE * replications:
+    enabled, min_size = getattr(_local, "state", None) or (ENABLED, MIN_SIZE)
+    if not enabled or size < min_size * replications:
         return False
     if not _compiled:
         _compile()
@@ -171,20 +183,6 @@ def revenue_at_risk(idx, owner, ties, backup, active, backup_know, firm, rev_ann
 
 
 @_jit
-def log_ratios(value, need, floor, log_where):
-    """``np.log(np.maximum(value / need, floor))``: the ratios, then numpy's log of them
-    (simd_math.log_into)."""
-    m = value.size
-    x = np.empty(m)
-    for j in range(m):
-        r = value[j] / need[j]
-        x[j] = r if (r >= floor or r != r) else floor
-    out = np.empty(m)
-    simd_math.log_into(log_where, x, out)
-    return out
-
-
-@_jit
 def service_of(hours, need, cap, exp_where):
     """sim.world.market.market_week's service ``1 - exp(-load)`` and capped load
     ``min(load, cap)`` of each account, ``load = hours / need`` (numpy's exp:
@@ -201,36 +199,6 @@ def service_of(hours, need, cap, exp_where):
     for j in range(m):
         service[j] = 1 - service[j]
     return service, capped
-
-
-@_jit
-def water_fill(lr, need, owner, hours, n, iters):
-    """sim.world.tactics.greedy_hours after its logarithm: the owner levels and the hours."""
-    m = lr.size
-    on = np.ones(m, dtype=np.bool_)
-    mu = np.zeros(n)
-    for _ in range(iters):
-        w = np.zeros(n)
-        top = np.zeros(n)
-        for j in range(m):
-            if on[j]:
-                w[owner[j]] += need[j]
-                top[owner[j]] += need[j] * lr[j]
-        for o in range(n):
-            mu[o] = (top[o] - hours[o]) / w[o] if w[o] > 0 else np.inf
-        same = True
-        for j in range(m):
-            now = lr[j] > mu[owner[j]]
-            if now != on[j]:
-                same = False
-            on[j] = now
-        if same:
-            break
-    h = np.empty(m)
-    for j in range(m):
-        o = owner[j]
-        h[j] = need[j] * max(lr[j] - mu[o], 0.0) if hours[o] > 0 else 0.0
-    return h
 
 
 @_jit
@@ -291,58 +259,6 @@ def settle_deals(progress, hold, p_win, size, u, pull, k, owner, conv, discount,
         counts[r, 1] += (ready and not won) + lapsed
         stay[j] = not (ready or lapsed)
     return revenue
-
-
-@_jit
-def split_hours(w, own, hours_by_rep, n):
-    """sim.world.tactics.normal_hours after the weights: each owner's hours in proportion
-    to its accounts' weights ``w``."""
-    wsum = np.zeros(n)
-    for j in range(w.size):
-        wsum[own[j]] += w[j]
-    out = np.empty(w.size)
-    for j in range(w.size):
-        o = own[j]
-        out[j] = hours_by_rep[o] * w[j] / max(wsum[o], 1e-300)
-    return out
-
-
-@_jit
-def attention_weights(idx, health, potential, difficulty, root, floor_h, floor_d):
-    """sim.world.accounts.attention_weights for focus 1 or (``root``) 0.5, where numpy's
-    power is exactly the value or its square root; ``floor_h``, ``floor_d`` are its
-    ATTENTION_FLOORS."""
-    out = np.empty(idx.size)
-    for j in range(idx.size):
-        i = idx[j]
-        v = potential[i] * (floor_h + health[j]) / (floor_d + difficulty[i])
-        out[j] = np.sqrt(v) if root else v
-    return out
-
-
-@_jit
-def cherry_sums(base, need, h0, h1, own, n, exp_where):
-    """sim.world.tactics._cherry_gain's two sums per rep: sales gained now (before
-    conversion) and work-weeks of service withheld, from the usual hours ``h0`` and the
-    greedy hours ``h1`` with ``e = exp(-h / need)`` (numpy's exp: simd_math.exp_into); the
-    sums add account by account in order, as ``bincount``."""
-    m = base.size
-    e0 = np.empty(m)
-    e1 = np.empty(m)
-    for j in range(m):
-        e0[j] = -h0[j] / need[j]
-        e1[j] = -h1[j] / need[j]
-    simd_math.exp_into(exp_where, e0, e0)
-    simd_math.exp_into(exp_where, e1, e1)
-    gain = np.zeros(n)
-    lost = np.zeros(n)
-    for j in range(m):
-        o = own[j]
-        gain[o] += base[j] * ((1 - e1[j]) - (1 - e0[j]))
-        nd = need[j]
-        x = min(h0[j], nd) - min(h1[j], nd)
-        lost[o] += base[j] * max(x, 0.0) / nd
-    return gain, lost
 
 
 @_jit

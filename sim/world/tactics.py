@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.world import kernels, replicas, simd_math, tactic_kernels
+from sim.world import hours_kernels, kernels, replicas, simd_math, tactic_kernels
 from sim.world.accounts import ATTENTION_FLOORS, attention_weights
 from sim.world.agents import TACTICS
 from sim.world.behaviour import effort_curve
@@ -48,9 +48,9 @@ def greedy_hours(value: np.ndarray, need: np.ndarray, owner: np.ndarray,
     is too low, so drop the accounts below it and repeat: the set only shrinks and the level
     only rises, so this ends at the exact split (in a handful of passes in practice)."""
     if kernels.on(value.size, replications):
-        lr = (kernels.log_ratios(value, need, VALUE_FLOOR, simd_math.address("log"))
+        lr = (hours_kernels.log_ratios(value, need, VALUE_FLOOR, simd_math.address("log"))
               if simd_math.agrees() else np.log(np.maximum(value / need, VALUE_FLOOR)))
-        return kernels.water_fill(lr, need, owner, hours, n, iters)
+        return hours_kernels.water_fill(lr, need, owner, hours, n, iters)
     lr = np.log(np.maximum(value / need, VALUE_FLOOR))
     nl = need * lr
     on = None  # every account in (the first pass needs no mask)
@@ -74,11 +74,11 @@ def normal_hours(model, idx, own, health, hours_by_rep) -> np.ndarray:
     focus, b = model.sc.reps.focus, model.book
     if kernels.on(idx.size, model.R):
         if focus in (0.5, 1.0):  # where numpy's power is exact: sqrt or the value itself
-            w = kernels.attention_weights(idx, health, b.potential, b.difficulty,
+            w = hours_kernels.attention_weights(idx, health, b.potential, b.difficulty,
                                           focus == 0.5, *ATTENTION_FLOORS)
         else:
             w = attention_weights(b, idx, health, focus)
-        return kernels.split_hours(w, own, hours_by_rep, model.reps.n)
+        return hours_kernels.split_hours(w, own, hours_by_rep, model.reps.n)
     w = attention_weights(b, idx, health, focus)
     wsum = np.bincount(own, weights=w, minlength=model.reps.n)
     return hours_by_rep[own] * w / np.maximum(wsum[own], 1e-300)
@@ -98,7 +98,7 @@ def _cherry_gain(model, a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     h1 = greedy_hours(base, need, own, np.maximum(full, 0), n, replications=model.R)
     conv = r.skill[:n] * model.demand_now
     if kernels.on(base.size, model.R) and simd_math.agrees():
-        gain, lost = kernels.cherry_sums(base, need, h0, h1, own, n, simd_math.address("exp"))
+        gain, lost = hours_kernels.cherry_sums(base, need, h0, h1, own, n, simd_math.address("exp"))
         gain = gain * conv
     else:
         e0, e1 = np.exp(-h0 / need), np.exp(-h1 / need)
