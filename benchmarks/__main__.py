@@ -29,9 +29,10 @@ def main(argv: list[str] | None = None, plan: Plan | None = None) -> int:
     args = parse(argv)
     plan = plan or (QUICK if args.quick else FULL)
     command = "python -m benchmarks" + (" --quick" if args.quick else "")
+    probe = machine.speed_probe()  # the machine's speed as the suite starts (and as it ends)
     res = run_suite(plan, say=lambda line: print(f"bench: {line}", file=sys.stderr, flush=True))
     print(report.console_table(res))
-    write_text_atomic(args.out, report.markdown(res, machine.describe(), command))
+    write_text_atomic(args.out, report.markdown(res, machine.describe(probe), command))
     print(f"\nwrote {args.out}", file=sys.stderr)
     return 0
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import platform
+import time
 from datetime import datetime, timezone
 from importlib import metadata
 from pathlib import Path
@@ -38,8 +39,28 @@ def version(package: str) -> str:
         return "not installed"
 
 
-def describe() -> dict[str, str]:
-    """Machine facts for RESULTS.md, all as text."""
+PROBE_ADDS = 1_000_000
+PROBE_REPEATS = 5
+
+
+def speed_probe() -> float:
+    """Milliseconds for PROBE_ADDS additions in a pure-Python loop, best of PROBE_REPEATS: the
+    machine's speed at the time, to compare benches of different days (a shared VM's speed
+    has varied up to 2.4x between them)."""
+    best = float("inf")
+    for _ in range(PROBE_REPEATS):
+        t, total = time.perf_counter(), 0
+        for i in range(PROBE_ADDS):
+            total += i
+        best = min(best, time.perf_counter() - t)
+    return best * 1000
+
+
+def describe(probe_at_start: float | None = None) -> dict[str, str]:
+    """Machine facts for RESULTS.md, all as text; ``probe_at_start``: the
+    :func:`speed_probe` taken as the suite started (the row gives it and the one now)."""
+    probes = ([f"{probe_at_start:.0f}"] if probe_at_start is not None else []) \
+        + [f"{speed_probe():.0f}"]
     return {
         "date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
         "cores": f"{usable_cores()} usable ({os.cpu_count()} online)",
@@ -51,6 +72,9 @@ def describe() -> dict[str, str]:
         "pandas": version("pandas"),
         "numba": version("numba"),
         "model path": compiled_path(),
+        "speed probe": f"{' / '.join(probes)} ms for {PROBE_ADDS:,} additions in a Python "
+                       f"loop (best of {PROBE_REPEATS}{', at start / end' if len(probes) > 1 else ''}"
+                       "; lower is faster)",
     }
 
 

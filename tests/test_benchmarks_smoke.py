@@ -103,6 +103,14 @@ def test_cpu_model_read_from_cpuinfo(tmp_path):
     assert machine.cpu_model(tmp_path / "missing")
 
 
+def test_the_machine_table_carries_the_speed_probe_at_start_and_end(monkeypatch):
+    monkeypatch.setattr(machine, "PROBE_ADDS", 1000)
+    row = machine.describe(12.0)["speed probe"]
+    first, _, rest = row.partition(" / ")
+    assert first == "12" and rest.split()[0].isdigit() and "at start / end" in row
+    assert 0 < machine.speed_probe() < 1000  # ms
+
+
 def test_target_verdicts_follow_the_bars():
     assert report.Target("x", 1.0, ">= 1.0", True).verdict == "met"
     assert report.Target("x", 0.5, ">= 1.0", False).verdict == "MISSED"
