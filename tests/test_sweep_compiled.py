@@ -35,6 +35,9 @@ def test_compiled_from_the_file_leaves_every_row_unchanged(tmp_path):
         == (1, "off")
     assert (sessions(tmp_path / "b")[-1]["batch"], sessions(tmp_path / "b")[-1]["compiled"]) \
         == (3, "on")
+    # whether the workers loaded the kernels, as the manifest says of each session
+    assert sessions(tmp_path / "a")[-1]["kernels"] is False
+    assert sessions(tmp_path / "b")[-1]["kernels"] is kernels.AVAILABLE
     assert (kernels.ENABLED, kernels.MIN_SIZE) == state  # put back after every task
 
 

@@ -142,6 +142,16 @@ def compiles(compiled: str, batch: int, cells: list[dict], rep_weeks: float = 0,
                for c in cells)
 
 
+def sweep_compiles(exp, design, run_ids: list[int], batch: int, compiled: str,
+                   workers: int | None) -> bool:
+    """:func:`compiles` for a sweep of ``design`` that will simulate the runs ``run_ids``
+    (``workers``: None for one a core)."""
+    points = dict(zip(design.table["run_id"], design.table["point_id"]))
+    return compiles(compiled, min(batch, exp.replications), design.cells,
+                    rep_weeks(design.cells, [points[r] for r in run_ids]),
+                    workers or os.process_cpu_count() or 1)
+
+
 def rep_weeks(cells: list[dict], point_ids) -> float:
     """Rep-weeks a design simulates: each run's reps times its weeks, burn-in included."""
     per_cell = [c["org"]["n_reps"] * (c["run"]["weeks"] + c["run"].get("burn_in_weeks", 0))

@@ -37,8 +37,8 @@ import sim.sweep.experiment as ex
 from sim.common.atomic import write_bytes_atomic
 from sim.common.errors import ConfigError, UserError
 from sim.sweep.grouping import bundle_batches, burn_in_bundles, replica_batches, twin_groups
-from sim.sweep.checks import (batch_size, check_workers, compiles, execution, rep_weeks,
-                              run_timeout)
+from sim.sweep.checks import (batch_size, check_workers, execution, run_timeout,
+                              sweep_compiles)
 from sim.sweep.executors import make_executor
 from sim.sweep.tidy import write_tidy
 from sim.sweep.packing import run_packed, runs_in
@@ -374,15 +374,13 @@ def execute(args, out: Path, exp: ex.Experiment, design: ex.Design, manifest: di
     status = "interrupted"
     try:
         batch, compiled = execution(args, exp, design.cells)
-        points = dict(zip(design.table["run_id"], design.table["point_id"]))
-        with make_executor(args.executor, workers, args.scheduler,
-                           compiles(compiled, min(batch, exp.replications), design.cells,
-                                    rep_weeks(design.cells, [points[r] for r in groups]),
-                                    workers or os.process_cpu_count() or 1)) as executor:
+        loads = sweep_compiles(exp, design, list(groups), batch, compiled, workers)
+        with make_executor(args.executor, workers, args.scheduler, loads) as executor:
             progress.session["executor"] = executor.describe()
             progress.save("running")
             t0 = time.monotonic()  # once the workers are up: the rate counts runs only
             progress.session["batch"], progress.session["compiled"] = batch, compiled
+            progress.session["kernels"] = loads  # whether the workers loaded the kernels
             tasks = make_tasks(exp, design, groups, timeout, batch, compiled, workers or 1)
             # Workers pack each task's results into one block (sim.sweep.packing): cheap to
             # send, unpacked here into the same dicts the part writer always took.
