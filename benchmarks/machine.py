@@ -45,8 +45,9 @@ PROBE_REPEATS = 5
 
 def speed_probe() -> float:
     """Milliseconds for PROBE_ADDS additions in a pure-Python loop, best of PROBE_REPEATS: the
-    machine's speed at the time, to compare benches of different days (a shared VM's speed
-    has varied up to 2.4x between them)."""
+    CPU's speed at the time (a shared VM's has varied up to 2.4x between benches).  It misses
+    slowdowns of memory-bound work (51-56 ms on 8 Dec while the model ran 1.8x slower than on
+    5 Dec): between benches, the stored model's baseline run is the closer reference."""
     best = float("inf")
     for _ in range(PROBE_REPEATS):
         t, total = time.perf_counter(), 0

@@ -59,7 +59,8 @@ def measure_size(name: str, n_reps: int, repeats: int, weeks: int = WEEKS) -> Si
     ``MIN_SIZE`` accounts, numpy below), whatever this process has loaded before."""
     sc = scenario(n_reps)
     accounts = initial_accounts(n_reps)
-    path = "on" if kernels.ENABLED and accounts >= kernels.MIN_SIZE else "off"
+    enabled, min_size = kernels.setting()
+    path = "on" if enabled and accounts >= min_size else "off"
     seeds = iter(range(repeats))
 
     def one(seed):
